@@ -1,0 +1,1 @@
+"""One module per capability family; each exports param models and handler functions."""

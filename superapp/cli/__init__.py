@@ -1,0 +1,69 @@
+"""The ``superapp`` command line: a stable contract, documented in ``--help`` and the README.
+
+Each command family lives in its own module with a ``register(subparsers)`` function; the
+commands return an exit code. Errors are mapped to one-line messages here, at one boundary:
+``SuperappError`` → ``superapp: error: <message>`` with its exit code; argparse's own errors
+exit 2 with a one-line message too. Exit code 0 only on success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from superapp import __version__
+from superapp.errors import SuperappError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from superapp.cli import _apps
+
+    parser = _Parser(
+        prog="superapp",
+        description=(
+            "Desktop host for signed, sandboxed mini-apps. "
+            "With no command, opens the launcher."
+        ),
+        epilog="State lives under platformdirs locations; SUPERAPP_HOME=<dir> relocates all of it.",
+    )
+    parser.add_argument("--version", action="version", version=f"superapp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _apps.register_launcher_options(parser)
+    for module in _command_modules():
+        module.register(sub)
+    return parser
+
+
+def _command_modules() -> list[object]:
+    # A static list (no plugin discovery): every command the CLI has is visible here.
+    from superapp.cli import _apps
+
+    return [_apps]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        from superapp.cli import _apps
+
+        func = _apps.cmd_launcher
+    try:
+        return int(func(args))
+    except SuperappError as err:
+        print(f"superapp: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
