@@ -1,0 +1,59 @@
+"""What a handler gets besides its params: the calling app's identity and its resources.
+
+Handlers are plain functions ``handler(ctx: CallContext, params: Model) -> JSON-able``.
+The runtime builds exactly one ``CallContext`` per process, for the one app that process
+runs; nothing the page sends can change ``app_id``. Per-app resources (the storage handle,
+the HTTP client, the UI seam) are opened lazily through ``ctx.resource(key, factory)`` so each
+capability module owns its own, and tests can pre-seed fakes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from superapp.audit import AuditLog
+from superapp.paths import Paths
+
+__all__ = ["CallContext"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class CallContext:
+    app_id: str
+    paths: Paths
+    audit: AuditLog
+    #: Capabilities the manifest declares (the most that can ever be granted).
+    declared: frozenset[str] = frozenset()
+    #: ``superapp.allowed_hosts`` from the manifest.
+    allowed_hosts: tuple[str, ...] = ()
+    #: True when side-loaded with ``superapp dev`` (signature check skipped, nothing else).
+    dev_mode: bool = False
+    _resources: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def resource(self, key: str, factory: Callable[[], T]) -> T:
+        """The per-app resource ``key``, created by ``factory`` on first use."""
+        with self._lock:
+            if key not in self._resources:
+                self._resources[key] = factory()
+            value: T = self._resources[key]
+            return value
+
+    def set_resource(self, key: str, value: object) -> None:
+        """Install a resource up front (the runtime's UI seam, or a fake in tests)."""
+        with self._lock:
+            self._resources[key] = value
+
+    def close(self) -> None:
+        """Close every resource that has a ``close()`` (at runtime exit)."""
+        with self._lock:
+            resources, self._resources = list(self._resources.values()), {}
+        for res in resources:
+            closer = getattr(res, "close", None)
+            if callable(closer):
+                closer()
