@@ -10,7 +10,7 @@ capability module owns its own, and tests can pre-seed fakes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -33,6 +33,12 @@ class CallContext:
     allowed_hosts: tuple[str, ...] = ()
     #: True when side-loaded with ``superapp dev`` (signature check skipped, nothing else).
     dev_mode: bool = False
+    #: ``req_permissions[].reason`` by capability: what the consent prompt shows (it comes
+    #: from the signed manifest, never from the page).
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    #: Manifest ``name`` and ``version.name``, reported by ``app.info``.
+    name: str = ""
+    version: str = ""
     _resources: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
