@@ -1,0 +1,177 @@
+"""``storage.*``: the calling app's encrypted key-value store (capability ``storage``).
+
+Every handler opens the app's store lazily through ``ctx.resource("storage", ...)`` (the
+runtime may pre-seed it with a store opened under the policy's ``StorageLimits``), and maps
+storage errors to wire errors in ``storage_errors`` — the one place this happens for both
+``storage.*`` and ``files.*``. Messages that reach the page name only the app's own key or
+relative path; host detail goes to the host log and the audit log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from bridge.context import CallContext
+from bridge.errors import (
+    InternalError,
+    InvalidParamsError,
+    PayloadTooLargeError,
+    QuotaExceededError,
+)
+from superapp.errors import StorageError
+from superapp.storage import (
+    AppStore,
+    InvalidKeyError,
+    InvalidPathError,
+    InvalidValueError,
+    QuotaError,
+    UnreadableError,
+    ValueTooLargeError,
+    open_store,
+)
+
+__all__ = [
+    "APIS",
+    "RESOURCE_KEY",
+    "StorageClear",
+    "StorageGet",
+    "StorageKeys",
+    "StorageRemove",
+    "StorageSet",
+    "StorageUsage",
+    "app_store",
+    "clear",
+    "get",
+    "keys",
+    "remove",
+    "set_",
+    "storage_errors",
+    "usage",
+]
+
+log = logging.getLogger(__name__)
+
+#: The ``CallContext`` resource key of the app's ``AppStore`` (shared with ``files.*``).
+RESOURCE_KEY = "storage"
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class StorageGet(_Params):
+    key: str
+
+
+class StorageSet(_Params):
+    key: str
+    value: JsonValue
+
+
+class StorageRemove(_Params):
+    key: str
+
+
+class StorageKeys(_Params):
+    prefix: str = ""
+
+
+class StorageClear(_Params):
+    pass
+
+
+class StorageUsage(_Params):
+    pass
+
+
+def app_store(ctx: CallContext) -> AppStore:
+    """The calling app's store, opened on first use (errors mapped by ``storage_errors``)."""
+    return ctx.resource(RESOURCE_KEY, lambda: open_store(ctx.paths, ctx.app_id, audit=ctx.audit))
+
+
+@contextlib.contextmanager
+def storage_errors(ctx: CallContext, api: str) -> Iterator[None]:
+    """Map storage errors to wire errors (the one mapping for ``storage.*`` and ``files.*``)."""
+    try:
+        yield
+    except InvalidPathError as err:
+        ctx.audit.record(
+            "files.path_refused",
+            app_id=ctx.app_id,
+            outcome="failure",
+            reason=str(err),
+            api=api,
+            rule=err.rule,
+        )
+        raise InvalidParamsError(str(err)) from None
+    except (InvalidKeyError, InvalidValueError) as err:
+        raise InvalidParamsError(str(err)) from None
+    except ValueTooLargeError as err:
+        raise PayloadTooLargeError(str(err)) from None
+    except QuotaError as err:
+        raise QuotaExceededError(str(err)) from None
+    except UnreadableError as err:
+        ctx.audit.record(
+            "storage.unreadable",
+            app_id=ctx.app_id,
+            outcome="failure",
+            reason=f"stored data failed authentication: {err}",
+            api=api,
+        )
+        raise InternalError("stored data is unreadable") from None
+    except StorageError as err:
+        log.error("storage of %s failed in %s: %s", ctx.app_id, api, err)
+        raise InternalError("storage is unavailable") from None
+
+
+def get(ctx: CallContext, params: StorageGet) -> JsonValue:
+    """The value under ``key``, or null."""
+    with storage_errors(ctx, "storage.get"):
+        value: JsonValue = app_store(ctx).kv.get(params.key)
+        return value
+
+
+def set_(ctx: CallContext, params: StorageSet) -> None:
+    """Store ``value`` (any JSON) under ``key``, within the quota."""
+    with storage_errors(ctx, "storage.set"):
+        app_store(ctx).kv.set(params.key, params.value)
+
+
+def remove(ctx: CallContext, params: StorageRemove) -> bool:
+    """Remove ``key``; true if it existed."""
+    with storage_errors(ctx, "storage.remove"):
+        return app_store(ctx).kv.remove(params.key)
+
+
+def keys(ctx: CallContext, params: StorageKeys) -> list[str]:
+    """Every key starting with ``prefix``, sorted."""
+    with storage_errors(ctx, "storage.keys"):
+        return app_store(ctx).kv.keys(params.prefix)
+
+
+def clear(ctx: CallContext, params: StorageClear) -> int:
+    """Remove every key (files stay); the number removed."""
+    with storage_errors(ctx, "storage.clear"):
+        return app_store(ctx).kv.clear()
+
+
+def usage(ctx: CallContext, params: StorageUsage) -> dict[str, int]:
+    """Bytes used (key-value + files), quota, and counts."""
+    with storage_errors(ctx, "storage.usage"):
+        return app_store(ctx).usage().to_json()
+
+
+#: api name -> (params model, handler); the dispatcher's table imports this.
+APIS: Mapping[str, tuple[type[BaseModel], Callable[[CallContext, Any], Any]]] = {
+    "storage.get": (StorageGet, get),
+    "storage.set": (StorageSet, set_),
+    "storage.remove": (StorageRemove, remove),
+    "storage.keys": (StorageKeys, keys),
+    "storage.clear": (StorageClear, clear),
+    "storage.usage": (StorageUsage, usage),
+}
