@@ -3,17 +3,189 @@
 from __future__ import annotations
 
 import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from superapp.audit import AuditLog
+from superapp.errors import AppStateError, UsageError
+from superapp.paths import Paths, is_valid_app_id
 
 __all__ = ["cmd_launcher", "register", "register_launcher_options"]
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1024 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1024 and 65535, not {value}")
+    return value
+
+
+def _app_id(text: str) -> str:
+    if not is_valid_app_id(text):
+        raise argparse.ArgumentTypeError(
+            f"not a valid app id: {text!r} (expected reverse-DNS like com.example.notes)"
+        )
+    return text
+
+
+_CDP_HELP = (
+    "open a Chrome DevTools Protocol port on 127.0.0.1 for test automation "
+    "(off by default; anyone on this machine can drive the app through it)"
+)
+
+
 def register_launcher_options(parser: argparse.ArgumentParser) -> None:
-    pass
+    """The launcher is the default command; it takes no options on the top-level parser."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    pass
+    p = sub.add_parser("launcher", help="open the launcher window (the default command)")
+    p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
+    p.set_defaults(func=cmd_launcher)
+
+    p = sub.add_parser("run", help="run an installed mini-app in its own window")
+    p.add_argument("app_id", type=_app_id, metavar="APP_ID")
+    p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("stop", help="stop a running mini-app")
+    p.add_argument("app_id", type=_app_id, metavar="APP_ID")
+    p.set_defaults(func=cmd_stop)
+
+    p = sub.add_parser("list", help="list installed mini-apps and whether they run")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser(
+        "dev",
+        help="side-load an unsigned folder in developer mode (only the signature check is skipped)",
+    )
+    p.add_argument("src_dir", type=Path, metavar="SRC_DIR")
+    p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
+    p.set_defaults(func=cmd_dev)
+
+
+def _paths() -> Paths:
+    paths = Paths.from_env()
+    paths.ensure()
+    return paths
 
 
 def cmd_launcher(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from superapp.launcher import run_launcher
+
+    return run_launcher(_paths(), cdp_port=getattr(args, "remote_debugging_port", None))
+
+
+def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: int | None) -> int:
+    """A host with no launcher window: runs one app until it closes or we are signalled."""
+    from superapp.host import HostServer
+    from superapp.hostconsent import consent_from_env
+    from superapp.supervisor import AppState, Supervisor
+
+    supervisor = Supervisor(paths, AuditLog(paths.audit_log), consent=consent_from_env())
+    server = HostServer(paths, supervisor)
+    server.start()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        threading.Thread(
+            target=lambda: supervisor.get(app_id) and supervisor.stop(app_id), daemon=True
+        ).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        app = supervisor.launch(app_id, dev_src=dev_src, cdp_port=cdp_port)
+        print(f"superapp: {app_id} starting (pid {app.pid})", flush=True)
+
+        def announce() -> None:
+            if app.loaded.wait():
+                print(f"superapp: {app_id} running", flush=True)
+
+        threading.Thread(target=announce, daemon=True).start()
+        app.exited.wait()
+    finally:
+        server.close()
+    state, detail = supervisor.state(app_id)
+    if state is AppState.CRASHED:
+        print(f"superapp: error: {app_id} crashed: {detail}", file=sys.stderr)
+        return 1
+    print(f"superapp: {app_id} {state.value}" + (f": {detail}" if detail else ""), flush=True)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from superapp import registry
+
+    paths = _paths()
+    registry.get_app(paths, args.app_id)  # NotInstalledError, exit 2
+    return _run_foreground(paths, args.app_id, None, args.remote_debugging_port)
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from superapp import bundles, registry
+    from superapp.errors import NotInstalledError
+
+    src: Path = args.src_dir
+    if not src.is_dir():
+        raise UsageError(f"not a folder: {src}")
+    manifest = bundles.load_manifest_dir(src)
+    paths = _paths()
+    try:
+        installed = registry.get_app(paths, manifest.app_id)
+    except NotInstalledError:
+        installed = None
+    if installed is not None:
+        # A side-loaded folder must not take over a signed app's identity and data.
+        raise AppStateError(
+            f"{manifest.app_id} is installed from a signed bundle; remove it first "
+            f"('superapp remove {manifest.app_id}') or give the folder another app_id"
+        )
+    return _run_foreground(paths, manifest.app_id, src.resolve(), args.remote_debugging_port)
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from superapp.host import request_stop
+
+    request_stop(_paths(), args.app_id)
+    print(f"superapp: {args.app_id} stopped")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from superapp import registry
+    from superapp.host import running_record
+
+    paths = _paths()
+    rows = []
+    for app in registry.list_apps(paths):
+        record = running_record(paths, app.app_id)
+        rows.append(
+            {
+                "app_id": app.app_id,
+                "name": app.name,
+                "version": app.version_name,
+                "version_code": app.version_code,
+                "publisher": app.publisher_name,
+                "running": record is not None,
+                "pid": record["runtime_pid"] if record else None,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No mini-apps installed. Try 'superapp samples install' or 'superapp install FILE'.")
+        return 0
+    width = max(len(r["app_id"]) for r in rows)
+    for r in rows:
+        state = f"running (pid {r['pid']})" if r["running"] else "stopped"
+        print(f"{r['app_id']:<{width}}  {r['name']} {r['version']}  [{r['publisher']}]  {state}")
+    return 0

@@ -1,0 +1,168 @@
+"""The control channel between the host and one runtime process (DESIGN §1).
+
+It is a ``socketpair`` created by the supervisor; the runtime inherits its end as a file
+descriptor. There is no listening socket, so nothing else on the machine can connect, and the
+host knows which app is on the other end because it spawned that process for that app: the
+channel *is* the app's identity. Messages are typed (pydantic, discriminated by ``type``),
+framed as one JSON object per line, and capped in size; a malformed or oversized message
+closes the channel (the supervisor then stops the runtime).
+
+Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``metrics``, ``notice``.
+Host → runtime: ``consent_answer``, ``terminate``, ``grants_changed``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "Audit",
+    "Channel",
+    "ChannelClosedError",
+    "ConsentAnswer",
+    "ConsentRequest",
+    "GrantsChanged",
+    "Hello",
+    "Loaded",
+    "Message",
+    "Metrics",
+    "Notice",
+    "Terminate",
+]
+
+#: A message larger than this is a protocol violation (consent reasons and audit fields are
+#: small; nothing page-sized crosses this channel).
+MAX_MESSAGE_BYTES = 256 * 1024
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hello(_Msg):
+    type: Literal["hello"] = "hello"
+    pid: int
+    sandbox: bool  # False when Chromium's sandbox had to be disabled (DESIGN §6.9)
+
+
+class Loaded(_Msg):
+    type: Literal["loaded"] = "loaded"
+    url: str
+    elapsed_ms: float
+    renderer_pid: int | None = None
+
+
+class Audit(_Msg):
+    type: Literal["audit"] = "audit"
+    action: str
+    outcome: Literal["success", "failure", "unknown"] = "unknown"
+    reason: str = ""
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConsentRequest(_Msg):
+    type: Literal["consent_request"] = "consent_request"
+    request_id: int
+    capability: str
+    reason: str
+
+
+class ConsentAnswer(_Msg):
+    type: Literal["consent_answer"] = "consent_answer"
+    request_id: int
+    answer: Literal["allow_once", "allow_always", "deny"]
+
+
+class Metrics(_Msg):
+    type: Literal["metrics"] = "metrics"
+    counters: dict[str, int]
+
+
+class Notice(_Msg):
+    type: Literal["notice"] = "notice"
+    level: Literal["info", "warning", "error"]
+    message: str
+
+
+class Terminate(_Msg):
+    type: Literal["terminate"] = "terminate"
+    reason: str
+
+
+class GrantsChanged(_Msg):
+    type: Literal["grants_changed"] = "grants_changed"
+
+
+Message = Annotated[
+    Hello | Loaded | Audit | ConsentRequest | ConsentAnswer | Metrics | Notice | Terminate
+    | GrantsChanged,
+    Field(discriminator="type"),
+]
+_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)
+
+
+class ChannelClosedError(Exception):
+    """The peer went away or broke the protocol."""
+
+
+class Channel:
+    """One end of the control socket: thread-safe ``send``, a reader loop for ``recv``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._send_lock = threading.Lock()
+        self._rfile = sock.makefile("rb", buffering=65536)
+        self._closed = False
+
+    @classmethod
+    def from_fd(cls, fd: int) -> Channel:
+        return cls(socket.socket(fileno=fd))
+
+    def send(self, msg: _Msg) -> None:
+        data = msg.model_dump_json().encode("utf-8") + b"\n"
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise ValueError(f"control message too large ({len(data)} bytes)")
+        with self._send_lock:
+            try:
+                self._sock.sendall(data)
+            except OSError as err:
+                raise ChannelClosedError(str(err)) from err
+
+    def recv(self) -> Message:
+        """The next message; raises ``ChannelClosedError`` at EOF or on a protocol violation."""
+        line = self._rfile.readline(MAX_MESSAGE_BYTES + 1)
+        if not line:
+            raise ChannelClosedError("peer closed the channel")
+        if len(line) > MAX_MESSAGE_BYTES or not line.endswith(b"\n"):
+            raise ChannelClosedError("oversized or unterminated control message")
+        try:
+            return _ADAPTER.validate_python(json.loads(line))
+        except (ValueError, ValidationError) as err:
+            raise ChannelClosedError(f"malformed control message: {err}") from None
+
+    def serve(self, handler: Callable[[Message], None]) -> None:
+        """Read until the channel closes, passing each message to ``handler``."""
+        while True:
+            try:
+                msg = self.recv()
+            except ChannelClosedError:
+                return
+            handler(msg)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._rfile.close()
+        self._sock.close()

@@ -1,0 +1,123 @@
+"""A host process: the supervisor plus a local control socket for other ``superapp`` commands.
+
+``superapp stop APP_ID`` runs in another process; it finds the host that runs the app through
+the app's run record (``<state>/run/apps/<app_id>.json``) and asks that host over its Unix
+socket (``<state>/run/host-<pid>.sock``, in an owner-only folder). The host also checks the
+peer's uid (``SO_PEERCRED``), so only the same user can stop apps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import struct
+import threading
+from pathlib import Path
+from typing import Any
+
+from superapp.errors import AppStateError, SuperappError
+from superapp.paths import Paths
+from superapp.supervisor import Supervisor
+
+__all__ = ["HostServer", "request_stop"]
+
+_MAX_REQUEST = 4096
+
+
+class HostServer:
+    def __init__(self, paths: Paths, supervisor: Supervisor) -> None:
+        self.paths = paths
+        self.supervisor = supervisor
+        self.path = paths.run / f"host-{os.getpid()}.sock"
+        self._sock: socket.socket | None = None
+
+    def start(self) -> None:
+        self.paths.run.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(self.path))
+        os.chmod(self.path, 0o600)
+        sock.listen(8)
+        self._sock = sock
+        threading.Thread(target=self._accept, name="host-ctl", daemon=True).start()
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def _accept(self) -> None:
+        while self._sock is not None:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            _pid, uid, _gid = struct.unpack("3i", creds)
+            if uid != os.getuid():
+                return
+            reply: dict[str, Any]
+            try:
+                request = json.loads(conn.makefile("rb").readline(_MAX_REQUEST))
+                reply = self._handle(request)
+            except (ValueError, AttributeError):
+                reply = {"ok": False, "error": "malformed request"}
+            except SuperappError as err:
+                reply = {"ok": False, "error": str(err)}
+            conn.sendall(json.dumps(reply).encode() + b"\n")
+
+    def _handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        if request.get("op") == "stop" and isinstance(request.get("app_id"), str):
+            self.supervisor.stop(request["app_id"])
+            return {"ok": True}
+        return {"ok": False, "error": "unknown request"}
+
+
+def _read_record(paths: Paths, app_id: str) -> dict[str, Any] | None:
+    path = paths.run / "apps" / f"{app_id}.json"
+    try:
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return record
+
+
+def running_record(paths: Paths, app_id: str) -> dict[str, Any] | None:
+    """The run record of ``app_id`` if its runtime process is alive, else ``None``."""
+    record = _read_record(paths, app_id)
+    if record is None:
+        return None
+    try:
+        os.kill(int(record["runtime_pid"]), 0)
+    except (ProcessLookupError, KeyError, ValueError, TypeError):
+        return None
+    except PermissionError:
+        pass
+    return record
+
+
+def request_stop(paths: Paths, app_id: str, timeout: float = 15.0) -> None:
+    """Ask the host that runs ``app_id`` to stop it; returns once it has stopped."""
+    record = running_record(paths, app_id)
+    if record is None:
+        raise AppStateError(f"{app_id} is not running")
+    sock_path = Path(paths.run / f"host-{int(record['host_pid'])}.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(sock_path))
+            sock.sendall(json.dumps({"op": "stop", "app_id": app_id}).encode() + b"\n")
+            reply = json.loads(sock.makefile("rb").readline(_MAX_REQUEST) or b"{}")
+        except (OSError, ValueError) as err:
+            raise AppStateError(f"cannot reach the host running {app_id}: {err}") from err
+    if not reply.get("ok"):
+        raise AppStateError(str(reply.get("error") or f"the host could not stop {app_id}"))

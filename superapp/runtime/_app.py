@@ -1,0 +1,166 @@
+"""One running mini-app: its identity, files, door, guards and window, wired together."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from superapp import control
+from superapp.paths import Paths
+from superapp.runtime._env import prepare_environment
+from superapp.runtime._guard import RequestGuard
+from superapp.runtime._source import AppSource, BundleSource, DirSource
+
+__all__ = ["LoadedApp", "RuntimeApp", "load_app"]
+
+_log = logging.getLogger("superapp.runtime")
+_ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+@dataclass(frozen=True)
+class LoadedApp:
+    app_id: str
+    name: str
+    entry_page: str
+    source: AppSource
+    declared: frozenset[str]
+    allowed_hosts: tuple[str, ...]
+    http_hosts: tuple[str, ...]
+    dev_mode: bool
+    version_name: str
+
+    @property
+    def title(self) -> str:
+        if self.dev_mode:
+            return f"{self.name} — developer mode (unsigned)"
+        return self.name
+
+
+def load_app(paths: Paths, app_id: str, dev: Path | None) -> LoadedApp:
+    from superapp import bundles
+
+    if dev is not None:
+        manifest = bundles.load_manifest_dir(dev)
+        source: AppSource = DirSource(dev)
+    else:
+        verified = bundles.open_installed(paths, app_id)
+        manifest = verified.manifest
+        source = BundleSource({name: verified.read(name) for name in verified.names})
+    if manifest.app_id != app_id:
+        raise ValueError(f"manifest app_id {manifest.app_id!r} is not {app_id!r}")
+    ext = manifest.superapp
+    return LoadedApp(
+        app_id=app_id,
+        name=manifest.name,
+        entry_page=manifest.entry_page,
+        source=source,
+        declared=frozenset(manifest.declared_capabilities),
+        allowed_hosts=tuple(ext.allowed_hosts),
+        http_hosts=tuple(getattr(ext, "allow_http_hosts", ()) or ()),
+        dev_mode=dev is not None,
+        version_name=manifest.version.name,
+    )
+
+
+class RuntimeApp:
+    def __init__(
+        self, paths: Paths, app: LoadedApp, channel: control.Channel, cdp_port: int | None
+    ) -> None:
+        self.paths = paths
+        self.app = app
+        self.channel = channel
+        self.cdp_port = cdp_port
+        self.window: Any = None
+        self._stop = threading.Event()
+        self.guard = RequestGuard(self.audit)
+
+    # --- to the host -------------------------------------------------------------------
+    def audit(self, action: str, *, outcome: str = "unknown", reason: str = "", **fields: Any) -> None:
+        """Audit events go to the host, which writes them under the app id it launched."""
+        safe = json.loads(json.dumps(fields, default=str))
+        try:
+            self.channel.send(
+                control.Audit(action=action, outcome=outcome, reason=reason, fields=safe)  # type: ignore[arg-type]
+            )
+        except control.ChannelClosedError:
+            pass
+
+    def _send(self, msg: Any) -> None:
+        try:
+            self.channel.send(msg)
+        except control.ChannelClosedError:
+            pass
+
+    def _metrics_loop(self) -> None:
+        last: dict[str, int] = {}
+        while not self._stop.wait(1.0):
+            counters = dict(self.guard.counters)
+            if counters != last:
+                self._send(control.Metrics(counters=counters))
+                last = counters
+
+    # --- from the host -----------------------------------------------------------------
+    def on_control(self, msg: control.Message) -> None:
+        if isinstance(msg, control.Terminate):
+            _log.warning("host asked to terminate: %s", msg.reason)
+            if self.window is not None:
+                self.window.destroy()
+            else:
+                os._exit(0)
+
+    # --- the window --------------------------------------------------------------------
+    def run(self) -> int:
+        webview_dir = self.paths.app_webview(self.app.app_id)
+        webview_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        sandbox = prepare_environment(webview_dir, cdp_port=self.cdp_port)
+        self._send(control.Hello(pid=os.getpid(), sandbox=sandbox))
+        if not sandbox:
+            print(
+                "superapp: WARNING: the engine's sandbox is disabled (running as root); "
+                "mini-app renderers run without Chromium's OS-level sandbox",
+                file=sys.stderr,
+            )
+
+        from superapp.runtime import _qt, _scheme, _wiring
+
+        _scheme.register_scheme()
+        import webview
+
+        webview._state["storage_path"] = str(webview_dir)  # read when the Qt backend loads
+        _wiring.patch_pywebview()
+        spec = _qt.WindowSpec(
+            app_id=self.app.app_id,
+            title=self.app.title,
+            entry_page=self.app.entry_page,
+            source=self.app.source,
+            policy=_wiring.net_policy(self.app),
+            guard=self.guard,
+            dispatch=_wiring.make_dispatch(self),
+            is_granted=_wiring.grant_checker(self),
+            allowed_hosts=self.app.allowed_hosts,
+            http_hosts=self.app.http_hosts,
+            on_loaded=lambda url, pid: self._send(
+                control.Loaded(url=url, elapsed_ms=0.0, renderer_pid=pid)
+            ),
+            on_console=(lambda line: print(line, file=sys.stderr)) if self.app.dev_mode else None,
+        )
+        shim = (_ASSETS / "shim.js").read_text(encoding="utf-8")
+        relay = (_ASSETS / "bridge-isolated.js").read_text(encoding="utf-8")
+        self.window = webview.create_window(
+            self.app.title, url=None, html=" ", width=960, height=720, min_size=(360, 320)
+        )
+
+        def before_show(window: Any) -> None:
+            _qt.install(window.native, spec, shim, relay)
+
+        self.window.events.before_show += before_show
+        threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()
+        webview.start(gui="qt", private_mode=False, storage_path=str(webview_dir), debug=False)
+        self._stop.set()
+        return 0

@@ -1,0 +1,87 @@
+"""Start-up of a runtime process, in order:
+
+1. Tie this process's life to the host: parent-death signal, and a reader on the control
+   channel that kills this process group when the channel closes (host gone, any way).
+2. Load the app: installed → re-verify the installed bundle against the trust store and hold
+   the verified files in memory; developer mode → read the folder (signature skipped, nothing
+   else).
+3. Prepare the engine's environment (profile, caches, sandbox, CDP opt-in) — before Qt loads.
+4. Build the one window, the one door and the guards (``_qt``), and run until it closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from superapp import control
+from superapp.paths import Paths, is_valid_app_id
+
+__all__ = ["main"]
+
+_log = logging.getLogger("superapp.runtime")
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(expected_ppid: int) -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the control channel still ends us
+        pass
+    if os.getppid() != expected_ppid:  # the parent died before prctl took effect
+        os._exit(70)
+
+
+def _kill_own_group() -> None:
+    """End this process and its engine children (renderer, zygote, GPU process)."""
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(71)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m superapp.runtime")
+    parser.add_argument("--app-id", required=True)
+    parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--parent-pid", type=int, required=True)
+    parser.add_argument("--dev", type=Path, default=None, help="developer mode: serve this folder")
+    parser.add_argument("--remote-debugging-port", type=int, default=None)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    _die_with_parent(args.parent_pid)
+    logging.basicConfig(level=os.environ.get("SUPERAPP_LOG", "WARNING"), stream=sys.stderr)
+    if not is_valid_app_id(args.app_id):
+        print("superapp runtime: invalid app id", file=sys.stderr)
+        return 2
+    channel = control.Channel.from_fd(args.control_fd)
+    paths = Paths.from_env()
+
+    from superapp.runtime._app import RuntimeApp, load_app
+
+    try:
+        loaded = load_app(paths, args.app_id, args.dev)
+    except Exception as err:  # reported to the host, which shows it to the user
+        channel.send(control.Notice(level="error", message=f"cannot start: {err}"))
+        return 3
+    app = RuntimeApp(paths, loaded, channel, cdp_port=args.remote_debugging_port)
+
+    def on_message(msg: control.Message) -> None:
+        app.on_control(msg)
+
+    def reader() -> None:
+        channel.serve(on_message)
+        # The host is gone (or broke the protocol): no orphans.
+        _kill_own_group()
+
+    threading.Thread(target=reader, name="control", daemon=True).start()
+    return app.run()

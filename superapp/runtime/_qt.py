@@ -1,0 +1,319 @@
+"""Assembles one mini-app window on pywebview's Qt backend, locked down (DESIGN §5–§7).
+
+pywebview creates the window (``create_window(url=None, html=' ')``, so it starts no file
+server). In ``before_show``, which pywebview runs synchronously on the GUI thread before the
+window is shown and before anything has loaded, we replace its page with ``AppPage`` on the
+app's own profile:
+
+- the ``app://`` scheme handler serving the verified files, with CSP on every response;
+- a request interceptor asking the network policy about every request the engine makes;
+- navigation, popup, download, permission and full-screen hooks that refuse by default;
+- our QWebChannel in an isolated world with one object (``superapp``) and no other.
+
+pywebview's own page, with its ``external`` bridge object, its ``loadFinished`` hook that
+injects ``window.pywebview``, and its popup handler that opens the system browser, is
+disconnected and deleted before it can load anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from PySide6.QtCore import QFile, QIODevice, QUrl
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (
+    QWebEngineDownloadRequest,
+    QWebEnginePage,
+    QWebEnginePermission,
+    QWebEngineProfile,
+    QWebEngineScript,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+
+from superapp.runtime._csp import response_headers
+from superapp.runtime._guard import RequestGuard
+from superapp.runtime._scheme import AppSchemeHandler
+from superapp.runtime._source import AppSource
+from superapp.runtime._transport import NativeBridge
+
+__all__ = ["Decision", "NetPolicy", "WindowSpec", "build_window"]
+
+_log = logging.getLogger(__name__)
+RT = QWebEngineUrlRequestInfo.ResourceType
+PT = QWebEnginePermission.PermissionType
+
+#: The engine's resource types, named for the policy.
+_KINDS: dict[Any, str] = {
+    RT.ResourceTypeMainFrame: "navigation",
+    RT.ResourceTypeNavigationPreloadMainFrame: "navigation",
+    RT.ResourceTypeSubFrame: "subframe",
+    RT.ResourceTypeNavigationPreloadSubFrame: "subframe",
+    RT.ResourceTypeStylesheet: "style",
+    RT.ResourceTypeScript: "script",
+    RT.ResourceTypeImage: "image",
+    RT.ResourceTypeFavicon: "image",
+    RT.ResourceTypeFontResource: "font",
+    RT.ResourceTypeMedia: "media",
+    RT.ResourceTypeXhr: "fetch",
+    RT.ResourceTypeJson: "fetch",
+    RT.ResourceTypeSubResource: "other",
+    RT.ResourceTypeObject: "other",
+    RT.ResourceTypePluginResource: "other",
+    RT.ResourceTypeCspReport: "beacon",
+    RT.ResourceTypePing: "beacon",
+    RT.ResourceTypeWorker: "worker",
+    RT.ResourceTypeSharedWorker: "worker",
+    RT.ResourceTypeServiceWorker: "service_worker",
+    RT.ResourceTypePrefetch: "prefetch",
+    RT.ResourceTypeWebSocket: "websocket",
+    RT.ResourceTypeUnknown: "other",
+}
+
+#: Web platform permissions and the capability that must be granted for each. Types not
+#: listed (screen capture, mouse lock, local fonts, ...) are always denied.
+_PERMISSION_CAPS: dict[Any, tuple[str, ...]] = {
+    PT.MediaAudioCapture: ("media:microphone",),
+    PT.MediaVideoCapture: ("media:camera",),
+    PT.MediaAudioVideoCapture: ("media:camera", "media:microphone"),
+    PT.Geolocation: ("location:read",),
+    PT.Notifications: ("notifications",),
+    PT.ClipboardReadWrite: ("clipboard:read",),
+}
+
+
+class Decision(Protocol):
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class NetPolicy(Protocol):
+    def decide(self, url: str, *, kind: str, top_level: bool) -> Decision: ...
+
+
+@dataclass
+class WindowSpec:
+    app_id: str
+    title: str
+    entry_page: str
+    source: AppSource
+    policy: NetPolicy
+    guard: RequestGuard
+    dispatch: Callable[[str], str]
+    is_granted: Callable[[str], bool]
+    allowed_hosts: tuple[str, ...] = ()
+    http_hosts: tuple[str, ...] = ()
+    on_loaded: Callable[[str, int | None], None] = lambda url, pid: None
+    on_console: Callable[[str], None] | None = None
+    keep: list[object] = field(default_factory=list)  # Qt objects that must stay alive
+
+    @property
+    def origin(self) -> str:
+        return f"app://{self.app_id}"
+
+    def is_own(self, url: QUrl) -> bool:
+        return url.scheme() == "app" and url.host() == self.app_id
+
+
+class _Interceptor(QWebEngineUrlRequestInterceptor):
+    def __init__(self, spec: WindowSpec) -> None:
+        super().__init__()
+        self._spec = spec
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+        url = info.requestUrl().toString()
+        kind = _KINDS.get(info.resourceType(), "other")
+        top = info.resourceType() == RT.ResourceTypeMainFrame
+        if info.isDownload():
+            info.block(True)
+            self._spec.guard.blocked("net.blocked", url, "download", "downloads are refused", kind="download")
+            return
+        verdict = self._spec.policy.decide(url, kind=kind, top_level=top)
+        if verdict.allowed:
+            self._spec.guard.allowed("net.allowed")
+            return
+        info.block(True)
+        self._spec.guard.blocked("net.blocked", url, verdict.rule, verdict.reason, kind=kind)
+
+
+class AppPage(QWebEnginePage):
+    def __init__(self, profile: QWebEngineProfile, parent: Any, spec: WindowSpec) -> None:
+        super().__init__(profile, parent)
+        self._spec = spec
+        self.permissionRequested.connect(self._on_permission)
+        self.fullScreenRequested.connect(lambda req: req.reject())
+        self.fileSystemAccessRequested.connect(lambda req: req.reject())
+        self.desktopMediaRequested.connect(lambda req: req.cancel())
+        self.registerProtocolHandlerRequested.connect(lambda req: req.reject())
+        self.webAuthUxRequested.connect(lambda req: req.cancel())
+
+    def acceptNavigationRequest(  # noqa: N802 (Qt name)
+        self, url: QUrl, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
+        if not is_main_frame:
+            return True  # sub-frames are judged by the interceptor like any other request
+        if self._spec.is_own(url):
+            return True
+        text = url.toString()
+        verdict = self._spec.policy.decide(text, kind="navigation", top_level=True)
+        rule = verdict.rule if not verdict.allowed else "leaves-app"
+        # Even an allowlisted host is not a place the app's window may go: allowlisted hosts
+        # are for fetch/XHR and sub-resources; the window stays on the app's own pages.
+        self._spec.guard.blocked(
+            "nav.blocked", text, rule, "top-level navigation away from the app is refused"
+        )
+        return False
+
+    def createWindow(self, _type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
+        self._spec.guard.blocked(
+            "nav.popup_blocked", self.url().toString(), "popup", "popups and new windows are refused"
+        )
+        return None
+
+    def javaScriptConsoleMessage(  # noqa: N802
+        self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
+    ) -> None:
+        if self._spec.on_console is not None:
+            self._spec.on_console(f"{source}:{line}: {message}")
+
+    def _on_permission(self, permission: QWebEnginePermission) -> None:
+        ptype = permission.permissionType()
+        caps = _PERMISSION_CAPS.get(ptype)
+        if caps and all(self._spec.is_granted(cap) for cap in caps):
+            permission.grant()
+            return
+        permission.deny()
+        self._spec.guard.blocked(
+            "permission.denied",
+            permission.origin().toString(),
+            "web-permission",
+            f"web permission {ptype.name} needs capability {', '.join(caps or ('(never granted)',))}",
+            permission=ptype.name,
+        )
+
+
+def _qrc_text(path: str) -> str:
+    f = QFile(path)
+    if not f.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise RuntimeError(f"missing Qt resource {path}")
+    try:
+        return bytes(f.readAll().data()).decode("utf-8")
+    finally:
+        f.close()
+
+
+def _script(name: str, source: str, world: int) -> QWebEngineScript:
+    script = QWebEngineScript()
+    script.setName(name)
+    script.setSourceCode(source)
+    script.setWorldId(world)
+    script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
+    # Only the top-level document gets the door (DESIGN §6.2).
+    script.setRunsOnSubFrames(False)
+    return script
+
+
+_LOCKED_SETTINGS = {
+    QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows: False,
+    QWebEngineSettings.WebAttribute.JavascriptCanAccessClipboard: False,
+    QWebEngineSettings.WebAttribute.JavascriptCanPaste: False,
+    QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls: False,
+    QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls: False,
+    QWebEngineSettings.WebAttribute.PluginsEnabled: False,
+    QWebEngineSettings.WebAttribute.PdfViewerEnabled: False,
+    QWebEngineSettings.WebAttribute.ScreenCaptureEnabled: False,
+    QWebEngineSettings.WebAttribute.AllowRunningInsecureContent: False,
+    QWebEngineSettings.WebAttribute.AllowGeolocationOnInsecureOrigins: False,
+    QWebEngineSettings.WebAttribute.AllowWindowActivationFromJavaScript: False,
+    QWebEngineSettings.WebAttribute.NavigateOnDropEnabled: False,
+    QWebEngineSettings.WebAttribute.DnsPrefetchEnabled: False,
+    QWebEngineSettings.WebAttribute.HyperlinkAuditingEnabled: False,
+    QWebEngineSettings.WebAttribute.FullScreenSupportEnabled: False,
+    QWebEngineSettings.WebAttribute.ErrorPageEnabled: False,
+    QWebEngineSettings.WebAttribute.LocalStorageEnabled: True,
+}
+
+
+def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) -> AppPage:
+    """Replace pywebview's page in ``browser_view`` with a locked-down ``AppPage``."""
+    profile: QWebEngineProfile = browser_view.profile
+    old_page = browser_view.webview.page()
+    # pywebview's page has been told to load a blank document; stop it before our guards
+    # go up so that load neither runs pywebview's hooks nor shows up in the audit log.
+    old_page.triggerAction(QWebEnginePage.WebAction.Stop)
+    try:
+        old_page.loadFinished.disconnect()
+    except (RuntimeError, TypeError):
+        pass
+    profile.setPersistentPermissionsPolicy(
+        QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime
+    )
+    interceptor = _Interceptor(spec)
+    profile.setUrlRequestInterceptor(interceptor)
+    handler = AppSchemeHandler(
+        spec.app_id,
+        spec.source,
+        spec.entry_page,
+        response_headers(spec.allowed_hosts, spec.http_hosts),
+        lambda url, rule: spec.guard.blocked("net.blocked", url, rule, "another app's origin"),
+    )
+    profile.installUrlSchemeHandler(b"app", handler)
+
+    def refuse_download(download: QWebEngineDownloadRequest) -> None:
+        spec.guard.blocked("net.blocked", download.url().toString(), "download", "downloads are refused")
+        download.cancel()
+
+    profile.downloadRequested.connect(refuse_download)
+    for attr, value in _LOCKED_SETTINGS.items():
+        profile.settings().setAttribute(attr, value)
+
+    page = AppPage(profile, browser_view.webview, spec)
+    world = QWebEngineScript.ScriptWorldId.ApplicationWorld
+    relay = relay_js.replace("__SUPERAPP_ORIGIN__", '"' + spec.origin + '"')
+    page.scripts().insert(
+        _script("superapp-relay", _qrc_text(":/qtwebchannel/qwebchannel.js") + "\n" + relay, world)
+    )
+    page.scripts().insert(
+        _script("superapp-shim", shim_js, QWebEngineScript.ScriptWorldId.MainWorld)
+    )
+
+    def origin_ok() -> bool:
+        return spec.is_own(page.url())
+
+    bridge = NativeBridge(
+        spec.dispatch,
+        origin_ok,
+        lambda raw: spec.guard.blocked(
+            "bridge.denied", page.url().toString(), "origin", "call from outside the app's document"
+        ),
+    )
+    channel = QWebChannel(page)
+    channel.registerObject("superapp", bridge)
+    page.setWebChannel(channel, world)
+
+    started = time.monotonic()
+    first = [True]
+
+    def loaded(ok: bool) -> None:
+        if ok and first[0]:
+            first[0] = False
+            spec.on_loaded(page.url().toString(), page.renderProcessPid() or None)
+        _log.debug("load finished ok=%s after %.3fs", ok, time.monotonic() - started)
+
+    page.loadFinished.connect(loaded)
+    # pywebview's page never runs its loadFinished hook (which would inject window.pywebview
+    # and register its `external` bridge object): disconnected above, deleted here.
+    browser_view.webview.setPage(page)
+    old_page.deleteLater()
+    spec.keep.extend([interceptor, handler, bridge, channel, page])
+    page.load(QUrl(f"{spec.origin}/{spec.entry_page}"))
+    return page

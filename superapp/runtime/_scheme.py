@@ -1,0 +1,78 @@
+"""The ``app://<app_id>/`` scheme: the app's files, served from memory with no TCP port.
+
+No other local process can read an app's files through a port, and every response carries
+the app's Content-Security-Policy (defence in depth behind the request interceptor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
+from PySide6.QtWebEngineCore import (
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
+
+from superapp.runtime._source import AppSource, content_type, normalise_path
+
+__all__ = ["SCHEME", "AppSchemeHandler", "register_scheme"]
+
+SCHEME = b"app"
+
+
+def register_scheme() -> None:
+    """Declare ``app:`` to the engine. Must run before the QApplication exists."""
+    scheme = QWebEngineUrlScheme(SCHEME)
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    # Secure (a secure context, like https) and CORS-enabled (fetch() works against it);
+    # not LocalScheme/LocalAccessAllowed: app pages get no access to file:// or qrc:.
+    scheme.setFlags(
+        QWebEngineUrlScheme.Flag.SecureScheme
+        | QWebEngineUrlScheme.Flag.CorsEnabled
+        | QWebEngineUrlScheme.Flag.FetchApiAllowed
+    )
+    QWebEngineUrlScheme.registerScheme(scheme)
+
+
+class AppSchemeHandler(QWebEngineUrlSchemeHandler):
+    def __init__(
+        self,
+        app_id: str,
+        source: AppSource,
+        entry_page: str,
+        headers: dict[str, str],
+        on_refused: Callable[[str, str], None],
+    ) -> None:
+        super().__init__()
+        self._app_id = app_id
+        self._source = source
+        self._entry = entry_page
+        # PySide maps QMultiMap<QByteArray, QByteArray> from a dict of lists.
+        self._headers = {
+            QByteArray(k.encode()): [QByteArray(v.encode())] for k, v in headers.items()
+        }
+        self._on_refused = on_refused
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt name)
+        url = job.requestUrl()
+        if url.host() != self._app_id:
+            # Another app's origin: never served from this process (the interceptor refuses it
+            # first; this is the second wall).
+            self._on_refused(url.toString(), "other-app")
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
+        if bytes(job.requestMethod().data()) not in (b"GET", b"HEAD"):
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
+        name = normalise_path(url.path(QUrl.ComponentFormattingOption.FullyDecoded), self._entry)
+        data = self._source.read(name) if name is not None else None
+        if data is None:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        buf = QBuffer(job)
+        buf.setData(QByteArray(data))
+        buf.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.setAdditionalResponseHeaders(self._headers)
+        job.reply(content_type(name or "").encode(), buf)

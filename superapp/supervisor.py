@@ -1,0 +1,331 @@
+"""Spawns, watches and stops mini-app runtimes (DESIGN §1).
+
+Each app runs in its own OS process, in its own process group (so its engine children can
+be ended together), bound to the host by a control ``socketpair`` whose runtime end it
+inherits. The supervisor is the only place a runtime's app id comes from.
+
+Life cycle of one app::
+
+    stopped ──launch──▶ starting ──loaded──▶ running ──exit 0 / stop()──▶ stopped
+                           │                    │
+                           └──────crash─────────┴──▶ crashed      (signal, non-zero exit)
+                                                └──▶ terminated   (the host stopped it for a reason)
+
+Stopping is close → terminate → kill: ask over the channel, then SIGTERM, then SIGKILL to
+the whole group. No orphans: runtimes die with the host (parent-death signal + channel EOF),
+and when a runtime dies its group is swept. At most one runtime per app on the machine: a
+per-app lock file is held while it runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from superapp import control
+from superapp.audit import AuditLog
+from superapp.errors import AppStateError, RuntimeStartError
+from superapp.paths import Paths
+
+__all__ = ["AppState", "RunningApp", "StopTimeouts", "Supervisor"]
+
+_log = logging.getLogger("superapp.supervisor")
+
+
+class AppState(StrEnum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    CRASHED = "crashed"
+    TERMINATED = "terminated"
+
+
+@dataclass(frozen=True)
+class StopTimeouts:
+    close_s: float = 3.0
+    term_s: float = 2.0
+
+
+ConsentFn = Callable[[str, str, str], str]
+
+
+@dataclass
+class RunningApp:
+    app_id: str
+    proc: subprocess.Popen[bytes]
+    channel: control.Channel
+    lock: IO[bytes]
+    dev_src: Path | None = None
+    cdp_port: int | None = None
+    state: AppState = AppState.STARTING
+    detail: str = ""
+    started_at: float = field(default_factory=time.monotonic)
+    loaded_at: float | None = None
+    renderer_pid: int | None = None
+    sandbox: bool | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+    stop_reason: str | None = None
+    loaded: threading.Event = field(default_factory=threading.Event)
+    exited: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+class Supervisor:
+    def __init__(
+        self,
+        paths: Paths,
+        audit: AuditLog,
+        *,
+        consent: ConsentFn | None = None,
+        on_change: Callable[[str], None] | None = None,
+        timeouts: StopTimeouts = StopTimeouts(),
+    ) -> None:
+        self.paths = paths
+        self.audit = audit
+        self._consent = consent or (lambda app_id, cap, reason: "deny")
+        self._on_change = on_change or (lambda app_id: None)
+        self._timeouts = timeouts
+        self._apps: dict[str, RunningApp] = {}
+        self._last: dict[str, tuple[AppState, str]] = {}
+        self._lock = threading.RLock()
+
+    # --- queries -----------------------------------------------------------------------
+    def get(self, app_id: str) -> RunningApp | None:
+        with self._lock:
+            return self._apps.get(app_id)
+
+    def running(self) -> list[RunningApp]:
+        with self._lock:
+            return list(self._apps.values())
+
+    def state(self, app_id: str) -> tuple[AppState, str]:
+        with self._lock:
+            app = self._apps.get(app_id)
+            if app is not None:
+                return app.state, app.detail
+            return self._last.get(app_id, (AppState.STOPPED, ""))
+
+    # --- launch ------------------------------------------------------------------------
+    def _acquire_lock(self, app_id: str) -> IO[bytes]:
+        app_dir = self.paths.app_dir(app_id)
+        app_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        f = open(app_dir / ".run.lock", "a+b")  # noqa: SIM115 (held for the app's lifetime)
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            raise AppStateError(f"{app_id} is already running") from None
+        return f
+
+    def launch(
+        self, app_id: str, *, dev_src: Path | None = None, cdp_port: int | None = None
+    ) -> RunningApp:
+        with self._lock:
+            if app_id in self._apps:
+                raise AppStateError(f"{app_id} is already running")
+            lock = self._acquire_lock(app_id)
+            parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            cmd = [
+                sys.executable, "-m", "superapp.runtime",
+                "--app-id", app_id,
+                "--control-fd", str(child_sock.fileno()),
+                "--parent-pid", str(os.getpid()),
+            ]  # fmt: skip
+            if dev_src is not None:
+                cmd += ["--dev", str(dev_src)]
+            if cdp_port is not None:
+                cmd += ["--remote-debugging-port", str(cdp_port)]
+            env = dict(os.environ)
+            env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+            env["SUPERAPP_HOME"] = env.get("SUPERAPP_HOME", "")
+            if not env["SUPERAPP_HOME"]:
+                del env["SUPERAPP_HOME"]
+            try:
+                proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+                    cmd,
+                    pass_fds=[child_sock.fileno()],
+                    start_new_session=True,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                )
+            except OSError as err:
+                lock.close()
+                parent_sock.close()
+                raise RuntimeStartError(f"cannot start the runtime for {app_id}: {err}") from err
+            finally:
+                child_sock.close()
+            app = RunningApp(
+                app_id, proc, control.Channel(parent_sock), lock, dev_src=dev_src, cdp_port=cdp_port
+            )
+            self._apps[app_id] = app
+        self._write_record(app)
+        self.audit.record(
+            "app.launched", app_id=app_id, outcome="success", reason="", pid=proc.pid,
+            dev_mode=dev_src is not None, cdp_port=cdp_port,
+        )  # fmt: skip
+        threading.Thread(target=self._read, args=(app,), name=f"ctl-{app_id}", daemon=True).start()
+        threading.Thread(target=self._wait, args=(app,), name=f"wait-{app_id}", daemon=True).start()
+        self._on_change(app_id)
+        return app
+
+    # --- control channel ---------------------------------------------------------------
+    def _read(self, app: RunningApp) -> None:
+        app.channel.serve(lambda msg: self._handle(app, msg))
+
+    def _handle(self, app: RunningApp, msg: control.Message) -> None:
+        if isinstance(msg, control.Hello):
+            app.sandbox = msg.sandbox
+            if not msg.sandbox:
+                self.audit.record(
+                    "engine.sandbox_disabled", app_id=app.app_id, outcome="unknown",
+                    reason="Chromium's sandbox is off for this app (running as root)",
+                )  # fmt: skip
+        elif isinstance(msg, control.Loaded):
+            app.loaded_at = time.monotonic()
+            app.renderer_pid = msg.renderer_pid
+            app.state = AppState.RUNNING
+            app.loaded.set()
+            self._on_change(app.app_id)
+        elif isinstance(msg, control.Audit):
+            self.audit.record(
+                msg.action, app_id=app.app_id, outcome=msg.outcome, reason=msg.reason, **msg.fields
+            )
+        elif isinstance(msg, control.Metrics):
+            app.counters = dict(msg.counters)
+        elif isinstance(msg, control.ConsentRequest):
+            threading.Thread(
+                target=self._answer_consent, args=(app, msg), name="consent", daemon=True
+            ).start()
+        elif isinstance(msg, control.Notice):
+            app.detail = msg.message
+            self._on_change(app.app_id)
+        else:  # a runtime must not send host-to-runtime messages
+            _log.warning("unexpected %s from %s", msg.type, app.app_id)
+
+    def _answer_consent(self, app: RunningApp, req: control.ConsentRequest) -> None:
+        answer = self._consent(app.app_id, req.capability, req.reason)
+        if answer not in ("allow_once", "allow_always", "deny"):
+            answer = "deny"
+        try:
+            app.channel.send(
+                control.ConsentAnswer(request_id=req.request_id, answer=answer)  # type: ignore[arg-type]
+            )
+        except control.ChannelClosedError:
+            pass
+
+    # --- exit --------------------------------------------------------------------------
+    def _wait(self, app: RunningApp) -> None:
+        code = app.proc.wait()
+        self._sweep_group(app.proc.pid)
+        app.channel.close()
+        if app.stop_reason is not None:
+            state = AppState.TERMINATED if app.stop_reason else AppState.STOPPED
+            detail = app.stop_reason
+        elif code == 0:
+            state, detail = AppState.STOPPED, ""
+        else:
+            state = AppState.CRASHED
+            detail = app.detail or _describe_exit(code)
+            if app.detail:
+                detail = f"{app.detail} ({_describe_exit(code)})"
+        app.state, app.detail = state, detail
+        self.audit.record(
+            "app.crashed" if state is AppState.CRASHED else "app.exited",
+            app_id=app.app_id,
+            outcome="failure" if state is AppState.CRASHED else "success",
+            reason=detail or _describe_exit(code),
+            exit_code=code,
+        )
+        with self._lock:
+            self._apps.pop(app.app_id, None)
+            self._last[app.app_id] = (state, detail)
+        self._remove_record(app)
+        app.lock.close()
+        app.exited.set()
+        self._on_change(app.app_id)
+
+    @staticmethod
+    def _sweep_group(pgid: int) -> None:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def stop(self, app_id: str, *, reason: str = "") -> None:
+        """Stop ``app_id``: close, then SIGTERM, then SIGKILL. ``reason`` marks a termination."""
+        app = self.get(app_id)
+        if app is None:
+            raise AppStateError(f"{app_id} is not running")
+        app.stop_reason = reason
+        try:
+            app.channel.send(control.Terminate(reason=reason or "stopped by the user"))
+        except control.ChannelClosedError:
+            pass
+        if app.exited.wait(self._timeouts.close_s):
+            return
+        for sig, wait in ((signal.SIGTERM, self._timeouts.term_s), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(app.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            if app.exited.wait(wait):
+                return
+
+    def shutdown(self) -> None:
+        threads = [
+            threading.Thread(target=self.stop, args=(a.app_id,), daemon=True)
+            for a in self.running()
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    # --- run records (for `superapp stop` from another process) -------------------------
+    def _record_path(self, app_id: str) -> Path:
+        return self.paths.run / "apps" / f"{app_id}.json"
+
+    def _write_record(self, app: RunningApp) -> None:
+        path = self._record_path(app.app_id)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        record: dict[str, Any] = {
+            "app_id": app.app_id,
+            "host_pid": os.getpid(),
+            "runtime_pid": app.pid,
+            "cdp_port": app.cdp_port,
+            "dev_mode": app.dev_src is not None,
+        }
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        tmp.replace(path)
+
+    def _remove_record(self, app: RunningApp) -> None:
+        try:
+            self._record_path(app.app_id).unlink()
+        except FileNotFoundError:
+            pass
