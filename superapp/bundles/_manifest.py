@@ -1,0 +1,410 @@
+"""The mini-app manifest: W3C MiniApp Manifest names plus one ``superapp`` extension object.
+
+Parsed with pydantic in strict mode (no coercion: ``"12"`` is not a version code, ``true`` is
+not an integer). Every error names the field, e.g.
+``manifest.json: superapp.allowed_hosts[0]: 'http://api.example.com' is not a host name``.
+
+Unknown fields are refused everywhere, including inside ``superapp`` (docs/adr/0002): a typo in
+a security-relevant field (``allowed_host``) must not be silently ignored, and a manifest
+written for a newer host fails loudly on an older one. W3C members this host does not use
+(``color_scheme``, ``dir``, ``lang``, ``device_type``) are accepted and type-checked; ``widgets``
+is not supported and is refused.
+
+``manifest.json`` must be UTF-8 JSON whose top level is an object, with no duplicate keys (two
+parsers must never disagree on what a manifest says) and no ``NaN``/``Infinity``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
+from superapp.bundles._names import name_problem
+from superapp.capabilities import CAPABILITIES, CONSENT_REQUIRED
+from superapp.errors import ManifestError
+from superapp.paths import APP_ID_RE
+
+__all__ = [
+    "ICON_TYPES",
+    "MANIFEST_NAME",
+    "Icon",
+    "Manifest",
+    "Permission",
+    "PlatformVersion",
+    "SuperappExtension",
+    "Version",
+    "Window",
+    "load_manifest_dir",
+    "parse_manifest",
+]
+
+MANIFEST_NAME: Final = "manifest.json"
+
+#: Icon file types the launcher shows, by extension, with the magic bytes each must start with.
+#: Raster only: an SVG is a document that can carry script and external references.
+ICON_TYPES: Final[Mapping[str, tuple[bytes, ...]]] = {
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "webp": (b"RIFF",),
+}
+
+#: Host names: lower-case LDH labels, at least two of them, an alphabetic (or punycode) top
+#: label — which rules out IP literals and ``localhost``. ``*.`` may prefix a name of at least
+#: two labels and matches its sub-domains only.
+HOST_RE: Final = re.compile(
+    r"^(\*\.)?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
+_COLOR_RE: Final = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
+
+
+# --- field types ---------------------------------------------------------------------------
+
+
+def _check_app_id(value: str) -> str:
+    if not APP_ID_RE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a reverse-DNS id (lower case, at least two dot-separated "
+            "labels, like 'com.example.notes')"
+        )
+    return value
+
+
+def _check_text(value: str) -> str:
+    if _CONTROL_RE.search(value):
+        raise ValueError("control characters are not allowed")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _check_host(value: str) -> str:
+    if "://" in value or "/" in value:
+        raise ValueError(f"{value!r} is not a host name (no scheme or path)")
+    if ":" in value:
+        raise ValueError(f"{value!r} is not a host name (no port)")
+    if value != value.lower():
+        raise ValueError(f"{value!r} must be lower case")
+    if ("*" in value and not value.startswith("*.")) or value.count("*") > 1:
+        raise ValueError(f"{value!r}: the only wildcard form is '*.example.com'")
+    if not HOST_RE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a host name (lower-case DNS name with a dot; IP addresses, "
+            "'localhost' and non-ASCII names are not allowed — use punycode)"
+        )
+    return value
+
+
+def _check_path(value: str) -> str:
+    problem = name_problem(value, DEFAULT_LIMITS)
+    if problem:
+        raise ValueError(f"{value!r} is not a bundle path: {problem}")
+    return value
+
+
+def _check_page(value: str) -> str:
+    _check_path(value)
+    if not value.lower().endswith((".html", ".htm")):
+        raise ValueError(f"{value!r} is not an .html file")
+    return value
+
+
+def _check_icon_src(value: str) -> str:
+    _check_path(value)
+    ext = value.rsplit(".", 1)[-1].lower() if "." in value else ""
+    if ext not in ICON_TYPES:
+        raise ValueError(f"{value!r}: icons must be one of {', '.join(sorted(ICON_TYPES))}")
+    return value
+
+
+def _check_capability(value: str) -> str:
+    if value not in CAPABILITIES:
+        raise ValueError(f"unknown capability {value!r} (known: {', '.join(sorted(CAPABILITIES))})")
+    return value
+
+
+def _check_color(value: str) -> str:
+    if not _COLOR_RE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a colour like '#1e90ff'")
+    return value
+
+
+AppId = Annotated[
+    str, AfterValidator(_check_app_id), Field(json_schema_extra={"pattern": APP_ID_RE.pattern})
+]
+Host = Annotated[
+    str, AfterValidator(_check_host), Field(json_schema_extra={"pattern": HOST_RE.pattern})
+]
+BundlePath = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_path)]
+PagePath = Annotated[
+    str,
+    Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\.[hH][tT][mM][lL]?$"}),
+    AfterValidator(_check_page),
+]
+IconPath = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_icon_src)]
+Capability = Annotated[
+    str, AfterValidator(_check_capability), Field(json_schema_extra={"enum": sorted(CAPABILITIES)})
+]
+Color = Annotated[
+    str, AfterValidator(_check_color), Field(json_schema_extra={"pattern": _COLOR_RE.pattern})
+]
+_TEXT = AfterValidator(_check_text)
+Name = Annotated[str, Field(min_length=1, max_length=64), _TEXT]
+ShortName = Annotated[str, Field(min_length=1, max_length=32), _TEXT]
+Description = Annotated[str, Field(min_length=1, max_length=1000), _TEXT]
+Reason = Annotated[str, Field(min_length=1, max_length=300), _TEXT]
+VersionName = Annotated[str, Field(min_length=1, max_length=64), _TEXT]
+Label = Annotated[str, Field(min_length=1, max_length=64), _TEXT]
+Tag = Annotated[str, Field(min_length=1, max_length=35), _TEXT]
+
+
+def _unique(values: Collection[str], what: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise ValueError(f"[{i}] {value!r} is listed twice in {what}")
+        seen.add(value)
+
+
+# --- models --------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Version(_Model):
+    """``version``: a display name and a monotonically increasing integer code."""
+
+    name: VersionName
+    code: int = Field(ge=0, le=2**31 - 1)
+
+
+class Icon(_Model):
+    src: IconPath
+    sizes: str | None = Field(default=None, pattern=r"^(any|\d{1,4}x\d{1,4}( \d{1,4}x\d{1,4})*)$")
+
+
+class Permission(_Model):
+    """``req_permissions[]``: a capability and why the app wants it (shown in consent prompts)."""
+
+    name: Capability
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _reason_for_consent(self) -> Permission:
+        if self.name in CONSENT_REQUIRED and self.reason is None:
+            raise ValueError(
+                f"capability {self.name!r} needs the user's consent, so 'reason' is required"
+            )
+        return self
+
+
+class PlatformVersion(_Model):
+    min_code: int = Field(ge=0, le=2**31 - 1)
+    target_code: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    release_type: Tag | None = None
+
+
+class Window(_Model):
+    """``window``: W3C MiniApp window members (hints; the host may ignore some on desktop)."""
+
+    navigation_bar_title_text: Label | None = None
+    navigation_bar_background_color: Color | None = None
+    navigation_bar_text_style: Literal["black", "white"] | None = None
+    background_color: Color | None = None
+    background_text_style: Literal["dark", "light"] | None = None
+    enable_pull_down_refresh: bool | None = None
+    orientation: Literal["portrait", "landscape", "auto"] | None = None
+    fullscreen: bool | None = None
+    design_width: int | None = Field(default=None, ge=1, le=10_000)
+    auto_design_width: bool | None = None
+
+
+class SuperappExtension(_Model):
+    """``superapp``: everything host-specific.
+
+    ``allowed_hosts`` are the only hosts the app's engine and ``net.request`` may reach (over
+    https); ``allow_http_hosts`` lists those of them that may also be reached over plain http.
+    """
+
+    allowed_hosts: list[Host] = Field(default_factory=list, max_length=64)
+    allow_http_hosts: list[Host] = Field(default_factory=list, max_length=64)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SuperappExtension:
+        _unique(self.allowed_hosts, "allowed_hosts")
+        _unique(self.allow_http_hosts, "allow_http_hosts")
+        for i, host in enumerate(self.allow_http_hosts):
+            if host not in self.allowed_hosts:
+                raise ValueError(f"allow_http_hosts[{i}] {host!r} is not listed in allowed_hosts")
+        return self
+
+
+class Manifest(_Model):
+    """A validated ``manifest.json`` (DESIGN §4)."""
+
+    model_config = ConfigDict(
+        title="superapp mini-app manifest",
+        json_schema_extra={
+            "description": "manifest.json of a superapp mini-app (W3C MiniApp Manifest names "
+            "plus the 'superapp' extension object). Unknown fields are refused."
+        },
+    )
+
+    app_id: AppId
+    name: Name
+    short_name: ShortName | None = None
+    description: Description | None = None
+    version: Version
+    platform_version: PlatformVersion | None = None
+    icons: list[Icon] = Field(default_factory=list, max_length=16)
+    pages: list[PagePath] = Field(
+        default_factory=lambda: ["index.html"], min_length=1, max_length=256
+    )
+    window: Window | None = None
+    req_permissions: list[Permission] = Field(default_factory=list, max_length=len(CAPABILITIES))
+    color_scheme: Literal["auto", "light", "dark"] | None = None
+    dir: Literal["ltr", "rtl", "auto"] | None = None
+    lang: Tag | None = None
+    device_type: list[Tag] | None = Field(default=None, max_length=16)
+    superapp: SuperappExtension = Field(default_factory=SuperappExtension)
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Manifest:
+        _unique(self.pages, "pages")
+        _unique([icon.src for icon in self.icons], "icons")
+        _unique([perm.name for perm in self.req_permissions], "req_permissions")
+        return self
+
+    @property
+    def entry_page(self) -> str:
+        """The page the window opens first: ``pages[0]``."""
+        return self.pages[0] if self.pages else "index.html"
+
+    @cached_property
+    def declared_capabilities(self) -> frozenset[str]:
+        return frozenset(perm.name for perm in self.req_permissions)
+
+    def referenced_files(self) -> list[tuple[str, str]]:
+        """``(field, path)`` for every file the manifest points at."""
+        refs = [(f"pages[{i}]", page) for i, page in enumerate(self.pages)]
+        refs += [(f"icons[{i}].src", icon.src) for i, icon in enumerate(self.icons)]
+        return refs
+
+    def check_files(self, files: Mapping[str, bytes]) -> None:
+        """Check every referenced page and icon is among ``files`` and icons are real images.
+
+        Raises:
+            ManifestError: naming the field whose file is missing or not what it claims.
+        """
+        for field, path in self.referenced_files():
+            if path not in files:
+                raise ManifestError(f"{MANIFEST_NAME}: {field}: file {path!r} is not in the bundle")
+        for i, icon in enumerate(self.icons):
+            ext = icon.src.rsplit(".", 1)[-1].lower()
+            if not files[icon.src].startswith(ICON_TYPES[ext]):
+                raise ManifestError(
+                    f"{MANIFEST_NAME}: icons[{i}].src: {icon.src!r} is not a {ext.upper()} image"
+                )
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ManifestError(f"{MANIFEST_NAME}: key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ManifestError(f"{MANIFEST_NAME}: {name} is not valid JSON")
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith(("function-", "json-or-python", "lax-or-strict")):
+            continue  # pydantic's internal validator steps, not fields
+        else:
+            out += f".{part}" if out else part
+    return out or "(top level)"
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field (this host refuses fields it does not know; see docs/manifest.md)"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def _format(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = _loc(tuple(first["loc"]))
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return f"{MANIFEST_NAME}: {loc}: {_message(first)}" + (more if len(errors) > 1 else "")
+
+
+def parse_manifest(data: bytes, limits: BundleLimits = DEFAULT_LIMITS) -> Manifest:
+    """Parse and validate the bytes of a ``manifest.json``.
+
+    Raises:
+        ManifestError: one line naming the field and the problem.
+    """
+    if len(data) > limits.max_manifest_bytes:
+        raise ManifestError(f"{MANIFEST_NAME} is larger than {limits.max_manifest_bytes} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{MANIFEST_NAME} is not UTF-8 ({exc.reason})") from None
+    try:
+        obj = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise ManifestError(
+            f"{MANIFEST_NAME} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise ManifestError(f"{MANIFEST_NAME} is nested too deeply") from None
+    if not isinstance(obj, dict):
+        raise ManifestError(f"{MANIFEST_NAME}: the top level must be a JSON object")
+    try:
+        return Manifest.model_validate(obj)
+    except ValidationError as exc:
+        raise ManifestError(_format(exc)) from None
+
+
+def load_manifest_dir(src: Path, limits: BundleLimits = DEFAULT_LIMITS) -> Manifest:
+    """Read and validate ``src/manifest.json`` of an unpacked mini-app (``superapp dev``).
+
+    Every page and icon the manifest references must be a regular file inside ``src`` (a
+    symlink is refused, wherever it points).
+
+    Raises:
+        ManifestError: the manifest is missing or invalid, or a referenced file is missing.
+    """
+    from superapp.bundles._pack import collect_files
+
+    files = collect_files(src, limits)
+    if MANIFEST_NAME not in files:
+        raise ManifestError(f"{src / MANIFEST_NAME}: no such file")
+    manifest = parse_manifest(files[MANIFEST_NAME], limits)
+    manifest.check_files(files)
+    return manifest

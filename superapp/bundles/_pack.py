@@ -1,0 +1,204 @@
+"""Packing and signing: a folder (or a mapping of files) → a signed ``.sapp``.
+
+Packing is deterministic: the same files and key give a byte-identical bundle (entries sorted
+by name with ``manifest.json`` first and the signature last, fixed timestamps and modes, and
+Ed25519 signatures are deterministic). Each entry is deflated only when that makes it smaller
+and keeps it within the compression-ratio limit, so a packed bundle always passes verification
+under the same limits.
+
+Files and folders whose name starts with ``.`` (``.git``, ``.DS_Store``) are left out. Symlinks
+and other special files anywhere in the folder are refused, not followed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import stat
+import zipfile
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from superapp.bundles._format import (
+    SIGNATURE_NAME,
+    SIGNING_CONTEXT,
+    STATEMENT_TYPE,
+    Envelope,
+    FileRecord,
+    Statement,
+    encode_statement,
+)
+from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
+from superapp.bundles._manifest import MANIFEST_NAME, parse_manifest
+from superapp.bundles._names import collision_key, name_problem
+from superapp.bundles._trust import key_id_of
+from superapp.errors import BundleError
+
+__all__ = ["collect_files", "pack_bundle", "pack_dir", "write_zip"]
+
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+_FILE_MODE = (stat.S_IFREG | 0o644) << 16
+
+
+def collect_files(src: Path, limits: BundleLimits = DEFAULT_LIMITS) -> dict[str, bytes]:
+    """Read every file under ``src`` into memory, keyed by its bundle path.
+
+    Raises:
+        BundleError: a symlink or special file, a bad or colliding name, or a limit exceeded.
+    """
+    root = Path(src)
+    if not root.is_dir():
+        raise BundleError(f"{root} is not a folder")
+    files: dict[str, bytes] = {}
+    seen: dict[str, str] = {}
+    total = 0
+
+    def walk(folder: Path, prefix: str) -> None:
+        nonlocal total
+        with os.scandir(folder) as it:
+            found = sorted(it, key=lambda e: e.name)
+        for item in found:
+            if item.name.startswith("."):
+                continue
+            rel = prefix + item.name
+            if item.is_symlink():
+                raise BundleError(f"{folder / item.name}: symlinks are not allowed in a bundle")
+            if item.is_dir(follow_symlinks=False):
+                walk(folder / item.name, rel + "/")
+                continue
+            if not item.is_file(follow_symlinks=False):
+                raise BundleError(f"{folder / item.name}: not a regular file")
+            problem = name_problem(rel, limits)
+            if problem:
+                raise BundleError(f"{rel!r}: {problem}")
+            key = collision_key(rel)
+            if key in seen:
+                raise BundleError(f"{rel!r} and {seen[key]!r} differ only by case")
+            seen[key] = rel
+            if len(files) + 2 > limits.max_entries:
+                raise BundleError(f"more than {limits.max_entries - 1} files")
+            data = _read_regular(folder / item.name, limits)
+            total += len(data)
+            if total > limits.max_total_bytes:
+                raise BundleError(f"files total more than {limits.max_total_bytes} bytes")
+            files[rel] = data
+
+    walk(root, "")
+    return files
+
+
+def _read_regular(path: Path, limits: BundleLimits) -> bytes:
+    # O_NOFOLLOW + fstat: the file cannot be swapped for a symlink between the check and the read.
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise BundleError(f"cannot read {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise BundleError(f"{path}: not a regular file")
+        if info.st_size > limits.max_file_bytes:
+            raise BundleError(f"{path} is larger than {limits.max_file_bytes} bytes")
+        data = f.read(limits.max_file_bytes + 1)
+    if len(data) > limits.max_file_bytes:
+        raise BundleError(f"{path} is larger than {limits.max_file_bytes} bytes")
+    return data
+
+
+def _check_files(files: Mapping[str, bytes], limits: BundleLimits) -> None:
+    seen: dict[str, str] = {}
+    for name, data in files.items():
+        problem = name_problem(name, limits)
+        if problem:
+            raise BundleError(f"{name!r}: {problem}")
+        key = collision_key(name)
+        if key in seen:
+            raise BundleError(f"{name!r} and {seen[key]!r} differ only by case")
+        seen[key] = name
+        if len(data) > limits.max_file_bytes:
+            raise BundleError(f"{name!r} is larger than {limits.max_file_bytes} bytes")
+    if len(files) + 1 > limits.max_entries:
+        raise BundleError(f"more than {limits.max_entries - 1} files")
+    if sum(len(d) for d in files.values()) > limits.max_total_bytes:
+        raise BundleError(f"files total more than {limits.max_total_bytes} bytes")
+
+
+def _order(names: list[str]) -> list[str]:
+    return sorted(names, key=lambda n: (n != MANIFEST_NAME, n.encode("utf-8")))
+
+
+def write_zip(entries: list[tuple[str, bytes, bool]]) -> bytes:
+    """A ZIP of ``(name, data, deflate)`` entries in the given order, in the canonical layout."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data, deflate in entries:
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.create_system = 3
+            info.external_attr = _FILE_MODE
+            info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+            zf.writestr(info, data, compresslevel=9 if deflate else None)
+    return buffer.getvalue()
+
+
+def _worth_deflating(data: bytes, limits: BundleLimits) -> bool:
+    if not data:
+        return False
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    packed = len(compressor.compress(data) + compressor.flush())
+    if packed >= len(data):
+        return False
+    return len(data) <= limits.ratio_exempt_bytes or len(data) <= (
+        packed * limits.max_compression_ratio
+    )
+
+
+def pack_bundle(
+    files: Mapping[str, bytes], key: Ed25519PrivateKey, limits: BundleLimits = DEFAULT_LIMITS
+) -> bytes:
+    """Sign ``files`` (which must include a valid ``manifest.json``) into ``.sapp`` bytes.
+
+    Raises:
+        ManifestError: the manifest is missing, invalid, or references a missing file.
+        BundleError: a bad name or a limit exceeded.
+    """
+    if MANIFEST_NAME not in files:
+        raise BundleError(f"no {MANIFEST_NAME} at the top of the app folder")
+    _check_files(files, limits)
+    manifest = parse_manifest(files[MANIFEST_NAME], limits)
+    manifest.check_files(files)
+
+    names = _order(list(files))
+    key_id = key_id_of(key.public_key())
+    statement = Statement(
+        type=STATEMENT_TYPE,
+        key_id=key_id,
+        files=[
+            FileRecord(name=n, sha256=hashlib.sha256(files[n]).hexdigest(), size=len(files[n]))
+            for n in names
+        ],
+    )
+    statement_bytes = encode_statement(statement)
+    envelope = Envelope(
+        key_id=key_id,
+        statement=base64.b64encode(statement_bytes).decode("ascii"),
+        signature=base64.b64encode(key.sign(SIGNING_CONTEXT + statement_bytes)).decode("ascii"),
+    )
+    signature_bytes = envelope.model_dump_json().encode("ascii")
+    if len(signature_bytes) > limits.max_signature_bytes:
+        raise BundleError("too many files for one signature entry")
+    entries = [(n, files[n], _worth_deflating(files[n], limits)) for n in names]
+    entries.append((SIGNATURE_NAME, signature_bytes, False))
+    data = write_zip(entries)
+    if len(data) > limits.max_bundle_bytes:
+        raise BundleError(f"the bundle would be larger than {limits.max_bundle_bytes} bytes")
+    return data
+
+
+def pack_dir(src: Path, key: Ed25519PrivateKey, limits: BundleLimits = DEFAULT_LIMITS) -> bytes:
+    """Pack and sign the mini-app folder ``src`` (see ``pack_bundle``)."""
+    return pack_bundle(collect_files(src, limits), key, limits)
