@@ -1,0 +1,1 @@
+"""Helpers shared by tests: the recording server (``recorder``) and throwaway TLS (``tls``)."""
