@@ -107,7 +107,12 @@ class Dispatcher:
 
     @classmethod
     def open(
-        cls, ctx: CallContext, consent: ConsentBroker, limits: BridgeLimits = DEFAULT_LIMITS
+        cls,
+        ctx: CallContext,
+        consent: ConsentBroker,
+        limits: BridgeLimits = DEFAULT_LIMITS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> Dispatcher:
         """A dispatcher with its own connection to ``<data>/registry.sqlite3``."""
         return cls(
@@ -115,6 +120,7 @@ class Dispatcher:
             grants=GrantStore(ctx.paths.registry_db),
             consent=consent,
             limits=limits,
+            clock=clock,
             owns_grants=True,
         )
 
@@ -180,10 +186,9 @@ class Dispatcher:
         if isinstance(result, BaseModel):
             result = result.model_dump(mode="json")
         reply = encode_result(request_id, result)
-        # Measured in UTF-8 bytes; encoding also refuses lone surrogates from a handler.
-        if len(reply) * 4 > self.limits.max_reply_bytes and (
-            len(reply.encode("utf-8")) > self.limits.max_reply_bytes
-        ):
+        # Measured in UTF-8 bytes; encoding also refuses (as INTERNAL) lone surrogates from
+        # a handler, which the page's side of the transport could not carry.
+        if len(reply.encode("utf-8")) > self.limits.max_reply_bytes:
             raise PayloadTooLargeError(f"result is larger than {self.limits.max_reply_bytes} bytes")
         return reply
 

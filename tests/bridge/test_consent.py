@@ -1,0 +1,146 @@
+"""Consent: allow once / always / deny, prompt throttling, and app.requestCapability."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+
+from bridge.testing import ManualClock, TestBridge, request
+from superapp.consent import ConsentAnswer, PolicyBroker
+from superapp.grants import GrantStore
+
+MakeBridge = Callable[..., TestBridge]
+PROFILE = "user:readProfile"
+
+
+def _codes(b: TestBridge, api: str, n: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        reply = b.call(api)
+        out.append("ok" if reply["ok"] else reply["error"]["code"])
+    return out
+
+
+def test_allow_always_is_persisted_and_not_asked_again(make_bridge: MakeBridge) -> None:
+    broker = PolicyBroker.allow()
+    b = make_bridge(declared={PROFILE}, broker=broker)
+    assert _codes(b, "user.profile", 3) == ["ok", "ok", "ok"]
+    assert len(broker.asked) == 1
+    with GrantStore(b.paths.registry_db) as store:
+        assert store.state(b.ctx.app_id, PROFILE) == "granted"
+        assert [g.source for g in store.list(b.ctx.app_id)] == ["consent"]
+    answered = b.audit_events("consent.answered")
+    assert [e["superapp"]["answer"] for e in answered] == ["allow_always"]
+
+
+def test_allow_once_covers_one_call_and_persists_nothing(make_bridge: MakeBridge) -> None:
+    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    b = make_bridge(declared={PROFILE}, broker=broker)
+    assert _codes(b, "user.profile", 2) == ["ok", "ok"]
+    assert len(broker.asked) == 2
+    with GrantStore(b.paths.registry_db) as store:
+        assert store.state(b.ctx.app_id, PROFILE) is None
+
+
+def test_deny_is_remembered_for_the_cooldown(make_bridge: MakeBridge) -> None:
+    clock = ManualClock()
+    broker = PolicyBroker.deny()
+    b = make_bridge(declared={PROFILE}, broker=broker, clock=clock)
+    assert _codes(b, "user.profile", 5) == ["CONSENT_DENIED"] * 5
+    assert len(broker.asked) == 1  # a page cannot re-prompt in a loop
+    clock.advance(b.dispatcher.limits.consent_deny_cooldown_s + 1)
+    assert _codes(b, "user.profile", 1) == ["CONSENT_DENIED"]
+    assert len(broker.asked) == 2
+
+
+def test_prompt_bombing_is_rate_limited(make_bridge: MakeBridge) -> None:
+    clock = ManualClock()
+    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    b = make_bridge(declared={PROFILE}, broker=broker, clock=clock)
+    burst = int(b.dispatcher.limits.consent_prompts.burst)
+    assert _codes(b, "user.profile", burst + 2) == ["ok"] * burst + ["RATE_LIMITED"] * 2
+    assert len(broker.asked) == burst
+
+
+class _BrokenBroker:
+    def ask(self, app_id: str, capability: str, reason: str) -> ConsentAnswer:
+        raise ConnectionError("control channel closed")
+
+
+def test_broker_failure_fails_closed(make_bridge: MakeBridge) -> None:
+    b = make_bridge(declared={PROFILE}, broker=_BrokenBroker())
+    assert _codes(b, "user.profile", 1) == ["CONSENT_DENIED"]
+
+
+def test_request_capability_for_consent_free_one_does_not_ask(make_bridge: MakeBridge) -> None:
+    broker = PolicyBroker.deny()
+    b = make_bridge(declared={"notifications"}, broker=broker)
+    reply = b.call("app.requestCapability", {"capability": "notifications"})
+    assert reply["result"] == {"capability": "notifications", "granted": True, "scope": "always"}
+    assert broker.asked == []
+
+
+def test_request_capability_allow_once_covers_the_next_call(make_bridge: MakeBridge) -> None:
+    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    b = make_bridge(declared={PROFILE}, broker=broker)
+    reply = b.call("app.requestCapability", {"capability": PROFILE})
+    assert reply["result"]["scope"] == "once"
+    assert b.call("user.profile")["ok"] is True
+    assert len(broker.asked) == 1  # the once-grant was used, not asked again
+    assert b.call("user.profile")["ok"] is True
+    assert len(broker.asked) == 2  # ... and then it was gone
+
+
+def test_request_capability_allow_always(make_bridge: MakeBridge) -> None:
+    b = make_bridge(declared={PROFILE}, broker=PolicyBroker.allow())
+    reply = b.call("app.requestCapability", {"capability": PROFILE})
+    assert reply["result"] == {"capability": PROFILE, "granted": True, "scope": "always"}
+    assert b.call("app.info")["result"]["granted"] == [PROFILE]
+
+
+def test_request_capability_denied(make_bridge: MakeBridge) -> None:
+    b = make_bridge(declared={PROFILE}, broker=PolicyBroker.deny())
+    reply = b.call("app.requestCapability", {"capability": PROFILE})
+    assert reply["error"]["code"] == "CONSENT_DENIED"
+
+
+def test_request_capability_unknown_name_is_invalid(make_bridge: MakeBridge) -> None:
+    b = make_bridge(broker=PolicyBroker.allow())
+    for name in ("superuser", "__class__", "storage "):
+        reply = b.call("app.requestCapability", {"capability": name})
+        assert reply["error"]["code"] == "INVALID_PARAMS"
+
+
+class _GateBroker:
+    """Blocks in ask() until released, counting questions (a user thinking)."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def ask(self, app_id: str, capability: str, reason: str) -> ConsentAnswer:
+        self.asked += 1
+        self.entered.set()
+        self.release.wait(timeout=30)
+        return ConsentAnswer.ALLOW_ALWAYS
+
+
+def test_concurrent_calls_share_one_prompt(make_bridge: MakeBridge) -> None:
+    broker = _GateBroker()
+    b = make_bridge(declared={PROFILE}, broker=broker)
+    replies: list[str] = []
+
+    def call(i: int) -> None:
+        replies.append(b.dispatcher.dispatch(request("user.profile", id=i)))
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    assert broker.entered.wait(timeout=30)
+    broker.release.set()
+    for t in threads:
+        t.join()
+    assert broker.asked == 1
+    assert all(json.loads(r)["ok"] for r in replies)
