@@ -1,40 +1,193 @@
 """The host's audit log: append-only JSON Lines, one object per event (DESIGN §2, §6.8).
 
 Every denial, violation and termination is recorded here with the app id, the api or url,
-and the reason. Field names follow the Elastic Common Schema (ECS) so that log shippers can
-take the file as it is:
+and the reason. Field names follow the Elastic Common Schema (ECS 8.11) so that log shippers
+can take the file as it is:
 
-    @timestamp      RFC 3339 UTC time of the event
-    event.action    what happened, dotted: "bridge.denied", "net.blocked", "app.terminated"
-    event.outcome   "success" | "failure" | "unknown"
-    event.reason    a one-line human reason
-    superapp.app_id the mini-app concerned (absent for host-wide events)
-    superapp.*      further fields: api, url, capability, rule, ...
+    @timestamp          RFC 3339 UTC time of the event
+    ecs.version         "8.11.0"
+    event.action        what happened, dotted: "bridge.denied", "net.blocked", "app.terminated"
+    event.outcome       "success" | "failure" | "unknown"
+    event.reason        a one-line human reason
+    event.sequence      1, 2, 3, ... across rotated files: a gap or a step back is tampering
+    event.hash          hex SHA-256 of this entry (see "Chain" below)
+    superapp.app_id     the mini-app concerned (absent for host-wide events)
+    superapp.chain.prev ``event.hash`` of the entry before (64 zeros for the first entry)
+    superapp.*          further fields: api, url, capability, rule, ...
 
 This module's ``record`` signature is the contract every other module uses.
+
+Chain
+-----
+``event.hash`` is SHA-256 over the entry's canonical JSON (keys sorted, no whitespace,
+UTF-8) *without* ``event.hash``; since that includes ``superapp.chain.prev``, every entry
+commits to all entries before it. A head file (``audit.jsonl.head``) remembers the last
+sequence and hash, so cutting entries off the end is detected too, and where the retained
+chain begins (the oldest rotated file may have been deleted). Writers from several
+processes serialise on an ``flock`` of the head file.
+
+What this proves: an edit, deletion, insertion, reordering or truncation made by anything
+that does not also recompute every later hash *and* the head file. Someone who can rewrite
+the whole state folder can forge a consistent log; against that, ship the log (or just the
+head hash printed by ``superapp audit verify``) off the machine and pass it back with
+``--expect-head``.
+
+Verification (``AuditLog.verify``), in this order, stopping at the first failure:
+
+1. the head file, when the log has entries, exists and parses;
+2. files are read oldest first (``audit.jsonl.N`` … ``audit.jsonl.1``, ``audit.jsonl``);
+3. each line ends in ``\\n``, is JSON, and is byte-for-byte the form the writer produces;
+4. each entry's ``event.hash`` matches its content (catches edits);
+5. its ``event.sequence`` is one more than the entry before, and the first retained entry's
+   sequence and ``chain.prev`` equal the head's recorded base (catches deletion, reordering,
+   insertion, a removed oldest file);
+6. its ``superapp.chain.prev`` equals the previous entry's ``event.hash``;
+7. the last entry's sequence and hash equal the head's (catches truncation at the end),
+   and, if given, the hash the caller expected.
+
+Rotation: when ``audit.jsonl`` would grow past ``AuditLimits.max_bytes`` it becomes
+``audit.jsonl.1`` (older files shift up by one) and a new file starts; the chain simply
+continues. Files beyond ``AuditLimits.backups`` are deleted, and the head's base moves to the
+first entry of the oldest file that is kept.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["AuditLog", "Outcome"]
+from superapp.errors import AuditError
+
+__all__ = [
+    "ECS_VERSION",
+    "GENESIS_HASH",
+    "AuditLimits",
+    "AuditLog",
+    "Outcome",
+    "VerifyReport",
+    "entry_hash",
+]
 
 Outcome = Literal["success", "failure", "unknown"]
+
+ECS_VERSION = "8.11.0"
+#: ``superapp.chain.prev`` of the very first entry.
+GENESIS_HASH = "0" * 64
+#: Keys of ``superapp`` a caller may not pass as ``**fields`` (the log owns them).
+_RESERVED_FIELDS = frozenset({"chain"})
+
+
+@dataclass(frozen=True)
+class AuditLimits:
+    """Rotation limits. The host policy's ``[audit]`` section fills these in."""
+
+    #: Rotate when the current file would grow past this many bytes.
+    max_bytes: int = 10 * 1024 * 1024
+    #: Rotated files kept (``audit.jsonl.1`` … ``audit.jsonl.N``); older ones are deleted.
+    backups: int = 10
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1024:
+            raise ValueError("audit max_bytes must be at least 1024")
+        if self.backups < 1:
+            raise ValueError("audit backups must be at least 1")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What ``AuditLog.verify`` found. ``ok`` is False exactly when ``problem`` is set."""
+
+    ok: bool
+    entries: int
+    files: tuple[str, ...]
+    head_sequence: int
+    head_hash: str
+    #: One line naming the file and line of the first bad entry.
+    problem: str = ""
+    bad_file: str = ""
+    bad_line: int = 0
+
+
+@dataclass
+class _Head:
+    sequence: int = 0
+    hash: str = GENESIS_HASH
+    #: Size of the current file right after the last write (detects other writers/crashes).
+    size: int = 0
+    base_sequence: int = 1
+    base_prev: str = GENESIS_HASH
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, separators=(",", ":"), sort_keys=True)
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
+    ).encode("utf-8")
+
+
+def _serialize(event: Mapping[str, Any]) -> str:
+    """The exact line the writer produces for ``event`` (key order as given)."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+def entry_hash(event: Mapping[str, Any]) -> str:
+    """``event.hash`` for ``event``: SHA-256 of its canonical JSON without ``event.hash``."""
+    body = dict(event)
+    ev = dict(body.get("event") or {})
+    ev.pop("hash", None)
+    body["event"] = ev
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class AuditLog:
     """Appends events to ``path``; safe to use from several processes at once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, limits: AuditLimits | None = None) -> None:
         self.path = path
+        self.limits = limits or AuditLimits()
 
+    # --- files ---------------------------------------------------------------------
+    @property
+    def head_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".head")
+
+    def _rotated(self, n: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.{n}")
+
+    def files(self) -> list[Path]:
+        """Existing log files, oldest first."""
+        rotated: list[tuple[int, Path]] = []
+        prefix = self.path.name + "."
+        if self.path.parent.is_dir():
+            for child in self.path.parent.iterdir():
+                suffix = child.name[len(prefix) :] if child.name.startswith(prefix) else ""
+                if suffix.isdigit():
+                    rotated.append((int(suffix), child))
+        ordered = [p for _, p in sorted(rotated, reverse=True)]
+        if self.path.exists():
+            ordered.append(self.path)
+        return ordered
+
+    # --- writing -------------------------------------------------------------------
     def record(
         self,
         action: str,
@@ -45,26 +198,309 @@ class AuditLog:
         **fields: Any,
     ) -> dict[str, Any]:
         """Append one event and return it as written."""
-        event: dict[str, Any] = {
-            "@timestamp": datetime.now(UTC).isoformat(timespec="microseconds"),
-            "event": {"action": action, "outcome": outcome, "reason": reason},
-            "superapp": {"app_id": app_id, **fields} if app_id else dict(fields),
-        }
-        line = json.dumps(event, separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
+        reserved = _RESERVED_FIELDS.intersection(fields)
+        if reserved:
+            raise TypeError(f"audit field name(s) reserved by the log: {sorted(reserved)}")
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        lock_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, line.encode("utf-8"))
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            head = self._load_head_locked(lock_fd)
+            superapp: dict[str, Any] = {"app_id": app_id, **fields} if app_id else dict(fields)
+            superapp["chain"] = {"prev": head.hash}
+            event: dict[str, Any] = {
+                "@timestamp": datetime.now(UTC).isoformat(timespec="microseconds"),
+                "ecs": {"version": ECS_VERSION},
+                "event": {
+                    "action": action,
+                    "outcome": outcome,
+                    "reason": reason,
+                    "sequence": head.sequence + 1,
+                },
+                "superapp": superapp,
+            }
+            # Round-trip through JSON once so what we hash is exactly what a reader sees
+            # (``default=str`` turns paths, enums, ... into strings).
+            event = json.loads(json.dumps(event, ensure_ascii=False, default=str))
+            event["event"]["hash"] = entry_hash(event)
+            data = _serialize(event).encode("utf-8")
+            size = head.size
+            if size > 0 and size + len(data) > self.limits.max_bytes:
+                self._rotate_locked(head)
+                size = 0
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, data)
+                size = os.fstat(fd).st_size
+            finally:
+                os.close(fd)
+            head.sequence += 1
+            head.hash = event["event"]["hash"]
+            head.size = size
+            self._store_head_locked(lock_fd, head)
         finally:
-            os.close(fd)
+            os.close(lock_fd)
         return event
 
+    def _load_head_locked(self, lock_fd: int) -> _Head:
+        raw = os.pread(lock_fd, 4096, 0)
+        head = _Head()
+        if raw.strip():
+            try:
+                head = _Head(**json.loads(raw))
+            except (ValueError, TypeError):
+                head = _Head()
+        try:
+            actual = self.path.stat().st_size
+        except FileNotFoundError:
+            actual = 0
+        if actual == head.size:
+            return head
+        # The file is not the size we left it: a crash between the two writes, a writer
+        # without the lock, or tampering. Continue from the log's last entry if it is
+        # *ahead* of the head; never go back, so a truncation stays visible to verify().
+        tail = self._last_entry()
+        if tail is not None:
+            ev = tail.get("event") or {}
+            seq, digest = ev.get("sequence"), ev.get("hash")
+            if isinstance(seq, int) and isinstance(digest, str) and seq > head.sequence:
+                head.sequence, head.hash = seq, digest
+        head.size = actual
+        return head
+
+    def _store_head_locked(self, lock_fd: int, head: _Head) -> None:
+        data = head.to_json().encode()
+        os.ftruncate(lock_fd, 0)
+        os.pwrite(lock_fd, data, 0)
+
+    def _last_entry(self) -> dict[str, Any] | None:
+        try:
+            with self.path.open("rb") as f:
+                end = f.seek(0, os.SEEK_END)
+                chunk = 1 << 16
+                f.seek(max(0, end - chunk))
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            return None
+        for line in reversed(lines):
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                return obj
+        return None
+
+    def _rotate_locked(self, head: _Head) -> None:
+        backups = self.limits.backups
+        oldest = self._rotated(backups)
+        if oldest.exists():
+            oldest.unlink()
+        for n in range(backups - 1, 0, -1):
+            src = self._rotated(n)
+            if src.exists():
+                src.rename(self._rotated(n + 1))
+        self.path.rename(self._rotated(1))
+        # Anything older than the oldest file now kept is gone on purpose: move the base.
+        kept = self.files()
+        if kept:
+            first = _first_entry(kept[0])
+            if first is not None:
+                ev = first.get("event") or {}
+                chain = (first.get("superapp") or {}).get("chain") or {}
+                if isinstance(ev.get("sequence"), int) and isinstance(chain.get("prev"), str):
+                    head.base_sequence = ev["sequence"]
+                    head.base_prev = chain["prev"]
+
+    # --- reading -------------------------------------------------------------------
     def events(self) -> Iterator[Mapping[str, Any]]:
-        """Every event in order (tests and ``superapp audit``)."""
-        if not self.path.exists():
-            return
-        with self.path.open(encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    yield json.loads(line)
+        """Every event in order, across rotated files (tests and ``superapp audit``).
+
+        Lines that are not JSON objects are skipped here; ``verify`` reports them.
+        """
+        for path in self.files():
+            try:
+                f = path.open(encoding="utf-8", errors="replace")
+            except FileNotFoundError:
+                continue  # rotated away while we were reading
+            with f:
+                for line in f:
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except ValueError:
+                        continue
+                    if isinstance(obj, dict):
+                        yield obj
+
+    def query(
+        self,
+        *,
+        app_id: str | None = None,
+        since: datetime | None = None,
+        action: str | None = None,
+        outcome: Outcome | None = None,
+    ) -> Iterator[Mapping[str, Any]]:
+        """Events matching every given filter, in order.
+
+        ``action`` matches the exact action or a dotted prefix (``"bridge"`` matches
+        ``"bridge.denied"``); ``since`` is inclusive.
+        """
+        for ev in self.events():
+            meta = ev.get("event") or {}
+            if app_id is not None and (ev.get("superapp") or {}).get("app_id") != app_id:
+                continue
+            if outcome is not None and meta.get("outcome") != outcome:
+                continue
+            if action is not None:
+                name = str(meta.get("action", ""))
+                if name != action and not name.startswith(action + "."):
+                    continue
+            if since is not None:
+                at = _parse_time(ev.get("@timestamp"))
+                if at is None or at < since:
+                    continue
+            yield ev
+
+    # --- verifying -----------------------------------------------------------------
+    def verify(self, *, expect_head: str | None = None) -> VerifyReport:
+        """Check the whole chain (the ordered procedure in the module docstring).
+
+        Never raises for a bad log: the report says what and where.
+
+        Raises:
+            AuditError: a log file exists but cannot be read at all.
+        """
+        files = self.files()
+        names = tuple(p.name for p in files)
+        head: _Head | None = None
+        try:
+            raw = self.head_path.read_bytes()
+            head = _Head(**json.loads(raw)) if raw.strip() else None
+        except FileNotFoundError:
+            head = None
+        except (ValueError, TypeError):
+            return VerifyReport(
+                False, 0, names, 0, "", f"{self.head_path.name}: head record is corrupt"
+            )
+
+        def fail(count: int, path: Path | None, line_no: int, what: str) -> VerifyReport:
+            where = f"{path.name} line {line_no}: " if path is not None else ""
+            return VerifyReport(
+                False,
+                count,
+                names,
+                head.sequence if head else 0,
+                head.hash if head else "",
+                where + what,
+                path.name if path is not None else "",
+                line_no,
+            )
+
+        count = 0
+        prev_hash: str | None = None
+        prev_seq: int | None = None
+        last_path: Path | None = None
+        last_line = 0
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except OSError as err:
+                raise AuditError(f"cannot read audit log {path}: {err.strerror}") from err
+            lines = data.split(b"\n")
+            complete, tail = lines[:-1], lines[-1]
+            for idx, raw_line in enumerate(complete, start=1):
+                problem = self._check_line(raw_line, prev_hash, prev_seq, head)
+                if isinstance(problem, str):
+                    return fail(count, path, idx, problem)
+                prev_seq, prev_hash = problem
+                count += 1
+                last_path, last_line = path, idx
+            if tail:
+                return fail(
+                    count,
+                    path,
+                    len(complete) + 1,
+                    "incomplete last line (no newline): the log was truncated mid-entry",
+                )
+        if count == 0:
+            if head is not None and head.sequence > 0:
+                return fail(
+                    0, None, 0, f"log is empty but the head records {head.sequence} entries"
+                )
+            return VerifyReport(True, 0, names, 0, GENESIS_HASH)
+        if head is None:
+            return fail(
+                count,
+                None,
+                0,
+                f"{self.head_path.name} is missing: entries at the end may have been removed",
+            )
+        if prev_seq != head.sequence or prev_hash != head.hash:
+            return fail(
+                count,
+                last_path,
+                last_line,
+                f"log ends at sequence {prev_seq} but the head records sequence "
+                f"{head.sequence}: entries after this line were removed",
+            )
+        if expect_head is not None and head.hash != expect_head.strip().lower():
+            return fail(
+                count, None, 0, "head hash differs from the expected one: the log was rewritten"
+            )
+        return VerifyReport(True, count, names, head.sequence, head.hash)
+
+    @staticmethod
+    def _check_line(
+        raw_line: bytes, prev_hash: str | None, prev_seq: int | None, head: _Head | None
+    ) -> tuple[int, str] | str:
+        try:
+            text = raw_line.decode("utf-8")
+            obj = json.loads(text)
+        except ValueError:
+            return "not valid JSON (edited or truncated)"
+        if not isinstance(obj, dict):
+            return "not a JSON object"
+        meta = obj.get("event")
+        chain = (obj.get("superapp") or {}).get("chain") if isinstance(obj, dict) else None
+        if not isinstance(meta, dict) or not isinstance(chain, dict):
+            return "entry has no chain fields (written outside the audit log or edited)"
+        seq, digest, prev = meta.get("sequence"), meta.get("hash"), chain.get("prev")
+        if not isinstance(seq, int) or not isinstance(digest, str) or not isinstance(prev, str):
+            return "entry has malformed chain fields"
+        if _serialize(obj) != text + "\n":
+            return "entry is not in the form the log writes (edited)"
+        if entry_hash(obj) != digest:
+            return f"entry {seq} was modified (its hash does not match its content)"
+        if prev_seq is None:
+            base_seq = head.base_sequence if head else 1
+            base_prev = head.base_prev if head else GENESIS_HASH
+            if seq != base_seq or prev != base_prev:
+                return (
+                    f"log starts at entry {seq} but should start at entry {base_seq}: "
+                    "earlier entries were removed or reordered"
+                )
+        else:
+            if seq != prev_seq + 1:
+                if seq <= prev_seq:
+                    return f"entry {seq} follows entry {prev_seq}: entries were reordered"
+                return (
+                    f"entry {seq} follows entry {prev_seq}: entries before it were deleted or moved"
+                )
+            if prev != prev_hash:
+                return f"entry {seq} does not chain to the entry before it (reordered or replaced)"
+        return seq, digest
+
+
+def _first_entry(path: Path) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as f:
+            line = f.readline()
+    except FileNotFoundError:
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
