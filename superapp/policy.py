@@ -1,0 +1,291 @@
+"""The host policy: one TOML file (``Paths.policy_file``) holding every operator-set limit.
+
+A missing file means "all defaults". Every field has a documented default (below and in
+``docs/operators.md``); unknown keys are refused, so a typo cannot silently leave a limit at
+its default. Errors are one line naming the file and the dotted field::
+
+    policy.toml: monitor.memory.limit: must be greater than 0
+
+Sections::
+
+    [monitor]                  sampling and the hang bound
+    [monitor.memory]           budget: bytes of PSS (RSS where PSS is unavailable)
+    [monitor.cpu]              budget: percent of one core, sustained
+    [monitor.bridge_calls]     budget: callNative calls per second
+    [monitor.net_requests]     budget: network requests per second (allowed or blocked)
+    [monitor.storage_writes]   budget: storage writes per second
+    [revocation]               the kill switch: source, interval, platform keys, expiry policy
+    [audit]                    audit log rotation
+    [bridge]                   overrides for the bridge's frozen limits model (see ``limits``)
+    [storage]                  overrides for storage's frozen limits model (see ``limits``)
+
+A budget escalates while the app stays over ``limit``: a warning after ``warn_after_s``,
+throttling after ``throttle_after_s``, termination after ``terminate_after_s`` (a step set to
+nothing is skipped). Being under the limit for ``cooldown_s`` ends the episode.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from superapp.audit import AuditLimits
+from superapp.errors import PolicyError
+from superapp.paths import Paths
+
+__all__ = [
+    "AuditPolicy",
+    "Budget",
+    "HostPolicy",
+    "LimitOverrides",
+    "MemoryBudget",
+    "MonitorPolicy",
+    "RevocationPolicy",
+    "load_policy",
+    "parse_size",
+]
+
+T = TypeVar("T")
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(value: object) -> object:
+    """``"1 GiB"``, ``"512MB"``, ``"2g"`` or an int → bytes (binary units: 1 GB = 1024³).
+
+    Anything else is returned unchanged for pydantic to refuse with its own message.
+    """
+    if isinstance(value, str):
+        match = _SIZE_RE.match(value)
+        if not match:
+            raise ValueError(f"not a size: {value!r} (use e.g. 1073741824, '512 MB' or '1 GiB')")
+        number, unit = match.groups()
+        return int(float(number) * _UNITS[(unit or "").lower()[:1]])
+    return value
+
+
+Size = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
+Seconds = Annotated[float, Field(ge=0)]
+#: Scalar overrides for another module's frozen limits model (``HostPolicy.limits``).
+LimitOverrides = dict[str, StrictInt | StrictFloat | StrictBool | StrictStr]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Budget(_Section):
+    """One resource budget and its escalation steps (seconds spent over ``limit``)."""
+
+    limit: Annotated[float, Field(gt=0)]
+    warn_after_s: Seconds | None = 0.0
+    throttle_after_s: Seconds | None = None
+    terminate_after_s: Seconds | None = None
+    #: Seconds back under the limit before the episode ends (and throttling is lifted).
+    cooldown_s: Seconds = 5.0
+
+    @model_validator(mode="after")
+    def _steps_in_order(self) -> Budget:
+        steps = [s for s in (self.warn_after_s, self.throttle_after_s, self.terminate_after_s) if s]
+        if steps != sorted(steps):
+            raise ValueError("warn_after_s <= throttle_after_s <= terminate_after_s is required")
+        return self
+
+
+class MemoryBudget(Budget):
+    """Memory of the app's whole process tree, in bytes (sizes like ``"1 GiB"`` accepted)."""
+
+    limit: Size = 1024**3
+    warn_after_s: Seconds | None = 0.0
+    throttle_after_s: Seconds | None = None  # throttling does not give memory back
+    terminate_after_s: Seconds | None = 3.0
+    #: At ``hard_factor × limit`` the app is stopped at once, without waiting.
+    hard_factor: Annotated[float, Field(ge=1.0)] = 2.0
+
+
+class CpuBudget(Budget):
+    """CPU of the app's process tree in percent of one core, sustained."""
+
+    limit: Annotated[float, Field(gt=0)] = 90.0
+    warn_after_s: Seconds | None = 10.0
+    throttle_after_s: Seconds | None = 20.0
+    terminate_after_s: Seconds | None = 60.0
+
+
+class RateBudget(Budget):
+    """Events per second, averaged over one sampling interval."""
+
+    warn_after_s: Seconds | None = 0.0
+    throttle_after_s: Seconds | None = 2.0
+    terminate_after_s: Seconds | None = 10.0
+
+
+def _rate(limit: float) -> Any:
+    return Field(default_factory=lambda: RateBudget(limit=limit))
+
+
+class MonitorPolicy(_Section):
+    """``[monitor]``: sampling, the hang bound, and the budgets."""
+
+    #: Seconds between samples of every running app's process tree.
+    sample_interval_s: Annotated[float, Field(ge=0.05, le=60)] = 1.0
+    #: An app whose page has not answered a heartbeat for this long is stopped.
+    hang_timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    memory: MemoryBudget = Field(default_factory=MemoryBudget)
+    cpu: CpuBudget = Field(default_factory=CpuBudget)
+    bridge_calls: RateBudget = _rate(200.0)
+    #: 500 requests a second is either broken or mining.
+    net_requests: RateBudget = _rate(100.0)
+    storage_writes: RateBudget = _rate(100.0)
+
+
+def _public_key(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except ValueError as err:
+            raise ValueError("platform key is not base64") from err
+        if len(raw) != 32:
+            raise ValueError("platform key must be a raw 32-byte Ed25519 public key in base64")
+    return value
+
+
+PublicKey = Annotated[str, BeforeValidator(_public_key)]
+
+
+class RevocationPolicy(_Section):
+    """``[revocation]``: where the signed revocation document comes from and who signs it."""
+
+    #: ``https://…``/``http://…`` URL or a file path; unset disables the kill switch.
+    source: str | None = None
+    #: Seconds between fetches while the host runs (it also fetches at start).
+    interval_s: Annotated[float, Field(ge=1)] = 3600.0
+    #: Platform public keys (base64 raw Ed25519) trusted to sign the document.
+    platform_keys: tuple[PublicKey, ...] = ()
+    #: Distinct platform keys whose signatures a document needs.
+    threshold: Annotated[int, Field(ge=1)] = 1
+    #: Version of the key set above. A document may rotate to a newer set; raise this when
+    #: you ship a newer set here, so that it takes over from a rotated set on disk.
+    keyset_version: Annotated[int, Field(ge=1)] = 1
+    #: When the last verified document has expired and no fresh one can be had:
+    #: ``open`` keeps enforcing the last known list and lets every other app run;
+    #: ``closed`` refuses to launch any app. See docs/adr/0005-revocation-expiry.md.
+    on_expired: Literal["open", "closed"] = "open"
+    fetch_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    max_document_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _threshold_reachable(self) -> RevocationPolicy:
+        if self.source is not None and not self.platform_keys:
+            raise ValueError("platform_keys is required when source is set")
+        if self.platform_keys and self.threshold > len(set(self.platform_keys)):
+            raise ValueError("threshold is larger than the number of distinct platform_keys")
+        return self
+
+
+class AuditPolicy(_Section):
+    """``[audit]``: rotation of ``audit.jsonl``."""
+
+    max_bytes: Annotated[Size, Field(ge=1024)] = 10 * 1024 * 1024
+    backups: Annotated[int, Field(ge=1, le=1000)] = 10
+
+
+class HostPolicy(_Section):
+    """The whole policy file. Frozen: the host loads it once at start."""
+
+    monitor: MonitorPolicy = Field(default_factory=MonitorPolicy)
+    revocation: RevocationPolicy = Field(default_factory=RevocationPolicy)
+    audit: AuditPolicy = Field(default_factory=AuditPolicy)
+    #: Keys of the bridge's limits model (e.g. ``max_payload_bytes``), checked by ``limits``.
+    bridge: LimitOverrides = Field(default_factory=dict)
+    #: Keys of storage's limits model (e.g. ``quota_bytes``), checked by ``limits``.
+    storage: LimitOverrides = Field(default_factory=dict)
+
+    def limits(self, section: Literal["bridge", "storage"], model: type[T]) -> T:
+        """Build ``model`` (a frozen pydantic model or dataclass) with this section's overrides.
+
+        Raises:
+            PolicyError: an unknown key or a bad value, naming ``section.key``.
+        """
+        overrides: Mapping[str, object] = getattr(self, section)
+        try:
+            return model(**overrides)
+        except ValidationError as err:
+            first = err.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            raise PolicyError(f"policy: {section}.{loc}: {_msg(first['msg'])}") from None
+        except (TypeError, ValueError) as err:
+            raise PolicyError(f"policy: [{section}]: {err}") from None
+
+    def audit_limits(self) -> AuditLimits:
+        """The ``AuditLimits`` for ``AuditLog(path, limits=...)``."""
+        return AuditLimits(max_bytes=self.audit.max_bytes, backups=self.audit.backups)
+
+
+def _msg(text: str) -> str:
+    text = text.removeprefix("Value error, ")
+    return text[:1].lower() + text[1:]
+
+
+def load_policy(paths: Paths | None = None, *, path: Path | None = None) -> HostPolicy:
+    """Read the policy file (``path`` or ``paths.policy_file``); defaults when it is absent.
+
+    Raises:
+        PolicyError: unreadable file, invalid TOML, unknown key, or a bad value — one line,
+            naming the file and the dotted field.
+    """
+    if path is None:
+        path = (paths or Paths.from_env()).policy_file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return HostPolicy()
+    except (OSError, UnicodeDecodeError) as err:
+        raise PolicyError(f"{path}: cannot read the policy file: {err}") from None
+    return parse_policy(text, name=str(path))
+
+
+def parse_policy(text: str, *, name: str = "policy.toml") -> HostPolicy:
+    """Parse policy TOML text (see ``load_policy``)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise PolicyError(f"{name}: invalid TOML: {err}") from None
+    try:
+        return HostPolicy.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        parts = [str(p) for p in first["loc"]]
+        msg = "unknown key" if first["type"] == "extra_forbidden" else _msg(first["msg"])
+        if parts[:1] in (["bridge"], ["storage"]) and len(parts) > 2:
+            parts, msg = parts[:2], "must be a number, a string or true/false"
+        loc = ".".join(parts) or "(top level)"
+        more = err.error_count() - 1
+        extra = f" (and {more} more)" if more and not msg.startswith("must be a number") else ""
+        raise PolicyError(f"{name}: {loc}: {msg}{extra}") from None
