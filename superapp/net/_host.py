@@ -268,8 +268,8 @@ def address_class(ip: IPAddress) -> Literal["public", "private", "forbidden"]:
         embedded = _embedded_ipv4(ip)
         if embedded is not None:
             return address_class(embedded)
-    if ip.is_unspecified or ip.is_multicast or ip.is_reserved:
-        return "forbidden"
-    if isinstance(ip, ipaddress.IPv4Address) and ip == ipaddress.IPv4Address("255.255.255.255"):
+    if ip.is_loopback:
+        return "private"
+    if ip.is_unspecified or ip.is_multicast or ip.is_reserved:  # 240/4 includes broadcast
         return "forbidden"
     return "public" if ip.is_global else "private"

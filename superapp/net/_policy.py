@@ -52,16 +52,16 @@ class RequestKind(enum.StrEnum):
 
     NAVIGATION = "navigation"
     SUBFRAME = "subframe"
+    #: ``fetch()`` and ``XMLHttpRequest``.
     FETCH = "fetch"
-    XHR = "fetch"
     SCRIPT = "script"
     STYLE = "style"
     IMAGE = "image"
     FONT = "font"
     MEDIA = "media"
     WEBSOCKET = "websocket"
+    #: ``navigator.sendBeacon`` and ``<a ping>``.
     BEACON = "beacon"
-    PING = "beacon"
     WORKER = "worker"
     SERVICE_WORKER = "service_worker"
     PREFETCH = "prefetch"
