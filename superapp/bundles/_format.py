@@ -7,13 +7,20 @@ A bundle is a ZIP holding ``manifest.json``, the app's files, and one signature 
 
 ``statement`` is the base64 of the exact bytes that were signed, a canonical JSON object::
 
-    {"files": [{"name": "index.html", "sha256": "<hex>", "size": 1234}, ...],
+    {"files": [{"compressed_size": 321, "crc32": 123456, "method": 8, "name": "index.html",
+                "sha256": "<hex>", "size": 1234}, ...],
      "key_id": "<hex>", "type": "superapp.bundle/v1"}
 
-listing every other entry of the ZIP (``manifest.json`` included), sorted by name. The
-signature is Ed25519 over ``SIGNING_CONTEXT + statement``, so a signature made for something
-else can never pass as a bundle signature. The verifier checks the signature over the bytes it
-received and only then parses them, so no two parsers ever have to agree on a canonical form.
+listing every other entry of the ZIP (``manifest.json`` first, then by UTF-8 name), in the
+order they sit in the file. ``sha256`` is the digest of the entry's bytes *as stored* (the
+deflate stream for a deflated entry), so the verifier hashes exactly the bytes it then trusts,
+and with ``method``, sizes and CRC pinned too, every byte of the ZIP is determined by what was
+signed. The signature is Ed25519 over ``SIGNING_CONTEXT + statement``, so a signature made for
+anything else can never pass as a bundle signature. The verifier checks the signature over the
+bytes it received and only then parses them.
+
+The envelope itself must be in its canonical form (the exact JSON ``superapp pack`` writes,
+canonical base64), so it has no spare bits either.
 
 The **bundle digest** is the hex SHA-256 of the statement bytes: it changes when, and only when,
 any signed byte changes, and no re-zipping of the same signed content can change it
@@ -35,6 +42,7 @@ __all__ = [
     "Envelope",
     "FileRecord",
     "Statement",
+    "encode_envelope",
     "encode_statement",
     "statement_digest",
 ]
@@ -52,8 +60,11 @@ class _Strict(BaseModel):
 
 class FileRecord(_Strict):
     name: str = Field(min_length=1, max_length=1024)
-    sha256: Hex64
+    method: Literal[0, 8]
     size: int = Field(ge=0)
+    compressed_size: int = Field(ge=0)
+    crc32: int = Field(ge=0, le=0xFFFFFFFF)
+    sha256: Hex64
 
 
 class Statement(_Strict):
@@ -72,6 +83,13 @@ def encode_statement(statement: Statement) -> bytes:
     """Canonical bytes of a statement (what the packer signs)."""
     return json.dumps(
         statement.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    ).encode("ascii")
+
+
+def encode_envelope(envelope: Envelope) -> bytes:
+    """Canonical bytes of the signature entry."""
+    return json.dumps(
+        envelope.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=True
     ).encode("ascii")
 
 

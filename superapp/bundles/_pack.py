@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import os
 import stat
-import zipfile
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,18 +28,17 @@ from superapp.bundles._format import (
     Envelope,
     FileRecord,
     Statement,
+    encode_envelope,
     encode_statement,
 )
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._manifest import MANIFEST_NAME, parse_manifest
 from superapp.bundles._names import collision_key, name_problem
 from superapp.bundles._trust import key_id_of
+from superapp.bundles._zip import DEFLATED, STORED, PackedEntry, write_zip
 from superapp.errors import BundleError
 
-__all__ = ["collect_files", "pack_bundle", "pack_dir", "write_zip"]
-
-_EPOCH = (1980, 1, 1, 0, 0, 0)
-_FILE_MODE = (stat.S_IFREG | 0o644) << 16
+__all__ = ["collect_files", "pack_bundle", "pack_dir"]
 
 
 def collect_files(src: Path, limits: BundleLimits = DEFAULT_LIMITS) -> dict[str, bytes]:
@@ -132,29 +128,16 @@ def _order(names: list[str]) -> list[str]:
     return sorted(names, key=lambda n: (n != MANIFEST_NAME, n.encode("utf-8")))
 
 
-def write_zip(entries: list[tuple[str, bytes, bool]]) -> bytes:
-    """A ZIP of ``(name, data, deflate)`` entries in the given order, in the canonical layout."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, data, deflate in entries:
-            info = zipfile.ZipInfo(name, date_time=_EPOCH)
-            info.create_system = 3
-            info.external_attr = _FILE_MODE
-            info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
-            zf.writestr(info, data, compresslevel=9 if deflate else None)
-    return buffer.getvalue()
-
-
-def _worth_deflating(data: bytes, limits: BundleLimits) -> bool:
-    if not data:
-        return False
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    packed = len(compressor.compress(data) + compressor.flush())
-    if packed >= len(data):
-        return False
-    return len(data) <= limits.ratio_exempt_bytes or len(data) <= (
-        packed * limits.max_compression_ratio
-    )
+def _pack_entry(name: str, data: bytes, limits: BundleLimits) -> PackedEntry:
+    # Deflate only when it helps and stays within the ratio limit the verifier applies.
+    if data:
+        packed = PackedEntry.build(name, data, deflate=True)
+        small_enough = len(data) <= limits.ratio_exempt_bytes or len(data) <= (
+            len(packed.stored) * limits.max_compression_ratio
+        )
+        if len(packed.stored) < len(data) and small_enough:
+            return packed
+    return PackedEntry.build(name, data, deflate=False)
 
 
 def pack_bundle(
@@ -173,13 +156,21 @@ def pack_bundle(
     manifest.check_files(files)
 
     names = _order(list(files))
+    entries = [_pack_entry(n, files[n], limits) for n in names]
     key_id = key_id_of(key.public_key())
     statement = Statement(
         type=STATEMENT_TYPE,
         key_id=key_id,
         files=[
-            FileRecord(name=n, sha256=hashlib.sha256(files[n]).hexdigest(), size=len(files[n]))
-            for n in names
+            FileRecord(
+                name=e.name,
+                method=DEFLATED if e.method == DEFLATED else STORED,
+                size=e.size,
+                compressed_size=len(e.stored),
+                crc32=e.crc32,
+                sha256=hashlib.sha256(e.stored).hexdigest(),
+            )
+            for e in entries
         ],
     )
     statement_bytes = encode_statement(statement)
@@ -188,11 +179,10 @@ def pack_bundle(
         statement=base64.b64encode(statement_bytes).decode("ascii"),
         signature=base64.b64encode(key.sign(SIGNING_CONTEXT + statement_bytes)).decode("ascii"),
     )
-    signature_bytes = envelope.model_dump_json().encode("ascii")
+    signature_bytes = encode_envelope(envelope)
     if len(signature_bytes) > limits.max_signature_bytes:
         raise BundleError("too many files for one signature entry")
-    entries = [(n, files[n], _worth_deflating(files[n], limits)) for n in names]
-    entries.append((SIGNATURE_NAME, signature_bytes, False))
+    entries.append(PackedEntry.build(SIGNATURE_NAME, signature_bytes, deflate=False))
     data = write_zip(entries)
     if len(data) > limits.max_bundle_bytes:
         raise BundleError(f"the bundle would be larger than {limits.max_bundle_bytes} bytes")

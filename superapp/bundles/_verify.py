@@ -15,15 +15,17 @@ authenticated (python-tuf's ``TrustedMetadataSet`` is the model).
    ``META-INF/`` except the signature); no duplicate and no case-colliding names; exactly one
    signature entry and one ``manifest.json``; each entry within ``max_file_bytes`` and the
    compression-ratio limit, all entries within ``max_total_bytes`` and the ratio limit together.
-4. **Signature.** The signature entry (at most ``max_signature_bytes``) is a strict JSON
-   envelope; its key id must be in the trust store, and the Ed25519 signature must verify over
-   ``SIGNING_CONTEXT + statement`` with that key. Any failure here is a ``SignatureError``.
+4. **Signature.** The signature entry (the last entry, at most ``max_signature_bytes``, CRC
+   correct) is a JSON envelope in canonical form; its key id must be in the trust store, and
+   the Ed25519 signature must verify over ``SIGNING_CONTEXT + statement`` with that key. Any
+   failure here is a ``SignatureError``.
 5. **Statement.** Only now is the signed statement parsed. Its key id must equal the envelope's;
-   the files it lists must be exactly the ZIP's entries other than the signature (an added
-   entry is "not covered", a removed one "missing"), with the same sizes.
-6. **Digests.** Every entry is decompressed (never past its declared size) and its SHA-256 must
-   equal the signed one. The contents are kept in memory from here on: the runtime serves them
-   from the ``VerifiedBundle``, so nothing can change between this check and its use.
+   the files it lists must be exactly the ZIP's other entries (an added entry is "not covered",
+   a removed one "missing"), in the same order, with the same method, sizes and CRC.
+6. **Digests.** The SHA-256 of every entry's stored bytes must equal the signed one; only then
+   is it decompressed (never past its declared size). The contents are kept in memory from here
+   on: the runtime serves them from the ``VerifiedBundle``, so nothing can change between this
+   check and its use.
 7. **Manifest.** Only now is ``manifest.json`` parsed and validated, and every page and icon it
    references must be in the bundle.
 
@@ -36,6 +38,7 @@ import base64
 import binascii
 import hashlib
 import json
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -44,12 +47,18 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from pydantic import ValidationError
 
-from superapp.bundles._format import SIGNATURE_NAME, SIGNING_CONTEXT, Envelope, Statement
+from superapp.bundles._format import (
+    SIGNATURE_NAME,
+    SIGNING_CONTEXT,
+    Envelope,
+    Statement,
+    encode_envelope,
+)
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._manifest import MANIFEST_NAME, Manifest, parse_manifest
 from superapp.bundles._names import collision_key, name_problem
 from superapp.bundles._trust import TrustStore
-from superapp.bundles._zip import ZipEntry, inflate, read_entries
+from superapp.bundles._zip import ZipEntry, inflate, read_entries, stored_bytes
 from superapp.errors import BundleError, SignatureError, TrustError
 
 __all__ = ["VerifiedBundle", "file_sha256", "verify_bundle"]
@@ -147,26 +156,40 @@ def _check_names_and_sizes(
     return by_name
 
 
+def _b64(text: str) -> bytes:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureError(f"{SIGNATURE_NAME} is malformed (bad base64)") from None
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise SignatureError(f"{SIGNATURE_NAME} is malformed (non-canonical base64)")
+    return raw
+
+
 def _check_signature(
-    data: bytes, entry: ZipEntry, trust: TrustStore
+    data: bytes, entries: list[ZipEntry], trust: TrustStore
 ) -> tuple[Envelope, bytes, str]:
+    entry = entries[-1]
+    if entry.name != SIGNATURE_NAME:
+        raise SignatureError(f"{SIGNATURE_NAME} is not the last entry of the bundle")
     raw = inflate(data, entry)
+    if zlib.crc32(raw) != entry.crc32:
+        raise SignatureError(f"{SIGNATURE_NAME} is damaged (CRC mismatch)")
     try:
         envelope = Envelope.model_validate(_strict_json(raw, SIGNATURE_NAME))
     except ValidationError:
         raise SignatureError(f"{SIGNATURE_NAME} is malformed") from None
+    if encode_envelope(envelope) != raw:
+        raise SignatureError(f"{SIGNATURE_NAME} is not in canonical form")
+    statement_bytes = _b64(envelope.statement)
+    signature = _b64(envelope.signature)
     try:
         trusted = trust.get(envelope.key_id)
-    except TrustError:
+    except TrustError as err:
         raise SignatureError(
-            f"bundle is signed by key {envelope.key_id[:16]}…, which is not in the trust store "
-            "(see 'superapp trust add')"
+            f"bundle is signed by key {envelope.key_id[:16]}…, which is not trusted ({err}; "
+            "see 'superapp trust add')"
         ) from None
-    try:
-        statement_bytes = base64.b64decode(envelope.statement, validate=True)
-        signature = base64.b64decode(envelope.signature, validate=True)
-    except (binascii.Error, ValueError):
-        raise SignatureError(f"{SIGNATURE_NAME} is malformed (bad base64)") from None
     try:
         trusted.public_key.verify(signature, SIGNING_CONTEXT + statement_bytes)
     except InvalidSignature:
@@ -177,7 +200,7 @@ def _check_signature(
 
 
 def _check_statement(
-    envelope: Envelope, statement_bytes: bytes, by_name: Mapping[str, ZipEntry]
+    envelope: Envelope, statement_bytes: bytes, entries: list[ZipEntry]
 ) -> Statement:
     try:
         statement = Statement.model_validate(_strict_json(statement_bytes, "signed statement"))
@@ -185,21 +208,24 @@ def _check_statement(
         raise SignatureError("signed statement is malformed") from None
     if statement.key_id != envelope.key_id:
         raise SignatureError("signed statement names a different key than its envelope")
-    listed: dict[str, int] = {}
+    listed = {record.name for record in statement.files}
+    if len(listed) != len(statement.files) or SIGNATURE_NAME in listed:
+        raise SignatureError("signed statement lists a file twice or lists the signature")
+    present = {entry.name for entry in entries[:-1]}
+    for entry in entries[:-1]:
+        if entry.name not in listed:
+            raise BundleError(f"bundle entry {entry.name!r} is not covered by the signature")
     for record in statement.files:
-        if record.name in listed or record.name == SIGNATURE_NAME:
-            raise SignatureError(f"signed statement lists {record.name!r} twice or as a file")
-        listed[record.name] = record.size
-    for name, entry in by_name.items():
-        if name == SIGNATURE_NAME:
-            continue
-        if name not in listed:
-            raise BundleError(f"bundle entry {name!r} is not covered by the signature")
-        if listed[name] != entry.size:
-            raise BundleError(f"bundle entry {name!r} does not have its signed size")
-    for name in listed:
-        if name not in by_name:
-            raise BundleError(f"file {name!r} is listed in the signature but missing")
+        if record.name not in present:
+            raise BundleError(f"file {record.name!r} is listed in the signature but missing")
+    for record, entry in zip(statement.files, entries[:-1], strict=True):
+        signed = (record.name, record.method, record.size, record.compressed_size, record.crc32)
+        actual = (entry.name, entry.method, entry.size, entry.compressed_size, entry.crc32)
+        if signed != actual:
+            raise BundleError(
+                f"bundle entry {entry.name!r} does not match its signed entry (order, "
+                "compression, size or CRC changed)"
+            )
     return statement
 
 
@@ -219,18 +245,17 @@ def verify_bundle(
     # 2. ZIP structure.
     entries = read_entries(data, limits)
     # 3. Names and sizes.
-    by_name = _check_names_and_sizes(entries, len(data), limits)
+    _check_names_and_sizes(entries, len(data), limits)
     # 4. Signature.
-    envelope, statement_bytes, publisher = _check_signature(data, by_name[SIGNATURE_NAME], trust)
+    envelope, statement_bytes, publisher = _check_signature(data, entries, trust)
     # 5. Statement.
-    statement = _check_statement(envelope, statement_bytes, by_name)
-    # 6. Digests.
+    statement = _check_statement(envelope, statement_bytes, entries)
+    # 6. Digests: hash exactly the stored bytes, then decompress what was hashed.
     files: dict[str, bytes] = {}
-    for record in statement.files:
-        content = inflate(data, by_name[record.name])
-        if hashlib.sha256(content).hexdigest() != record.sha256:
+    for record, entry in zip(statement.files, entries, strict=False):
+        if hashlib.sha256(stored_bytes(data, entry)).hexdigest() != record.sha256:
             raise BundleError(f"file {record.name!r} does not match its signed digest")
-        files[record.name] = content
+        files[record.name] = inflate(data, entry)
     # 7. Manifest.
     manifest = parse_manifest(files[MANIFEST_NAME], limits)
     manifest.check_files(files)
