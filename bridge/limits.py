@@ -94,8 +94,14 @@ class BridgeLimits:
         missing = [name for name in RATE_CLASSES if name not in self.rates]
         if missing:
             raise ValueError(f"rate limits missing for classes: {', '.join(missing)}")
-        for name in ("max_request_bytes", "max_reply_bytes", "max_depth", "max_id"):
-            if getattr(self, name) < 1:
+        sizes = {
+            "max_request_bytes": self.max_request_bytes,
+            "max_reply_bytes": self.max_reply_bytes,
+            "max_depth": self.max_depth,
+            "max_id": self.max_id,
+        }
+        for name, value in sizes.items():
+            if value < 1:
                 raise ValueError(f"{name} must be positive")
 
 

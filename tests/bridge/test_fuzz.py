@@ -58,7 +58,14 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestBridge]:
     b = open_test_bridge(
         tmp_path_factory.mktemp("fuzz"),
         "com.example.fuzz",
-        declared={"clipboard:write", "clipboard:read", "notifications", "user:readProfile"},
+        declared={
+            "clipboard:write",
+            "clipboard:read",
+            "notifications",
+            "user:readProfile",
+            "storage",
+            "files",
+        },
         broker=PolicyBroker.allow(),
         limits=limits,
     )
@@ -168,3 +175,23 @@ def test_fuzzing_reached_the_handlers(bridge: TestBridge, tmp_path: Path) -> Non
     )
     assert reply["ok"] is True
     assert bridge.ui.clipboard == "z"
+
+
+@SETTINGS
+@given(
+    key=TEXT,
+    value=JSON,
+    path=st.text(ANY_CHAR, max_size=30) | st.sampled_from(["../x", "/etc/passwd", "a/../../b"]),
+)
+def test_storage_and_files_never_fail_internally(
+    bridge: TestBridge, key: str, value: object, path: str
+) -> None:
+    for api, params in (
+        ("storage.set", {"key": key, "value": value}),
+        ("storage.get", {"key": key}),
+        ("files.write", {"path": path, "data": key}),
+        ("files.read", {"path": path}),
+        ("files.list", {"path": path}),
+    ):
+        raw = json.dumps({"id": 8, "api": api, "params": params}, ensure_ascii=False)
+        check_reply(bridge.dispatcher.dispatch(raw), 8)
