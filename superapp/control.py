@@ -101,7 +101,14 @@ class GrantsChanged(_Msg):
 
 
 Message = Annotated[
-    Hello | Loaded | Audit | ConsentRequest | ConsentAnswer | Metrics | Notice | Terminate
+    Hello
+    | Loaded
+    | Audit
+    | ConsentRequest
+    | ConsentAnswer
+    | Metrics
+    | Notice
+    | Terminate
     | GrantsChanged,
     Field(discriminator="type"),
 ]

@@ -32,6 +32,8 @@ class HostServer:
         self.supervisor = supervisor
         self.path = paths.run / f"host-{os.getpid()}.sock"
         self._sock: socket.socket | None = None
+        self._active = 0
+        self._idle = threading.Condition()
 
     def start(self) -> None:
         self.paths.run.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -44,7 +46,11 @@ class HostServer:
         self._sock = sock
         threading.Thread(target=self._accept, name="host-ctl", daemon=True).start()
 
-    def close(self) -> None:
+    def close(self, drain_s: float = 10.0) -> None:
+        """Stop accepting; let requests in flight send their replies (a ``stop`` request ends
+        with its app, which is often what ends this host) before the socket goes away."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout=drain_s)
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -57,9 +63,19 @@ class HostServer:
                 conn, _ = self._sock.accept()
             except OSError:
                 return
+            with self._idle:
+                self._active += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        try:
+            self._serve_one(conn)
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
+
+    def _serve_one(self, conn: socket.socket) -> None:
         with conn:
             creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
             _pid, uid, _gid = struct.unpack("3i", creds)

@@ -232,9 +232,7 @@ class Supervisor:
         if answer not in ("allow_once", "allow_always", "deny"):
             answer = "deny"
         try:
-            app.channel.send(
-                control.ConsentAnswer(request_id=req.request_id, answer=answer)  # type: ignore[arg-type]
-            )
+            app.channel.send(control.ConsentAnswer(request_id=req.request_id, answer=answer))
         except control.ChannelClosedError:
             pass
 

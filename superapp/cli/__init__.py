@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import NoReturn
 
 from superapp import __version__
@@ -32,8 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="superapp",
         description=(
-            "Desktop host for signed, sandboxed mini-apps. "
-            "With no command, opens the launcher."
+            "Desktop host for signed, sandboxed mini-apps. With no command, opens the launcher."
         ),
         epilog="State lives under platformdirs locations; SUPERAPP_HOME=<dir> relocates all of it.",
     )
@@ -45,11 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_modules() -> list[object]:
+def _command_modules() -> list[ModuleType]:
     # A static list (no plugin discovery): every command the CLI has is visible here.
-    from superapp.cli import _apps
+    from superapp.cli import _apps, _audit, _bundles, _revocation
 
-    return [_apps]
+    return [_apps, _audit, _bundles, _revocation]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from superapp.audit import AuditLog
 from superapp.errors import AppStateError, UsageError
@@ -95,9 +96,11 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
     server.start()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        threading.Thread(
-            target=lambda: supervisor.get(app_id) and supervisor.stop(app_id), daemon=True
-        ).start()
+        def stop() -> None:
+            if supervisor.get(app_id) is not None:
+                supervisor.stop(app_id)
+
+        threading.Thread(target=stop, daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -164,7 +167,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from superapp.host import running_record
 
     paths = _paths()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for app in registry.list_apps(paths):
         record = running_record(paths, app.app_id)
         rows.append(

@@ -79,14 +79,19 @@ class RuntimeApp:
         self.window: Any = None
         self._stop = threading.Event()
         self.guard = RequestGuard(self.audit)
+        from superapp.runtime._wiring import RuntimeConsent
+
+        self.consent = RuntimeConsent(self)
 
     # --- to the host -------------------------------------------------------------------
-    def audit(self, action: str, *, outcome: str = "unknown", reason: str = "", **fields: Any) -> None:
+    def audit(
+        self, action: str, *, outcome: str = "unknown", reason: str = "", **fields: Any
+    ) -> None:
         """Audit events go to the host, which writes them under the app id it launched."""
         safe = json.loads(json.dumps(fields, default=str))
         try:
             self.channel.send(
-                control.Audit(action=action, outcome=outcome, reason=reason, fields=safe)  # type: ignore[arg-type]
+                control.Audit(action=action, outcome=outcome, reason=reason, fields=safe)
             )
         except control.ChannelClosedError:
             pass
@@ -107,7 +112,9 @@ class RuntimeApp:
 
     # --- from the host -----------------------------------------------------------------
     def on_control(self, msg: control.Message) -> None:
-        if isinstance(msg, control.Terminate):
+        if isinstance(msg, control.ConsentAnswer):
+            self.consent.answer(msg)
+        elif isinstance(msg, control.Terminate):
             _log.warning("host asked to terminate: %s", msg.reason)
             if self.window is not None:
                 self.window.destroy()
@@ -127,21 +134,24 @@ class RuntimeApp:
                 file=sys.stderr,
             )
 
-        from superapp.runtime import _qt, _scheme, _wiring
+        from superapp.runtime import _qt, _scheme, _ui, _wiring
 
         _scheme.register_scheme()
         import webview
 
         webview._state["storage_path"] = str(webview_dir)  # read when the Qt backend loads
         _wiring.patch_pywebview()
+        ctx = _wiring.build_context(self)
+        ui = _ui.QtUi(self.app.name, lambda: self.window)
+        dispatcher = _wiring.make_dispatcher(self, ctx, ui)
         spec = _qt.WindowSpec(
             app_id=self.app.app_id,
             title=self.app.title,
             entry_page=self.app.entry_page,
             source=self.app.source,
-            policy=_wiring.net_policy(self.app),
+            policy=_wiring.net_policy(self),
             guard=self.guard,
-            dispatch=_wiring.make_dispatch(self),
+            dispatch=dispatcher.dispatch,
             is_granted=_wiring.grant_checker(self),
             allowed_hosts=self.app.allowed_hosts,
             http_hosts=self.app.http_hosts,
@@ -161,6 +171,10 @@ class RuntimeApp:
 
         self.window.events.before_show += before_show
         threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()
-        webview.start(gui="qt", private_mode=False, storage_path=str(webview_dir), debug=False)
-        self._stop.set()
+        try:
+            webview.start(gui="qt", private_mode=False, storage_path=str(webview_dir), debug=False)
+        finally:
+            self._stop.set()
+            dispatcher.close()
+            ctx.close()
         return 0

@@ -29,9 +29,10 @@ def _sources(allowed_hosts: Sequence[str], http_hosts: Sequence[str], ws: bool) 
 def build_csp(allowed_hosts: Sequence[str] = (), http_hosts: Sequence[str] = ()) -> str:
     remote = _sources(allowed_hosts, http_hosts, ws=False)
     connect = _sources(allowed_hosts, http_hosts, ws=True)
-    frames = " ".join(
-        [f"https://{h}" for h in allowed_hosts] + [f"http://{h}" for h in http_hosts]
-    ) or "'none'"
+    frames = (
+        " ".join([f"https://{h}" for h in allowed_hosts] + [f"http://{h}" for h in http_hosts])
+        or "'none'"
+    )
     return "; ".join(
         [
             "default-src 'self'",

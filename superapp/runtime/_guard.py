@@ -20,7 +20,8 @@ __all__ = ["GuardConfig", "RequestGuard"]
 
 @dataclass(frozen=True)
 class GuardConfig:
-    #: The same (action, rule, url, fields) is audited at most once per window; later ones are counted.
+    #: The same (action, rule, url, fields) is audited at most once per window; later ones
+    #: are counted.
     repeat_window_s: float = 10.0
     #: Upper bound on distinct entries remembered for folding.
     max_remembered: int = 4096
@@ -57,9 +58,7 @@ class RequestGuard:
             if len(self._seen) >= self._config.max_remembered:
                 self._seen.clear()
             self._seen[key] = now
-        self._audit(
-            action, outcome="failure", reason=reason, url=url[:2048], rule=rule, **fields
-        )
+        self._audit(action, outcome="failure", reason=reason, url=url[:2048], rule=rule, **fields)
 
     def allowed(self, action: str) -> None:
         with self._lock:

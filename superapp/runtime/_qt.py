@@ -42,7 +42,7 @@ from superapp.runtime._scheme import AppSchemeHandler
 from superapp.runtime._source import AppSource
 from superapp.runtime._transport import NativeBridge
 
-__all__ = ["Decision", "NetPolicy", "WindowSpec", "build_window"]
+__all__ = ["AppPage", "Decision", "NetPolicy", "WindowSpec", "install"]
 
 _log = logging.getLogger(__name__)
 RT = QWebEngineUrlRequestInfo.ResourceType
@@ -129,13 +129,15 @@ class _Interceptor(QWebEngineUrlRequestInterceptor):
         super().__init__()
         self._spec = spec
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl().toString()
         kind = _KINDS.get(info.resourceType(), "other")
         top = info.resourceType() == RT.ResourceTypeMainFrame
         if info.isDownload():
             info.block(True)
-            self._spec.guard.blocked("net.blocked", url, "download", "downloads are refused", kind="download")
+            self._spec.guard.blocked(
+                "net.blocked", url, "download", "downloads are refused", kind="download"
+            )
             return
         verdict = self._spec.policy.decide(url, kind=kind, top_level=top)
         if verdict.allowed:
@@ -156,9 +158,10 @@ class AppPage(QWebEnginePage):
         self.registerProtocolHandlerRequested.connect(lambda req: req.reject())
         self.webAuthUxRequested.connect(lambda req: req.cancel())
 
-    def acceptNavigationRequest(  # noqa: N802 (Qt name)
-        self, url: QUrl, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    def acceptNavigationRequest(
+        self, url: QUrl | str, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
     ) -> bool:
+        url = QUrl(url) if isinstance(url, str) else url
         if not is_main_frame:
             return True  # sub-frames are judged by the interceptor like any other request
         if self._spec.is_own(url):
@@ -173,14 +176,24 @@ class AppPage(QWebEnginePage):
         )
         return False
 
-    def createWindow(self, _type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
+    # Returning None refuses the window; PySide's stub does not allow for it.
+    def createWindow(  # type: ignore[override]
+        self, _type: QWebEnginePage.WebWindowType
+    ) -> QWebEnginePage | None:
         self._spec.guard.blocked(
-            "nav.popup_blocked", self.url().toString(), "popup", "popups and new windows are refused"
+            "nav.popup_blocked",
+            self.url().toString(),
+            "popup",
+            "popups and new windows are refused",
         )
         return None
 
-    def javaScriptConsoleMessage(  # noqa: N802
-        self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
+    def javaScriptConsoleMessage(
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
     ) -> None:
         if self._spec.on_console is not None:
             self._spec.on_console(f"{source}:{line}: {message}")
@@ -192,11 +205,12 @@ class AppPage(QWebEnginePage):
             permission.grant()
             return
         permission.deny()
+        needed = "capability " + ", ".join(caps) if caps else "a capability no app can hold"
         self._spec.guard.blocked(
             "permission.denied",
             permission.origin().toString(),
             "web-permission",
-            f"web permission {ptype.name} needs capability {', '.join(caps or ('(never granted)',))}",
+            f"web permission {ptype.name} needs {needed}",
             permission=ptype.name,
         )
 
@@ -269,7 +283,9 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
     profile.installUrlSchemeHandler(b"app", handler)
 
     def refuse_download(download: QWebEngineDownloadRequest) -> None:
-        spec.guard.blocked("net.blocked", download.url().toString(), "download", "downloads are refused")
+        spec.guard.blocked(
+            "net.blocked", download.url().toString(), "download", "downloads are refused"
+        )
         download.cancel()
 
     profile.downloadRequested.connect(refuse_download)

@@ -55,7 +55,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         }
         self._on_refused = on_refused
 
-    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt name)
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
         url = job.requestUrl()
         if url.host() != self._app_id:
             # Another app's origin: never served from this process (the interceptor refuses it
@@ -74,5 +74,5 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         buf = QBuffer(job)
         buf.setData(QByteArray(data))
         buf.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.setAdditionalResponseHeaders(self._headers)
+        job.setAdditionalResponseHeaders(self._headers)  # type: ignore[arg-type]  # PySide's stub says dict[QByteArray, QByteArray]
         job.reply(content_type(name or "").encode(), buf)

@@ -60,7 +60,9 @@ class NativeBridge(QObject):
         # Runs on the Qt main thread, so page.url() is the document that is showing now.
         if not self._origin_ok():
             self._on_refused(raw[:200])
-            self.reply.emit(error_reply(raw, "PERMISSION_DENIED", "callNative is not available here"))
+            self.reply.emit(
+                error_reply(raw, "PERMISSION_DENIED", "callNative is not available here")
+            )
             return
         self._pool.submit(self._run, raw)
 

@@ -1,20 +1,35 @@
-"""Connects the runtime's Qt layer to the host's pure-Python layers (policy, door, grants)."""
+"""Connects the runtime's Qt layer to the host's pure-Python layers (policy, door, grants).
+
+Everything here is per process and per app: one ``CallContext`` built from the app the
+supervisor started us for, one dispatcher, one network policy.
+"""
 
 from __future__ import annotations
 
-import json
+import itertools
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from superapp.runtime._app import LoadedApp, RuntimeApp
+from bridge.context import CallContext
+from bridge.dispatcher import Dispatcher
+from bridge.hostui import UI_RESOURCE
+from superapp import control
+from superapp.audit import AuditLog
+from superapp.consent import ConsentAnswer
+from superapp.grants import GrantStore
+from superapp.net import Decision, NetPolicy, RequestKind
 
-__all__ = ["grant_checker", "make_dispatch", "net_policy", "patch_pywebview"]
+if TYPE_CHECKING:
+    from superapp.runtime._app import RuntimeApp
+
+__all__ = ["ChannelAudit", "RuntimeConsent", "build_context", "net_policy", "patch_pywebview"]
 
 #: Chromium switches pywebview's Qt backend adds that we must not have. The fake media UI
 #: auto-accepts camera/microphone prompts, which would bypass our permission hook.
 _FORBIDDEN_FLAGS = frozenset({"--use-fake-ui-for-media-stream"})
+#: How long a consent prompt may stay unanswered before it counts as "no".
+CONSENT_TIMEOUT_S = 300.0
 
 
 def patch_pywebview() -> None:
@@ -25,44 +40,98 @@ def patch_pywebview() -> None:
     def environ_append(key: str, *values: str, sep: str = " ") -> None:
         util.environ_append(key, *[v for v in values if v not in _FORBIDDEN_FLAGS], sep=sep)
 
-    qt_backend.environ_append = environ_append
+    qt_backend.environ_append = environ_append  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class _Verdict:
-    allowed: bool
-    rule: str
-    reason: str
+class _EnginePolicy:
+    """``NetPolicy`` with the interceptor's kind names (strings) mapped to ``RequestKind``."""
+
+    def __init__(self, policy: NetPolicy) -> None:
+        self._policy = policy
+
+    def decide(self, url: str, *, kind: str, top_level: bool) -> Decision:
+        return self._policy.decide(url, kind=RequestKind(kind), top_level=top_level)
 
 
-class _OwnOriginOnly:
-    def __init__(self, app_id: str) -> None:
-        self._prefix = f"app://{app_id}/"
-
-    def decide(self, url: str, *, kind: str, top_level: bool) -> _Verdict:
-        if url.startswith(self._prefix) or url == f"app://{self._prefix[6:-1]}":
-            return _Verdict(True, "own-origin", "")
-        if url == "about:blank" and not top_level:
-            return _Verdict(True, "about-blank", "")
-        return _Verdict(False, "not-allowlisted", "not the app's origin or an allowed host")
+def net_policy(rt: RuntimeApp) -> _EnginePolicy:
+    app = rt.app
+    return _EnginePolicy(NetPolicy.from_manifest(app.app_id, app.allowed_hosts, app.http_hosts))
 
 
-def net_policy(app: LoadedApp) -> Any:
-    return _OwnOriginOnly(app.app_id)
+class ChannelAudit(AuditLog):
+    """The runtime's audit log: events go to the host, which writes them under the app id
+    it launched this process for (a runtime cannot write under another app's name)."""
+
+    def __init__(self, rt: RuntimeApp) -> None:
+        super().__init__(rt.paths.audit_log)
+        self._rt = rt
+
+    def record(
+        self, action: str, *, app_id: str | None = None, outcome: str = "unknown",
+        reason: str = "", **fields: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        self._rt.audit(action, outcome=outcome, reason=reason, **fields)
+        return {"action": action, "outcome": outcome, "reason": reason, **fields}
 
 
-def make_dispatch(rt: RuntimeApp) -> Callable[[str], str]:
-    def dispatch(raw: str) -> str:
+class RuntimeConsent:
+    """Asks the host (host-owned UI) and waits for the answer; silence is a "no"."""
+
+    def __init__(self, rt: RuntimeApp) -> None:
+        self._rt = rt
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[threading.Event, list[str]]] = {}
+
+    def ask(self, app_id: str, capability: str, reason: str) -> ConsentAnswer:
+        request_id = next(self._ids)
+        event, box = threading.Event(), ["deny"]
+        with self._lock:
+            self._waiting[request_id] = (event, box)
         try:
-            req_id = json.loads(raw).get("id")
-        except (ValueError, AttributeError):
-            req_id = None
-        return json.dumps(
-            {"id": req_id, "ok": False, "error": {"code": "UNKNOWN_API", "message": "no such api"}}
-        )
+            self._rt.channel.send(
+                control.ConsentRequest(request_id=request_id, capability=capability, reason=reason)
+            )
+            event.wait(CONSENT_TIMEOUT_S)
+        except control.ChannelClosedError:
+            pass
+        finally:
+            with self._lock:
+                self._waiting.pop(request_id, None)
+        return ConsentAnswer(box[0])
 
-    return dispatch
+    def answer(self, msg: control.ConsentAnswer) -> None:
+        with self._lock:
+            waiting = self._waiting.get(msg.request_id)
+        if waiting is not None:
+            waiting[1][0] = msg.answer
+            waiting[0].set()
+
+
+def build_context(rt: RuntimeApp) -> CallContext:
+    app = rt.app
+    return CallContext(
+        app_id=app.app_id,
+        paths=rt.paths,
+        audit=ChannelAudit(rt),
+        declared=app.declared,
+        allowed_hosts=app.allowed_hosts,
+        dev_mode=app.dev_mode,
+    )
+
+
+def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object) -> Dispatcher:
+    ctx.set_resource(UI_RESOURCE, ui)
+    return Dispatcher.open(ctx, rt.consent)
 
 
 def grant_checker(rt: RuntimeApp) -> Callable[[str], bool]:
-    return lambda capability: False
+    """Web-permission checks read the grants table on every request (revocation is live)."""
+    store = GrantStore(rt.paths.registry_db)
+    lock = threading.Lock()
+
+    def is_granted(capability: str) -> bool:
+        with lock:
+            return store.effective(rt.app.app_id, capability, rt.app.declared)
+
+    return is_granted

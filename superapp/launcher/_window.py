@@ -1,0 +1,102 @@
+"""The launcher window and the host around it (supervisor, control socket, consent prompts)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from superapp.audit import AuditLog
+from superapp.host import HostServer
+from superapp.launcher._api import LauncherApi
+from superapp.paths import Paths
+from superapp.supervisor import Supervisor
+
+__all__ = ["build_html", "run_launcher"]
+
+_ASSETS = Path(__file__).resolve().parents[2] / "assets" / "launcher"
+#: The launcher page is trusted but still loads nothing from anywhere: its script and style are
+#: inlined, icons are data: URLs.
+_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data:; connect-src 'none'; frame-src 'none'; form-action 'none'"
+)
+
+
+def build_html() -> str:
+    html = (_ASSETS / "index.html").read_text(encoding="utf-8")
+    css = (_ASSETS / "launcher.css").read_text(encoding="utf-8")
+    js = (_ASSETS / "launcher.js").read_text(encoding="utf-8")
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+    html = html.replace('<link rel="stylesheet" href="launcher.css">', f"<style>{css}</style>")
+    html = html.replace('<script src="launcher.js"></script>', f"<script>{js}</script>")
+    return html.replace("<head>", "<head>" + meta, 1)
+
+
+class _Consent:
+    """Asks the user in the launcher's own window (host process; no page can script it)."""
+
+    def __init__(self) -> None:
+        self.window: Any = None
+        self._lock = threading.Lock()  # one prompt at a time
+
+    def ask(self, app_id: str, capability: str, reason: str) -> str:
+        if self.window is None:
+            return "deny"
+        from superapp import registry
+
+        try:
+            name = registry.get_app(Paths.from_env(), app_id).name
+        except Exception:
+            name = app_id
+        message = (
+            f"{name} ({app_id}) asks for “{capability}”.\n\n"
+            f"The app says: {reason or '(no reason given)'}\n\n"
+            "OK allows it until you revoke it in Permissions; Cancel refuses."
+        )
+        with self._lock:
+            allowed = self.window.create_confirmation_dialog(f"Allow {name}?", message)
+        return "allow_always" if allowed else "deny"
+
+
+def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
+    os.environ["QT_API"] = "pyside6"
+    os.environ.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+    if cdp_port is not None:
+        os.environ["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{cdp_port}"
+    if os.geteuid() == 0:
+        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
+    import webview
+
+    consent = _Consent()
+    supervisor = Supervisor(paths, AuditLog(paths.audit_log), consent=consent.ask)
+    server = HostServer(paths, supervisor)
+    server.start()
+    window: Any = None
+
+    def pick_file() -> str | None:
+        chosen = window.create_file_dialog(
+            webview.FileDialog.OPEN, file_types=("Mini-app bundles (*.sapp)",)
+        )
+        return str(chosen[0]) if chosen else None
+
+    api = LauncherApi(paths, supervisor, pick_file)
+    window = webview.create_window(
+        "superapp", html=build_html(), js_api=api, width=1040, height=720, min_size=(520, 420)
+    )
+    consent.window = window
+
+    def on_term(_signum: int, _frame: FrameType | None) -> None:
+        threading.Thread(target=window.destroy, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_term)
+    window.events.loaded += lambda: print("superapp: launcher running", flush=True)
+    try:
+        webview.start(gui="qt", private_mode=True, debug=False)
+    finally:
+        supervisor.shutdown()
+        server.close()
+    return 0

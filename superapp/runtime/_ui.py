@@ -1,0 +1,100 @@
+"""The Qt side of ``bridge.hostui.HostUi``: things the host draws, not the page.
+
+Handlers call these from the dispatcher's worker threads; every Qt call is handed to the
+main thread through a queued signal. Toasts and notifications are Qt widgets laid over the
+window, styled by the host and labelled with the app's name, so a page cannot restyle, move
+or click them, and cannot make them look like they come from somewhere else.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel
+
+__all__ = ["QtUi"]
+
+_TOAST_MS = 3500
+_STYLE = (
+    "QLabel { background: rgba(32,33,36,235); color: white; border-radius: 8px;"
+    " padding: 10px 16px; font-size: 13px; }"
+)
+
+
+class QtUi(QObject):
+    _invoke = Signal(object)
+
+    def __init__(self, app_name: str, get_window: Callable[[], Any]) -> None:
+        super().__init__()
+        self._app_name = app_name
+        self._get_window = get_window
+        self._invoke.connect(self._run, Qt.ConnectionType.QueuedConnection)
+        self._label: QLabel | None = None
+        self._timer: QTimer | None = None
+
+    @Slot(object)
+    def _run(self, fn: Callable[[], None]) -> None:
+        fn()
+
+    def _on_main(self, fn: Callable[[], Any], timeout: float = 5.0) -> Any:
+        done = threading.Event()
+        box: list[Any] = [None]
+
+        def call() -> None:
+            try:
+                box[0] = fn()
+            finally:
+                done.set()
+
+        self._invoke.emit(call)
+        if not done.wait(timeout):
+            raise TimeoutError("the window did not answer")
+        return box[0]
+
+    # --- HostUi ------------------------------------------------------------------------
+    def close(self) -> None:
+        window = self._get_window()
+        if window is not None:
+            window.destroy()
+
+    def toast(self, text: str) -> None:
+        self._invoke.emit(lambda: self._show(text))
+
+    def notify(self, title: str, body: str) -> None:
+        self._invoke.emit(lambda: self._show(f"{self._app_name}: {title}\n{body}"))
+
+    def clipboard_write(self, text: str) -> None:
+        self._on_main(lambda: QGuiApplication.clipboard().setText(text))
+
+    def clipboard_read(self) -> str:
+        text: str = self._on_main(lambda: QGuiApplication.clipboard().text())
+        return text
+
+    # --- drawing -----------------------------------------------------------------------
+    def _show(self, text: str) -> None:
+        window = self._get_window()
+        view = getattr(window, "native", None)
+        if view is None:
+            return
+        if self._label is None:
+            self._label = QLabel(view)
+            self._label.setStyleSheet(_STYLE)
+            self._label.setWordWrap(True)
+            self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            self._timer = QTimer(self._label)
+            self._timer.setSingleShot(True)
+            self._timer.timeout.connect(self._label.hide)
+        label, timer = self._label, self._timer
+        if timer is None:  # created together with the label above
+            return
+        label.setText(text)
+        label.setMaximumWidth(max(200, view.width() - 48))
+        label.adjustSize()
+        label.move((view.width() - label.width()) // 2, view.height() - label.height() - 24)
+        label.raise_()
+        label.show()
+        timer.start(_TOAST_MS)

@@ -1,0 +1,41 @@
+"""Page object for the launcher window (driven over CDP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TIMEOUT_MS = 60_000
+
+
+class LauncherPage:
+    def __init__(self, page: Any) -> None:
+        self.page = page
+
+    def card(self, app_id: str) -> Any:
+        return self.page.get_by_test_id(f"app-card-{app_id}")
+
+    def launch(self, app_id: str) -> None:
+        self.page.get_by_test_id(f"launch-{app_id}").click(timeout=TIMEOUT_MS)
+
+    def stop(self, app_id: str) -> None:
+        self.page.get_by_test_id(f"stop-{app_id}").click(timeout=TIMEOUT_MS)
+
+    def state(self, app_id: str) -> str:
+        value: str = self.page.get_by_test_id(f"state-{app_id}").get_attribute("data-state")
+        return value
+
+    def state_text(self, app_id: str) -> str:
+        value: str = self.card(app_id).inner_text()
+        return value
+
+    def wait_state(self, app_id: str, state: str) -> None:
+        self.page.wait_for_selector(
+            f'[data-testid="state-{app_id}"][data-state="{state}"]', timeout=TIMEOUT_MS
+        )
+
+    def app_ids(self) -> list[str]:
+        ids: list[str] = self.page.eval_on_selector_all(
+            '[data-testid^="app-card-"]',
+            "els => els.map(e => e.dataset.testid.slice('app-card-'.length))",
+        )
+        return ids

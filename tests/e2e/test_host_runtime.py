@@ -1,0 +1,163 @@
+"""Issue 2 end to end: real windows, one process per app, isolated engines, no orphans."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from superapp.bundles import install_samples
+from superapp.paths import Paths
+from tests.e2e.harness import REPO, HostProcess, connect, free_port, wait_gone
+
+NOTES = "dev.superapp.notes"
+CONVERTER = "dev.superapp.converter"
+
+
+@pytest.fixture
+def samples(superapp_home: Paths) -> Paths:
+    install_samples(superapp_home, REPO / "miniapps")
+    return superapp_home
+
+
+def _runtime_pid(env: dict[str, str], app_id: str) -> int:
+    out = subprocess.run(
+        [sys.executable, "-m", "superapp", "list", "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    rows = {r["app_id"]: r for r in json.loads(out.stdout)}
+    assert rows[app_id]["running"], rows
+    pid: int = rows[app_id]["pid"]
+    return pid
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    proc = psutil.Process(pid)
+    return [proc, *proc.children(recursive=True)]
+
+
+def _files_containing(folder: Path, needle: bytes) -> list[Path]:
+    hits = []
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            try:
+                if needle in path.read_bytes():
+                    hits.append(path)
+            except OSError:
+                pass
+    return hits
+
+
+def test_two_samples_run_in_separate_processes_with_separate_engine_storage(
+    samples: Paths, open_app: Any, host_env: dict[str, str], hosts: list[HostProcess]
+) -> None:
+    notes_host, notes = open_app("run", NOTES)
+    _conv_host, conv = open_app("run", CONVERTER)
+
+    # Click through both.
+    notes.get_by_test_id("new-note").click()
+    notes.get_by_test_id("note-title").fill("Groceries")
+    notes.get_by_test_id("note-body").fill("eggs, flour")
+    notes.get_by_test_id("note-item").first.wait_for()
+    conv.get_by_test_id("from-value").fill("1")
+    conv.wait_for_function("document.querySelector('[data-testid=to-value]').value !== ''")
+
+    # Different OS processes, and different engine process trees.
+    notes_pid, conv_pid = _runtime_pid(host_env, NOTES), _runtime_pid(host_env, CONVERTER)
+    assert notes_pid != conv_pid
+    assert {p.pid for p in _tree(notes_pid)}.isdisjoint({p.pid for p in _tree(conv_pid)})
+
+    # Engine storage written by one app is invisible to the other, in the page and on disk.
+    secret = "notes-only-5f1c"
+    notes.evaluate(f"localStorage.setItem('probe', '{secret}')")
+    notes.evaluate(
+        """value => new Promise((ok, no) => { const r = indexedDB.open('probe', 1);
+             r.onupgradeneeded = () => r.result.createObjectStore('s');
+             r.onsuccess = () => { const tx = r.result.transaction('s', 'readwrite');
+               tx.objectStore('s').put(value, 'k');
+               tx.oncomplete = () => { r.result.close(); ok(1); }; };
+             r.onerror = () => no(r.error); })""",
+        secret,
+    )
+    assert conv.evaluate("localStorage.getItem('probe')") is None
+    assert "probe" not in conv.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+
+    # Restart notes: its engine storage survives.
+    notes_host.stop()
+    hosts.remove(notes_host)
+    notes2_host, notes2 = open_app("run", NOTES)
+    assert notes2.evaluate("localStorage.getItem('probe')") == secret
+    assert (
+        notes2.evaluate(
+            """new Promise(ok => { const r = indexedDB.open('probe', 1);
+             r.onsuccess = () => { const g = r.result.transaction('s').objectStore('s').get('k');
+               g.onsuccess = () => ok(g.result); }; })"""
+        )
+        == secret
+    )
+    assert notes2.evaluate("localStorage.getItem('notes.lastOpened')")
+    notes2_host.stop()
+    hosts.remove(notes2_host)
+
+    # On disk: the value lives under the notes app's engine profile, never the converter's.
+    assert _files_containing(samples.app_webview(NOTES), secret.encode())
+    assert not _files_containing(samples.app_webview(CONVERTER), secret.encode())
+
+
+def test_killed_app_leaves_the_other_running_and_the_launcher_shows_the_crash(
+    samples: Paths, playwright: Any, host_env: dict[str, str], hosts: list[HostProcess]
+) -> None:
+    port = free_port()
+    launcher_host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
+    hosts.append(launcher_host)
+    launcher_host.wait_for_line(r"launcher running$")
+    browser, page = connect(playwright, port)
+    try:
+        from tests.e2e.launcher_page import LauncherPage
+
+        launcher = LauncherPage(page)
+        launcher.launch(NOTES)
+        launcher.launch(CONVERTER)
+        launcher.wait_state(NOTES, "running")
+        launcher.wait_state(CONVERTER, "running")
+
+        victim = _runtime_pid(host_env, NOTES)
+        survivor = _runtime_pid(host_env, CONVERTER)
+        os.kill(victim, signal.SIGKILL)
+
+        launcher.wait_state(NOTES, "crashed")
+        assert (
+            "SIGKILL" in launcher.state_text(NOTES) or "crash" in launcher.state_text(NOTES).lower()
+        )
+        assert psutil.pid_exists(survivor)
+        assert launcher.state(CONVERTER) == "running"
+        # The launcher itself still answers.
+        assert page.evaluate("typeof window.pywebview.api.list_apps") == "function"
+    finally:
+        browser.close()
+
+
+@pytest.mark.parametrize(
+    "how", [signal.SIGTERM, signal.SIGKILL], ids=["host-terminated", "host-killed"]
+)
+def test_host_exit_leaves_no_runtime_or_engine_process(
+    samples: Paths, host_env: dict[str, str], hosts: list[HostProcess], how: signal.Signals
+) -> None:
+    port = free_port()
+    host = HostProcess(["run", NOTES, "--remote-debugging-port", str(port)], host_env)
+    hosts.append(host)
+    host.wait_for_line(r"running$")
+    runtime_pid = _runtime_pid(host_env, NOTES)
+    tree = _tree(runtime_pid)
+    assert any("QtWebEngineProcess" in p.name() for p in tree), [p.name() for p in tree]
+
+    os.kill(host.proc.pid, how)
+    host.proc.wait(30)
+    assert wait_gone([p.pid for p in tree]) == []
