@@ -60,7 +60,7 @@ def _sample(**overrides: Any) -> AppSample:
 def _run(
     ev: BudgetEvaluator, clock: FakeClock, times: list[float], **overrides: Any
 ) -> list[tuple[float, str, str]]:
-    out = []
+    out: list[tuple[float, str, str]] = []
     for t in times:
         clock.now = t
         out += [(t, d.action, d.metric) for d in ev.evaluate(_sample(**overrides))]
