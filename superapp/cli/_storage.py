@@ -115,7 +115,8 @@ def cmd_storage(args: argparse.Namespace) -> int:
                     "rewrapped": report.rewrapped,
                 },
                 f"new master key {report.new_id} in the {report.backend}; "
-                f"{report.rewrapped} data keys re-wrapped, old master key destroyed",
+                f"{report.rewrapped} data keys re-wrapped; "
+                f"{len(report.old_ids)} old master key(s) destroyed",
             )
         if args.evict_cache:
             ev = evict_caches(paths, limits, audit=AuditLog(paths.audit_log))
