@@ -28,7 +28,7 @@ from bridge.context import CallContext
 from bridge.errors import ConsentDeniedError, PermissionDeniedError, RateLimitedError
 from bridge.limits import BridgeLimits
 from superapp.consent import ConsentAnswer, ConsentBroker
-from superapp.grants import GrantStore
+from superapp.grants import GrantStore, is_effective
 
 __all__ = ["AUTHZ_RESOURCE", "Authorizer", "Scope", "authorizer"]
 
@@ -60,11 +60,9 @@ class Authorizer:
 
     def granted(self) -> list[str]:
         """The capabilities in effect right now (declared and granted)."""
-        return sorted(
-            cap
-            for cap in self._ctx.declared
-            if self._grants.effective(self._ctx.app_id, cap, self._ctx.declared)
-        )
+        declared = self._ctx.declared
+        states = self._grants.states(self._ctx.app_id)
+        return sorted(cap for cap in declared if is_effective(cap, declared, states.get(cap)))
 
     def check(self, capability: str) -> None:
         """Allow one call needing ``capability``, or raise the refusal (see module doc)."""

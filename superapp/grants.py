@@ -94,6 +94,14 @@ class GrantStore:
             ).fetchone()
         return None if row is None else _state(row[0])
 
+    def states(self, app_id: str) -> dict[str, GrantState]:
+        """Every stored state of ``app_id`` in one query."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT capability, state FROM grants WHERE app_id = ?", (app_id,)
+            ).fetchall()
+        return {str(cap): _state(state) for cap, state in rows}
+
     def effective(self, app_id: str, capability: str, declared: Iterable[str]) -> bool:
         if capability not in declared:
             return False
