@@ -64,6 +64,11 @@ class Authorizer:
         states = self._grants.states(self._ctx.app_id)
         return sorted(cap for cap in declared if is_effective(cap, declared, states.get(cap)))
 
+    def is_granted(self, capability: str) -> bool:
+        """Whether ``capability`` is in effect now, without asking anyone (for the engine's
+        web-permission hook, which must answer on the Qt main thread)."""
+        return self._grants.effective(self._ctx.app_id, capability, self._ctx.declared)
+
     def check(self, capability: str) -> None:
         """Allow one call needing ``capability``, or raise the refusal (see module doc)."""
         self._declared(capability)

@@ -144,3 +144,15 @@ def test_concurrent_calls_share_one_prompt(make_bridge: MakeBridge) -> None:
         t.join()
     assert broker.asked == 1
     assert all(json.loads(r)["ok"] for r in replies)
+
+
+def test_is_granted_never_asks(make_bridge: MakeBridge) -> None:
+    broker = PolicyBroker.allow()
+    b = make_bridge(declared={"media:camera", "notifications"}, broker=broker)
+    authz = b.dispatcher.authorizer
+    assert authz.is_granted("notifications") is True
+    assert authz.is_granted("media:camera") is False
+    assert authz.is_granted("location:read") is False
+    assert broker.asked == []
+    authz.check("media:camera")  # asks, "allow always"
+    assert authz.is_granted("media:camera") is True
