@@ -31,6 +31,8 @@ The supervisor acts on decisions (throttle, kill) and audits them (``record_deci
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -99,6 +101,29 @@ class TreeSample:
     threads: int = 0
 
 
+def _ppid_map() -> dict[int, int]:
+    """pid → parent pid for every process, in one pass."""
+    if not sys.platform.startswith("linux"):
+        return {p.pid: p.info.get("ppid") or 0 for p in psutil.process_iter(["ppid"])}
+    # Reading /proc/<pid>/stat directly is ~5x cheaper than psutil.process_iter, which
+    # builds a Process object per pid; this scan is the fixed cost of every round.
+    out: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                data = f.read()
+        except OSError:
+            continue  # exited
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after
+        # the last ')'.
+        fields = data[data.rfind(b")") + 2 :].split()
+        if len(fields) > 1:
+            out[int(name)] = int(fields[1])
+    return out
+
+
 class ProcessTreeSampler:
     """Samples process trees by root pid. Not thread-safe; one caller (the monitor)."""
 
@@ -122,10 +147,9 @@ class ProcessTreeSampler:
     def sample(self, roots: Mapping[str, int]) -> dict[str, TreeSample]:
         """One sample of each tree rooted at ``roots[key]``."""
         children: dict[int, list[int]] = {}
-        for proc in psutil.process_iter(["ppid"]):
-            ppid = proc.info.get("ppid")
+        for pid, ppid in _ppid_map().items():
             if ppid:
-                children.setdefault(ppid, []).append(proc.pid)
+                children.setdefault(ppid, []).append(pid)
         now = self._clock()
         seen: set[tuple[int, float]] = set()
         live_pids: set[int] = set()
