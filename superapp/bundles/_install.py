@@ -34,6 +34,7 @@ import fcntl
 import os
 import secrets
 import shutil
+import sqlite3
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -230,6 +231,8 @@ def _step_commit(ctx: InstallContext) -> None:
             app_dir.rmdir()
         if isinstance(exc, OSError):
             raise InstallError(f"cannot install into {app_dir}: {exc}") from None
+        if isinstance(exc, sqlite3.Error):
+            raise InstallError(f"cannot record the install in the registry: {exc}") from None
         raise
     shutil.rmtree(old, ignore_errors=True)
 

@@ -149,7 +149,15 @@ PagePath = Annotated[
     Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\.[hH][tT][mM][lL]?$"}),
     AfterValidator(_check_page),
 ]
-IconPath = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_icon_src)]
+IconPath = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        json_schema_extra={"pattern": r"\.([pP][nN][gG]|[jJ][pP][eE]?[gG]|[wW][eE][bB][pP])$"},
+    ),
+    AfterValidator(_check_icon_src),
+]
 Capability = Annotated[
     str, AfterValidator(_check_capability), Field(json_schema_extra={"enum": sorted(CAPABILITIES)})
 ]
