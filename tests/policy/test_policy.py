@@ -151,3 +151,14 @@ def test_limits_section_errors_name_the_field() -> None:
         policy.limits("bridge", _BridgeLimits)
     with pytest.raises(PolicyError, match=r"\[storage\]: .*quota"):
         policy.limits("storage", _StorageLimits)
+
+
+def test_the_example_in_the_operators_guide_is_a_valid_policy() -> None:
+    from tests.conftest import REPO
+
+    text = (REPO / "docs" / "operators.md").read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    policy = parse_policy(example)
+    assert policy.monitor.memory.limit == 3 * 1024**3 // 2
+    assert policy.revocation.interval_s == 900
+    assert policy.audit.backups == 20
