@@ -6,7 +6,9 @@ For a call that needs capability ``cap``:
 2. effective grant in the grants table (read on every call,
    so a revocation applies to the next call)                   → allowed
 3. a pending "allow once" from ``app.requestCapability``      → allowed, and used up
-4. otherwise the user is asked, one prompt per capability at a time:
+   (void if the user changed the grant since, e.g. revoked it)
+4. otherwise the user is asked, one prompt per capability at a time; calls beyond
+   ``consent_max_waiters`` waiting on an open prompt                  → RATE_LIMITED
    a. the user said "deny" less than ``consent_deny_cooldown_s`` ago → CONSENT_DENIED
    b. more than ``consent_prompts`` prompts for it                    → RATE_LIMITED
    c. the broker's answer: ALLOW_ALWAYS (persisted) / ALLOW_ONCE → allowed;
@@ -28,7 +30,7 @@ from bridge.context import CallContext
 from bridge.errors import ConsentDeniedError, PermissionDeniedError, RateLimitedError
 from bridge.limits import BridgeLimits
 from superapp.consent import ConsentAnswer, ConsentBroker
-from superapp.grants import GrantStore, is_effective
+from superapp.grants import Grant, GrantStore, is_effective
 
 __all__ = ["AUTHZ_RESOURCE", "Authorizer", "Scope", "authorizer"]
 
@@ -55,7 +57,9 @@ class Authorizer:
         self._prompts = TokenBuckets(clock)
         self._lock = threading.Lock()
         self._cap_locks: dict[str, threading.Lock] = {}
-        self._once: set[str] = set()
+        # capability -> the grant row as it was when "allow once" was answered
+        self._once: dict[str, Grant | None] = {}
+        self._waiters: dict[str, int] = {}
         self._denied_until: dict[str, float] = {}
 
     def granted(self) -> list[str]:
@@ -72,11 +76,11 @@ class Authorizer:
     def check(self, capability: str) -> None:
         """Allow one call needing ``capability``, or raise the refusal (see module doc)."""
         self._declared(capability)
-        if self._grants.effective(self._ctx.app_id, capability, self._ctx.declared):
+        grant = self._grants.get(self._ctx.app_id, capability)
+        if is_effective(capability, self._ctx.declared, grant.state if grant else None):
             return
         with self._lock:
-            if capability in self._once:
-                self._once.discard(capability)
+            if capability in self._once and self._once.pop(capability) == grant:
                 return
         self._ask(capability)
 
@@ -86,15 +90,16 @@ class Authorizer:
         An "allow once" answer covers the next call that needs it.
         """
         self._declared(capability)
-        if self._grants.effective(self._ctx.app_id, capability, self._ctx.declared):
+        grant = self._grants.get(self._ctx.app_id, capability)
+        if is_effective(capability, self._ctx.declared, grant.state if grant else None):
             return "always"
         with self._lock:
-            if capability in self._once:
+            if capability in self._once and self._once[capability] == grant:
                 return "once"
         scope = self._ask(capability)
         if scope == "once":
             with self._lock:
-                self._once.add(capability)
+                self._once[capability] = self._grants.get(self._ctx.app_id, capability)
         return scope
 
     def _declared(self, capability: str) -> None:
@@ -108,6 +113,20 @@ class Authorizer:
             return self._cap_locks.setdefault(capability, threading.Lock())
 
     def _ask(self, capability: str) -> Scope:
+        with self._lock:
+            waiting = self._waiters.get(capability, 0)
+            if waiting >= self._limits.consent_max_waiters:
+                raise RateLimitedError(
+                    f"a consent prompt for {capability!r} is already waiting for the user"
+                )
+            self._waiters[capability] = waiting + 1
+        try:
+            return self._ask_one(capability)
+        finally:
+            with self._lock:
+                self._waiters[capability] -= 1
+
+    def _ask_one(self, capability: str) -> Scope:
         app_id = self._ctx.app_id
         # One prompt per capability at a time: concurrent calls wait for its answer.
         with self._cap_lock(capability):

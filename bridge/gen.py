@@ -299,7 +299,9 @@ def render_api_md(table: Mapping[str, ApiSpec] = API_TABLE) -> str:
         'takes effect on the next call, and the next use asks again. After a "deny", the '
         f"same capability is denied without asking for {limits.consent_deny_cooldown_s:g} s; "
         f"at most {limits.consent_prompts.burst:g} prompts per capability are shown in a burst "
-        f"(then one per {1 / limits.consent_prompts.per_second:g} s). Use "
+        f"(then one per {1 / limits.consent_prompts.per_second:g} s), and while one is open "
+        f"at most {limits.consent_max_waiters} calls wait for its answer (more are "
+        "`RATE_LIMITED`). Use "
         "`app.requestCapability` to ask before the call that needs it.",
         "",
         "| capability | needs consent |",

@@ -79,6 +79,9 @@ class BridgeLimits:
     #: Consent prompts one app may cause, per capability (prompt bombing is refused with
     #: RATE_LIMITED before the user is asked again).
     consent_prompts: RateLimit = RateLimit(burst=3, per_second=1 / 20)
+    #: Calls that may wait on one capability's open consent prompt (the one that opened it
+    #: included); more get RATE_LIMITED at once instead of tying up the app's workers.
+    consent_max_waiters: int = 4
     #: After the user says "deny", the same capability is denied without asking for this long.
     consent_deny_cooldown_s: float = 60.0
     #: Denials written to the audit log per (api, code) before further identical denials are

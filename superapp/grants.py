@@ -94,6 +94,19 @@ class GrantStore:
             ).fetchone()
         return None if row is None else _state(row[0])
 
+    def get(self, app_id: str, capability: str) -> Grant | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT app_id, capability, state, source, updated_at FROM grants "
+                "WHERE app_id = ? AND capability = ?",
+                (app_id, capability),
+            ).fetchone()
+        return (
+            None
+            if row is None
+            else Grant(row[0], row[1], _state(row[2]), _source(row[3]), float(row[4]))
+        )
+
     def states(self, app_id: str) -> dict[str, GrantState]:
         """Every stored state of ``app_id`` in one query."""
         with self._lock:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -38,6 +40,8 @@ from superapp.storage import (
 __all__ = [
     "APIS",
     "RESOURCE_KEY",
+    "THROTTLE_KEY",
+    "AuditThrottle",
     "StorageClear",
     "StorageGet",
     "StorageKeys",
@@ -58,6 +62,7 @@ log = logging.getLogger(__name__)
 
 #: The ``CallContext`` resource key of the app's ``AppStore`` (shared with ``files.*``).
 RESOURCE_KEY = "storage"
+THROTTLE_KEY = "storage.audit_throttle"
 
 
 class _Params(BaseModel):
@@ -94,20 +99,43 @@ def app_store(ctx: CallContext) -> AppStore:
     return ctx.resource(RESOURCE_KEY, lambda: open_store(ctx.paths, ctx.app_id, audit=ctx.audit))
 
 
+class AuditThrottle:
+    """At most ``burst`` storage audit events at once, refilled at ``per_second``; the events
+    held back are counted and reported as ``suppressed`` on the next one written, so a page
+    looping over bad paths cannot flood the audit log."""
+
+    def __init__(self, burst: float = 20, per_second: float = 1.0) -> None:
+        self._burst, self._rate = burst, per_second
+        self._tokens, self._last = burst, time.monotonic()
+        self._suppressed = 0
+        self._lock = threading.Lock()
+
+    def record(self, ctx: CallContext, action: str, reason: str, **fields: Any) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+            self._last = now
+            if self._tokens < 1:
+                self._suppressed += 1
+                return
+            self._tokens -= 1
+            suppressed, self._suppressed = self._suppressed, 0
+        if suppressed:
+            fields["suppressed"] = suppressed
+        ctx.audit.record(action, app_id=ctx.app_id, outcome="failure", reason=reason, **fields)
+
+
+def _audit(ctx: CallContext, action: str, reason: str, **fields: Any) -> None:
+    ctx.resource(THROTTLE_KEY, AuditThrottle).record(ctx, action, reason, **fields)
+
+
 @contextlib.contextmanager
 def storage_errors(ctx: CallContext, api: str) -> Iterator[None]:
     """Map storage errors to wire errors (the one mapping for ``storage.*`` and ``files.*``)."""
     try:
         yield
     except InvalidPathError as err:
-        ctx.audit.record(
-            "files.path_refused",
-            app_id=ctx.app_id,
-            outcome="failure",
-            reason=str(err),
-            api=api,
-            rule=err.rule,
-        )
+        _audit(ctx, "files.path_refused", str(err), api=api, rule=err.rule)
         raise InvalidParamsError(str(err)) from None
     except (InvalidKeyError, InvalidValueError) as err:
         raise InvalidParamsError(str(err)) from None
@@ -116,13 +144,7 @@ def storage_errors(ctx: CallContext, api: str) -> Iterator[None]:
     except QuotaError as err:
         raise QuotaExceededError(str(err)) from None
     except UnreadableError as err:
-        ctx.audit.record(
-            "storage.unreadable",
-            app_id=ctx.app_id,
-            outcome="failure",
-            reason=f"stored data failed authentication: {err}",
-            api=api,
-        )
+        _audit(ctx, "storage.unreadable", f"stored data failed authentication: {err}", api=api)
         raise InternalError("stored data is unreadable") from None
     except StorageError as err:
         log.error("storage of %s failed in %s: %s", ctx.app_id, api, err)

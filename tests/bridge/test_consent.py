@@ -127,23 +127,51 @@ class _GateBroker:
         return ConsentAnswer.ALLOW_ALWAYS
 
 
-def test_concurrent_calls_share_one_prompt(make_bridge: MakeBridge) -> None:
+def test_concurrent_calls_share_one_prompt_and_extra_waiters_are_refused(
+    make_bridge: MakeBridge,
+) -> None:
     broker = _GateBroker()
     b = make_bridge(declared={PROFILE}, broker=broker)
-    replies: list[str] = []
+    max_waiters = b.dispatcher.limits.consent_max_waiters
+    replies: list[dict[str, object]] = []
+    first_reply = threading.Event()
+    lock = threading.Lock()
 
     def call(i: int) -> None:
-        replies.append(b.dispatcher.dispatch(request("user.profile", id=i)))
+        reply = json.loads(b.dispatcher.dispatch(request("user.profile", id=i)))
+        with lock:
+            replies.append(reply)
+        first_reply.set()
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(5)]
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(max_waiters + 1)]
     for t in threads:
         t.start()
-    assert broker.entered.wait(timeout=30)
+    # While the prompt is open nothing can answer except the refused extra waiter.
+    assert first_reply.wait(timeout=30)
+    with lock:
+        assert [r["error"] for r in replies] == [
+            {
+                "code": "RATE_LIMITED",
+                "message": "a consent prompt for 'user:readProfile' is already waiting for "
+                "the user",
+            }
+        ]
     broker.release.set()
     for t in threads:
         t.join()
     assert broker.asked == 1
-    assert all(json.loads(r)["ok"] for r in replies)
+    assert sorted(bool(r["ok"]) for r in replies) == [False] + [True] * max_waiters
+
+
+def test_allow_once_is_void_after_a_revocation(make_bridge: MakeBridge) -> None:
+    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    b = make_bridge(declared={PROFILE}, broker=broker)
+    assert b.call("app.requestCapability", {"capability": PROFILE})["result"]["scope"] == "once"
+    with GrantStore(b.paths.registry_db) as cli:
+        cli.revoke(b.ctx.app_id, PROFILE)
+    broker.answer = ConsentAnswer.DENY
+    assert b.call("user.profile")["error"]["code"] == "CONSENT_DENIED"
+    assert len(broker.asked) == 2  # the pending once-grant was not used
 
 
 def test_is_granted_never_asks(make_bridge: MakeBridge) -> None:
