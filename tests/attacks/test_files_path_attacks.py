@@ -220,3 +220,16 @@ def test_hard_link_to_a_host_file_reads_as_unreadable_not_plaintext(
     with pytest.raises(InternalError, match="unreadable") as info:
         files_api.read(ctx, files_api.FilesRead(path="hard.txt"))
     assert "host secret" not in str(info.value)
+
+
+def test_path_refusal_flood_cannot_flood_the_audit_log(ctx: CallContext) -> None:
+    import time
+
+    start = time.monotonic()
+    for i in range(300):
+        with pytest.raises(InvalidParamsError):
+            files_api.write(ctx, files_api.FilesWrite(path=f"../flood{i}", data="x"))
+    elapsed = time.monotonic() - start
+    refused = [e for e in ctx.audit.events() if e["event"]["action"] == "files.path_refused"]
+    assert 20 <= len(refused) <= 20 + int(elapsed) + 1  # burst 20, then 1 per second
+    assert not (ctx.paths.data / "apps" / "flood0").exists()
