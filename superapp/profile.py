@@ -94,7 +94,7 @@ def profile_path(paths: Paths) -> Path:
 def _explain(err: ValidationError) -> str:
     first = err.errors(include_url=False, include_input=False)[0]
     field = ".".join(str(part) for part in first["loc"]) or "profile"
-    return f"{field}: {first['msg']}"
+    return f"{field}: {first['msg'].removeprefix('Value error, ')}"
 
 
 def load_profile(paths: Paths) -> Profile:

@@ -202,7 +202,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
             field = {"display_name": "--name", "email": "--email", "avatar": "--avatar"}.get(
                 str(first["loc"][0]) if first["loc"] else "", "profile"
             )
-            raise UsageError(f"{field}: {first['msg']}") from None
+            raise UsageError(f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
         save_profile(paths, profile)
     if args.json:
         print(json.dumps(profile.model_dump(), indent=2))
