@@ -22,9 +22,11 @@ bytes it received and only then parses them.
 The envelope itself must be in its canonical form (the exact JSON ``superapp pack`` writes,
 canonical base64), so it has no spare bits either.
 
-The **bundle digest** is the hex SHA-256 of the statement bytes: it changes when, and only when,
-any signed byte changes, and no re-zipping of the same signed content can change it
-(docs/adr/0003).
+The **bundle digest** is the hex SHA-256 of the whole ``.sapp`` file (what ``sha256sum``
+prints). Because no byte of the layout is free, it identifies the signed content: nobody
+without the key can make a second file that verifies as the same app and version but has
+another digest, so revocation by bundle digest cannot be dodged by re-zipping
+(docs/adr/0003). ``signed_digest`` (SHA-256 of the statement) is also reported.
 """
 
 from __future__ import annotations

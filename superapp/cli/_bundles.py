@@ -201,8 +201,13 @@ def cmd_pack(args: argparse.Namespace) -> int:
     key_id = key_id_of(key.public_key())
     _emit(
         args,
-        {"file": str(out), "size": len(data), "key_id": key_id, "sha256": file_sha256(data)},
-        [("packed", out), ("size", f"{len(data)} bytes"), ("signed by key", key_id)],
+        {"file": str(out), "size": len(data), "key_id": key_id, "digest": file_sha256(data)},
+        [
+            ("packed", out),
+            ("size", f"{len(data)} bytes"),
+            ("signed by key", key_id),
+            ("digest", file_sha256(data)),
+        ],
     )
     return 0
 
@@ -221,7 +226,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         "publisher_name": bundle.publisher,
         "key_id": bundle.key_id,
         "digest": bundle.digest,
-        "sha256": file_sha256(data),
+        "signed_digest": bundle.signed_digest,
         "size": bundle.size,
         "files": list(bundle.names),
         "declared_capabilities": sorted(m.declared_capabilities),

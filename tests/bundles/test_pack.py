@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -172,6 +173,14 @@ def test_any_single_byte_insertion_or_deletion_is_rejected(
         mutated = sample_bundle[:position] + sample_bundle[position + 1 :]
     with pytest.raises(SuperappError):
         verify_bundle(mutated, trusted.trust)
+
+
+@pytest.mark.parametrize("extra", [0, 6 * 1024 * 1024], ids=["small", "large_parallel_digest"])
+def test_digest_is_sha256_of_the_whole_file(trusted: Trusted, extra: int) -> None:
+    data = pack_bundle({**app_files(), "big.bin": os.urandom(extra)}, trusted.key)
+    bundle = verify_bundle(data, trusted.trust)
+    assert bundle.digest == hashlib.sha256(data).hexdigest()
+    assert bundle.size == len(data)
 
 
 def test_unmodified_sample_bundle_verifies(trusted: Trusted, sample_bundle: bytes) -> None:
