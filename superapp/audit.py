@@ -82,6 +82,8 @@ ECS_VERSION = "8.11.0"
 GENESIS_HASH = "0" * 64
 #: Keys of ``superapp`` a caller may not pass as ``**fields`` (the log owns them).
 _RESERVED_FIELDS = frozenset({"chain"})
+#: The head record is padded to this many bytes.
+_HEAD_BYTES = 512
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ class AuditLog:
     def __init__(self, path: Path, *, limits: AuditLimits | None = None) -> None:
         self.path = path
         self.limits = limits or AuditLimits()
+        self._dir_ready = False
 
     # --- files ---------------------------------------------------------------------
     @property
@@ -201,8 +204,14 @@ class AuditLog:
         reserved = _RESERVED_FIELDS.intersection(fields)
         if reserved:
             raise TypeError(f"audit field name(s) reserved by the log: {sorted(reserved)}")
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        lock_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not self._dir_ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._dir_ready = True
+        try:
+            lock_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # the folder was removed since we made it
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)
             head = self._load_head_locked(lock_fd)
@@ -243,7 +252,7 @@ class AuditLog:
         return event
 
     def _load_head_locked(self, lock_fd: int) -> _Head:
-        raw = os.pread(lock_fd, 4096, 0)
+        raw = os.pread(lock_fd, _HEAD_BYTES, 0)
         head = _Head()
         if raw.strip():
             try:
@@ -269,8 +278,9 @@ class AuditLog:
         return head
 
     def _store_head_locked(self, lock_fd: int, head: _Head) -> None:
-        data = head.to_json().encode()
-        os.ftruncate(lock_fd, 0)
+        # Fixed width, overwritten in place: no ftruncate, which costs milliseconds on some
+        # file systems. Readers strip the padding.
+        data = head.to_json().encode().ljust(_HEAD_BYTES)
         os.pwrite(lock_fd, data, 0)
 
     def _last_entry(self) -> dict[str, Any] | None:
