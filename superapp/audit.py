@@ -80,7 +80,7 @@ Outcome = Literal["success", "failure", "unknown"]
 ECS_VERSION = "8.11.0"
 #: ``superapp.chain.prev`` of the very first entry.
 GENESIS_HASH = "0" * 64
-#: Keys of ``superapp`` a caller may not pass as ``**fields`` (the log owns them).
+#: Keys of ``superapp`` the log owns; a caller's field of that name is stored as ``chain_``.
 _RESERVED_FIELDS = frozenset({"chain"})
 #: The head record is padded to this many bytes.
 _HEAD_BYTES = 512
@@ -201,9 +201,10 @@ class AuditLog:
         **fields: Any,
     ) -> dict[str, Any]:
         """Append one event and return it as written."""
-        reserved = _RESERVED_FIELDS.intersection(fields)
-        if reserved:
-            raise TypeError(f"audit field name(s) reserved by the log: {sorted(reserved)}")
+        for name in _RESERVED_FIELDS.intersection(fields):
+            # Never raise here (fields may come from a runtime over the control channel):
+            # a caller's field of a reserved name is kept under a suffixed name.
+            fields[name + "_"] = fields.pop(name)
         if not self._dir_ready:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._dir_ready = True
