@@ -10,6 +10,7 @@ how fast a flood is refused. Prints a Markdown table for bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import sqlite3
@@ -103,7 +104,7 @@ def main() -> int:
     rows = []
     for label, raw in cases:
         calls = n if "512 KiB" not in label else max(50, n // 50)
-        p50, p99, rate = _latency(lambda raw=raw: d.dispatch(raw), calls)
+        p50, p99, rate = _latency(functools.partial(d.dispatch, raw), calls)
         rows.append((label, calls, p50, p99, rate))
 
     info = request("app.info")
