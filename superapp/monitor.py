@@ -68,8 +68,8 @@ _RATE_NOUNS = {
     "net_requests": "network requests",
     "storage_writes": "storage writes",
 }
-#: Reported rates older than this many sampling intervals count as zero.
-_STALE_REPORT_INTERVALS = 3.0
+#: With no report for this many report periods, the runtime saw no change: rates are zero.
+_STALE_REPORTS = 2.5
 
 
 def format_bytes(n: float) -> str:
@@ -222,6 +222,14 @@ class ProcessTreeSampler:
 # --- runtime counters ------------------------------------------------------------------
 
 
+#: Counter keys read from one runtime report (a runtime is host code, but bounded anyway).
+_MAX_COUNTER_KEYS = 500
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 @dataclass(frozen=True)
 class RuntimeCounters:
     """Cumulative counts since the runtime started, as it reports them."""
@@ -231,6 +239,8 @@ class RuntimeCounters:
     net_requests: int = 0
     net_blocked: int = 0
     storage_writes: int = 0
+    #: Other counters the runtime reported (``nav.blocked``, ``popup.blocked``, ...).
+    other: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def total_bridge_calls(self) -> int:
@@ -238,30 +248,59 @@ class RuntimeCounters:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuntimeCounters:
-        """From a control-channel message; anything malformed counts as zero."""
-
-        def count(value: Any) -> int:
-            return (
-                value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-            )
+        """From ``to_json``'s shape; anything malformed counts as zero."""
 
         def per_api(value: Any) -> dict[str, int]:
             if not isinstance(value, Mapping):
                 return {}
-            return {str(k)[:100]: count(v) for k, v in list(value.items())[:500]}
+            return {str(k)[:100]: _count(v) for k, v in list(value.items())[:_MAX_COUNTER_KEYS]}
 
         return cls(
             per_api(data.get("bridge_calls")),
             per_api(data.get("bridge_denials")),
-            count(data.get("net_requests")),
-            count(data.get("net_blocked")),
-            count(data.get("storage_writes")),
+            _count(data.get("net_requests")),
+            _count(data.get("net_blocked")),
+            _count(data.get("storage_writes")),
+            per_api(data.get("other")),
+        )
+
+    @classmethod
+    def from_flat(cls, counters: Mapping[str, Any]) -> RuntimeCounters:
+        """From the runtime's flat ``control.Metrics.counters`` (action name → count).
+
+        ``bridge.calls.<api>`` and ``bridge.denied.<api>`` fill the per-API maps;
+        ``net.allowed`` + ``net.blocked`` are the network requests, ``net.blocked`` the blocks;
+        ``storage.writes`` the storage writes. ``*.folded`` keys (subsets of their action,
+        folded out of the audit log) are ignored; anything else is kept in ``other``.
+        Malformed values count as zero; at most ``_MAX_COUNTER_KEYS`` keys are read.
+        """
+        calls: dict[str, int] = {}
+        denials: dict[str, int] = {}
+        other: dict[str, int] = {}
+        flat = {str(k)[:100]: _count(v) for k, v in list(counters.items())[:_MAX_COUNTER_KEYS]}
+        for key, value in flat.items():
+            if key.endswith(".folded"):
+                continue
+            if key.startswith("bridge.calls."):
+                calls[key.removeprefix("bridge.calls.")] = value
+            elif key.startswith("bridge.denied."):
+                denials[key.removeprefix("bridge.denied.")] = value
+            elif key not in ("net.allowed", "net.blocked", "storage.writes"):
+                other[key] = value
+        return cls(
+            calls,
+            denials,
+            flat.get("net.allowed", 0) + flat.get("net.blocked", 0),
+            flat.get("net.blocked", 0),
+            flat.get("storage.writes", 0),
+            other,
         )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {
             "bridge_calls": dict(self.bridge_calls),
             "bridge_denials": dict(self.bridge_denials),
+            "other": dict(self.other),
         }
 
 
@@ -481,8 +520,11 @@ class Monitor:
         *,
         clock: Clock = time.monotonic,
         sampler: ProcessTreeSampler | None = None,
+        report_period_s: float = 1.0,
     ) -> None:
         self.policy = policy
+        #: How often a runtime sends its counters when they change (its metrics loop).
+        self.report_period_s = report_period_s
         self._clock = clock
         self._sampler = sampler or ProcessTreeSampler(clock)
         self.evaluator = BudgetEvaluator(policy, clock)
@@ -510,15 +552,25 @@ class Monitor:
             if app is not None:
                 app.heartbeat = self._clock()
 
-    def report_counters(self, app_id: str, counters: RuntimeCounters) -> None:
-        """Merge the runtime's cumulative counters; rates are taken against the last report."""
+    def report_counters(self, app_id: str, counters: RuntimeCounters | Mapping[str, int]) -> None:
+        """Merge the runtime's cumulative counters (a ``RuntimeCounters`` or the flat
+        ``control.Metrics.counters``); rates are taken against the previous report.
+
+        The runtime reports at most once per ``report_period_s`` and only when something
+        changed, so the time a change took is the time since the last report, capped at one
+        period (a quiet minute then a burst is a burst) and at least half of one (two reports
+        queued behind a stall are not an infinite rate).
+        """
+        if not isinstance(counters, RuntimeCounters):
+            counters = RuntimeCounters.from_flat(counters)
         with self._lock:
             app = self._apps.get(app_id)
             if app is None:
                 return
             now = self._clock()
-            if app.reported_at is not None and now > app.reported_at:
-                dt = now - app.reported_at
+            if app.reported_at is not None:
+                period = self.report_period_s
+                dt = min(max(now - app.reported_at, period / 2), period)
                 old = app.counters
                 app.rates = (
                     _delta(counters.total_bridge_calls, old.total_bridge_calls) / dt,
@@ -533,7 +585,7 @@ class Monitor:
             apps = dict(self._apps)
         trees = self._sampler.sample({k: a.pid for k, a in apps.items()})
         now = self._clock()
-        stale_after = _STALE_REPORT_INTERVALS * self.policy.sample_interval_s
+        stale_after = _STALE_REPORTS * self.report_period_s
         out: dict[str, AppSample] = {}
         for app_id, app in apps.items():
             tree = trees[app_id]

@@ -217,6 +217,23 @@ def test_runtime_counters_from_the_control_channel_are_sanitised() -> None:
     assert counters.total_bridge_calls == 5
 
 
+def test_the_runtimes_flat_counters_are_mapped() -> None:
+    counters = RuntimeCounters.from_flat(
+        {
+            "bridge.calls.storage.get": 7,
+            "bridge.denied.net.request": 2,
+            "net.allowed": 40,
+            "net.blocked": 5,
+            "net.blocked.folded": 3,
+            "storage.writes": 9,
+            "nav.blocked": 1,
+        }
+    )
+    assert counters == RuntimeCounters(
+        {"storage.get": 7}, {"net.request": 2}, 45, 5, 9, {"nav.blocked": 1}
+    )
+
+
 # --- the Monitor, on a real child process ------------------------------------------------
 
 
@@ -287,3 +304,19 @@ def test_monitor_run_loop_delivers_decisions(child: subprocess.Popen[bytes]) -> 
         thread.join(timeout=30)
     assert (decision.action, decision.metric) == ("terminate", "hang")
     assert not thread.is_alive()
+
+
+def test_a_burst_after_a_quiet_spell_is_a_burst(
+    child: subprocess.Popen[bytes], clock: FakeClock
+) -> None:
+    """The runtime reports only on change: 500 requests after 100 quiet seconds took ≤ 1 s."""
+    monitor = Monitor(HostPolicy().monitor, clock=clock)
+    monitor.watch("com.example.notes", child.pid, "Notes")
+    monitor.report_counters("com.example.notes", {"net.allowed": 10})
+    clock.now = 100.0
+    monitor.report_counters("com.example.notes", {"net.allowed": 300, "net.blocked": 210})
+    monitor.heartbeat("com.example.notes")
+    assert monitor.sample()["com.example.notes"].net_requests_per_s == 500.0
+    clock.now = 100.01  # a second report queued right behind: not 1,000x the rate
+    monitor.report_counters("com.example.notes", {"net.allowed": 310, "net.blocked": 210})
+    assert monitor.sample()["com.example.notes"].net_requests_per_s == 20.0
