@@ -244,6 +244,19 @@ class RevocationChecker:
             )
         return result
 
+    def run(self, stop: threading.Event, on_result: Callable[[RefreshResult], None]) -> None:
+        """Refresh now and then every ``interval_s`` until ``stop`` is set (run on a thread).
+
+        ``on_result`` gets every result; on ``"updated"`` the caller checks its running apps
+        with ``is_revoked`` and stops the revoked ones.
+        """
+        if self.policy.source is None:
+            return
+        while True:
+            on_result(self.refresh())
+            if stop.wait(self.policy.interval_s):
+                return
+
     # --- queries -------------------------------------------------------------------
     def is_revoked(
         self,

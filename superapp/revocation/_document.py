@@ -341,6 +341,8 @@ def verify_document(
         if isinstance(err, DocumentFormatError):
             raise
         raise DocumentFormatError("document is not valid UTF-8 JSON") from None
+    except RecursionError:
+        raise DocumentFormatError("document is nested too deeply") from None
     if not isinstance(envelope, dict) or set(envelope) != {"signed", "signatures"}:
         raise DocumentFormatError("document must be an object with 'signed' and 'signatures'")
     signed, signatures = envelope["signed"], envelope["signatures"]
@@ -359,7 +361,10 @@ def verify_document(
     spec = signed.get("spec_version")
     if type(spec) is not int or spec != SPEC_VERSION:
         raise DocumentFormatError(f"unsupported spec_version {signed.get('spec_version')!r}")
-    message = canonical_bytes(signed)
+    try:
+        message = canonical_bytes(signed)
+    except RecursionError:
+        raise DocumentFormatError("document is nested too deeply") from None
     # 4-5. signatures by the trusted key set
     valid, bad = _count_valid(trusted, signatures, message)
     if valid < trusted.threshold:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -10,6 +12,8 @@ from urllib.parse import urlsplit
 from superapp.revocation._errors import FetchError
 
 __all__ = ["fetch_document"]
+
+_CHUNK = 64 * 1024
 
 
 def fetch_document(source: str, *, timeout: float, max_bytes: int) -> bytes:
@@ -26,12 +30,25 @@ def fetch_document(source: str, *, timeout: float, max_bytes: int) -> bytes:
         request = urllib.request.Request(  # noqa: S310 - scheme checked just above
             source, headers={"User-Agent": "superapp-revocation/1", "Accept": "application/json"}
         )
+        deadline = time.monotonic() + timeout
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                data: bytes = response.read(max_bytes + 1)
+                # ``timeout`` bounds each socket read; the deadline bounds the whole
+                # transfer, so a server dribbling bytes cannot hold the poller forever.
+                chunks: list[bytes] = []
+                size = 0
+                while size <= max_bytes:
+                    chunk: bytes = response.read(min(_CHUNK, max_bytes + 1 - size))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if time.monotonic() > deadline:
+                        raise FetchError(f"revocation source took longer than {timeout:g} s")
+                data = b"".join(chunks)
         except urllib.error.HTTPError as err:
             raise FetchError(f"revocation source answered HTTP {err.code}") from None
-        except (urllib.error.URLError, OSError, ValueError) as err:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
             why = getattr(err, "reason", None) or err
             raise FetchError(f"cannot reach the revocation source: {why}") from None
     elif scheme in ("", "file"):

@@ -70,6 +70,8 @@ class Server:
 
     body: bytes = b""
     status: int = 200
+    #: When set, written to the socket as it is instead of an HTTP answer.
+    raw: bytes | None = None
     hits: int = 0
     url: str = ""
     _httpd: ThreadingHTTPServer | None = field(default=None, repr=False)
@@ -82,6 +84,9 @@ def server() -> Iterator[Server]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.hits += 1
+            if state.raw is not None:
+                self.wfile.write(state.raw)
+                return
             self.send_response(state.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(state.body)))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import queue
+import threading
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 
 from superapp.revocation import (
     Keyset,
+    RefreshResult,
     RevocationError,
     generate_private_key,
     key_id,
@@ -246,6 +249,40 @@ def test_network_failure_is_reported_not_raised(platform: Platform) -> None:
     assert (result.status, result.ok, result.rule) == ("fetch_failed", False, "fetch")
     assert "HTTP 503" in result.message
     assert ("revocation.fetch_failed", "fetch") in platform.audit_actions()
+
+
+def test_garbage_instead_of_http_is_reported_not_raised(platform: Platform) -> None:
+    platform.server.raw = b"SSH-2.0-not-http\r\n\r\n"
+    result = platform.checker().refresh()
+    assert (result.status, result.rule) == ("fetch_failed", "fetch")
+
+
+def test_deeply_nested_document_is_rejected_not_crashing(platform: Platform) -> None:
+    platform.serve(b"[" * 100_000 + b"]" * 100_000)
+    result = platform.checker(max_document_bytes=1 << 20).refresh()
+    assert (result.status, result.rule) == ("rejected", "format")
+    nested = json.loads(make_doc(1, [platform.key_a]))
+    nested["signed"]["revocations"] = "DEEP"
+    text = json.dumps(nested).replace('"DEEP"', "[" * 950 + "]" * 950)
+    platform.serve(text.encode())
+    assert platform.checker(max_document_bytes=1 << 20).refresh().status == "rejected"
+
+
+def test_poller_refreshes_at_start_and_stops_when_asked(platform: Platform) -> None:
+    platform.serve(make_doc(1, [platform.key_a]))
+    results: queue.Queue[RefreshResult] = queue.Queue()
+    stop = threading.Event()
+    checker = platform.checker()
+    thread = threading.Thread(target=checker.run, args=(stop, results.put))
+    thread.start()
+    try:
+        first = results.get(timeout=30)
+        second = results.get(timeout=30)  # interval_s = 1
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert (first.status, second.status) == ("updated", "unchanged")
+    assert not thread.is_alive()
 
 
 def test_unreachable_source_is_reported_not_raised(platform: Platform) -> None:
