@@ -501,6 +501,7 @@ class _Watched:
     pid: int
     name: str
     since: float
+    heartbeats: bool = True
     heartbeat: float | None = None
     counters: RuntimeCounters = field(default_factory=RuntimeCounters)
     reported_at: float | None = None
@@ -532,10 +533,17 @@ class Monitor:
         self._apps: dict[str, _Watched] = {}
         self._latest: dict[str, AppSample] = {}
 
-    def watch(self, app_id: str, pid: int, name: str | None = None) -> None:
-        """Start watching the process tree rooted at ``pid`` (the app's runtime)."""
+    def watch(
+        self, app_id: str, pid: int, name: str | None = None, *, heartbeats: bool = True
+    ) -> None:
+        """Start watching the process tree rooted at ``pid`` (the app's runtime).
+
+        With ``heartbeats`` (the default) the app must call ``heartbeat`` at least every
+        ``hang_timeout_s``, counted from now, or it is stopped as hung; pass False for a
+        runtime that sends none (hang detection is then off for it).
+        """
         with self._lock:
-            self._apps[app_id] = _Watched(pid, name or app_id, self._clock())
+            self._apps[app_id] = _Watched(pid, name or app_id, self._clock(), heartbeats)
             self._latest.pop(app_id, None)
             self.evaluator.forget(app_id)
 
@@ -606,7 +614,11 @@ class Monitor:
                 bridge_calls_per_s=bridge,
                 net_requests_per_s=net,
                 storage_writes_per_s=writes,
-                seconds_since_heartbeat=now - (app.heartbeat if app.heartbeat else app.since),
+                seconds_since_heartbeat=(
+                    now - (app.heartbeat if app.heartbeat is not None else app.since)
+                    if app.heartbeats
+                    else 0.0
+                ),
                 counters=app.counters,
             )
         with self._lock:

@@ -285,6 +285,9 @@ def test_monitor_stops_an_app_that_never_answers_a_heartbeat(
     clock.now = 10.5
     (decision,) = monitor.tick()
     assert (decision.action, decision.metric) == ("terminate", "hang")
+    monitor.watch("com.example.notes", child.pid, "Notes", heartbeats=False)
+    clock.now = 100.0
+    assert monitor.tick() == []  # a runtime without heartbeats is not judged on them
     monitor.unwatch("com.example.notes")
     assert monitor.tick() == [] and monitor.latest() == {}
 
