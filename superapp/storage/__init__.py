@@ -30,7 +30,7 @@ from superapp.storage._errors import (
     ValueTooLargeError,
 )
 from superapp.storage._files import FileEntry, check_path
-from superapp.storage._keys import KeyManager, RotationReport, keyring_is_usable
+from superapp.storage._keys import KeyManager, KeyringLike, RotationReport, keyring_is_usable
 from superapp.storage._limits import KeyBackendChoice, StorageLimits
 from superapp.storage._store import (
     AppStore,
@@ -51,6 +51,7 @@ __all__ = [
     "KeyBackendChoice",
     "KeyManagementError",
     "KeyManager",
+    "KeyringLike",
     "QuotaError",
     "RecoveryReport",
     "RotationReport",

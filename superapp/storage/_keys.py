@@ -39,10 +39,9 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import keyring
-import keyring.backend
 import keyring.errors
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -55,6 +54,7 @@ from superapp.storage._limits import KeyBackendChoice
 __all__ = [
     "Backend",
     "KeyManager",
+    "KeyringLike",
     "RotationReport",
     "atomic_write_bytes",
     "fsync_dir",
@@ -63,6 +63,23 @@ __all__ = [
 
 Backend = Literal["keyring", "file"]
 _MASTER_BYTES = 32
+
+
+class KeyringLike(Protocol):
+    """What the key manager needs of a keyring backend (``keyring.get_keyring()`` by default).
+
+    A protocol rather than ``keyring.backend.KeyringBackend``: subclassing that registers the
+    class with ``keyring``'s process-wide backend discovery.
+    """
+
+    @property
+    def priority(self) -> float: ...
+
+    def get_password(self, service: str, username: str) -> str | None: ...
+
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+
+    def delete_password(self, service: str, username: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -98,7 +115,7 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def keyring_is_usable(backend: keyring.backend.KeyringBackend) -> bool:
+def keyring_is_usable(backend: KeyringLike) -> bool:
     """True when ``backend`` is a real OS keyring (not the fail or an empty chainer backend)."""
     from keyring.backends import chainer, fail
 
@@ -120,7 +137,7 @@ class KeyManager:
         paths: Paths,
         *,
         backend: KeyBackendChoice = "auto",
-        keyring_backend: keyring.backend.KeyringBackend | None = None,
+        keyring_backend: KeyringLike | None = None,
     ) -> None:
         self._paths = paths
         self._choice: KeyBackendChoice = backend
@@ -222,7 +239,7 @@ class KeyManager:
             return RotationReport(old_ids, new_id, new_backend, rewrapped)
 
     # --- masters -----------------------------------------------------------------------
-    def _get_keyring(self) -> keyring.backend.KeyringBackend:
+    def _get_keyring(self) -> KeyringLike:
         return self._keyring if self._keyring is not None else keyring.get_keyring()
 
     def _preferred_backend(self) -> Backend:

@@ -12,6 +12,7 @@ start-ups; each writer opens its own store after the fork.
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import signal
@@ -24,7 +25,8 @@ from superapp.paths import Paths
 from superapp.storage import AppStore, StorageLimits, open_store
 
 sys.path.insert(0, str(Path(__file__).parent))
-from storage_child import crash_file, crash_value
+_child = importlib.import_module("storage_child")
+crash_file, crash_value = _child.crash_file, _child.crash_value
 
 APP = "com.example.crashy"
 KILLS = 50

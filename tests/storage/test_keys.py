@@ -8,7 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from superapp.audit import AuditLog
@@ -16,6 +15,7 @@ from superapp.paths import Paths
 from superapp.storage import (
     KeyManagementError,
     KeyManager,
+    KeyringLike,
     StorageLimits,
     destroy_app_data,
     open_store,
@@ -24,13 +24,13 @@ from superapp.storage import (
 APP, OTHER = "com.example.keys", "com.example.other"
 
 
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps secrets in memory (stands in for the OS keyring)."""
+class MemoryKeyring:
+    """A keyring that keeps secrets in memory (stands in for the OS keyring). Deliberately not
+    a ``KeyringBackend`` subclass: those join keyring's process-wide backend discovery."""
 
-    priority = 5  # type: ignore[assignment]
+    priority = 5.0
 
     def __init__(self) -> None:
-        super().__init__()
         self.secrets: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -43,12 +43,18 @@ class MemoryKeyring(KeyringBackend):
         del self.secrets[(service, username)]
 
 
+def _no_keyring() -> KeyringLike:
+    """keyring's own "no backend" keyring, as on this project's build machine."""
+    backend: KeyringLike = fail.Keyring()  # type: ignore[no-untyped-call]
+    return backend
+
+
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_without_a_keyring_the_master_key_is_an_owner_only_file(paths: Paths) -> None:
-    keys = KeyManager(paths, keyring_backend=fail.Keyring())
+    keys = KeyManager(paths, keyring_backend=_no_keyring())
     with open_store(paths, APP, keys=keys) as store:
         store.kv.set("k", "v")
     info = keys.describe()
@@ -79,21 +85,21 @@ def test_keyring_that_disappears_fails_closed_without_a_new_key(paths: Paths) ->
         store.kv.set("k", "v")
     state_before = (paths.data / "keys" / "state.json").read_bytes()
     with pytest.raises(KeyManagementError, match="keyring"):
-        open_store(paths, APP, keys=KeyManager(paths, keyring_backend=fail.Keyring()))
+        open_store(paths, APP, keys=KeyManager(paths, keyring_backend=_no_keyring()))
     assert (paths.data / "keys" / "state.json").read_bytes() == state_before
     with open_store(paths, APP, keys=KeyManager(paths, keyring_backend=ring)) as store:
         assert store.recovered is None and store.kv.get("k") == "v"
 
 
 def test_policy_demanding_a_keyring_refuses_the_file_fallback(paths: Paths) -> None:
-    keys = KeyManager(paths, backend="keyring", keyring_backend=fail.Keyring())
+    keys = KeyManager(paths, backend="keyring", keyring_backend=_no_keyring())
     with pytest.raises(KeyManagementError, match="no usable keyring"):
         keys.data_key(APP, create=True)
     assert not (paths.data / "keys" / "state.json").exists()
 
 
 def test_rotation_rewraps_every_data_key_and_destroys_the_old_master(paths: Paths) -> None:
-    keys = KeyManager(paths, keyring_backend=fail.Keyring())
+    keys = KeyManager(paths, keyring_backend=_no_keyring())
     for app in (APP, OTHER):
         with open_store(paths, app, keys=keys) as store:
             store.kv.set("k", app)
@@ -109,7 +115,7 @@ def test_rotation_rewraps_every_data_key_and_destroys_the_old_master(paths: Path
 
 
 def test_rotation_moves_the_master_into_a_keyring_that_appeared(paths: Paths) -> None:
-    with open_store(paths, APP, keys=KeyManager(paths, keyring_backend=fail.Keyring())) as s:
+    with open_store(paths, APP, keys=KeyManager(paths, keyring_backend=_no_keyring())) as s:
         s.kv.set("k", "v")
     ring = MemoryKeyring()
     keys = KeyManager(paths, keyring_backend=ring)
@@ -122,7 +128,7 @@ def test_rotation_moves_the_master_into_a_keyring_that_appeared(paths: Paths) ->
 
 
 def test_rotation_interrupted_midway_leaves_every_key_openable_and_resumes(paths: Paths) -> None:
-    keys = KeyManager(paths, keyring_backend=fail.Keyring())
+    keys = KeyManager(paths, keyring_backend=_no_keyring())
     for app in (APP, OTHER):
         with open_store(paths, app, keys=keys) as store:
             store.kv.set("k", app)
@@ -145,7 +151,7 @@ def test_rotation_interrupted_midway_leaves_every_key_openable_and_resumes(paths
 
 
 def test_wrapped_key_moved_to_another_app_does_not_unwrap(paths: Paths) -> None:
-    keys = KeyManager(paths, keyring_backend=fail.Keyring())
+    keys = KeyManager(paths, keyring_backend=_no_keyring())
     keys.data_key(APP, create=True)
     doc = json.loads((paths.data / "keys" / "apps" / f"{APP}.key").read_bytes())
     doc["app_id"] = OTHER

@@ -105,34 +105,34 @@ def test_concurrent_threads_racing_the_quota_never_exceed_it(paths: Paths) -> No
             with lock:
                 accepted.append(key)
 
-    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(len(stores))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    usage = stores[0].usage()
-    assert sorted(accepted) == stores[0].kv.keys()
-    assert usage.used == 106 * len(accepted) <= 5_000
-    assert len(accepted) == 5_000 // 106  # the quota was filled, not just respected
-    for s in stores:
-        s.close()
+    try:
+        threads = [threading.Thread(target=hammer, args=(n,)) for n in range(len(stores))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        usage = stores[0].usage()
+        assert sorted(accepted) == stores[0].kv.keys()
+        assert usage.used == 106 * len(accepted) <= 5_000
+        assert len(accepted) == 5_000 // 106  # the quota was filled, not just respected
+    finally:
+        for s in stores:
+            s.close()
 
 
 def test_concurrent_processes_racing_the_quota_never_exceed_it(paths: Paths) -> None:
     home = str(paths.data.parent)
     with open_store(paths, APP):
         pass  # make the data key first, so the race is on the quota only
+    argv = [sys.executable, str(CHILD), "race", home, APP]
     procs = [
-        subprocess.Popen(
-            [sys.executable, str(CHILD), "race", home, APP, f"p{n}", "25", "4000"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        subprocess.Popen([*argv, f"p{n}", "25", "4000"], stdout=subprocess.PIPE, text=True)
         for n in range(3)
     ]
     accepted: list[str] = []
     for proc in procs:
-        out, _ = proc.communicate(timeout=60)
+        with proc:
+            out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0
         accepted += [line.split()[1] for line in out.splitlines() if line.startswith("ok ")]
     with open_store(paths, APP, limits=StorageLimits(quota_bytes=4000)) as store:
