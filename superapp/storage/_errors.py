@@ -4,13 +4,12 @@
     ├── InvalidKeyError          a key that is empty, too long or not valid text
     ├── InvalidValueError        a value that is not JSON
     ├── InvalidPathError         a file path refused by the confinement rules
-    ├── NotFoundError            no such file
     ├── ValueTooLargeError       one value or file over its size limit
     ├── QuotaError               the write would take the app over its quota or entry count
     ├── UnreadableError          a stored value/file failed authentication (tampered, moved)
     └── KeyManagementError       master/data key unavailable, keyring missing, ...
 
-Messages of the first seven are safe to show to the page: they name only the app's own key or
+Messages of the first six are safe to show to the page: they name only the app's own key or
 relative path, never a host path. ``KeyManagementError`` may name host paths (CLI only); the
 bridge turns it into ``INTERNAL``.
 """
@@ -24,7 +23,6 @@ __all__ = [
     "InvalidPathError",
     "InvalidValueError",
     "KeyManagementError",
-    "NotFoundError",
     "QuotaError",
     "UnreadableError",
     "ValueTooLargeError",
@@ -44,10 +42,6 @@ class InvalidPathError(StorageError):
         super().__init__(message)
         #: Short name of the rule that refused the path (for the audit log).
         self.rule = rule
-
-
-class NotFoundError(StorageError):
-    pass
 
 
 class ValueTooLargeError(StorageError):
