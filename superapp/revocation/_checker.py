@@ -149,8 +149,12 @@ class RevocationChecker:
         return from_policy
 
     def _stale_locked(self) -> bool:
+        # With no source the kill switch is off: a list held from before is still enforced,
+        # but there is nothing to be stale against (so fail-closed cannot lock every app out).
+        if self.policy.source is None:
+            return False
         if self._state is None:
-            return self.policy.source is not None
+            return True
         return self._state.body.expires <= self._clock()
 
     # --- refresh -------------------------------------------------------------------

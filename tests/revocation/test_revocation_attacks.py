@@ -115,6 +115,17 @@ def test_freeze_attack_fail_closed_refuses_every_app(platform: Platform) -> None
     assert notes is not None and notes.kind == "app"  # the specific reason wins
 
 
+def test_switching_the_source_off_keeps_known_revocations_but_refuses_nothing_else(
+    platform: Platform,
+) -> None:
+    _accept(platform, make_doc(1, [platform.key_a], expires=NOW + timedelta(hours=1)))
+    platform.clock.now = NOW + timedelta(days=30)
+    checker = platform.checker(source=None, on_expired="closed")
+    assert checker.is_revoked("com.example.notes") is not None
+    assert checker.is_revoked("com.example.chat") is None
+    assert checker.refresh().status == "disabled"
+
+
 def test_fail_closed_refuses_before_any_list_was_verified(platform: Platform) -> None:
     checker = platform.checker(on_expired="closed")
     hit = checker.is_revoked("com.example.chat")
