@@ -32,6 +32,7 @@ from superapp.storage import (
     InvalidPathError,
     InvalidValueError,
     QuotaError,
+    StorageLimits,
     UnreadableError,
     ValueTooLargeError,
     open_store,
@@ -100,13 +101,15 @@ def app_store(ctx: CallContext) -> AppStore:
 
 
 class AuditThrottle:
-    """At most ``burst`` storage audit events at once, refilled at ``per_second``; the events
-    held back are counted and reported as ``suppressed`` on the next one written, so a page
-    looping over bad paths cannot flood the audit log."""
+    """At most ``audit_burst`` storage audit events at once, refilled at ``audit_per_second``
+    (``StorageLimits``); the events held back are counted and reported as ``suppressed`` on the
+    next one written, so a page looping over bad paths cannot flood the audit log. The runtime
+    may pre-seed ``THROTTLE_KEY`` with one built from the policy's limits."""
 
-    def __init__(self, burst: float = 20, per_second: float = 1.0) -> None:
-        self._burst, self._rate = burst, per_second
-        self._tokens, self._last = burst, time.monotonic()
+    def __init__(self, limits: StorageLimits | None = None) -> None:
+        limits = limits or StorageLimits()
+        self._burst, self._rate = float(limits.audit_burst), limits.audit_per_second
+        self._tokens, self._last = self._burst, time.monotonic()
         self._suppressed = 0
         self._lock = threading.Lock()
 

@@ -52,6 +52,10 @@ class StorageLimits(BaseModel):
     cache_min_free_bytes: int = Field(default=512 * MiB, ge=0)
     #: ... and stops once this much is free again (hysteresis, >= cache_min_free_bytes).
     cache_target_free_bytes: int = Field(default=1024 * MiB, ge=0)
+    #: Storage audit events (refused paths, unreadable data) one app may cause at once, and
+    #: the refill per second; the ones held back are counted on the next event written.
+    audit_burst: int = Field(default=20, ge=1)
+    audit_per_second: float = Field(default=1.0, gt=0)
     #: Where the master key lives (see KeyBackendChoice).
     key_backend: KeyBackendChoice = "auto"
 
