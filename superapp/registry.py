@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS apps (
     updated_at      TEXT NOT NULL,
     digest          TEXT NOT NULL,
     capabilities    TEXT NOT NULL,
-    icon            TEXT
+    icon            TEXT,
+    signed_digest   TEXT NOT NULL DEFAULT ''
 )
 """
 
@@ -49,7 +50,8 @@ class InstalledApp:
 
     ``installed_at`` is when it was first installed and ``updated_at`` when its current version
     was (RFC 3339 UTC). ``icon_path`` is the launcher's copy of the icon, if the app has one.
-    ``digest`` is the bundle digest (docs/adr/0003).
+    ``digest`` is the SHA-256 of the installed ``.sapp`` file and ``signed_digest`` that of its
+    signature entry, which pins every byte of it (docs/adr/0003).
     """
 
     app_id: str
@@ -63,6 +65,7 @@ class InstalledApp:
     digest: str
     declared_capabilities: frozenset[str]
     icon_path: Path | None
+    signed_digest: str = ""
 
 
 @contextmanager
@@ -73,6 +76,9 @@ def _connect(paths: Paths) -> Iterator[sqlite3.Connection]:
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(_SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(apps)")}
+        if "signed_digest" not in columns:  # a registry written before the column existed
+            conn.execute("ALTER TABLE apps ADD COLUMN signed_digest TEXT NOT NULL DEFAULT ''")
         with conn:  # one short transaction, committed or rolled back here
             yield conn
     finally:
@@ -80,7 +86,9 @@ def _connect(paths: Paths) -> Iterator[sqlite3.Connection]:
 
 
 def _row_to_app(paths: Paths, row: sqlite3.Row | tuple[object, ...]) -> InstalledApp:
-    (app_id, name, vname, vcode, publisher, key_id, installed, updated, digest, caps, icon) = row
+    (app_id, name, vname, vcode, publisher, key_id, installed, updated, digest, caps, icon, sd) = (
+        row
+    )
     return InstalledApp(
         app_id=str(app_id),
         name=str(name),
@@ -93,12 +101,13 @@ def _row_to_app(paths: Paths, row: sqlite3.Row | tuple[object, ...]) -> Installe
         digest=str(digest),
         declared_capabilities=frozenset(json.loads(str(caps))),
         icon_path=paths.app_bundle(str(app_id)) / str(icon) if icon else None,
+        signed_digest=str(sd),
     )
 
 
 _COLUMNS: Final = (
     "app_id, name, version_name, version_code, publisher_name, key_id, installed_at, "
-    "updated_at, digest, capabilities, icon"
+    "updated_at, digest, capabilities, icon, signed_digest"
 )
 
 
@@ -131,7 +140,7 @@ def put_app(paths: Paths, app: InstalledApp) -> None:
     icon = app.icon_path.name if app.icon_path else None
     with _connect(paths) as conn:
         conn.execute(
-            f"INSERT OR REPLACE INTO apps ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
+            f"INSERT OR REPLACE INTO apps ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
             (
                 app.app_id,
                 app.name,
@@ -144,6 +153,7 @@ def put_app(paths: Paths, app: InstalledApp) -> None:
                 app.digest,
                 json.dumps(sorted(app.declared_capabilities)),
                 icon,
+                app.signed_digest,
             ),
         )
 

@@ -135,7 +135,12 @@ def _step_policy(ctx: InstallContext) -> None:
             f"{bundle.key_id[:16]}…) — refused (--allow-publisher-change to accept)"
         )
     new, old = manifest.version.code, prev.version_code
-    if new == old and bundle.digest == prev.digest:
+    same_bundle = (
+        bundle.signed_digest == prev.signed_digest
+        if prev.signed_digest
+        else bundle.digest == prev.digest
+    )
+    if new == old and same_bundle:
         ctx.change = "unchanged"
         ctx.result = prev
         return
@@ -210,6 +215,7 @@ def _step_commit(ctx: InstallContext) -> None:
         digest=bundle.digest,
         declared_capabilities=manifest.declared_capabilities,
         icon_path=target / icon_name if icon_name else None,
+        signed_digest=bundle.signed_digest,
     )
     had_previous = target.exists() or target.is_symlink()
     swapped = False
@@ -336,10 +342,19 @@ def open_installed(
             raise BundleError(f"installed bundle refused: {err}") from None
         if bundle.manifest.app_id != app_id:
             raise BundleError(f"the installed bundle is for {bundle.manifest.app_id!r}")
-        if bundle.digest != app.digest:
+        # Equal signature-entry digests mean byte-identical files (docs/adr/0003), so the file
+        # digest recorded at install is this file's; a registry row from before that column
+        # existed falls back to hashing the whole file.
+        same = (
+            bundle.signed_digest == app.signed_digest
+            if app.signed_digest
+            else bundle.digest == app.digest
+        )
+        if not same:
             raise BundleError(
                 "the installed bundle is not the one that was installed (replaced on disk)"
             )
+        bundle = bundle.with_digest(app.digest)
     except BundleError as err:
         AuditLog(paths.audit_log).record(
             "bundle.verify_failed", app_id=app_id, outcome="failure", reason=str(err)

@@ -2,9 +2,14 @@
 
 Packing is deterministic: the same files and key give a byte-identical bundle (entries sorted
 by name with ``manifest.json`` first and the signature last, fixed timestamps and modes, and
-Ed25519 signatures are deterministic). Each entry is deflated only when that makes it smaller
-and keeps it within the compression-ratio limit, so a packed bundle always passes verification
-under the same limits.
+Ed25519 signatures are deterministic).
+
+Entries are stored uncompressed by default: a bundle is verified before every launch, and a
+stored entry is verified at hashing speed and served without decompression (bench/verify.py
+measures deflated text at about a tenth of that). ``deflate=True`` (``superapp pack
+--deflate``) makes smaller files for distribution; each entry is then deflated only when that
+makes it smaller and keeps it within the compression-ratio limit, so a packed bundle always
+passes verification under the same limits.
 
 Files and folders whose name starts with ``.`` (``.git``, ``.DS_Store``) are left out. Symlinks
 and other special files anywhere in the folder are refused, not followed.
@@ -128,9 +133,9 @@ def _order(names: list[str]) -> list[str]:
     return sorted(names, key=lambda n: (n != MANIFEST_NAME, n.encode("utf-8")))
 
 
-def _pack_entry(name: str, data: bytes, limits: BundleLimits) -> PackedEntry:
-    # Deflate only when it helps and stays within the ratio limit the verifier applies.
-    if data:
+def _pack_entry(name: str, data: bytes, limits: BundleLimits, *, deflate: bool) -> PackedEntry:
+    # Deflate only when asked, when it helps, and within the ratio limit the verifier applies.
+    if deflate and data:
         packed = PackedEntry.build(name, data, deflate=True)
         small_enough = len(data) <= limits.ratio_exempt_bytes or len(data) <= (
             len(packed.stored) * limits.max_compression_ratio
@@ -141,7 +146,11 @@ def _pack_entry(name: str, data: bytes, limits: BundleLimits) -> PackedEntry:
 
 
 def pack_bundle(
-    files: Mapping[str, bytes], key: Ed25519PrivateKey, limits: BundleLimits = DEFAULT_LIMITS
+    files: Mapping[str, bytes],
+    key: Ed25519PrivateKey,
+    limits: BundleLimits = DEFAULT_LIMITS,
+    *,
+    deflate: bool = False,
 ) -> bytes:
     """Sign ``files`` (which must include a valid ``manifest.json``) into ``.sapp`` bytes.
 
@@ -156,7 +165,7 @@ def pack_bundle(
     manifest.check_files(files)
 
     names = _order(list(files))
-    entries = [_pack_entry(n, files[n], limits) for n in names]
+    entries = [_pack_entry(n, files[n], limits, deflate=deflate) for n in names]
     key_id = key_id_of(key.public_key())
     statement = Statement(
         type=STATEMENT_TYPE,
@@ -189,6 +198,12 @@ def pack_bundle(
     return data
 
 
-def pack_dir(src: Path, key: Ed25519PrivateKey, limits: BundleLimits = DEFAULT_LIMITS) -> bytes:
+def pack_dir(
+    src: Path,
+    key: Ed25519PrivateKey,
+    limits: BundleLimits = DEFAULT_LIMITS,
+    *,
+    deflate: bool = False,
+) -> bytes:
     """Pack and sign the mini-app folder ``src`` (see ``pack_bundle``)."""
-    return pack_bundle(collect_files(src, limits), key, limits)
+    return pack_bundle(collect_files(src, limits), key, limits, deflate=deflate)

@@ -23,15 +23,18 @@ authenticated (python-tuf's ``TrustedMetadataSet`` is the model).
    the files it lists must be exactly the ZIP's other entries (an added entry is "not covered",
    a removed one "missing"), in the same order, with the same method, sizes and CRC.
 6. **Digests.** The SHA-256 of every entry's stored bytes must equal the signed one; only then
-   is it decompressed (never past its declared size). The contents are kept in memory from here
-   on: the runtime serves them from the ``VerifiedBundle``, so nothing can change between this
-   check and its use.
+   is it decompressed (never past its declared size). From here on the verified bytes are kept
+   in memory (stored entries are served as slices of them, copied only when read): the runtime
+   serves files from the ``VerifiedBundle``, so nothing can change between check and use.
 7. **Manifest.** Only now is ``manifest.json`` parsed and validated, and every page and icon it
    references must be in the bundle.
 
-The result carries the bundle digest, the SHA-256 of the whole file (docs/adr/0003). For large
-bundles it is computed on a second thread while steps 2-7 run (``hashlib`` releases the GIL),
-so the file is hashed twice — once whole, once entry by entry — in about the time of once.
+The result carries two digests (docs/adr/0003): ``signed_digest``, the SHA-256 of the signature
+entry, computed here; and ``digest``, the SHA-256 of the whole file, computed when first asked
+for (from the same in-memory bytes). The signature entry pins every byte of the file (the
+layout has no free field, and it lists the SHA-256 of every entry's stored bytes), so equal
+signed digests mean byte-identical files: the launch check compares ``signed_digest`` with the
+one recorded at install and takes the file digest from the registry, hashing the bundle once.
 """
 
 from __future__ import annotations
@@ -40,11 +43,8 @@ import base64
 import binascii
 import hashlib
 import json
-import threading
 import zlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -61,23 +61,99 @@ from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._manifest import MANIFEST_NAME, Manifest, parse_manifest
 from superapp.bundles._names import collision_key, name_problem
 from superapp.bundles._trust import TrustStore
-from superapp.bundles._zip import ZipEntry, inflate, read_entries, stored_bytes
+from superapp.bundles._zip import STORED, ZipEntry, inflate, read_entries, stored_bytes
 from superapp.errors import BundleError, SignatureError, TrustError
 
 __all__ = ["VerifiedBundle", "file_sha256", "verify_bundle"]
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedBundle:
-    """A bundle that passed every step of ``verify_bundle``, with its files held in memory."""
+class _Files(Mapping[str, bytes]):
+    """The verified files: inflated entries as bytes, stored entries as slices of the verified
+    ``.sapp`` bytes, copied out only when read (so verifying does not copy the bundle)."""
 
-    manifest: Manifest
-    key_id: str
-    publisher: str
-    digest: str
-    signed_digest: str
-    size: int
-    _files: Mapping[str, bytes] = field(repr=False)
+    __slots__ = ("_data", "_index")
+
+    def __init__(self, data: bytes, index: dict[str, bytes | tuple[int, int]]) -> None:
+        self._data = data
+        self._index = index
+
+    def __getitem__(self, name: str) -> bytes:
+        item = self._index[name]
+        if isinstance(item, bytes):
+            return item
+        start, end = item
+        return self._data[start:end]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+class VerifiedBundle:
+    """A bundle that passed every step of ``verify_bundle``, with its files held in memory.
+
+    The verified ``.sapp`` bytes stay in memory (immutable) for as long as the object lives;
+    every read is served from them, so nothing can change between the check and the use.
+    """
+
+    __slots__ = (
+        "_data",
+        "_digest",
+        "_files",
+        "key_id",
+        "manifest",
+        "publisher",
+        "signed_digest",
+        "size",
+    )
+
+    def __init__(
+        self,
+        *,
+        manifest: Manifest,
+        key_id: str,
+        publisher: str,
+        signed_digest: str,
+        data: bytes,
+        files: Mapping[str, bytes],
+        digest: str | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.key_id = key_id
+        self.publisher = publisher
+        self.signed_digest = signed_digest
+        self.size = len(data)
+        self._data = data
+        self._files = files
+        self._digest = digest
+
+    def __repr__(self) -> str:
+        app_id, key = self.manifest.app_id, self.key_id[:16]
+        return f"VerifiedBundle({app_id!r}, key_id={key!r}, size={self.size})"
+
+    @property
+    def digest(self) -> str:
+        """Hex SHA-256 of the whole ``.sapp`` file (the bundle digest revocations name)."""
+        if self._digest is None:
+            self._digest = file_sha256(self._data)
+        return self._digest
+
+    def with_digest(self, digest: str) -> VerifiedBundle:
+        """This bundle with its file digest already known (see ``open_installed``)."""
+        return VerifiedBundle(
+            manifest=self.manifest,
+            key_id=self.key_id,
+            publisher=self.publisher,
+            signed_digest=self.signed_digest,
+            data=self._data,
+            files=self._files,
+            digest=digest,
+        )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -90,7 +166,7 @@ class VerifiedBundle:
 
     @property
     def files(self) -> Mapping[str, bytes]:
-        """A read-only view of every file (for the static-analysis scanner)."""
+        """A read-only mapping of every file (for the static-analysis scanner)."""
         return self._files
 
 
@@ -246,38 +322,6 @@ def verify_bundle(
     # 1. Size.
     if len(data) > limits.max_bundle_bytes:
         raise BundleError(f"bundle is larger than {limits.max_bundle_bytes} bytes")
-    if len(data) < _PARALLEL_DIGEST_BYTES:
-        return _verify(data, trust, limits, file_sha256(data))
-    hasher = _DigestThread(data)
-    hasher.start()
-    try:
-        return _verify(data, trust, limits, None, hasher)
-    finally:
-        hasher.join()
-
-
-_PARALLEL_DIGEST_BYTES = 4 * 1024 * 1024
-
-
-class _DigestThread(threading.Thread):
-    """Hashes the whole file on another core while the entries are checked."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__(name="bundle-digest", daemon=True)
-        self._data = data
-        self.digest = ""
-
-    def run(self) -> None:
-        self.digest = file_sha256(self._data)
-
-
-def _verify(
-    data: bytes,
-    trust: TrustStore,
-    limits: BundleLimits,
-    digest: str | None,
-    hasher: _DigestThread | None = None,
-) -> VerifiedBundle:
     # 2. ZIP structure.
     entries = read_entries(data, limits)
     # 3. Names and sizes.
@@ -287,25 +331,23 @@ def _verify(
     # 5. Statement.
     statement = _check_statement(envelope, statement_bytes, entries)
     # 6. Digests: hash exactly the stored bytes, then decompress what was hashed.
-    files: dict[str, bytes] = {}
+    index: dict[str, bytes | tuple[int, int]] = {}
     for record, entry in zip(statement.files, entries, strict=False):
         if hashlib.sha256(stored_bytes(data, entry)).hexdigest() != record.sha256:
             raise BundleError(f"file {record.name!r} does not match its signed digest")
-        files[record.name] = inflate(data, entry)
+        if entry.method == STORED:
+            index[record.name] = (entry.data_offset, entry.data_offset + entry.size)
+        else:
+            index[record.name] = inflate(data, entry)
+    files = _Files(data, index)
     # 7. Manifest.
     manifest = parse_manifest(files[MANIFEST_NAME], limits)
     manifest.check_files(files)
-    if digest is None and hasher is not None:
-        hasher.join()
-        digest = hasher.digest
-    if not digest:
-        raise RuntimeError("bundle digest was not computed")
     return VerifiedBundle(
         manifest=manifest,
         key_id=envelope.key_id,
         publisher=publisher,
-        digest=digest,
-        signed_digest=hashlib.sha256(statement_bytes).hexdigest(),
-        size=len(data),
-        _files=MappingProxyType(files),
+        signed_digest=hashlib.sha256(stored_bytes(data, entries[-1])).hexdigest(),
+        data=data,
+        files=files,
     )

@@ -53,9 +53,10 @@ def _refused(env: Env, data: bytes, error: type[Exception], match: str) -> None:
 FILES = sorted(app_files())
 
 
+@pytest.mark.parametrize("deflate", [False, True], ids=["stored", "deflated"])
 @pytest.mark.parametrize("name", FILES, ids=FILES)
-def test_flipped_byte_in_any_file_is_rejected(env: Env, name: str) -> None:
-    data = pack_bundle(app_files(code=2), env.key)
+def test_flipped_byte_in_any_file_is_rejected(env: Env, name: str, deflate: bool) -> None:
+    data = pack_bundle(app_files(code=2), env.key, deflate=deflate)
     entry = next(e for e in read_entries(data, DEFAULT_LIMITS) if e.name == name)
     tampered = bytearray(data)
     tampered[entry.data_offset + entry.compressed_size // 2] ^= 0x01

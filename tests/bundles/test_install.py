@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import stat
@@ -22,7 +23,7 @@ from superapp.bundles import (
     pack_bundle,
     remove_app,
 )
-from superapp.errors import AppStateError, InstallError, NotInstalledError
+from superapp.errors import AppStateError, BundleError, InstallError, NotInstalledError
 from superapp.paths import Paths
 from superapp.registry import get_app, list_apps
 from tests.bundles.builders import Env, app_files, audit_actions, make_env, state_of, write_tree
@@ -52,6 +53,28 @@ def test_install_writes_signed_file_icon_and_registry_row(env: Env) -> None:
     assert app.digest == open_installed(env.paths, APP).digest
     action, app_id, _ = audit_actions(env.paths)[-1]
     assert (action, app_id) == ("bundle.installed", APP)
+
+
+def test_launch_check_reports_the_file_digest_without_rehashing(env: Env) -> None:
+    data = pack_bundle(app_files(code=1), env.key)
+    app = install_bundle(env.paths, data)
+    bundle = open_installed(env.paths, APP)
+    assert bundle.digest == app.digest == hashlib.sha256(data).hexdigest()
+    assert bundle.signed_digest == app.signed_digest != ""
+
+
+def test_registry_row_from_before_signed_digest_falls_back_to_the_file_digest(env: Env) -> None:
+    data = pack_bundle(app_files(code=1), env.key)
+    install_bundle(env.paths, data)
+    with sqlite3.connect(env.paths.registry_db) as conn:
+        conn.execute("UPDATE apps SET signed_digest = ''")
+    assert open_installed(env.paths, APP).digest == hashlib.sha256(data).hexdigest()
+    assert install_bundle(env.paths, data).version_code == 1  # same bundle: still a no-op
+    other = pack_bundle(app_files(code=1, body="other"), env.key)
+    (env.paths.app_bundle(APP) / BUNDLE_FILE).chmod(0o644)
+    (env.paths.app_bundle(APP) / BUNDLE_FILE).write_bytes(other)
+    with pytest.raises(BundleError, match="not the one that was installed"):
+        open_installed(env.paths, APP)
 
 
 def test_update_replaces_bundle_and_keeps_first_install_time(env: Env) -> None:

@@ -51,8 +51,9 @@ def test_same_folder_and_key_give_byte_identical_bundles(tmp_path: Path, trusted
     assert pack_bundle(dict(reversed(list(app_files().items()))), trusted.key) == first
 
 
-def test_packed_bundle_is_a_standard_zip(trusted: Trusted) -> None:
-    data = pack_bundle(app_files(), trusted.key)
+@pytest.mark.parametrize("deflate", [False, True], ids=["stored", "deflated"])
+def test_packed_bundle_is_a_standard_zip(trusted: Trusted, deflate: bool) -> None:
+    data = pack_bundle(app_files(), trusted.key, deflate=deflate)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert zf.testzip() is None
         assert zf.namelist()[0] == "manifest.json"
@@ -107,7 +108,8 @@ def test_oversized_file_is_refused_when_packing(tmp_path: Path) -> None:
 
 
 def test_highly_compressible_file_is_stored_to_stay_within_the_ratio(trusted: Trusted) -> None:
-    data = pack_bundle({**app_files(), "zeros.bin": bytes(8 * 1024 * 1024)}, trusted.key)
+    files = {**app_files(), "zeros.bin": bytes(8 * 1024 * 1024)}
+    data = pack_bundle(files, trusted.key, deflate=True)
     assert verify_bundle(data, trusted.trust).read("zeros.bin") == bytes(8 * 1024 * 1024)
 
 
@@ -128,23 +130,23 @@ _trees = st.dictionaries(_name, _content, max_size=12).filter(
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(tree=_trees)
+@given(tree=_trees, deflate=st.booleans())
 def test_pack_then_verify_round_trips_any_file_tree(
-    trusted: Trusted, tree: dict[str, bytes]
+    trusted: Trusted, tree: dict[str, bytes], deflate: bool
 ) -> None:
     doc = {"app_id": "com.example.tree", "name": "Tree", "version": {"name": "1", "code": 1}}
     files = {**tree, "manifest.json": json.dumps(doc).encode(), "index.html": b"<p>hi</p>"}
-    data = pack_bundle(files, trusted.key)
+    data = pack_bundle(files, trusted.key, deflate=deflate)
     bundle = verify_bundle(data, trusted.trust)
     assert set(bundle.names) == set(files)
     for name, content in files.items():
         assert bundle.read(name) == content
-    assert pack_bundle(files, trusted.key) == data
+    assert pack_bundle(files, trusted.key, deflate=deflate) == data
 
 
-@pytest.fixture(scope="module")
-def sample_bundle(trusted: Trusted) -> bytes:
-    return pack_bundle(app_files(), trusted.key)
+@pytest.fixture(scope="module", params=[False, True], ids=["stored", "deflated"])
+def sample_bundle(trusted: Trusted, request: pytest.FixtureRequest) -> bytes:
+    return pack_bundle(app_files(), trusted.key, deflate=bool(request.param))
 
 
 @settings(max_examples=300, deadline=None)
