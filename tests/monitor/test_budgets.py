@@ -11,6 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from superapp.audit import AuditLog
 from superapp.monitor import (
@@ -323,3 +325,43 @@ def test_a_burst_after_a_quiet_spell_is_a_burst(
     clock.now = 100.01  # a second report queued right behind: not 1,000x the rate
     monitor.report_counters("com.example.notes", {"net.allowed": 310, "net.blocked": 210})
     assert monitor.sample()["com.example.notes"].net_requests_per_s == 20.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.floats(0.0, 3.0), st.floats(0.0, 2.5 * GiB), st.floats(0.0, 400.0)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_escalation_is_monotonic_and_stops_once(steps: list[tuple[float, float, float]]) -> None:
+    """Any sequence of samples: at most one terminate, and it is the last word; throttle and
+    recover alternate; nothing is stopped before its bound unless far over."""
+    clock = FakeClock()
+    policy = HostPolicy().monitor
+    ev = BudgetEvaluator(policy, clock)
+    seen: list[Decision] = []
+    for gap, memory, cpu in steps:
+        clock.now += gap
+        seen += ev.evaluate(_sample(memory_bytes=int(memory), cpu_percent=cpu))
+    terminates = [d for d in seen if d.action == "terminate"]
+    assert len(terminates) <= 1
+    if terminates:
+        assert seen[-1] is terminates[0]
+        d = terminates[0]
+        if d.metric == "memory":
+            assert d.over_for_s >= 3.0 or d.value >= 2 * GiB
+        else:
+            assert d.metric == "cpu" and d.over_for_s >= 60.0
+    for metric in ("memory", "cpu"):
+        # throttling is announced once and lifted (recover) before it can be announced again;
+        # a recover only ever lifts a throttle
+        throttled = False
+        for action in [d.action for d in seen if d.metric == metric]:
+            if action == "throttle":
+                assert not throttled
+                throttled = True
+            elif action == "recover":
+                assert throttled
+                throttled = False
