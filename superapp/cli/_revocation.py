@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pubkey.set_defaults(func=cmd_pubkey)
 
     add = verbs.add_parser("add", help="add an entry to a (draft) revocation document")
-    add.add_argument("doc", type=Path, metavar="DOC")
+    add.add_argument("doc", type=Path, metavar="DOC", help="document file (created if missing)")
     what = add.add_mutually_exclusive_group(required=True)
     what.add_argument("--app", metavar="APP_ID", help="revoke this app (all versions)")
     what.add_argument("--publisher-key", metavar="KEY_ID", help="revoke everything by this key")
@@ -87,14 +87,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.set_defaults(func=cmd_add)
 
     sign = verbs.add_parser("sign", help="set version and expiry, and sign the document")
-    sign.add_argument("doc", type=Path, metavar="DOC")
-    sign.add_argument("--key", action="append", required=True, type=Path, metavar="KEY.pem")
+    sign.add_argument("doc", type=Path, metavar="DOC", help="document file, signed in place")
+    sign.add_argument(
+        "--key",
+        action="append",
+        required=True,
+        type=Path,
+        metavar="KEY.pem",
+        help="platform signing key (repeat for several signatures)",
+    )
     sign.add_argument("--version", type=int, help="document version (default: previous + 1)")
     sign.add_argument("--expires-in", default="7d", help="validity: 30m, 12h, 7d (default 7d)")
     sign.add_argument("--cosign", action="store_true", help="only add signatures to it as it is")
-    sign.add_argument("--next-key", action="append", default=[], metavar="PUBKEY")
-    sign.add_argument("--next-threshold", type=int, default=1)
-    sign.add_argument("--next-keyset-version", type=int)
+    sign.add_argument(
+        "--next-key",
+        action="append",
+        default=[],
+        metavar="PUBKEY",
+        help="rotate hosts to a new key set with this public key (repeat; sign with both sets)",
+    )
+    sign.add_argument(
+        "--next-threshold", type=int, default=1, help="signatures the new key set needs"
+    )
+    sign.add_argument(
+        "--next-keyset-version", type=int, help="version of the new set (default: current + 1)"
+    )
     sign.set_defaults(func=cmd_sign)
 
     host = sub.add_parser(
