@@ -195,7 +195,8 @@ def _step_commit(ctx: InstallContext) -> None:
         _write_file(stage / BUNDLE_FILE, ctx.data)
         if manifest.icons:
             src = manifest.icons[0].src
-            icon_name = f"icon.{src.rsplit('.', 1)[-1].lower()}"
+            ext = src.rsplit(".", 1)[-1].lower()
+            icon_name = f"icon.{'jpg' if ext == 'jpeg' else ext}"
             _write_file(stage / icon_name, bundle.read(src))
         _fsync_dir(stage)
     except OSError as exc:
