@@ -103,11 +103,13 @@ def _now() -> str:
 
 
 @contextmanager
-def _lock(paths: Paths) -> Iterator[None]:
+def _lock(paths: Paths, *, shared: bool = False) -> Iterator[None]:
+    # Installs and removes take it exclusively; the launch check takes it shared, so it never
+    # sees a bundle folder and a registry row from two different installs.
     paths.apps.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(paths.apps / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)
@@ -332,9 +334,14 @@ def open_installed(
             that was installed, or its publisher is no longer trusted; the failure is audited
             as ``bundle.verify_failed``.
     """
-    app = registry.get_app(paths, app_id)
+    with _lock(paths, shared=True):
+        app = registry.get_app(paths, app_id)
+        try:
+            data = _read_installed(paths.app_bundle(app_id) / BUNDLE_FILE, limits)
+        except BundleError as err:
+            _audit_verify_failed(paths, app_id, err)
+            raise
     try:
-        data = _read_installed(paths.app_bundle(app_id) / BUNDLE_FILE, limits)
         try:
             bundle = verify_bundle(data, TrustStore(paths), limits)
         except BundleError:
@@ -357,11 +364,15 @@ def open_installed(
             )
         bundle = bundle.with_digest(app.digest)
     except BundleError as err:
-        AuditLog(paths.audit_log).record(
-            "bundle.verify_failed", app_id=app_id, outcome="failure", reason=str(err)
-        )
+        _audit_verify_failed(paths, app_id, err)
         raise
     return bundle
+
+
+def _audit_verify_failed(paths: Paths, app_id: str, err: BundleError) -> None:
+    AuditLog(paths.audit_log).record(
+        "bundle.verify_failed", app_id=app_id, outcome="failure", reason=str(err)
+    )
 
 
 def remove_app(paths: Paths, app_id: str) -> None:
