@@ -116,13 +116,12 @@ class HttpResponse(Result):
 def client_for(ctx: CallContext) -> NetClient:
     """The app's client (created on first use, one per app process)."""
 
-    def make() -> NetClient:
-        policy = ctx.resource(
-            POLICY_RESOURCE, lambda: NetPolicy.from_manifest(ctx.app_id, ctx.allowed_hosts)
-        )
-        return NetClient(policy, ctx.audit, limits=_LIMITS)
-
-    return ctx.resource(CLIENT_RESOURCE, make)
+    # ctx.resource holds the context's lock while a factory runs: resolve the policy first,
+    # never from inside the client's factory.
+    policy = ctx.resource(
+        POLICY_RESOURCE, lambda: NetPolicy.from_manifest(ctx.app_id, ctx.allowed_hosts)
+    )
+    return ctx.resource(CLIENT_RESOURCE, lambda: NetClient(policy, ctx.audit, limits=_LIMITS))
 
 
 def request(ctx: CallContext, params: NetRequestParams) -> HttpResponse:

@@ -11,9 +11,11 @@ Each call follows this procedure, in order:
       :class:`RequestBlockedError`. Only ``http``/``https`` may be requested.
    b. Resolve the canonical host (an IP literal is its own answer). Every answer is vetted:
       ``forbidden`` addresses (unspecified, multicast, reserved) are refused always;
-      ``private`` ones (loopback, RFC 1918, link-local, ...) only when the matching
-      allowlist entry names this host exactly, never through a wildcard. Any bad answer
-      refuses the hop (rule ``address-forbidden`` / ``private-address``), audited.
+      ``private`` ones (loopback, RFC 1918, link-local, ...) only when the URL's host is an
+      IP literal the allowlist names exactly. A *name* resolving to a private address is
+      refused (DNS rebinding), unless the operator sets ``private_names_allowed`` and the
+      name is listed exactly — never through a wildcard. Any bad answer refuses the hop
+      (rule ``address-forbidden`` / ``private-address``), audited.
    c. Connect to a vetted address, never to the name again, so a second DNS answer cannot
       rebind; TLS still verifies the certificate against the host name (SNI = host name) and
       the ``Host`` header is the host name.
@@ -134,6 +136,9 @@ class NetLimits:
     #: Longest URL written into an audit event.
     max_audit_url: int = 2048
     user_agent: str = "superapp-net/0.1"
+    #: Let a host name listed exactly (not a wildcard) resolve to a loopback/private address
+    #: (intranet deployments, tests). Off: only a listed IP literal reaches a private address.
+    private_names_allowed: bool = False
 
 
 class NetError(SuperappError):
@@ -341,14 +346,19 @@ class NetClient:
                 raise self._blocked(
                     url, "address-forbidden", f"{host} resolves to {ip}, which is never reachable"
                 )
-            if cls == "private" and not decision.exact:
+            if cls == "private" and not self._may_be_private(host.is_ip, decision):
                 raise self._blocked(
                     url,
                     "private-address",
-                    f"{host} resolves to the local or private address {ip}; only a host the "
-                    "manifest lists exactly (not through a wildcard) may",
+                    f"{host} resolves to the local or private address {ip}; list the IP "
+                    "address itself to reach a local service",
                 )
         return addresses
+
+    def _may_be_private(self, is_ip: bool, decision: Decision) -> bool:
+        if not decision.exact:
+            return False
+        return is_ip or self.limits.private_names_allowed
 
     def _blocked(self, url: str, rule: str, reason: str) -> RequestBlockedError:
         shown = url[: self.limits.max_audit_url]

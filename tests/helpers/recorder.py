@@ -10,6 +10,7 @@ path                        answer
 ``/redirect?to=URL&code=N`` ``N`` (default 302) with ``Location: URL``
 ``/status/N``               status ``N``, empty body
 ``/bytes/N``                ``N`` bytes of ``x`` (``application/octet-stream``)
+``/stream/N``               ``N`` bytes with no ``Content-Length`` (ends at connection close)
 ``/echo``                   JSON: method, path, headers, body (base64-free text, UTF-8)
 ``/hang``                   never answers, until the recorder is closed (timeout tests)
 ``/set-cookie``             200 with a ``Set-Cookie`` header
@@ -118,6 +119,9 @@ class Recorder:
         return self
 
     def close(self) -> None:
+        """Stop serving and release every open connection (idempotent)."""
+        if self._closing.is_set():
+            return
         self._closing.set()
         with self._cond:
             open_socks = list(self._open)
@@ -314,6 +318,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.startswith("/bytes/"):
             n = int(path.rsplit("/", 1)[1])
             self._answer(200, b"x" * n, {"Content-Type": "application/octet-stream"})
+        elif path.startswith("/stream/"):
+            self._stream(int(path.rsplit("/", 1)[1]))
         elif path == "/echo":
             echo = {
                 "method": self.command,
@@ -335,6 +341,18 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._answer(200, data, {"Content-Type": ctype})
 
+    def _stream(self, n: int) -> None:
+        """``n`` bytes with no Content-Length: the body ends when the connection closes."""
+        self.send_response(200, "OK")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        for start in range(0, n, 4096):
+            self.wfile.write(b"s" * min(4096, n - start))
+        self.wfile.flush()
+
     def _answer(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
         try:
             self.send_response(status, HTTPStatus(status).phrase)
@@ -348,7 +366,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if "Content-Type" not in headers:
             self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
+        if not any(k.lower() == "content-length" for k in headers):
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
