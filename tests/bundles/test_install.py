@@ -6,6 +6,7 @@ import hashlib
 import json
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,30 @@ def test_sample_manifests_are_validated(superapp_home: Paths, tmp_path: Path) ->
 
     with pytest.raises(ManifestError, match="app_id"):
         install_samples(superapp_home, root)
+
+
+def test_launch_check_during_updates_never_sees_a_half_installed_app(env: Env) -> None:
+    bundles = [pack_bundle(app_files(code=c, body=f"v{c}"), env.key) for c in range(1, 13)]
+    install_bundle(env.paths, bundles[0])
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def updater() -> None:
+        try:
+            for data in bundles[1:]:
+                install_bundle(env.paths, data)
+        except BaseException as exc:  # surfaced by the assertion below
+            failures.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=updater)
+    thread.start()
+    seen: set[int] = set()
+    while not done.is_set():
+        seen.add(open_installed(env.paths, APP).manifest.version.code)
+    thread.join()
+    assert failures == []
+    assert open_installed(env.paths, APP).manifest.version.code == 12
+    assert seen <= set(range(1, 13))
+    assert not [a for a in audit_actions(env.paths) if a[0] == "bundle.verify_failed"]
