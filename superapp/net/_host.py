@@ -99,10 +99,21 @@ def normalise_host(text: str) -> Host:
     """
     if len(text) > _MAX_INPUT:
         raise HostError("malformed", "the host is too long")
-    return _normalise(text)
+    result = _cached(text)
+    if isinstance(result, HostError):
+        raise HostError(result.rule, result.reason)
+    return result
 
 
 @lru_cache(maxsize=4096)
+def _cached(text: str) -> Host | HostError:
+    """Refusals are cached too: a page repeating a hostile host must not cost IDNA each time."""
+    try:
+        return _normalise(text)
+    except HostError as exc:
+        return exc
+
+
 def _normalise(text: str) -> Host:
     if not text:
         raise HostError("malformed", "the URL has no host")

@@ -222,6 +222,10 @@ class NetPolicy:
     def origin(self) -> str:
         return f"app://{self.app_id}"
 
+    @property
+    def _own_prefix(self) -> str:
+        return f"app://{self.app_id}/"
+
     def decide(
         self,
         url: str,
@@ -231,6 +235,10 @@ class NetPolicy:
         initiator: str | None = None,
     ) -> Decision:
         """May this app's engine (or ``net.request``) load ``url``? Never raises for any URL."""
+        # Fast path for the commonest request: the engine's canonical URL of an own file. The
+        # authority of ``app://<app_id>/...`` is exactly the (validated, lower-case) app id.
+        if url.startswith(self._own_prefix):
+            return _OWN_ORIGIN
         try:
             scheme, rest = split_scheme(url)
         except HostError as exc:
@@ -307,7 +315,7 @@ class NetPolicy:
         except HostError as exc:
             return _refuse(exc.rule, exc.reason)
         if auth.host.name == self.app_id and not auth.host.is_ip:
-            return Decision(True, "own-origin", "the app's own files")
+            return _OWN_ORIGIN
         return _refuse("other-app", f"app://{auth.host}/ belongs to another app")
 
     # --- schemes that never reach the network ------------------------------------------
@@ -364,6 +372,9 @@ class NetPolicy:
         except HostError:
             return False
         return auth.host.name == self.app_id and not auth.host.is_ip
+
+
+_OWN_ORIGIN: Final = Decision(True, "own-origin", "the app's own files")
 
 
 def _refuse(rule: str, reason: str, url: str | None = None) -> Decision:

@@ -43,6 +43,8 @@ _STRIP: Final = "".join(chr(c) for c in range(0x21))
 _TAB_NL: Final = str.maketrans("", "", "\t\n\r")
 _MAX_URL: Final = 16384
 #: Printable ASCII except space and the characters browsers escape in paths.
+_ESCAPED: Final = frozenset(' "<>`{}|^\\')
+_AUTHORITY_END: Final = re.compile(r"[/\\?#]")
 _TARGET_SAFE: Final = "".join(c for c in string.punctuation if c not in '"<>`{}|^\\') + "%"
 
 
@@ -72,7 +74,9 @@ def split_scheme(url: str) -> tuple[str, str]:
     """
     if len(url) > _MAX_URL:
         raise HostError("malformed", "the URL is too long")
-    url = url.strip(_STRIP).translate(_TAB_NL)
+    url = url.strip(_STRIP)
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = url.translate(_TAB_NL)
     colon = url.find(":")
     if colon <= 0 or not _SCHEME_RE.fullmatch(url, 0, colon):
         return "", url
@@ -89,11 +93,8 @@ def parse_authority(scheme: str, rest: str) -> Authority:
     i = 0
     while i < len(rest) and rest[i] in "/\\":
         i += 1
-    end = len(rest)
-    for stop in "/\\?#":
-        j = rest.find(stop, i)
-        if j != -1 and j < end:
-            end = j
+    stop = _AUTHORITY_END.search(rest, i)
+    end = stop.start() if stop else len(rest)
     authority, remainder = rest[i:end], rest[end:]
     if "@" in authority:
         raise HostError("userinfo", "URLs with a user name or password are not allowed")
@@ -115,7 +116,8 @@ def parse_authority(scheme: str, rest: str) -> Authority:
     if not target.startswith("/"):
         target = "/" + target
     # Percent-encode what may not appear raw in a request line, as the browser does.
-    target = quote(target, safe=_TARGET_SAFE)
+    if not (target.isascii() and target.isprintable()) or not _ESCAPED.isdisjoint(target):
+        target = quote(target, safe=_TARGET_SAFE)
     return Authority(scheme, host, port, explicit, target)
 
 
