@@ -2,11 +2,13 @@
 
 ``NetPolicy.decide`` is the one matcher every enforcement point shares (the engine's request
 interceptor, its navigation hooks, ``net.request``); ``NetClient`` performs ``net.request``
-calls, re-deciding every redirect hop and vetting every DNS answer.
+calls, re-deciding every redirect hop and vetting every DNS answer; ``BlockLog`` writes the
+``net.blocked`` audit events of the engine's refusals without letting a page flood the log.
 """
 
 from __future__ import annotations
 
+from superapp.net._blocklog import BlockLog, BlockLogLimits
 from superapp.net._client import (
     FORBIDDEN_HEADERS,
     METHODS,
@@ -31,6 +33,8 @@ from superapp.net._policy import Decision, HostPattern, NetPolicy, RequestKind, 
 __all__ = [
     "FORBIDDEN_HEADERS",
     "METHODS",
+    "BlockLog",
+    "BlockLogLimits",
     "ConnectionFailedError",
     "Decision",
     "Host",
