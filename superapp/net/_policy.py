@@ -18,7 +18,7 @@ Decisions are made in this order; the first rule that applies wins:
 4. ``http https ws wss``: the authority is parsed and the host normalised (see ``_host``);
    userinfo → ``userinfo``; an unparseable host → ``malformed`` / ``idn-invalid`` /
    ``idn-homograph``.
-5. A top-level navigation to anything but the app's own origin → ``navigation-away``
+5. A top-level load to anything but the app's own origin → ``navigation-away``
    (the window never leaves the app, not even for an allowlisted host).
 6. The host is looked up among the entries (exact, then each parent domain for wildcards).
    No entry names it → ``ip-literal`` for an address, ``not-allowlisted`` for a name.
@@ -234,7 +234,14 @@ class NetPolicy:
         top_level: bool,
         initiator: str | None = None,
     ) -> Decision:
-        """May this app's engine (or ``net.request``) load ``url``? Never raises for any URL."""
+        """May this app's engine (or ``net.request``) load ``url``? Never raises for any URL.
+
+        ``kind`` is what is being loaded. ``top_level`` is True only when the request would
+        replace the window's main document (Qt's ``ResourceTypeMainFrame``, or
+        ``acceptNavigationRequest`` with ``isMainFrame``); a sub-resource requested *by* the
+        main document is not top-level. ``initiator`` is the origin that asked
+        (``app://<app_id>`` for the app's own page); it decides ``data:``/``blob:`` only.
+        """
         # Fast path for the commonest request: the engine's canonical URL of an own file. The
         # authority of ``app://<app_id>/...`` is exactly the (validated, lower-case) app id.
         if url.startswith(self._own_prefix):
@@ -256,7 +263,7 @@ class NetPolicy:
         except HostError as exc:
             return _refuse(exc.rule, exc.reason)
         url = auth.url()
-        if top_level and kind is RequestKind.NAVIGATION:
+        if top_level:
             return _refuse(
                 "navigation-away",
                 f"the app's window may not navigate away from {self.origin}/",
