@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,29 +10,9 @@ import pytest
 from bridge.context import CallContext
 from superapp.audit import AuditLog
 from superapp.paths import Paths
-from tests.helpers.recorder import Recorder
+from tests.helpers.fixtures import recorder, recorder_factory
 
-
-@pytest.fixture
-def recorder() -> Iterator[Recorder]:
-    """A started recording server on 127.0.0.1 (HTTP + WebSocket)."""
-    with Recorder() as rec:
-        yield rec
-
-
-@pytest.fixture
-def recorder_factory() -> Iterator[Callable[..., Recorder]]:
-    """Start more recorders (``recorder_factory(ssl_context=...)``); all closed at the end."""
-    started: list[Recorder] = []
-
-    def make(**kwargs: object) -> Recorder:
-        rec = Recorder(**kwargs).start()  # type: ignore[arg-type]
-        started.append(rec)
-        return rec
-
-    yield make
-    for rec in started:
-        rec.close()
+__all__ = ["audit", "home", "make_ctx", "recorder", "recorder_factory"]
 
 
 @pytest.fixture
