@@ -25,6 +25,7 @@ from superapp.net._client import (
     RequestTooLargeError,
     Resolver,
     ResponseTooLargeError,
+    resolve_location,
     system_resolver,
 )
 from superapp.net._host import Host, HostError, IPAddress, address_class, normalise_host
@@ -58,5 +59,6 @@ __all__ = [
     "address_class",
     "normalise_host",
     "parse_host_entry",
+    "resolve_location",
     "system_resolver",
 ]

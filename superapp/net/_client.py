@@ -66,6 +66,7 @@ __all__ = [
     "RequestTooLargeError",
     "Resolver",
     "ResponseTooLargeError",
+    "resolve_location",
     "system_resolver",
 ]
 
@@ -266,7 +267,7 @@ class NetClient:
                     if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
                         method, body = ("HEAD" if method == "HEAD" else "GET"), None
                         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-                    url = urljoin(auth.url(), location.strip())
+                    url = resolve_location(auth, location)
                     continue
                 data = self._read_body(conn, resp, method, deadline)
                 return NetResponse(
@@ -438,6 +439,32 @@ class NetClient:
         finally:
             watchdog.cancel()
         return b"".join(chunks)
+
+
+def resolve_location(base: Authority, location: str) -> str:
+    """The URL a ``Location`` header points to, resolved as a browser would (WHATWG).
+
+    ``urljoin`` alone differs from the browser for special schemes: it keeps ``\\`` as a
+    path character and reads ``http:\\\\host`` as a relative path. The result is decided
+    like any URL, so a difference could only ever keep us on an allowed host; matching the
+    browser keeps the audit log and the app's view the same as the engine's.
+    """
+    scheme, rest = split_scheme(location)
+    if scheme:
+        if scheme != base.scheme or rest[:2].replace("\\", "/") == "//":
+            return location.strip()
+        location = rest
+    else:
+        location = location.strip(_C0_SPACE).translate(_TAB_NL)
+    if location[:2].replace("\\", "/") == "//":
+        return f"{base.scheme}://{location[2:]}"
+    cut = min((i for i in (location.find("?"), location.find("#")) if i != -1), default=None)
+    path, tail = (location, "") if cut is None else (location[:cut], location[cut:])
+    return urljoin(base.url(), path.replace("\\", "/") + tail)
+
+
+_C0_SPACE: Final = "".join(chr(c) for c in range(0x21))
+_TAB_NL: Final = str.maketrans("", "", "\t\n\r")
 
 
 def _remaining(deadline: float) -> float:

@@ -500,3 +500,62 @@ def test_limits_are_frozen() -> None:
     with pytest.raises(AttributeError):
         limits.max_redirects = 100  # type: ignore[misc]
     assert replace(limits, max_redirects=1).max_redirects == 1
+
+
+# --- redirect targets resolved as the browser resolves them ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        ("/next?a=1", "https://api.example.com/next?a=1"),
+        ("next", "https://api.example.com/v1/next"),
+        ("//evil.test/x", "https://evil.test/x"),
+        ("\\\\evil.test/x", "https://evil.test/x"),
+        ("https:\\\\evil.test/x", "https:\\\\evil.test/x"),
+        ("https:/\\evil.test/x", "https:/\\evil.test/x"),
+        ("https:next", "https://api.example.com/v1/next"),
+        ("http:evil.test", "http:evil.test"),
+        ("/a\\b?c\\d", "https://api.example.com/a/b?c\\d"),
+        (" \t/sp", "https://api.example.com/sp"),
+        ("javascript:alert(1)", "javascript:alert(1)"),
+    ],
+)
+def test_location_is_resolved_like_the_browser(location: str, expected: str) -> None:
+    from superapp.net import resolve_location
+    from superapp.net._url import parse_authority
+
+    base = parse_authority("https", "//api.example.com/v1/page")
+    assert resolve_location(base, location) == expected
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://127.0.0.1:{evil}/x",
+        "//127.0.0.1:{evil}/x",
+        "\\\\127.0.0.1:{evil}/x",
+        "http:\\\\127.0.0.1:{evil}/x",
+        "http://{allowed}@127.0.0.1:{evil}/x",
+        "http://0x7f.1:{evil}/x",
+        "http://2130706433:{evil}/x",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "app://other.app/",
+    ],
+)
+def test_tricky_redirect_to_unlisted_target_reaches_nothing(
+    make_ctx: MakeCtx, recorder_factory: Callable[..., Recorder], audit: AuditLog, location: str
+) -> None:
+    allowed, evil = recorder_factory(), recorder_factory()
+    allowed.route(
+        "/go",
+        status=302,
+        headers={"Location": location.format(evil=evil.port, allowed=allowed.netloc)},
+    )
+    ctx = _ctx(make_ctx, *_listed(allowed))
+    with pytest.raises(NetworkBlockedError):
+        _call(ctx, url=allowed.url("/go"))
+    assert [h.path for h in allowed.hits] == ["/go"]
+    assert evil.hits == []
+    assert len(_blocked_events(audit)) == 1
