@@ -11,12 +11,16 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bridge.capabilities import net
@@ -29,7 +33,7 @@ from bridge.errors import (
     RateLimitedError,
 )
 from superapp.audit import AuditLog
-from superapp.net import IPAddress, NetClient, NetLimits, NetPolicy
+from superapp.net import IPAddress, NetClient, NetError, NetLimits, NetPolicy, NetRequest
 from tests.helpers.recorder import Recorder
 from tests.helpers.tls import make_tls
 
@@ -559,3 +563,33 @@ def test_tricky_redirect_to_unlisted_target_reaches_nothing(
     assert [h.path for h in allowed.hits] == ["/go"]
     assert evil.hits == []
     assert len(_blocked_events(audit)) == 1
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    headers=st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=5),
+    method=st.text(max_size=8),
+    body=st.none() | st.binary(max_size=64),
+    url=st.text(max_size=60),
+)
+def test_any_request_fails_only_with_a_net_error_and_reaches_no_unlisted_host(
+    headers: dict[str, str], method: str, body: bytes | None, url: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        audit = AuditLog(Path(tmp) / "audit.jsonl")
+        resolved: list[str] = []
+
+        def resolve(host: str, port: int) -> list[IPAddress]:
+            resolved.append(host)
+            return []  # "could not resolve": nothing is ever sent
+
+        client = NetClient(
+            NetPolicy.from_manifest(APP, ["api.example.com"]), audit, resolver=resolve
+        )
+        req = NetRequest(url=url, method=method, headers=headers, body=body, timeout_s=1)
+        with pytest.raises(NetError):
+            client.request(req)
+        assert all(host == "api.example.com" for host in resolved)
