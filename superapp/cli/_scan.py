@@ -1,0 +1,94 @@
+"""``superapp scan PATH_OR_BUNDLE``: the install-time analyser, for developers and CI.
+
+Exit codes: 0 no block-level finding, 1 at least one block-level finding, 2 bad input
+(missing path, unreadable or unsafe archive, malformed denylist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from superapp.analysis import Denylist, ScanReport, scan_path
+
+__all__ = ["cmd_scan", "format_text", "register"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "scan",
+        help="statically analyse a mini-app folder or .sapp bundle",
+        description=(
+            "Analyse a mini-app's code as install does. Exits 1 when a block-level "
+            "finding exists (install would refuse the bundle), 0 otherwise. "
+            "Rules: docs/rules.md."
+        ),
+    )
+    p.add_argument("path", metavar="PATH_OR_BUNDLE", type=Path, help="folder or .sapp file")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="output format (sarif: SARIF 2.1.0 for code scanning and editors)",
+    )
+    p.add_argument(
+        "--denylist",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="extra denylist of SHA-256 digests (repeatable; the packaged list always applies)",
+    )
+    p.add_argument(
+        "--allowed-host",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="allowed host (repeatable); default: the manifest's superapp.allowed_hosts",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the report here instead of standard output",
+    )
+    p.set_defaults(func=cmd_scan)
+
+
+def format_text(report: ScanReport) -> str:
+    lines: list[str] = []
+    for f in report.findings:
+        lines.append(
+            f"{f.file}:{f.line}:{f.column}: {f.severity} {f.rule_id} [{f.rule_name}] {f.message}"
+        )
+        if f.snippet:
+            lines.append(f"    {f.snippet}")
+    c = report.counts()
+    lines.append(
+        f"{report.files_scanned} files, {report.bytes_scanned} bytes: "
+        f"{c['block']} block, {c['warn']} warn, {c['info']} info, "
+        f"{len(report.suppressed)} suppressed"
+    )
+    if report.blocking:
+        lines.append("install would refuse this bundle (block-level findings)")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    denylist = Denylist.default(args.denylist)
+    report = scan_path(args.path, allowed_hosts=args.allowed_host, denylist=denylist)
+    if args.format == "json":
+        out = json.dumps(report.to_json(), indent=2) + "\n"
+    elif args.format == "sarif":
+        out = json.dumps(report.to_sarif(), indent=2) + "\n"
+    else:
+        out = format_text(report)
+    if args.output is not None:
+        args.output.write_text(out, encoding="utf-8")
+    else:
+        sys.stdout.write(out)
+    return 1 if report.blocking else 0
