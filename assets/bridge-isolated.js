@@ -21,6 +21,15 @@
     doc.addEventListener("superapp:call", function (ev) {
       if (typeof ev.detail === "string") bridge.call(ev.detail);
     });
+    // CSP refusals happen inside the renderer, before any request exists for the host to see;
+    // report them so they reach the audit log. Only events the engine raised (isTrusted) count.
+    doc.addEventListener("securitypolicyviolation", function (ev) {
+      if (!ev.isTrusted) return;
+      bridge.violation(JSON.stringify({
+        directive: String(ev.effectiveDirective || ev.violatedDirective || ""),
+        blocked: String(ev.blockedURI || "").slice(0, 2048),
+      }));
+    });
     up = true;
     announce();
   });

@@ -34,6 +34,8 @@ class LoadedApp:
     http_hosts: tuple[str, ...]
     dev_mode: bool
     version_name: str
+    #: capability -> the manifest's reason for it (shown in consent prompts; signed text)
+    reasons: dict[str, str]
 
     @property
     def title(self) -> str:
@@ -65,6 +67,7 @@ def load_app(paths: Paths, app_id: str, dev: Path | None) -> LoadedApp:
         http_hosts=tuple(getattr(ext, "allow_http_hosts", ()) or ()),
         dev_mode=dev is not None,
         version_name=manifest.version.name,
+        reasons={p.name: p.reason or "" for p in manifest.req_permissions},
     )
 
 

@@ -139,6 +139,18 @@ class _Interceptor(QWebEngineUrlRequestInterceptor):
                 "net.blocked", url, "download", "downloads are refused", kind="download"
             )
             return
+        if kind == "subframe" and self._spec.is_own(info.requestUrl()):
+            # A frame of the app's own origin would be same-origin with the top document and
+            # could call its callNative: refused here (and by CSP frame-ancestors 'none').
+            info.block(True)
+            self._spec.guard.blocked(
+                "net.blocked",
+                url,
+                "own-subframe",
+                "the app's own pages cannot be framed",
+                kind=kind,
+            )
+            return
         verdict = self._spec.policy.decide(url, kind=kind, top_level=top)
         if verdict.allowed:
             self._spec.guard.allowed("net.allowed")
@@ -310,6 +322,13 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
         origin_ok,
         lambda raw: spec.guard.blocked(
             "bridge.denied", page.url().toString(), "origin", "call from outside the app's document"
+        ),
+        lambda directive, blocked: spec.guard.blocked(
+            "net.blocked",
+            blocked or "(inline)",
+            f"csp-{directive}" if directive else "csp",
+            "refused by the app's Content-Security-Policy",
+            kind="csp",
         ),
     )
     channel = QWebChannel(page)

@@ -8,17 +8,19 @@ in ``ApplicationWorld``, an isolated script world, so page scripts cannot reach
 
 Calls are dispatched on a small worker pool so a slow handler (a consent prompt, a network
 request) never blocks the Qt main thread; replies hop back to the main thread through a queued
-signal before they are sent to the page.
+pipe before they are sent to the page.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import queue
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 
 __all__ = ["NativeBridge", "error_reply"]
 
@@ -39,21 +41,29 @@ def error_reply(raw: str, code: str, message: str) -> str:
 
 class NativeBridge(QObject):
     reply = Signal(str)
-    _deliver = Signal(str)
 
     def __init__(
         self,
         dispatch: Callable[[str], str],
         origin_ok: Callable[[], bool],
         on_refused: Callable[[str], None],
+        on_violation: Callable[[str, str], None] = lambda directive, blocked: None,
         workers: int = 4,
     ) -> None:
         super().__init__()
         self._dispatch = dispatch
         self._origin_ok = origin_ok
         self._on_refused = on_refused
+        self._on_violation = on_violation
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bridge")
-        self._deliver.connect(self._emit_reply, Qt.ConnectionType.QueuedConnection)
+        # Replies cross from the workers to the Qt main thread through a plain queue and a
+        # wake-up pipe watched by a QSocketNotifier. Emitting a PySide signal from worker
+        # threads instead crashed the process under a 10,000-call flood (a refcount bug in
+        # PySide's cross-thread signal path: "Fatal Python error: bool_dealloc").
+        self._replies: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._notifier = QSocketNotifier(self._wake_r, QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
 
     @Slot(str)
     def call(self, raw: str) -> None:
@@ -66,17 +76,44 @@ class NativeBridge(QObject):
             return
         self._pool.submit(self._run, raw)
 
+    @Slot(str)
+    def violation(self, report: str) -> None:
+        """A Content-Security-Policy refusal seen by the isolated world (audited only)."""
+        try:
+            data = json.loads(report)
+            directive = str(data.get("directive", ""))[:64]
+            blocked = str(data.get("blocked", ""))[:2048]
+        except (ValueError, AttributeError):
+            return
+        self._on_violation(directive, blocked)
+
     def _run(self, raw: str) -> None:
         try:
             out = self._dispatch(raw)
         except Exception:  # the dispatcher never raises; if it ever does, the page learns nothing
             _log.exception("dispatcher raised")
             out = error_reply(raw, "INTERNAL", "internal error")
-        self._deliver.emit(out)
+        self._replies.put(out)
+        try:
+            os.write(self._wake_w, b"\0")
+        except BlockingIOError:  # the pipe is full of wake-ups already: the drain will come
+            pass
 
-    @Slot(str)
-    def _emit_reply(self, text: str) -> None:
-        self.reply.emit(text)
+    def _drain(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        while True:
+            try:
+                text = self._replies.get_nowait()
+            except queue.Empty:
+                return
+            self.reply.emit(text)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._notifier.setEnabled(False)
+        os.close(self._wake_r)
+        os.close(self._wake_w)

@@ -84,6 +84,8 @@ class QtUi(QObject):
             self._label = QLabel(view)
             self._label.setStyleSheet(_STYLE)
             self._label.setWordWrap(True)
+            # The text comes from the page: never let Qt interpret it as rich text (HTML).
+            self._label.setTextFormat(Qt.TextFormat.PlainText)
             self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             self._timer = QTimer(self._label)
             self._timer.setSingleShot(True)

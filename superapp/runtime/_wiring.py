@@ -117,6 +117,9 @@ def build_context(rt: RuntimeApp) -> CallContext:
         declared=app.declared,
         allowed_hosts=app.allowed_hosts,
         dev_mode=app.dev_mode,
+        reasons=dict(app.reasons),
+        name=app.name,
+        version=app.version_name,
     )
 
 

@@ -68,6 +68,15 @@ def host_env(display: str, superapp_home: Any) -> dict[str, str]:
 
 
 @pytest.fixture
+def recorder() -> Iterator[Any]:
+    """A recording HTTP/WebSocket server on 127.0.0.1 (see tests/helpers/recorder.py)."""
+    from tests.helpers.recorder import Recorder
+
+    with Recorder() as rec:
+        yield rec
+
+
+@pytest.fixture
 def hosts(request: pytest.FixtureRequest) -> Iterator[list[HostProcess]]:
     """Every host process a test starts; all stopped (and their groups swept) at teardown."""
     started: list[HostProcess] = []

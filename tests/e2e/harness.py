@@ -89,9 +89,13 @@ class HostProcess:
             text=True,
             start_new_session=True,
         )
-        threading.Thread(target=self._pump, daemon=True).start()
         self.stderr_lines: list[str] = []
-        threading.Thread(target=self._pump_err, daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=self._pump, daemon=True),
+            threading.Thread(target=self._pump_err, daemon=True),
+        ]
+        for pump in self._pumps:
+            pump.start()
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
@@ -146,6 +150,12 @@ class HostProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         with_group_gone(self.proc.pid)
+        # The app's runtime shares these pipes; they reach EOF once its group is gone.
+        for pump in self._pumps:
+            pump.join(10)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
         return self.proc.returncode
 
 
