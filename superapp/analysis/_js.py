@@ -562,16 +562,22 @@ class _Analysis:
                 if r is not None and r.kind in (Kind.EVAL, Kind.FUNCTION, Kind.TIMER):
                     return Ref(r.kind, True, ".bind")
                 return None
-        # Function('return this')() and (0, eval)('this') yield the global object.
+        # (0, eval)('this') and Function('return this')() yield the global object.
         inner = self.resolve(callee, depth + 1)
-        if inner is not None and inner.kind in (Kind.EVAL, Kind.FUNCTION):
-            code = self._code_arg(inner.kind, args)
+        if inner is not None and inner.kind is Kind.EVAL:
+            code = self._code_arg(Kind.EVAL, args)
             if code is not None and _is_idiom(code):
                 return Ref(Kind.GLOBAL, True, "global-this idiom")
-        if (
-            callee.type in ("function_expression", "function")
-            and _text(callee).find("return this") >= 0
-        ):
+        if callee.type in ("call_expression", "new_expression"):
+            ctor = callee.child_by_field_name(
+                "function" if callee.type == "call_expression" else "constructor"
+            )
+            made = self.resolve(ctor, depth + 1)
+            if made is not None and made.kind is Kind.FUNCTION:
+                code = self._code_arg(Kind.FUNCTION, self._arg_nodes(callee))
+                if code is not None and _is_idiom(code):
+                    return Ref(Kind.GLOBAL, True, "global-this idiom")
+        if callee.type in ("function_expression", "function") and "return this" in _text(callee):
             return Ref(Kind.GLOBAL, True, "function returning this")
         return None
 
@@ -597,7 +603,12 @@ class _Analysis:
             return None
         return parts[-1]
 
-    def _has_decoder(self, nodes: list[Node]) -> bool:
+    def _has_decoder(self, nodes: list[Node], follow: int = 2) -> bool:
+        """Does the code passed here come from a decoder or from fetched data?
+
+        Follows identifiers to their bound values (``follow`` levels), and treats the
+        parameter of a ``.then(...)`` callback as fetched data.
+        """
         for top in nodes:
             for n in _walk(top):
                 if n.type == "identifier" and _text(n) in _DECODERS:
@@ -606,7 +617,33 @@ class _Analysis:
                     parent = n.parent
                     if parent is not None and parent.type == "member_expression":
                         return True
+                if n.type == "identifier" and follow > 0:
+                    declared, values = self._binding(n)
+                    bound = [v for v in values if v is not None]
+                    if bound and self._has_decoder(bound, follow - 1):
+                        return True
+                    if declared and None in values and self._is_then_param(n):
+                        return True
         return False
+
+    def _is_then_param(self, ident: Node) -> bool:
+        """Is ``ident`` a parameter of the function it is used in, passed to ``.then()``?"""
+        cur: Node | None = ident.parent
+        while cur is not None and cur.type not in _FUNCTION_SCOPES:
+            cur = cur.parent
+        if cur is None or cur.type == "program":
+            return False
+        params = cur.child_by_field_name("parameters") or cur.child_by_field_name("parameter")
+        if params is None or _text(ident) not in {
+            _text(p) for p in ([params] if params.type == "identifier" else params.named_children)
+        }:
+            return False
+        args = cur.parent
+        call = args.parent if args is not None and args.type == "arguments" else None
+        if call is None or call.type != "call_expression":
+            return False
+        callee = call.child_by_field_name("function")
+        return callee is not None and _text(callee.child_by_field_name("property")) == "then"
 
     def _is_stringy(self, node: Node) -> bool:
         if node.type in ("string", "template_string"):
@@ -1031,6 +1068,8 @@ class _Analysis:
                 "return_statement",
                 "ternary_expression",
                 "spread_element",
+                "assignment_pattern",
+                "object_assignment_pattern",
             ):
                 self.emit("SA102", node, "eval passed around as a value")
         if name in self.limits.host_internals:
@@ -1151,7 +1190,8 @@ class _Analysis:
             t = _text(n)
             if _OBF_NAME.match(t):
                 names.add(t)
-                first = first or n
+                if first is None or n.start_byte < first.start_byte:
+                    first = n
         if first is not None and len(names) >= self.limits.obfuscator_names:
             self.emit("SA303", first, f"{len(names)} obfuscator-style _0x… identifiers")
 
