@@ -29,6 +29,8 @@ _LINE = re.compile(r"^(?P<digest>[0-9a-fA-F]{64})(?:\s+(?P<label>.*))?$")
 class DenylistError(PolicyError):
     """A denylist file is unreadable or has a malformed line."""
 
+    exit_code = 2
+
 
 @dataclass(frozen=True)
 class Denylist:

@@ -1142,6 +1142,7 @@ class _Analysis:
                 self.emit("SA201", node, f"host internals named in a string '{value}'")
         if (
             len(value) >= self.limits.entropy_min_chars
+            and sum(c.isspace() for c in value) <= len(value) * self.limits.entropy_max_space_ratio
             and _entropy(value) >= self.limits.entropy_min_bits
         ):
             row = node.start_point[0]
