@@ -21,6 +21,8 @@ Suppression comments are returned to the caller, which applies them (see ``_scan
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import re
 from collections import Counter
@@ -67,6 +69,13 @@ _QUERY = Query(
     (import_statement) @import
     (export_statement) @import
     (comment) @comment
+    (function_declaration) @scope
+    (function_expression) @scope
+    (arrow_function) @scope
+    (method_definition) @scope
+    (generator_function) @scope
+    (generator_function_declaration) @scope
+    (class_static_block) @scope
     """,
 )
 
@@ -295,6 +304,12 @@ class _Analysis:
         self._resolved: dict[int, Ref | None] = {}
         self.suppressions: list[Suppression] = []
 
+    def _t(self, node: Node | None) -> str:
+        """Source text of ``node`` (slicing the source is much cheaper than ``Node.text``)."""
+        if node is None:
+            return ""
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
     # --- positions and emitting -----------------------------------------------------------
     def _pos(self, node: Node) -> tuple[int, int]:
         row, col_bytes = node.start_point
@@ -312,7 +327,7 @@ class _Analysis:
             message = f"{message} (in code held in a constant string)"
         else:
             line, col = self._pos(node)
-            snippet = " ".join(_text(node).split())
+            snippet = " ".join(self._t(node).split())
             if len(snippet) > self.limits.snippet_chars:
                 snippet = snippet[: self.limits.snippet_chars - 1] + "…"
         from superapp.analysis._rules import RULES, Severity
@@ -324,17 +339,40 @@ class _Analysis:
         self._emit(Finding(self.ctx.file, line, col, rule_id, message, snippet))
 
     # --- scopes and bindings ----------------------------------------------------------------
+    def _index_scopes(self, scopes: list[Node], root: Node) -> None:
+        """Function scopes as nested byte intervals (``Node.parent`` costs O(depth) in
+        tree-sitter, so scope lookups use these instead)."""
+        ordered = sorted(scopes, key=lambda n: (n.start_byte, -n.end_byte))
+        self._scope_starts = [n.start_byte for n in ordered]
+        self._scope_ends = [n.end_byte for n in ordered]
+        self._scope_ids = [n.id for n in ordered]
+        self._scope_parent = [-1] * len(ordered)
+        stack: list[int] = []
+        for i, n in enumerate(ordered):
+            while stack and self._scope_ends[stack[-1]] < n.end_byte:
+                stack.pop()
+            self._scope_parent[i] = stack[-1] if stack else -1
+            stack.append(i)
+        self._root_id = root.id
+
     def _scope_chain(self, node: Node) -> list[int]:
-        """Ids of the function scopes enclosing ``node``, innermost first."""
-        cur: Node | None = node.parent
-        while cur is not None and cur.type not in _FUNCTION_SCOPES:
-            cur = cur.parent
-        if cur is None:
-            return []
-        cached = self._scope_cache.get(cur.id)
+        """Ids of the function scopes enclosing ``node``, innermost first, program last."""
+        pos, end = node.start_byte, node.end_byte
+        i = bisect.bisect_right(self._scope_starts, pos) - 1
+        while i >= 0 and not (self._scope_ends[i] >= end and self._scope_ids[i] != node.id):
+            i = self._scope_parent[i]
+        if i < 0:
+            return [self._root_id]
+        cached = self._scope_cache.get(i)
         if cached is None:
-            cached = [cur.id, *self._scope_chain(cur)]
-            self._scope_cache[cur.id] = cached
+            chain: list[int] = []
+            j = i
+            while j >= 0:
+                chain.append(self._scope_ids[j])
+                j = self._scope_parent[j]
+            chain.append(self._root_id)
+            cached = chain
+            self._scope_cache[i] = cached
         return cached
 
     def _declaring_scope(self, decl_node: Node) -> int | None:
@@ -367,7 +405,7 @@ class _Analysis:
 
     def _binding(self, ident: Node) -> tuple[bool, list[Node | None]]:
         """(declared in scope?, value nodes) for an identifier use."""
-        name = _text(ident)
+        name = self._t(ident)
         if name not in self._by_name:
             return False, []
         declared, values = self._name_index(name)
@@ -401,7 +439,7 @@ class _Analysis:
                     return Ref(r.kind, True, "conditional expression")
             return None
         if t == "binary_expression":
-            op = _text(node.child_by_field_name("operator"))
+            op = self._t(node.child_by_field_name("operator"))
             if op in ("||", "&&", "??"):
                 for f in ("left", "right"):
                     r = self.resolve(node.child_by_field_name(f), depth + 1)
@@ -413,7 +451,7 @@ class _Analysis:
         if t == "identifier":
             return self._resolve_identifier(node, depth)
         if t == "member_expression":
-            prop = _text(node.child_by_field_name("property"))
+            prop = self._t(node.child_by_field_name("property"))
             return self._resolve_member(node.child_by_field_name("object"), prop, False, depth)
         if t == "subscript_expression":
             index = node.child_by_field_name("index")
@@ -445,7 +483,7 @@ class _Analysis:
         return result
 
     def _resolve_identifier_uncached(self, node: Node, depth: int) -> Ref | None:
-        name = _text(node)
+        name = self._t(node)
         declared, values = self._binding(node)
         for value in values:
             if value is None or value.id == node.id:
@@ -494,7 +532,7 @@ class _Analysis:
                 "arrow_function",
                 "generator_function",
             ):
-                if _text(obj).lstrip().startswith(_ASYNCISH) or obj.type == "generator_function":
+                if self._t(obj).lstrip().startswith(_ASYNCISH) or obj.type == "generator_function":
                     return Ref(Kind.ASYNC_FUNCTION, False)
                 return Ref(Kind.FUNCTION, True, "constructor of a function")
             r = self.resolve(obj, depth + 1)
@@ -540,9 +578,9 @@ class _Analysis:
         if callee is None:
             return None
         if callee.type == "member_expression":
-            prop = _text(callee.child_by_field_name("property"))
+            prop = self._t(callee.child_by_field_name("property"))
             obj = callee.child_by_field_name("object")
-            if prop == "getPrototypeOf" and _text(obj) in ("Object", "Reflect") and args:
+            if prop == "getPrototypeOf" and self._t(obj) in ("Object", "Reflect") and args:
                 a = args[0]
                 if a.type in (
                     "function_expression",
@@ -550,7 +588,7 @@ class _Analysis:
                     "arrow_function",
                     "generator_function",
                 ):
-                    if _text(a).lstrip().startswith(_ASYNCISH) or a.type == "generator_function":
+                    if self._t(a).lstrip().startswith(_ASYNCISH) or a.type == "generator_function":
                         return Ref(Kind.ASYNC_PROTO, False)
                     return Ref(Kind.FUNCTION_PROTO, True)
                 r = self.resolve(a, depth + 1)
@@ -577,7 +615,7 @@ class _Analysis:
                 code = self._code_arg(Kind.FUNCTION, self._arg_nodes(callee))
                 if code is not None and _is_idiom(code):
                     return Ref(Kind.GLOBAL, True, "global-this idiom")
-        if callee.type in ("function_expression", "function") and "return this" in _text(callee):
+        if callee.type in ("function_expression", "function") and "return this" in self._t(callee):
             return Ref(Kind.GLOBAL, True, "function returning this")
         return None
 
@@ -611,9 +649,9 @@ class _Analysis:
         """
         for top in nodes:
             for n in _walk(top):
-                if n.type == "identifier" and _text(n) in _DECODERS:
+                if n.type == "identifier" and self._t(n) in _DECODERS:
                     return True
-                if n.type == "property_identifier" and _text(n) in _DECODERS:
+                if n.type == "property_identifier" and self._t(n) in _DECODERS:
                     parent = n.parent
                     if parent is not None and parent.type == "member_expression":
                         return True
@@ -634,8 +672,8 @@ class _Analysis:
         if cur is None or cur.type == "program":
             return False
         params = cur.child_by_field_name("parameters") or cur.child_by_field_name("parameter")
-        if params is None or _text(ident) not in {
-            _text(p) for p in ([params] if params.type == "identifier" else params.named_children)
+        if params is None or self._t(ident) not in {
+            self._t(p) for p in ([params] if params.type == "identifier" else params.named_children)
         }:
             return False
         args = cur.parent
@@ -643,12 +681,15 @@ class _Analysis:
         if call is None or call.type != "call_expression":
             return False
         callee = call.child_by_field_name("function")
-        return callee is not None and _text(callee.child_by_field_name("property")) == "then"
+        return callee is not None and self._t(callee.child_by_field_name("property")) == "then"
 
     def _is_stringy(self, node: Node) -> bool:
         if node.type in ("string", "template_string"):
             return True
-        if node.type == "binary_expression" and _text(node.child_by_field_name("operator")) == "+":
+        if (
+            node.type == "binary_expression"
+            and self._t(node.child_by_field_name("operator")) == "+"
+        ):
             return any(
                 self._is_stringy(c)
                 for c in (node.child_by_field_name("left"), node.child_by_field_name("right"))
@@ -658,7 +699,7 @@ class _Analysis:
             return self._is_stringy(node.named_children[-1])
         if node.type == "call_expression":
             callee = node.child_by_field_name("function")
-            name = _text(callee).rsplit(".", 1)[-1]
+            name = self._t(callee).rsplit(".", 1)[-1]
             return name in _DECODERS or name in ("join", "toString", "String", "concat")
         return isinstance(fold(node, self), str)
 
@@ -670,7 +711,7 @@ class _Analysis:
         anchor = self.anchor
         if anchor is None:
             line, col = self._pos(node)
-            snippet = " ".join(_text(node).split())[: self.limits.snippet_chars]
+            snippet = " ".join(self._t(node).split())[: self.limits.snippet_chars]
             anchor = (line, col, snippet)
         sub = _Analysis(
             code.encode("utf-8", "surrogatepass"),
@@ -689,6 +730,7 @@ class _Analysis:
         tree = parser.parse(self.source)
         root = tree.root_node
         caps = QueryCursor(_QUERY).captures(root)
+        self._index_scopes(caps.get("scope", []), root)
         get: Callable[[str], list[Node]] = lambda k: caps.get(k, [])  # noqa: E731
 
         if root.has_error:
@@ -700,20 +742,20 @@ class _Analysis:
         for d in get("declarator"):
             name = d.child_by_field_name("name")
             if name is not None and name.type == "identifier":
-                self._by_name.setdefault(_text(name), []).append(
+                self._by_name.setdefault(self._t(name), []).append(
                     (d, d.child_by_field_name("value"), True)
                 )
         for a in get("assign"):
             left = a.child_by_field_name("left")
             if left is not None and left.type == "identifier":
-                self._by_name.setdefault(_text(left), []).append(
+                self._by_name.setdefault(self._t(left), []).append(
                     (a, a.child_by_field_name("right"), False)
                 )
         for p in get("params"):
             for c in p.named_children:
                 ident = c if c.type == "identifier" else c.child_by_field_name("left")
                 if ident is not None and ident.type == "identifier":
-                    self._by_name.setdefault(_text(ident), []).append((c, None, True))
+                    self._by_name.setdefault(self._t(ident), []).append((c, None, True))
             self._check_packer(p)
 
         for n in get("call"):
@@ -728,7 +770,7 @@ class _Analysis:
         for n in get("ident"):
             self._check_ident(n)
         for n in get("prop"):
-            self._check_name(n, _text(n))
+            self._check_name(n, self._t(n))
         for n in get("member"):
             self._check_member(n)
         for n in get("subscript"):
@@ -757,7 +799,7 @@ class _Analysis:
         ref = self.resolve(callee)
         # eval.call(null, code) / eval.apply(null, [code]) / Reflect.apply(eval, null, [code])
         if ref is None and callee.type == "member_expression":
-            prop = _text(callee.child_by_field_name("property"))
+            prop = self._t(callee.child_by_field_name("property"))
             obj = callee.child_by_field_name("object")
             if prop in ("call", "apply"):
                 inner = self.resolve(obj)
@@ -769,7 +811,7 @@ class _Analysis:
                 ):
                     ref = Ref(inner.kind, inner.indirect, inner.how)
                     args = args[1:] if prop == "call" else _array_items(args[1:2])
-            elif prop in ("apply", "construct") and _text(obj) == "Reflect" and args:
+            elif prop in ("apply", "construct") and self._t(obj) == "Reflect" and args:
                 inner = self.resolve(args[0])
                 if inner is not None and inner.kind in (
                     Kind.EVAL,
@@ -860,7 +902,7 @@ class _Analysis:
             self.emit("SA107", node, f"import from a URL outside the bundle: {spec[:80]}")
 
     def _check_sinks(self, node: Node, callee: Node, args: list[Node], is_new: bool) -> None:
-        name = _text(callee)
+        name = self._t(callee)
         last = name.rsplit(".", 1)[-1] if callee.type in ("member_expression", "identifier") else ""
         if is_new and last in _CODE_LOADER_CTORS and args:
             self.ctx.shared.spawns_workers = True
@@ -910,7 +952,7 @@ class _Analysis:
     def _check_wasm(self, node: Node, args: list[Node]) -> None:
         fetched = any(
             n.type in ("identifier", "property_identifier")
-            and _text(n) in ("fetch", "arrayBuffer", "response")
+            and self._t(n) in ("fetch", "arrayBuffer", "response")
             for a in args
             for n in _walk(a)
         )
@@ -923,7 +965,7 @@ class _Analysis:
                     col,
                     "SA403",
                     "WebAssembly compiled from fetched bytes in a bundle that spawns workers",
-                    " ".join(_text(node).split())[: self.limits.snippet_chars],
+                    " ".join(self._t(node).split())[: self.limits.snippet_chars],
                 )
             )
 
@@ -941,7 +983,7 @@ class _Analysis:
 
     def _creates_code_element(self, call: Node) -> bool:
         callee = call.child_by_field_name("function")
-        if callee is None or not _text(callee).endswith("createElement"):
+        if callee is None or not self._t(callee).endswith("createElement"):
             return False
         args = self._arg_nodes(call)
         tag = (self._fold_str(args[0]) or "").lower() if args else ""
@@ -996,12 +1038,12 @@ class _Analysis:
         right = node.child_by_field_name("right")
         if left is None or right is None:
             return
-        if left.type == "identifier" and _text(left) == "location":
+        if left.type == "identifier" and self._t(left) == "location":
             self._check_nav(node, right, "location")
             return
         if left.type != "member_expression":
             return
-        prop = _text(left.child_by_field_name("property"))
+        prop = self._t(left.child_by_field_name("property"))
         obj = left.child_by_field_name("object")
         if prop in _NAV_PROPS:
             self._check_nav(node, right, f".{prop}")
@@ -1043,7 +1085,7 @@ class _Analysis:
     def _check_alias(self, value: Node | None, site: Node) -> None:
         if value is None:
             return
-        is_eval_name = value.type == "identifier" and _text(value) == "eval"
+        is_eval_name = value.type == "identifier" and self._t(value) == "eval"
         if value.type not in _HIDING_FORMS and not is_eval_name:
             return
         ref = self.resolve(value)
@@ -1055,7 +1097,7 @@ class _Analysis:
             self.emit("SA102", site, f"Function constructor obtained indirectly ({ref.how})")
 
     def _check_ident(self, node: Node) -> None:
-        name = _text(node)
+        name = self._t(node)
         self._check_name(node, name)
         if name == "eval":
             parent = node.parent
@@ -1080,14 +1122,12 @@ class _Analysis:
     def _check_name(self, node: Node, name: str) -> None:
         if "\\u" in name:
             self.emit("SA303", node, "identifier written with \\u escapes")
-        low = name.lower()
-        for marker in self.limits.miner_markers:
-            if marker in low:
-                self.emit("SA401", node, f"crypto-miner marker '{marker}'")
-                return
+        m = _marker_re(self.limits.miner_markers).search(name)
+        if m is not None:
+            self.emit("SA401", node, f"crypto-miner marker '{m.group(0).lower()}'")
 
     def _check_member(self, node: Node) -> None:
-        prop = _text(node.child_by_field_name("property"))
+        prop = self._t(node.child_by_field_name("property"))
         if prop in self.limits.host_internals:
             self.emit("SA201", node, f"access to host internals '.{prop}'")
             return
@@ -1096,7 +1136,7 @@ class _Analysis:
             if obj is not None and obj.kind is Kind.GLOBAL:
                 self.emit("SA201", node, "access to the Qt bridge object 'qt'")
         if prop in ("webview", "messageHandlers"):
-            obj_text = _text(node.child_by_field_name("object"))
+            obj_text = self._t(node.child_by_field_name("object"))
             if obj_text in ("chrome", "webkit", "window.chrome", "window.webkit"):
                 self.emit("SA201", node, f"access to another webview bridge '{obj_text}.{prop}'")
 
@@ -1120,7 +1160,7 @@ class _Analysis:
                 obj = self.resolve(node.child_by_field_name("object"))
                 if obj is not None and obj.kind is Kind.GLOBAL:
                     self.emit("SA102", node, f"'{key}' reached through a computed member")
-        escaped = "\\x" in _text(index) or "\\u" in _text(index)
+        escaped = "\\x" in self._t(index) or "\\u" in self._t(index)
         if escaped and key.isidentifier():
             self.emit("SA303", node, f"member name '{key}' written with escapes")
 
@@ -1162,19 +1202,19 @@ class _Analysis:
                 self.emit("SA502", node, f"URL to {host}, which is not in allowed_hosts")
 
     def _check_packer(self, params: Node) -> None:
-        names = [_text(c) for c in params.named_children]
+        names = [self._t(c) for c in params.named_children]
         if names[:5] == ["p", "a", "c", "k", "e"] and len(names) == 6 and names[5] in ("d", "r"):
             self.emit("SA301", params.parent or params, "packer signature function(p,a,c,k,e,d)")
 
     def _check_rotation(self, node: Node) -> None:
         cond = node.child_by_field_name("condition")
-        if cond is None or "".join(_text(cond).split()) not in ("(!![])", "(!!true)", "(true)"):
+        if cond is None or "".join(self._t(cond).split()) not in ("(!![])", "(!!true)", "(true)"):
             return
         body = node.child_by_field_name("body")
         seen: set[str] = set()
         for n in _walk(body):
             if n.type == "property_identifier":
-                seen.add(_text(n))
+                seen.add(self._t(n))
             elif (
                 n.type == "string"
                 and n.parent is not None
@@ -1188,7 +1228,7 @@ class _Analysis:
         names: set[str] = set()
         first: Node | None = None
         for n in idents:
-            t = _text(n)
+            t = self._t(n)
             if _OBF_NAME.match(t):
                 names.add(t)
                 if first is None or n.start_byte < first.start_byte:
@@ -1197,7 +1237,7 @@ class _Analysis:
             self.emit("SA303", first, f"{len(names)} obfuscator-style _0x… identifiers")
 
     def _collect_suppression(self, node: Node) -> None:
-        text = _text(node)
+        text = self._t(node)
         if "superapp-scan" not in text:
             return
         body = text.strip()
@@ -1219,6 +1259,11 @@ def _array_items(nodes: list[Node]) -> list[Node]:
     if nodes and nodes[0].type == "array":
         return [c for c in nodes[0].named_children if c.type != "comment"]
     return []
+
+
+@functools.lru_cache(maxsize=8)
+def _marker_re(markers: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(m) for m in markers), re.IGNORECASE)
 
 
 def _is_idiom(code: str) -> bool:

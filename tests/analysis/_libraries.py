@@ -90,8 +90,8 @@ def fetch_all(timeout: float = 240.0) -> None:
             f"npm pack timed out after {timeout:.0f}s (registry unreachable?)"
         ) from err
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise Unavailable(f"npm pack failed (registry unreachable?): {last}")
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise Unavailable(f"npm pack exited with {proc.returncode} (registry unreachable?): {last}")
     still = [lib.spec for lib in LIBRARIES if not lib.tarball.is_file()]
     if still:
         raise Unavailable(f"npm pack did not produce {still}")
