@@ -78,6 +78,33 @@ class ScanReport:
             out[f.severity] += 1
         return out
 
+    def summary(self, limit: int = 3) -> str:
+        """One line for an install refusal or an audit reason, e.g.
+        ``2 block-level findings: SA102 app.js:3:1, SA201 index.html:9:5``."""
+        c = self.counts()
+        if not self.blocking:
+            return f"no block-level findings ({c['warn']} warn, {c['info']} info)"
+        shown = ", ".join(
+            f"{f.rule_id} {f.file}:{f.line}:{f.column}" for f in self.blocking[:limit]
+        )
+        more = f", and {len(self.blocking) - limit} more" if len(self.blocking) > limit else ""
+        noun = "finding" if len(self.blocking) == 1 else "findings"
+        return f"{len(self.blocking)} block-level {noun}: {shown}{more}"
+
+    def audit_fields(self) -> dict[str, Any]:
+        """Fields for ``AuditLog.record(..., **report.audit_fields())`` (no code, no paths
+        outside the bundle)."""
+        c = self.counts()
+        return {
+            "scan_block": c["block"],
+            "scan_warn": c["warn"],
+            "scan_info": c["info"],
+            "scan_suppressed": len(self.suppressed),
+            "scan_rules": sorted({f.rule_id for f in self.findings if f.severity != "info"}),
+            "scan_files": self.files_scanned,
+            "scan_bytes": self.bytes_scanned,
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {
             "tool": {"name": TOOL_NAME, "version": __version__},

@@ -139,3 +139,13 @@ def test_findings_in_event_handler_point_at_the_attribute() -> None:
     html = b'<html>\n<body>\n<img src="a.png" onerror="eval(name)">\n</body></html>\n'
     f = scan_files({"index.html": html}).blocking[0]
     assert (f.line, f.column, f.rule_id) == (3, 27, "SA101")
+
+
+def test_report_summary_and_audit_fields_name_the_blocking_rules() -> None:
+    report = scan_files({"a.js": b"(0, eval)(x)\nnew Function(y)\n"})
+    assert report.summary() == "1 block-level finding: SA102 a.js:1:1"
+    fields = report.audit_fields()
+    assert fields["scan_block"] == 1 and fields["scan_warn"] == 1
+    assert fields["scan_rules"] == ["SA102", "SA103"]
+    clean = scan_files({"a.js": b"new Function(y)\n"})
+    assert clean.summary() == "no block-level findings (1 warn, 0 info)"

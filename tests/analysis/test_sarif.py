@@ -65,3 +65,18 @@ def test_sarif_round_trips_through_json_and_names_every_rule(validator: Any) -> 
 
 def test_sarif_of_a_clean_bundle_validates(validator: Any) -> None:
     validator.validate(scan_files({"a.js": b"console.log(1)\n"}).to_sarif())
+
+
+def test_json_report_lists_findings_and_suppressions() -> None:
+    code = b"eval(x)\nnew Function(y) // superapp-scan: allow SA103 -- compiler\n"
+    doc = json.loads(json.dumps(scan_files({"a.js": code}).to_json()))
+    assert doc["summary"]["block"] == 1 and doc["summary"]["suppressed"] == 1
+    first = doc["findings"][0]
+    assert {k: first[k] for k in ("rule_id", "severity", "file", "line", "column")} == {
+        "rule_id": "SA101",
+        "severity": "block",
+        "file": "a.js",
+        "line": 1,
+        "column": 1,
+    }
+    assert doc["suppressed"][0]["suppressed_by"] == "compiler"
