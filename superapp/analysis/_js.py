@@ -120,6 +120,9 @@ _SUPPRESS = re.compile(
     r"superapp-scan:\s*allow\s+(?P<ids>SA\d{3}(?:\s*,\s*SA\d{3})*)\s*(?:--\s*(?P<reason>.*?))?\s*(?:\*/|-->)?\s*$",
     re.IGNORECASE,
 )
+_LITERALS = frozenset(
+    {"array", "string", "template_string", "number", "object", "regex", "true", "false"}
+)
 #: Value forms that can hide a reference to eval/Function (plain copies are judged at use).
 _HIDING_FORMS = frozenset(
     {
@@ -515,16 +518,7 @@ class _Analysis:
         if obj is None:
             return None
         if prop == "constructor":
-            if obj.type in (
-                "array",
-                "string",
-                "template_string",
-                "number",
-                "object",
-                "regex",
-                "true",
-                "false",
-            ):
+            if obj.type in _LITERALS:
                 return Ref(Kind.FUNCTION_VALUE, True, "constructor of a literal")
             if obj.type in (
                 "function_expression",
@@ -535,6 +529,14 @@ class _Analysis:
                 if self._t(obj).lstrip().startswith(_ASYNCISH) or obj.type == "generator_function":
                     return Ref(Kind.ASYNC_FUNCTION, False)
                 return Ref(Kind.FUNCTION, True, "constructor of a function")
+            if obj.type in ("member_expression", "subscript_expression"):
+                inner_obj = obj.child_by_field_name("object")
+                if self._member_key(obj) == "constructor":
+                    # x.constructor is some constructor, and its constructor is Function.
+                    return Ref(Kind.FUNCTION, True, "constructor chain")
+                if inner_obj is not None and inner_obj.type in _LITERALS:
+                    # [].map, ''.sub, ...: a method of a literal is a function.
+                    return Ref(Kind.FUNCTION, True, "constructor of a built-in method")
             r = self.resolve(obj, depth + 1)
             if r is None:
                 return None
@@ -550,6 +552,8 @@ class _Analysis:
             if r.kind is Kind.ASYNC_PROTO:
                 return Ref(Kind.ASYNC_FUNCTION, False)
             return None
+        if prop in ("defaultView", "contentWindow"):
+            return Ref(Kind.GLOBAL, computed, how)
         r = self.resolve(obj, depth + 1)
         if r is None:
             return None
@@ -600,6 +604,11 @@ class _Analysis:
                 if r is not None and r.kind in (Kind.EVAL, Kind.FUNCTION, Kind.TIMER):
                     return Ref(r.kind, True, ".bind")
                 return None
+            if prop == "get" and self._t(obj) == "Reflect" and len(args) >= 2:
+                key = self._fold_str(args[1])
+                if key is not None:
+                    return self._resolve_member(args[0], key, True, depth + 1)
+                return None
         # (0, eval)('this') and Function('return this')() yield the global object.
         inner = self.resolve(callee, depth + 1)
         if inner is not None and inner.kind is Kind.EVAL:
@@ -619,10 +628,17 @@ class _Analysis:
             return Ref(Kind.GLOBAL, True, "function returning this")
         return None
 
+    def _member_key(self, node: Node) -> str | None:
+        if node.type == "member_expression":
+            return self._t(node.child_by_field_name("property"))
+        return self._fold_str(node.child_by_field_name("index"))
+
     # --- helpers ------------------------------------------------------------------------------
     @staticmethod
     def _arg_nodes(call: Node) -> list[Node]:
         args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "template_string":
+            return [args]  # a tagged template: Function`code` compiles the template text
         if args is None or args.type != "arguments":
             return []
         return [c for c in args.named_children if c.type != "comment"]
@@ -741,6 +757,8 @@ class _Analysis:
 
         for d in get("declarator"):
             name = d.child_by_field_name("name")
+            if name is not None and name.type == "object_pattern":
+                self._check_destructuring(name, d.child_by_field_name("value"))
             if name is not None and name.type == "identifier":
                 self._by_name.setdefault(self._t(name), []).append(
                     (d, d.child_by_field_name("value"), True)
@@ -1095,6 +1113,26 @@ class _Analysis:
             self.emit("SA102", site, f"eval stored in a variable ({ref.how or 'alias'})")
         elif ref.kind is Kind.FUNCTION and ref.indirect and value.type != "identifier":
             self.emit("SA102", site, f"Function constructor obtained indirectly ({ref.how})")
+
+    def _check_destructuring(self, pattern: Node, value: Node | None) -> None:
+        """``const {eval: e} = window`` and ``const {['ev'+'al']: e} = globalThis``."""
+        ref = self.resolve(value)
+        if ref is None or ref.kind is not Kind.GLOBAL:
+            return
+        for pair in pattern.named_children:
+            key_node = pair.child_by_field_name("key") if pair.type == "pair_pattern" else pair
+            if key_node is None:
+                continue
+            if key_node.type == "computed_property_name" and key_node.named_children:
+                key = self._fold_str(key_node.named_children[0])
+            elif key_node.type == "string":
+                key = decode_string_node(key_node)
+            else:
+                key = self._t(key_node)
+            if key in ("eval", "Function", "execScript"):
+                self.emit("SA102", pair, f"'{key}' destructured from the global object")
+            elif key in self.limits.host_internals:
+                self.emit("SA201", pair, f"host internals '{key}' destructured")
 
     def _check_ident(self, node: Node) -> None:
         name = self._t(node)

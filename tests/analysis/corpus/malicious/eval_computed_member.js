@@ -12,3 +12,10 @@ parent[atob('ZXZhbA==')](payload); // expect: SA102
 window['Func' + 'tion'](payload)(); // expect: SA102
 Function('return this')()['ev' + 'al'](payload); // expect: SA102
 const ge = window['ev' + 'al']; // expect: SA102
+const w = window;
+w['ev' + 'al'](payload); // expect: SA102
+document.defaultView['ev' + 'al'](payload); // expect: SA102
+frame.contentWindow['ev' + 'al'](payload); // expect: SA102
+Reflect.get(window, 'ev' + 'al')(payload); // expect: SA102
+const { eval: e2 } = window; // expect: SA102
+const { ['ev' + 'al']: e3 } = globalThis; // expect: SA102

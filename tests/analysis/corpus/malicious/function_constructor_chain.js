@@ -11,3 +11,7 @@ alert.constructor(payload)(); // expect: SA102
 const F = Function;
 F(payload)(); // expect: SA102
 new F('a', payload); // expect: SA102
+[].map.constructor(payload)(); // expect: SA102
+[]['filter']['constructor'](payload)(); // expect: SA102
+anything.constructor.constructor(payload)(); // expect: SA102
+Function`${payload}```; // expect: SA103
