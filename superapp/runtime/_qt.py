@@ -249,7 +249,9 @@ def _script(name: str, source: str, world: int) -> QWebEngineScript:
 
 
 _LOCKED_SETTINGS = {
-    QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows: False,
+    # On, so that every window.open / target=_blank reaches createWindow, which refuses it and
+    # writes the audit entry; off, the engine would drop some of them silently.
+    QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows: True,
     QWebEngineSettings.WebAttribute.JavascriptCanAccessClipboard: False,
     QWebEngineSettings.WebAttribute.JavascriptCanPaste: False,
     QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls: False,
