@@ -149,7 +149,7 @@ def fold(node: Node | None, lookup: Lookup, depth: int = 0) -> JsValue:
         return _number(_text(node))
     if kind == "parenthesized_expression":
         inner_nodes = node.named_children
-        return fold(inner_nodes[-1], lookup, depth + 1) if inner_nodes else None
+        return fold(inner_nodes[-1], lookup, depth) if inner_nodes else None
     if kind == "sequence_expression":
         inner_nodes = node.named_children
         return fold(inner_nodes[-1], lookup, depth + 1) if inner_nodes else None
@@ -195,20 +195,42 @@ def _fold_identifier(node: Node, lookup: Lookup, depth: int) -> JsValue:
     return first
 
 
+def _plus_operands(node: Node) -> list[Node] | None:
+    """Operands of a left-leaning chain ``a + b + c`` in order, walked iteratively (a chain
+    of thousands of terms must neither recurse deeply nor escape folding)."""
+    right_side: list[Node] = []
+    cur: Node | None = node
+    while cur is not None and cur.type == "binary_expression":
+        op = cur.child_by_field_name("operator")
+        if op is None or op.type != "+":
+            break
+        right = cur.child_by_field_name("right")
+        if right is None:
+            return None
+        right_side.append(right)
+        cur = cur.child_by_field_name("left")
+    if cur is None:
+        return None
+    return [cur, *reversed(right_side)]
+
+
 def _fold_binary(node: Node, lookup: Lookup, depth: int) -> JsValue:
-    op = node.child_by_field_name("operator")
-    if op is None or op.type != "+":
+    operands = _plus_operands(node)
+    if operands is None or operands[0] is node:
         return None
-    left = fold(node.child_by_field_name("left"), lookup, depth + 1)
-    right = fold(node.child_by_field_name("right"), lookup, depth + 1)
-    if left is None or right is None:
-        return None
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return left + right
-    ls, rs = js_to_string(left), js_to_string(right)
-    if ls is None or rs is None or len(ls) + len(rs) > _MAX_FOLD_CHARS:
-        return None
-    return ls + rs
+    acc = fold(operands[0], lookup, depth + 1)
+    for operand in operands[1:]:
+        value = fold(operand, lookup, depth + 1)
+        if acc is None or value is None:
+            return None
+        if isinstance(acc, (int, float)) and isinstance(value, (int, float)):
+            acc = acc + value
+            continue
+        ls, rs = js_to_string(acc), js_to_string(value)
+        if ls is None or rs is None or len(ls) + len(rs) > _MAX_FOLD_CHARS:
+            return None
+        acc = ls + rs
+    return acc
 
 
 def _args(node: Node, lookup: Lookup, depth: int) -> list[JsValue] | None:
@@ -322,9 +344,18 @@ def fold_prefix(node: Node | None, lookup: Lookup) -> str:
     if node.type == "parenthesized_expression" and node.named_children:
         return fold_prefix(node.named_children[-1], lookup)
     if node.type == "binary_expression":
-        op = node.child_by_field_name("operator")
-        if op is not None and op.type == "+":
-            return fold_prefix(node.child_by_field_name("left"), lookup)
+        operands = _plus_operands(node)
+        if operands is None or operands[0] is node:
+            return ""
+        prefix = ""
+        for operand in operands:
+            value = js_to_string(fold(operand, lookup))
+            if value is None:
+                return prefix + (
+                    fold_prefix(operand, lookup) if operand.type != "binary_expression" else ""
+                )
+            prefix += value
+        return prefix
     if node.type == "template_string":
         parts: list[str] = []
         for child in node.named_children:

@@ -37,6 +37,7 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 from superapp.analysis._fold import JsValue, decode_string_node, fold, fold_prefix, js_to_string
 from superapp.analysis._limits import ScanLimits
 from superapp.analysis._model import Finding
+from superapp.analysis._rules import RULES, Severity
 
 __all__ = [
     "JS_LANGUAGE",
@@ -325,20 +326,24 @@ class _Analysis:
         return row + self.line_base, col + 1
 
     def emit(self, rule_id: str, node: Node, message: str) -> None:
+        cap = (
+            self.limits.max_info_per_rule_per_file
+            if RULES[rule_id].severity is Severity.INFO
+            else self.limits.max_findings_per_rule_per_file
+        )
+        self._info_counts[rule_id] += 1
+        if self._info_counts[rule_id] > cap:
+            return  # the report stays readable; one finding already decides the verdict
         if self.anchor is not None:
             line, col, snippet = self.anchor
             message = f"{message} (in code held in a constant string)"
         else:
             line, col = self._pos(node)
-            snippet = " ".join(self._t(node).split())
-            if len(snippet) > self.limits.snippet_chars:
+            end = min(node.end_byte, node.start_byte + 4 * self.limits.snippet_chars)
+            head = self.source[node.start_byte : end].decode("utf-8", "replace")
+            snippet = " ".join(head.split())
+            if len(snippet) > self.limits.snippet_chars or end < node.end_byte:
                 snippet = snippet[: self.limits.snippet_chars - 1] + "…"
-        from superapp.analysis._rules import RULES, Severity
-
-        if RULES[rule_id].severity is Severity.INFO:
-            self._info_counts[rule_id] += 1
-            if self._info_counts[rule_id] > self.limits.max_info_per_rule_per_file:
-                return
         self._emit(Finding(self.ctx.file, line, col, rule_id, message, snippet))
 
     # --- scopes and bindings ----------------------------------------------------------------
@@ -427,10 +432,12 @@ class _Analysis:
     def resolve(self, node: Node | None, depth: int = 0) -> Ref | None:
         if node is None or depth > self.limits.max_resolve_depth:
             return None
-        t = node.type
-        if t == "parenthesized_expression":
+        while node.type == "parenthesized_expression":  # ((((eval)))) costs no depth
             inner = [c for c in node.named_children if c.type != "comment"]
-            return self.resolve(inner[-1], depth + 1) if inner else None
+            if not inner:
+                return None
+            node = inner[-1]
+        t = node.type
         if t == "sequence_expression":
             inner = [c for c in node.named_children if c.type != "comment"]
             r = self.resolve(inner[-1], depth + 1) if inner else None
@@ -699,20 +706,25 @@ class _Analysis:
         callee = call.child_by_field_name("function")
         return callee is not None and self._t(callee.child_by_field_name("property")) == "then"
 
-    def _is_stringy(self, node: Node) -> bool:
+    def _is_stringy(self, node: Node, depth: int = 0) -> bool:
+        if depth > self.limits.max_resolve_depth:
+            return False
         if node.type in ("string", "template_string"):
             return True
         if (
             node.type == "binary_expression"
             and self._t(node.child_by_field_name("operator")) == "+"
         ):
-            return any(
-                self._is_stringy(c)
+            operands = [
+                c
                 for c in (node.child_by_field_name("left"), node.child_by_field_name("right"))
                 if c is not None
-            )
+            ]
+            # Only the first level of a long chain is looked at operand by operand; the
+            # leftmost operand of a chain decides most cases and bounds the work.
+            return any(self._is_stringy(c, depth + 1) for c in operands)
         if node.type == "parenthesized_expression" and node.named_children:
-            return self._is_stringy(node.named_children[-1])
+            return self._is_stringy(node.named_children[-1], depth + 1)
         if node.type == "call_expression":
             callee = node.child_by_field_name("function")
             name = self._t(callee).rsplit(".", 1)[-1]

@@ -34,8 +34,10 @@ class ScanLimits:
     entropy_max_space_ratio: float = 0.02
     #: SA303: this many distinct _0x… identifiers in one file.
     obfuscator_names: int = 10
-    #: Most findings of one info-level rule reported per file (the rest are counted).
+    #: Most findings of one info-level rule listed per piece of code (file, inline script).
     max_info_per_rule_per_file: int = 25
+    #: Most findings of one warn- or block-level rule listed per piece of code.
+    max_findings_per_rule_per_file: int = 200
     #: Characters of code shown in a finding's snippet.
     snippet_chars: int = 160
     #: Suppression reasons shorter than this are not reasons.
