@@ -284,13 +284,28 @@ def _check_entry_name(name: str) -> str:
 def read_bundle(
     path: Path, limits: ScanLimits = DEFAULT_LIMITS
 ) -> tuple[dict[str, bytes], list[Finding]]:
-    """Read a folder or a .sapp into memory. Over-size files are reported, not read.
+    """Read a folder, a .sapp, or a single .js/.html file into memory. Over-size files are
+    reported, not read.
 
     Raises:
         ScanInputError: the path is missing, or the archive is malformed or unsafe.
     """
     if path.is_dir():
         return _read_folder(path, limits)
+    if path.is_file() and path.name.lower().endswith(_JS_EXT + _HTML_EXT):
+        # A single source file (developer convenience): a one-file bundle.
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            return {}, [
+                Finding(
+                    path.name,
+                    1,
+                    1,
+                    "SA602",
+                    f"{size} bytes, over the per-file limit of {limits.max_file_bytes}",
+                )
+            ]
+        return {path.name: path.read_bytes()}, []
     if path.is_file():
         return _read_zip(path, limits)
     raise ScanInputError(f"no such folder or bundle: {path}")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from superapp.analysis import Denylist, ScanReport, scan_path
+from superapp.errors import UsageError
 
 __all__ = ["cmd_scan", "format_text", "register"]
 
@@ -26,7 +27,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Rules: docs/rules.md."
         ),
     )
-    p.add_argument("path", metavar="PATH_OR_BUNDLE", type=Path, help="folder or .sapp file")
+    p.add_argument(
+        "path",
+        metavar="PATH_OR_BUNDLE",
+        type=Path,
+        help="folder, .sapp file, or a single .js/.html file",
+    )
     p.add_argument(
         "--format",
         choices=("text", "json", "sarif"),
@@ -88,7 +94,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     else:
         out = format_text(report)
     if args.output is not None:
-        args.output.write_text(out, encoding="utf-8")
+        try:
+            args.output.write_text(out, encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"cannot write the report to {args.output}: {err.strerror}") from err
     else:
         sys.stdout.write(out)
     return 1 if report.blocking else 0

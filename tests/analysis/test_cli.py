@@ -72,3 +72,18 @@ def test_scan_bad_denylist_is_a_one_line_error(
     deny.write_text("nonsense\n")
     assert main(["scan", "--denylist", str(deny), str(_app(tmp_path / "app", "1\n"))]) == 2
     assert "expected a 64-hex-digit SHA-256" in capsys.readouterr().err
+
+
+def test_scan_a_single_js_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "snippet.js"
+    src.write_text("window['ev' + 'al'](x)\n")
+    assert main(["scan", str(src)]) == 1
+    assert "snippet.js:1:1: block SA102" in capsys.readouterr().out
+
+
+def test_unwritable_output_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _app(tmp_path / "app", "1\n")
+    assert main(["scan", "-o", str(tmp_path / "missing" / "out.txt"), str(app)]) == 2
+    assert "cannot write the report" in capsys.readouterr().err
