@@ -112,7 +112,7 @@ def _scan_tree(
                 continue
             if url.lower().startswith("javascript:"):
                 body = url[len("javascript:") :]
-                if not _js._is_noop_js(body):
+                if not _js.is_noop_js(body):
                     on_finding("SA109", where, f"javascript: URL in <{tag} {name}>")
                     on_code(body, where, "javascript: URL")
                 continue
@@ -141,7 +141,7 @@ def _scan_tree(
                 continue
             if loads_code and tag == "script" and url:
                 ctx.shared.script_refs.append((ctx.file, url))
-            host = _js._remote_host(url)
+            host = _js.remote_host(url)
             if host is not None and not host_allowed(host, ctx.allowed_hosts):
                 on_finding("SA501", where, f"<{tag} {name}> points to {host}, not in allowed_hosts")
         if tag == "script" and node.type == "start_tag" and "src" not in values:
@@ -186,7 +186,7 @@ def analyse_html(source: bytes, ctx: Context, emit: Emit) -> list[Suppression]:
         if "superapp-scan" not in text:
             return
         body = text.strip().removeprefix("<!--").removesuffix("-->").strip()
-        m = _js._SUPPRESS.search(body)
+        m = _js.SUPPRESS_RE.search(body)
         line, col = pos(node)
         end_line = line + node.end_point[0] - node.start_point[0]
         if m is None:

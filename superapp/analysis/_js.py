@@ -45,8 +45,12 @@ __all__ = [
     "Context",
     "Emit",
     "Suppression",
+    "SUPPRESS_RE",
     "analyse_js",
     "host_allowed",
+    "is_noop_js",
+    "is_remote_code_url",
+    "remote_host",
 ]
 
 JS_LANGUAGE = Language(tree_sitter_javascript.language())
@@ -117,7 +121,7 @@ _SCRIPT_TEXT_PROPS = frozenset({"text", "textContent", "innerHTML", "innerText"}
 _CODE_ELEMENTS = frozenset({"script", "iframe", "frame", "embed", "object"})
 _HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _OBF_NAME = re.compile(r"^_0x[0-9a-fA-F]{4,}$")
-_SUPPRESS = re.compile(
+SUPPRESS_RE = re.compile(
     r"superapp-scan:\s*allow\s+(?P<ids>SA\d{3}(?:\s*,\s*SA\d{3})*)\s*(?:--\s*(?P<reason>.*?))?\s*(?:\*/|-->)?\s*$",
     re.IGNORECASE,
 )
@@ -248,7 +252,7 @@ def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
     return False
 
 
-def _remote_host(url: str) -> str | None:
+def remote_host(url: str) -> str | None:
     """The host of an absolute or protocol-relative URL, or None for bundle-relative ones."""
     u = url.strip()
     low = u.lower()
@@ -265,7 +269,7 @@ def _remote_host(url: str) -> str | None:
 
 def is_remote_code_url(url: str) -> bool:
     low = url.strip().lower()
-    return _remote_host(url) is not None or low.startswith(("data:", "blob:"))
+    return remote_host(url) is not None or low.startswith(("data:", "blob:"))
 
 
 def _text(node: Node | None) -> str:
@@ -579,8 +583,6 @@ class _Analysis:
             return Ref(Kind.FUNCTION_PROTO, True)
         if r.kind in (Kind.EVAL, Kind.FUNCTION) and prop == "bind":
             return Ref(r.kind, True, ".bind")
-        if r.kind in (Kind.EVAL, Kind.FUNCTION, Kind.TIMER, Kind.FUNCTION_VALUE) and computed:
-            return None
         return None
 
     def _resolve_call_result(self, node: Node, depth: int) -> Ref | None:
@@ -1028,7 +1030,7 @@ class _Analysis:
 
     def _check_net(self, node: Node, arg: Node, what: str) -> None:
         url = fold_prefix(arg, self)
-        host = _remote_host(url)
+        host = remote_host(url)
         if host is not None and not host_allowed(host, self.ctx.allowed_hosts):
             self.emit("SA501", node, f"{what} to {host}, which is not in allowed_hosts")
 
@@ -1041,7 +1043,7 @@ class _Analysis:
             self.emit("SA101", node, f"javascript: URL built at run time ({what})")
             return
         body = code.strip()[len("javascript:") :]
-        if _is_noop_js(body):
+        if is_noop_js(body):
             return
         self.emit("SA109", node, f"javascript: URL ({what})")
         self.scan_code(body, node, "javascript: URL")
@@ -1243,7 +1245,7 @@ class _Analysis:
                     "SA304", node, f"{len(value)}-character high-entropy string on a long line"
                 )
         if "://" in value[:12] or value.startswith("//"):
-            host = _remote_host(value)
+            host = remote_host(value)
             if (
                 host is not None
                 and not host_allowed(host, self.ctx.allowed_hosts)
@@ -1294,7 +1296,7 @@ class _Analysis:
         for opener in ("//", "/*", "<!--"):
             if body.startswith(opener):
                 body = body[len(opener) :].strip()
-        m = _SUPPRESS.search(body)
+        m = SUPPRESS_RE.search(body)
         line, col = self._pos(node)
         end_line = line + node.end_point[0] - node.start_point[0]
         if m is None:
@@ -1320,7 +1322,7 @@ def _is_idiom(code: str) -> bool:
     return " ".join(code.replace(";", " ").split()) in _IDIOM_CODE
 
 
-def _is_noop_js(body: str) -> bool:
+def is_noop_js(body: str) -> bool:
     compact = "".join(body.split()).rstrip(";")
     return compact in ("", "0", "void(0)", "void0", "void(null)", "undefined", "false")
 
