@@ -41,11 +41,11 @@ from superapp.analysis._rules import RULES, Severity
 
 __all__ = [
     "JS_LANGUAGE",
+    "SUPPRESS_RE",
     "BundleState",
     "Context",
     "Emit",
     "Suppression",
-    "SUPPRESS_RE",
     "analyse_js",
     "host_allowed",
     "is_noop_js",
