@@ -149,3 +149,11 @@ def test_report_summary_and_audit_fields_name_the_blocking_rules() -> None:
     assert fields["scan_rules"] == ["SA102", "SA103"]
     clean = scan_files({"a.js": b"new Function(y)\n"})
     assert clean.summary() == "no block-level findings (1 warn, 0 info)"
+
+
+def test_fetched_wasm_warns_only_when_the_bundle_also_spawns_workers() -> None:
+    wasm = b"WebAssembly.instantiateStreaming(fetch('hash.wasm'));\n"
+    alone = scan_files({"a.js": wasm})
+    assert alone.findings == ()
+    together = scan_files({"a.js": wasm, "b.js": b"new Worker('w.js');\n"})
+    assert [(f.rule_id, f.file) for f in together.findings] == [("SA403", "a.js")]
