@@ -146,16 +146,18 @@ class RuntimeApp:
         _wiring.patch_pywebview()
         ctx = _wiring.build_context(self)
         ui = _ui.QtUi(self.app.name, lambda: self.window)
-        dispatcher = _wiring.make_dispatcher(self, ctx, ui)
+        policy = _wiring.build_net_policy(self)
+        dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
         spec = _qt.WindowSpec(
             app_id=self.app.app_id,
             title=self.app.title,
             entry_page=self.app.entry_page,
             source=self.app.source,
-            policy=_wiring.net_policy(self),
+            policy=_wiring.engine_policy(policy),
             guard=self.guard,
             dispatch=dispatcher.dispatch,
-            is_granted=_wiring.grant_checker(self),
+            # Web permissions read the grants on every request, so a revocation is live.
+            is_granted=dispatcher.authorizer.is_granted,
             allowed_hosts=self.app.allowed_hosts,
             http_hosts=self.app.http_hosts,
             on_loaded=lambda url, pid: self._send(

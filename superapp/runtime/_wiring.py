@@ -8,22 +8,29 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bridge.capabilities import net as net_api
 from bridge.context import CallContext
 from bridge.dispatcher import Dispatcher
 from bridge.hostui import UI_RESOURCE
 from superapp import control
 from superapp.audit import AuditLog
 from superapp.consent import ConsentAnswer
-from superapp.grants import GrantStore
 from superapp.net import Decision, NetPolicy, RequestKind
 
 if TYPE_CHECKING:
     from superapp.runtime._app import RuntimeApp
 
-__all__ = ["ChannelAudit", "RuntimeConsent", "build_context", "net_policy", "patch_pywebview"]
+__all__ = [
+    "ChannelAudit",
+    "RuntimeConsent",
+    "build_context",
+    "build_net_policy",
+    "engine_policy",
+    "make_dispatcher",
+    "patch_pywebview",
+]
 
 #: Chromium switches pywebview's Qt backend adds that we must not have. The fake media UI
 #: auto-accepts camera/microphone prompts, which would bypass our permission hook.
@@ -53,9 +60,14 @@ class _EnginePolicy:
         return self._policy.decide(url, kind=RequestKind(kind), top_level=top_level)
 
 
-def net_policy(rt: RuntimeApp) -> _EnginePolicy:
+def build_net_policy(rt: RuntimeApp) -> NetPolicy:
+    """The app's one network policy: the engine's interceptor and ``net.request`` share it."""
     app = rt.app
-    return _EnginePolicy(NetPolicy.from_manifest(app.app_id, app.allowed_hosts, app.http_hosts))
+    return NetPolicy.from_manifest(app.app_id, app.allowed_hosts, app.http_hosts)
+
+
+def engine_policy(policy: NetPolicy) -> _EnginePolicy:
+    return _EnginePolicy(policy)
 
 
 class ChannelAudit(AuditLog):
@@ -123,18 +135,7 @@ def build_context(rt: RuntimeApp) -> CallContext:
     )
 
 
-def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object) -> Dispatcher:
+def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object, policy: NetPolicy) -> Dispatcher:
     ctx.set_resource(UI_RESOURCE, ui)
+    ctx.set_resource(net_api.POLICY_RESOURCE, policy)
     return Dispatcher.open(ctx, rt.consent)
-
-
-def grant_checker(rt: RuntimeApp) -> Callable[[str], bool]:
-    """Web-permission checks read the grants table on every request (revocation is live)."""
-    store = GrantStore(rt.paths.registry_db)
-    lock = threading.Lock()
-
-    def is_granted(capability: str) -> bool:
-        with lock:
-            return store.effective(rt.app.app_id, capability, rt.app.declared)
-
-    return is_granted

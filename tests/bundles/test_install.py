@@ -167,6 +167,7 @@ def test_remove_hooks_run_first_and_can_refuse(env: Env, monkeypatch: pytest.Mon
         called.append(app_id)
         raise AppStateError(f"{app_id} is running; stop it first")
 
+    defaults = list(REMOVE_HOOKS)
     monkeypatch.setattr("superapp.bundles._install.REMOVE_HOOKS", [refuse])
     before = state_of(env.paths)
     with pytest.raises(AppStateError, match="is running"):
@@ -174,17 +175,22 @@ def test_remove_hooks_run_first_and_can_refuse(env: Env, monkeypatch: pytest.Mon
     assert called == [APP]
     assert state_of(env.paths) == before
     assert audit_actions(env.paths)[-1][:2] == ("bundle.remove_failed", APP)
-    assert REMOVE_HOOKS == []  # the module default is untouched
+    assert defaults == REMOVE_HOOKS  # the module default is untouched
 
 
 def test_registry_shares_its_file_with_other_tables(env: Env) -> None:
-    with sqlite3.connect(env.paths.registry_db) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS grants (app_id TEXT, capability TEXT)")
-        conn.execute("INSERT INTO grants VALUES (?, ?)", (APP, "storage"))
+    from superapp.grants import GrantStore
+
     install_bundle(env.paths, pack_bundle(app_files(), env.key))
+    with GrantStore(env.paths.registry_db) as store:
+        store.grant(APP, "storage")
+        store.grant("com.example.other", "storage")
     remove_app(env.paths, APP)
+    with GrantStore(env.paths.registry_db) as store:
+        # The removed app's grants go with it (a reinstall starts with none); others stay.
+        assert store.list(APP) == []
+        assert [g.capability for g in store.list("com.example.other")] == ["storage"]
     with sqlite3.connect(env.paths.registry_db) as conn:
-        assert conn.execute("SELECT * FROM grants").fetchall() == [(APP, "storage")]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
