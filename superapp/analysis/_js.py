@@ -98,19 +98,15 @@ _FUNCTION_SCOPES = frozenset(
     }
 )
 _ASYNCISH = ("async", "*")
+#: Names whose result is decoded or fetched data (SA104). Global functions ...
 _DECODERS = frozenset(
-    {
-        "atob",
-        "unescape",
-        "decodeURIComponent",
-        "decodeURI",
-        "fromCharCode",
-        "decode",
-        "responseText",
-        "text",
-        "fromCodePoint",
-    }
+    {"atob", "unescape", "decodeURIComponent", "decodeURI", "fromCharCode", "fromCodePoint"}
 )
+#: ... properties that are data wherever they are read ...
+_DECODER_PROPS = frozenset({"fromCharCode", "fromCodePoint", "responseText"})
+#: ... and methods that count only when called (``response.text()``, ``decoder.decode()``;
+#: ``script.text`` is not fetched data).
+_DECODER_METHODS = frozenset({"text", "decode"})
 _NET_CALLS = frozenset({"fetch"})
 _NET_CTORS = frozenset({"WebSocket", "EventSource"})
 _CODE_LOADER_CTORS = frozenset({"Worker", "SharedWorker"})
@@ -676,9 +672,17 @@ class _Analysis:
             for n in _walk(top):
                 if n.type == "identifier" and self._t(n) in _DECODERS:
                     return True
-                if n.type == "property_identifier" and self._t(n) in _DECODERS:
-                    parent = n.parent
-                    if parent is not None and parent.type == "member_expression":
+                if n.type == "member_expression":
+                    prop = self._t(n.child_by_field_name("property"))
+                    if prop in _DECODER_PROPS:
+                        return True
+                if n.type == "call_expression":
+                    callee = n.child_by_field_name("function")
+                    if (
+                        callee is not None
+                        and callee.type == "member_expression"
+                        and self._t(callee.child_by_field_name("property")) in _DECODER_METHODS
+                    ):
                         return True
                 if n.type == "identifier" and follow > 0:
                     declared, values = self._binding(n)
@@ -730,7 +734,17 @@ class _Analysis:
         if node.type == "call_expression":
             callee = node.child_by_field_name("function")
             name = self._t(callee).rsplit(".", 1)[-1]
-            return name in _DECODERS or name in ("join", "toString", "String", "concat")
+            return (
+                name in _DECODERS
+                or name in _DECODER_METHODS
+                or name
+                in (
+                    "join",
+                    "toString",
+                    "String",
+                    "concat",
+                )
+            )
         return isinstance(fold(node, self), str)
 
     def scan_code(self, code: str, node: Node, what: str) -> None:

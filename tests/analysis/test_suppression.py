@@ -56,3 +56,9 @@ def test_suppression_comment_in_html_covers_the_next_line() -> None:
 
     report = scan_files({"index.html": html})
     assert report.findings == () and [f.rule_id for f in report.suppressed] == ["SA109"]
+
+
+def test_script_text_property_is_not_mistaken_for_fetched_data() -> None:
+    # ``.text`` is data only when called (Response.text()); reading script.text is SA103.
+    assert rule_ids(scan_js("new Function(script.text)")) == {"SA103"}
+    assert rule_ids(scan_js("new Function(await r.text())")) == {"SA104"}
