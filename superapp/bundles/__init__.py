@@ -86,6 +86,6 @@ __all__ = [
 
 # Install scans and uninstall clean-up (storage keys, grants) are part of every install and
 # remove, whoever calls them: registered here, once, at import.
-from superapp.bundles._hooks import install_hooks as _install_hooks  # noqa: E402
+from superapp.bundles._hooks import install_hooks as _install_hooks
 
 _install_hooks()

@@ -161,3 +161,26 @@ def test_host_exit_leaves_no_runtime_or_engine_process(
     os.kill(host.proc.pid, how)
     host.proc.wait(30)
     assert wait_gone([p.pid for p in tree]) == []
+
+
+def test_notes_keep_their_notes_through_restarts_in_encrypted_storage(
+    samples: Paths, open_app: Any, hosts: list[HostProcess]
+) -> None:
+    host, notes = open_app("run", NOTES)
+    notes.get_by_test_id("storage-status").filter(has_text="superapp storage").wait_for()
+    notes.get_by_test_id("new-note").click()
+    notes.get_by_test_id("note-title").fill("Passport renewal")
+    notes.get_by_test_id("note-body").fill("book the appointment before March")
+    notes.wait_for_function(
+        "() => window.callNative('storage.keys', {}).then(k => k.length > 0)", polling=200
+    )
+    host.stop()
+    hosts.remove(host)
+
+    _host2, again = open_app("run", NOTES)
+    again.get_by_test_id("note-item").first.wait_for()
+    assert "Passport renewal" in again.get_by_test_id("note-list").inner_text()
+    assert "superapp storage" in again.get_by_test_id("storage-status").inner_text()
+    # Kept by the host's storage API, encrypted: the text is nowhere on disk in the clear.
+    assert not _files_containing(samples.app_storage(NOTES), b"Passport renewal")
+    assert not _files_containing(samples.app_webview(NOTES), b"Passport renewal")
