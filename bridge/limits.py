@@ -12,11 +12,21 @@ dispatcher, and the buckets are keyed by app id as well).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
-__all__ = ["DEFAULT_LIMITS", "RATE_CLASSES", "BridgeLimits", "RateClass", "RateLimit"]
+from superapp.errors import PolicyError
+from superapp.policy import HostPolicy
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "RATE_CLASSES",
+    "BridgeLimits",
+    "RateClass",
+    "RateLimit",
+    "limits_from_policy",
+]
 
 #: ``cheap``: pure reads of in-memory state (app.info).
 #: ``ui``: things the user sees in the app's own window (toast, close).
@@ -109,3 +119,23 @@ class BridgeLimits:
 
 
 DEFAULT_LIMITS = BridgeLimits()
+
+
+def limits_from_policy(policy: HostPolicy) -> BridgeLimits:
+    """The bridge's limits with the host policy's ``[bridge]`` and ``[bridge_rates.*]`` applied.
+
+    Raises:
+        PolicyError: an unknown key, a bad value or an unknown rate class, naming it.
+    """
+    limits = policy.limits("bridge", BridgeLimits)
+    if not policy.bridge_rates:
+        return limits
+    rates = dict(limits.rates)
+    for name, override in policy.bridge_rates.items():
+        if name not in RATE_CLASSES:
+            raise PolicyError(
+                f"policy: bridge_rates.{name}: unknown rate class "
+                f"(one of {', '.join(RATE_CLASSES)})"
+            )
+        rates[name] = RateLimit(burst=override.burst, per_second=override.per_second)
+    return replace(limits, rates=MappingProxyType(rates))

@@ -93,6 +93,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class RateOverride(_Section):
+    """One token bucket: up to ``burst`` calls at once, refilled at ``per_second``."""
+
+    burst: Annotated[float, Field(ge=1)]
+    per_second: Annotated[float, Field(gt=0)]
+
+
 class Budget(_Section):
     """One resource budget and its escalation steps (seconds spent over ``limit``)."""
 
@@ -226,6 +233,9 @@ class HostPolicy(_Section):
     bridge: LimitOverrides = Field(default_factory=dict)
     #: Keys of storage's limits model (e.g. ``quota_bytes``), checked by ``limits``.
     storage: LimitOverrides = Field(default_factory=dict)
+    #: Token buckets of the bridge's rate classes (``[bridge_rates.cheap]`` etc.), replacing
+    #: the defaults of the classes named; checked against the class names by the bridge.
+    bridge_rates: dict[str, RateOverride] = Field(default_factory=dict)
 
     def limits(self, section: Literal["bridge", "storage"], model: type[T]) -> T:
         """Build ``model`` (a frozen pydantic model or dataclass) with this section's overrides.

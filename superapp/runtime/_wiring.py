@@ -14,10 +14,12 @@ from bridge.capabilities import net as net_api
 from bridge.context import CallContext
 from bridge.dispatcher import Dispatcher
 from bridge.hostui import UI_RESOURCE
+from bridge.limits import limits_from_policy
 from superapp import control
 from superapp.audit import AuditLog
 from superapp.consent import ConsentAnswer
 from superapp.net import Decision, NetPolicy, RequestKind
+from superapp.policy import load_policy
 
 if TYPE_CHECKING:
     from superapp.runtime._app import RuntimeApp
@@ -138,4 +140,4 @@ def build_context(rt: RuntimeApp) -> CallContext:
 def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object, policy: NetPolicy) -> Dispatcher:
     ctx.set_resource(UI_RESOURCE, ui)
     ctx.set_resource(net_api.POLICY_RESOURCE, policy)
-    return Dispatcher.open(ctx, rt.consent)
+    return Dispatcher.open(ctx, rt.consent, limits_from_policy(load_policy(rt.paths)))
