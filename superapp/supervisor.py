@@ -142,9 +142,40 @@ class Supervisor:
             raise AppStateError(f"{app_id} is already running") from None
         return f
 
+    def check_launch(self, app_id: str) -> None:
+        """Refuse to launch an installed app the platform has revoked (the kill switch).
+
+        Uses the last verified revocation list on disk (``superapp revocations refresh`` and
+        the host's refresher keep it current); with ``on_expired = "closed"`` and no current
+        list, every app is refused.
+
+        Raises:
+            AppStateError: the app is revoked; the refusal is audited.
+        """
+        from superapp import registry
+        from superapp.policy import load_policy
+        from superapp.revocation import RevocationChecker
+
+        policy = load_policy(self.paths)
+        if policy.revocation.source is None:
+            return
+        app = registry.get_app(self.paths, app_id)
+        checker = RevocationChecker(self.paths, policy, audit=self.audit)
+        hit = checker.is_revoked(app_id, app.version_code, app.key_id, app.digest)
+        if hit is None:
+            return
+        self.audit.record(
+            "app.launch_refused", app_id=app_id, outcome="failure", reason=hit.describe(),
+            rule="revoked", kind=hit.kind,
+        )  # fmt: skip
+        self._last[app_id] = (AppState.TERMINATED, f"revoked: {hit.describe()}")
+        raise AppStateError(f"{app.name} was switched off by the platform: {hit.describe()}")
+
     def launch(
         self, app_id: str, *, dev_src: Path | None = None, cdp_port: int | None = None
     ) -> RunningApp:
+        if dev_src is None:
+            self.check_launch(app_id)
         with self._lock:
             if app_id in self._apps:
                 raise AppStateError(f"{app_id} is already running")

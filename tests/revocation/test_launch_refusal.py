@@ -1,0 +1,64 @@
+"""The kill switch at launch: a revoked installed app does not start (issue 7)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from superapp.audit import AuditLog
+from superapp.bundles import TrustStore, install_bundle, pack_bundle
+from superapp.errors import AppStateError
+from superapp.paths import Paths
+from superapp.policy import load_policy
+from superapp.revocation import RevocationChecker, generate_private_key
+from superapp.supervisor import Supervisor
+from tests.revocation.conftest import make_doc, pub
+
+APP = "com.example.notes"
+OTHER = "com.example.clock"
+
+
+def _install(paths: Paths, key: Ed25519PrivateKey, app_id: str) -> None:
+    manifest = {"app_id": app_id, "name": app_id.rsplit(".", 1)[-1].title(),
+                "version": {"name": "1.0", "code": 1}, "pages": ["index.html"]}  # fmt: skip
+    files = {"manifest.json": json.dumps(manifest).encode(), "index.html": b"<!doctype html>"}
+    install_bundle(paths, pack_bundle(files, key))
+
+
+@pytest.fixture
+def revoked_home(superapp_home: Paths, tmp_path: Path) -> Paths:
+    publisher = Ed25519PrivateKey.generate()
+    TrustStore(superapp_home).add(publisher.public_key(), "Example Co")
+    _install(superapp_home, publisher, APP)
+    _install(superapp_home, publisher, OTHER)
+    platform = generate_private_key()
+    doc = tmp_path / "revocations.json"
+    doc.write_bytes(make_doc(1, [platform]))  # revokes com.example.notes
+    superapp_home.config.mkdir(parents=True, exist_ok=True)
+    superapp_home.policy_file.write_text(
+        f'[revocation]\nsource = "{doc}"\nplatform_keys = ["{pub(platform)}"]\n', encoding="utf-8"
+    )
+    result = RevocationChecker(superapp_home, load_policy(superapp_home)).refresh()
+    assert result.ok, result.message
+    return superapp_home
+
+
+def test_revoked_app_is_refused_at_launch_and_audited(revoked_home: Paths) -> None:
+    supervisor = Supervisor(revoked_home, AuditLog(revoked_home.audit_log))
+    with pytest.raises(AppStateError, match="switched off by the platform"):
+        supervisor.launch(APP)
+    assert supervisor.get(APP) is None  # nothing was spawned
+    refusals = [
+        e for e in AuditLog(revoked_home.audit_log).events()
+        if e["event"]["action"] == "app.launch_refused"
+    ]  # fmt: skip
+    assert refusals and refusals[-1]["superapp"]["app_id"] == APP
+    state, detail = supervisor.state(APP)
+    assert state.value == "terminated" and "revoked" in detail
+
+
+def test_other_apps_still_pass_the_launch_check(revoked_home: Paths) -> None:
+    Supervisor(revoked_home, AuditLog(revoked_home.audit_log)).check_launch(OTHER)
