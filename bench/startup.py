@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench._common import machine, median, tree_pss_mb, xvfb  # noqa: E402
+
 APP = "dev.superapp.converter"
 
 
