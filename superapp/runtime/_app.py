@@ -13,7 +13,7 @@ from typing import Any
 
 from superapp import control
 from superapp.paths import Paths
-from superapp.runtime._env import prepare_environment
+from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
 from superapp.runtime._source import AppSource, BundleSource, DirSource
 
@@ -140,6 +140,9 @@ class RuntimeApp:
         from superapp.runtime import _qt, _scheme, _ui, _wiring
 
         _scheme.register_scheme()
+        # Qt WebEngine reads its Chromium switches from QApplication's argv (which pywebview
+        # builds from sys.argv) after --webEngineArgs.
+        sys.argv[1:] = ["--webEngineArgs", *engine_switches(os.environ)]
         import webview
 
         webview._state["storage_path"] = str(webview_dir)  # read when the Qt backend loads

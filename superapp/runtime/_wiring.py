@@ -34,9 +34,11 @@ __all__ = [
     "patch_pywebview",
 ]
 
-#: Chromium switches pywebview's Qt backend adds that we must not have. The fake media UI
-#: auto-accepts camera/microphone prompts, which would bypass our permission hook.
-_FORBIDDEN_FLAGS = frozenset({"--use-fake-ui-for-media-stream"})
+#: Where Qt WebEngine reads Chromium switches from the environment. pywebview's Qt backend
+#: appends to it (--use-fake-ui-for-media-stream, which auto-accepts camera and microphone
+#: prompts and would bypass our permission hook, and an autoplay feature); setting it at all
+#: would also make Qt ignore the switches the runtime passes in argv.
+_CHROMIUM_FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
 #: How long a consent prompt may stay unanswered before it counts as "no".
 CONSENT_TIMEOUT_S = 300.0
 
@@ -47,7 +49,9 @@ def patch_pywebview() -> None:
     from webview import util
 
     def environ_append(key: str, *values: str, sep: str = " ") -> None:
-        util.environ_append(key, *[v for v in values if v not in _FORBIDDEN_FLAGS], sep=sep)
+        if key == _CHROMIUM_FLAGS_ENV:
+            return
+        util.environ_append(key, *values, sep=sep)
 
     qt_backend.environ_append = environ_append  # type: ignore[attr-defined]
 

@@ -96,6 +96,39 @@ def test_iframe_of_the_same_app_cannot_call_the_bridge(
     _alive(page)
 
 
+def test_allowlisted_cross_origin_iframe_cannot_reach_call_native(
+    tmp_path: Path, open_app: Any, net_hosts: Any
+) -> None:
+    good = net_hosts.good
+    good.route("/frame.html", body="<!doctype html><script src='/frame.js'></script>",
+               headers={"Content-Type": "text/html"})  # fmt: skip
+    good.route(
+        "/frame.js",
+        body=("let r = {own: typeof window.callNative};"
+              "try { parent.callNative('app.info', {}); r.parent = 'reached'; }"
+              " catch (e) { r.parent = e.name; }"
+              "parent.postMessage(r, '*');"),
+        headers={"Content-Type": "text/javascript"},
+    )  # fmt: skip
+    folder = make_app(
+        tmp_path, APP,
+        script="window.addEventListener('message', e => { window.__results.frame = e.data; });",
+        allowed_hosts=["widgets.test"], allow_http_hosts=["widgets.test"],
+    )  # fmt: skip
+    _host, page = open_app("dev", folder, env=net_hosts.env)
+    page.evaluate(
+        "() => { const f = document.createElement('iframe');"
+        " f.src = 'http://widgets.test/frame.html'; document.body.append(f); }"
+    )
+    page.wait_for_function("() => window.__results.frame !== undefined")
+    assert page.evaluate("window.__results.frame") == {
+        "own": "undefined",
+        "parent": "SecurityError",
+    }
+    assert [h.path for h in good.hits][:2] == ["/frame.html", "/frame.js"]  # it really loaded
+    _alive(page)
+
+
 def test_popups_are_refused_and_audited(
     tmp_path: Path, open_app: Any, superapp_home: Paths
 ) -> None:

@@ -6,6 +6,7 @@ Xvfb, Playwright, host processes with a CDP port, and screenshots on failure.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -74,6 +75,25 @@ def recorder() -> Iterator[Any]:
 
     with Recorder() as rec:
         yield rec
+
+
+@dataclass
+class NetHosts:
+    """Two recording servers the engine reaches by name (test-only resolver switches):
+    ``evil`` as http://evil.test and ``good`` as http://widgets.test."""
+
+    evil: Any
+    good: Any
+    env: dict[str, str]
+
+
+@pytest.fixture
+def net_hosts(host_env: dict[str, str]) -> Iterator[NetHosts]:
+    from tests.helpers.recorder import Recorder
+
+    with Recorder() as evil, Recorder() as good:
+        env = dict(host_env, SUPERAPP_TEST_HOSTS=f"evil.test={evil.port},widgets.test={good.port}")
+        yield NetHosts(evil, good, env)
 
 
 @pytest.fixture
