@@ -6,10 +6,10 @@ Xvfb, Playwright, host processes with a CDP port, and screenshots on failure.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
