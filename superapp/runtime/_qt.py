@@ -87,6 +87,9 @@ _PERMISSION_CAPS: dict[Any, tuple[str, ...]] = {
 }
 
 
+_LOCAL_RESOURCE_REFUSED = "Not allowed to load local resource:"
+
+
 class Decision(Protocol):
     @property
     def allowed(self) -> bool: ...
@@ -200,13 +203,19 @@ class AppPage(QWebEnginePage):
         )
         return None
 
-    def javaScriptConsoleMessage(
+    def javaScriptConsoleMessage(  # noqa: N802
         self,
         level: QWebEnginePage.JavaScriptConsoleMessageLevel,
         message: str,
         line: int,
         source: str,
     ) -> None:
+        # The engine refuses file:// loads inside the renderer and says so only here; turn
+        # that into an audit entry. (A page can print the same text, which only adds entries
+        # under its own name, folded like any other repeat.)
+        if message.startswith(_LOCAL_RESOURCE_REFUSED):
+            url = message.removeprefix(_LOCAL_RESOURCE_REFUSED).strip()[:2048]
+            self._spec.guard.blocked("net.blocked", url, "scheme-file", "local files are refused")
         if self._spec.on_console is not None:
             self._spec.on_console(f"{source}:{line}: {message}")
 
@@ -341,7 +350,10 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
     first = [True]
 
     def loaded(ok: bool) -> None:
-        if ok and first[0]:
+        # A navigation the page starts during its own load (and that we refuse) makes Qt
+        # report that load as failed although the app's page is showing: what counts is
+        # being on the app's own page when the first load settles.
+        if first[0] and (ok or spec.is_own(page.url())):
             first[0] = False
             spec.on_loaded(page.url().toString(), page.renderProcessPid() or None)
         _log.debug("load finished ok=%s after %.3fs", ok, time.monotonic() - started)

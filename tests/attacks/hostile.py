@@ -94,19 +94,34 @@ def audit_events(paths: Any, action: str | None = None, app_id: str | None = Non
     return out
 
 
-def wait_for_audit(
-    paths: Any, predicate: Any, *, action: str, app_id: str, timeout: float = 30.0
-) -> Any:
-    """The first audit event matching ``predicate``; the host writes events asynchronously
-    (they cross the control channel), so wait for the log to reach that state."""
+def wait_until(condition: Any, *, what: str, timeout: float = 30.0) -> Any:
+    """Poll ``condition`` (a state: the audit file, a counter) until it returns something
+    truthy; the host writes audit events asynchronously, after they cross the control
+    channel, so tests wait for that state rather than for a fixed time."""
     import time
 
     deadline = time.monotonic() + timeout
     while True:
-        for ev in audit_events(paths, action, app_id):
-            if predicate(ev):
-                return ev
+        value = condition()
+        if value:
+            return value
         if time.monotonic() > deadline:
-            seen = [(e["event"]["action"], e.get("superapp")) for e in audit_events(paths)][-15:]
-            raise AssertionError(f"no {action} audit event for {app_id} matching; last: {seen}")
+            raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def wait_for_audit(
+    paths: Any, predicate: Any, *, action: str, app_id: str, timeout: float = 30.0
+) -> Any:
+    """The first audit event for ``app_id`` with ``action`` matching ``predicate``."""
+
+    def find() -> Any:
+        return next((ev for ev in audit_events(paths, action, app_id) if predicate(ev)), None)
+
+    try:
+        return wait_until(find, what=f"a {action} audit event for {app_id}", timeout=timeout)
+    except AssertionError:
+        seen = [(e["event"]["action"], e.get("superapp")) for e in audit_events(paths)][-15:]
+        raise AssertionError(
+            f"no matching {action} audit event for {app_id}; last: {seen}"
+        ) from None
