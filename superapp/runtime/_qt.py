@@ -203,7 +203,7 @@ class AppPage(QWebEnginePage):
         )
         return None
 
-    def javaScriptConsoleMessage(  # noqa: N802
+    def javaScriptConsoleMessage(
         self,
         level: QWebEnginePage.JavaScriptConsoleMessageLevel,
         message: str,
