@@ -1,0 +1,111 @@
+"""Page load with 200 sub-resources: superapp (every request through the guard) vs bare pywebview.
+
+The same folder (index.html with 200 images and 1 stylesheet) is loaded by ``superapp dev``
+(the app:// scheme handler, the request interceptor asking the allowlist for each of the 201
+requests, CSP) and by a plain pywebview window serving it from pywebview's HTTP server (no
+guard). Load time is the page's own Navigation Timing: ``loadEventEnd`` relative to the start
+of navigation, read over CDP. Alternating runs, median.
+
+Usage: python bench/pageload.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench._common import machine, median, xvfb  # noqa: E402
+from tests.attacks.hostile import make_app  # noqa: E402
+from tests.e2e.harness import HostProcess, connect, free_port  # noqa: E402
+
+# A 1x1 PNG; each image gets its own file so nothing is served from memory caches twice.
+_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+_LOAD_MS = (
+    "() => new Promise(r => { const go = () => { const n = performance.getEntriesByType("
+    "'navigation')[0]; if (n && n.loadEventEnd > 0) r(n.loadEventEnd); else setTimeout(go, 20); };"
+    " go(); })"
+)
+
+
+def _make_page(root: Path) -> Path:
+    body = "".join(f"<img src='img/{i}.png' width=8 height=8>" for i in range(200))
+    folder = make_app(root, "dev.superapp.pageload", body=body)
+    (folder / "img").mkdir()
+    for i in range(200):
+        (folder / "img" / f"{i}.png").write_bytes(_PNG)
+    return folder
+
+
+def _superapp(pw: Any, folder: Path, env: dict[str, str]) -> float:
+    port = free_port()
+    host = HostProcess(["dev", str(folder), "--remote-debugging-port", str(port)], env)
+    try:
+        host.wait_for_line("running$")
+        browser, page = connect(pw, port)
+        value = float(page.evaluate(_LOAD_MS))
+        browser.close()
+        return value
+    finally:
+        host.stop()
+
+
+def _bare(pw: Any, folder: Path, env: dict[str, str]) -> float:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "bench" / "_bare_pywebview.py"), str(folder)],
+        env=dict(env, QTWEBENGINE_REMOTE_DEBUGGING=f"127.0.0.1:{port}"),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "loaded" in line:
+                break
+        browser, page = connect(pw, port)
+        value = float(page.evaluate(_LOAD_MS))
+        browser.close()
+        return value
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home, xvfb(), sync_playwright() as pw:
+        env = dict(os.environ, SUPERAPP_HOME=home, PYTHONPATH=str(REPO))
+        folder = _make_page(Path(home) / "src")
+        ours, bare = [], []
+        for _ in range(args.runs):
+            ours.append(_superapp(pw, folder, env))
+            bare.append(_bare(pw, folder, env))
+    print(f"## Page load, 200 sub-resources ({machine()}, {args.runs} runs each, alternating)\n")
+    print("| | load (median) | min | max |")
+    print("|---|---|---|---|")
+    print(
+        f"| bare pywebview, no guard | {median(bare):.1f} ms | {min(bare):.1f} ms | {max(bare):.1f} ms |"
+    )
+    print(
+        f"| superapp, guard on every request | {median(ours):.1f} ms | {min(ours):.1f} ms | {max(ours):.1f} ms |"
+    )
+    print(f"\nsuperapp / bare: {median(ours) / median(bare):.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
