@@ -97,12 +97,10 @@ def main() -> int:
     print(f"## Page load, 200 sub-resources ({machine()}, {args.runs} runs each, alternating)\n")
     print("| | load (median) | min | max |")
     print("|---|---|---|---|")
-    print(
-        f"| bare pywebview, no guard | {median(bare):.1f} ms | {min(bare):.1f} ms | {max(bare):.1f} ms |"
-    )
-    print(
-        f"| superapp, guard on every request | {median(ours):.1f} ms | {min(ours):.1f} ms | {max(ours):.1f} ms |"
-    )
+    for label, values in (("bare pywebview, no guard", bare), ("superapp, guard on", ours)):
+        print(
+            f"| {label} | {median(values):.1f} ms | {min(values):.1f} ms | {max(values):.1f} ms |"
+        )
     print(f"\nsuperapp / bare: {median(ours) / median(bare):.2f}×")
     return 0
 
