@@ -21,7 +21,7 @@ from superapp.errors import AppStateError, SuperappError
 from superapp.paths import Paths
 from superapp.supervisor import Supervisor
 
-__all__ = ["HostServer", "request_stop"]
+__all__ = ["HostServer", "request_stop", "running_record", "running_records"]
 
 _MAX_REQUEST = 4096
 
@@ -119,6 +119,19 @@ def running_record(paths: Paths, app_id: str) -> dict[str, Any] | None:
     except PermissionError:
         pass
     return record
+
+
+def running_records(paths: Paths) -> list[dict[str, Any]]:
+    """Run records of every app whose runtime is alive, sorted by app id."""
+    folder = paths.run / "apps"
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        record = running_record(paths, path.stem)
+        if record is not None:
+            out.append(record)
+    return out
 
 
 def request_stop(paths: Paths, app_id: str, timeout: float = 15.0) -> None:

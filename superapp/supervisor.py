@@ -37,10 +37,11 @@ from typing import IO, Any
 
 from superapp import control
 from superapp.audit import AuditLog
-from superapp.errors import AppStateError, RuntimeStartError
+from superapp.errors import AppStateError, RuntimeStartError, SuperappError
+from superapp.monitor import Decision, Monitor, record_decision
 from superapp.paths import Paths
 
-__all__ = ["AppState", "RunningApp", "StopTimeouts", "Supervisor"]
+__all__ = ["AppState", "RunningApp", "StopTimeouts", "Supervisor", "host_monitor"]
 
 _log = logging.getLogger("superapp.supervisor")
 
@@ -95,6 +96,17 @@ def _describe_exit(code: int) -> str:
     return f"exited with status {code}"
 
 
+def host_monitor(paths: Paths) -> Monitor:
+    """The resource monitor for a host, with the ``[monitor]`` budgets of its policy file.
+
+    Raises:
+        PolicyError: the policy file is invalid (one line, naming the field).
+    """
+    from superapp.policy import load_policy
+
+    return Monitor(load_policy(paths).monitor)
+
+
 class Supervisor:
     def __init__(
         self,
@@ -104,9 +116,14 @@ class Supervisor:
         consent: ConsentFn | None = None,
         on_change: Callable[[str], None] | None = None,
         timeouts: StopTimeouts = StopTimeouts(),
+        monitor: Monitor | None = None,
     ) -> None:
         self.paths = paths
         self.audit = audit
+        #: Resource budgets (DESIGN §1): over-budget apps are warned, then stopped with a reason.
+        self.monitor = monitor
+        self._monitor_stop = threading.Event()
+        self._monitor_thread: threading.Thread | None = None
         self._consent = consent or (lambda app_id, cap, reason: "deny")
         self._on_change = on_change or (lambda app_id: None)
         self._timeouts = timeouts
@@ -215,6 +232,7 @@ class Supervisor:
             )
             self._apps[app_id] = app
         self._write_record(app)
+        self._watch(app)
         self.audit.record(
             "app.launched", app_id=app_id, outcome="success", reason="", pid=proc.pid,
             dev_mode=dev_src is not None, cdp_port=cdp_port,
@@ -248,6 +266,8 @@ class Supervisor:
             )
         elif isinstance(msg, control.Metrics):
             app.counters = dict(msg.counters)
+            if self.monitor is not None:
+                self.monitor.report_counters(app.app_id, app.counters)
         elif isinstance(msg, control.ConsentRequest):
             threading.Thread(
                 target=self._answer_consent, args=(app, msg), name="consent", daemon=True
@@ -290,6 +310,8 @@ class Supervisor:
             reason=detail or _describe_exit(code),
             exit_code=code,
         )
+        if self.monitor is not None:
+            self.monitor.unwatch(app.app_id)
         with self._lock:
             self._apps.pop(app.app_id, None)
             self._last[app.app_id] = (state, detail)
@@ -325,7 +347,59 @@ class Supervisor:
             if app.exited.wait(wait):
                 return
 
+    # --- monitoring ----------------------------------------------------------------------
+    def _watch(self, app: RunningApp) -> None:
+        if self.monitor is None:
+            return
+        # The runtime sends no page heartbeats yet, so hang detection is by the CPU budget
+        # (an infinite loop burns a core) rather than by missed heartbeats.
+        self.monitor.watch(app.app_id, app.pid, self._display_name(app), heartbeats=False)
+        with self._lock:
+            if self._monitor_thread is None:
+                self._monitor_thread = threading.Thread(
+                    target=self._monitor_loop, name="monitor", daemon=True
+                )
+                self._monitor_thread.start()
+
+    def _monitor_loop(self) -> None:
+        monitor = self.monitor
+        if monitor is None:
+            return
+        while not self._monitor_stop.wait(monitor.policy.sample_interval_s):
+            for decision in monitor.tick():
+                self._on_decision(decision)
+            for app in self.running():  # the latest sample, for `superapp ps`
+                self._write_record(app)
+
+    def _display_name(self, app: RunningApp) -> str:
+        if app.dev_src is not None:
+            return app.app_id
+        from superapp import registry
+
+        try:
+            return registry.get_app(self.paths, app.app_id).name
+        except SuperappError:
+            return app.app_id
+
+    def _on_decision(self, decision: Decision) -> None:
+        record_decision(self.audit, decision)
+        app = self.get(decision.app_id)
+        if app is None:
+            return
+        if decision.action == "terminate":
+            threading.Thread(
+                target=self.stop,
+                args=(decision.app_id,),
+                kwargs={"reason": decision.message},
+                name="budget-stop",
+                daemon=True,
+            ).start()
+        elif decision.action in ("warn", "throttle"):
+            app.detail = decision.message
+            self._on_change(app.app_id)
+
     def shutdown(self) -> None:
+        self._monitor_stop.set()
         threads = [
             threading.Thread(target=self.stop, args=(a.app_id,), daemon=True)
             for a in self.running()
@@ -348,7 +422,13 @@ class Supervisor:
             "runtime_pid": app.pid,
             "cdp_port": app.cdp_port,
             "dev_mode": app.dev_src is not None,
+            "state": app.state.value,
+            "detail": app.detail,
         }
+        if self.monitor is not None:
+            sample = self.monitor.latest().get(app.app_id)
+            if sample is not None:
+                record["sample"] = sample.to_json()
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(record), encoding="utf-8")
         tmp.replace(path)

@@ -60,6 +60,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("app_id", type=_app_id, metavar="APP_ID")
     p.set_defaults(func=cmd_stop)
 
+    p = sub.add_parser("ps", help="running mini-apps with their CPU, memory and request rates")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_ps)
+
     p = sub.add_parser("list", help="list installed mini-apps and whether they run")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
@@ -89,9 +93,11 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
     """A host with no launcher window: runs one app until it closes or we are signalled."""
     from superapp.host import HostServer
     from superapp.hostconsent import consent_from_env
-    from superapp.supervisor import AppState, Supervisor
+    from superapp.supervisor import AppState, Supervisor, host_monitor
 
-    supervisor = Supervisor(paths, AuditLog(paths.audit_log), consent=consent_from_env())
+    supervisor = Supervisor(
+        paths, AuditLog(paths.audit_log), consent=consent_from_env(), monitor=host_monitor(paths)
+    )
     server = HostServer(paths, supervisor)
     server.start()
 
@@ -191,4 +197,43 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in rows:
         state = f"running (pid {r['pid']})" if r["running"] else "stopped"
         print(f"{r['app_id']:<{width}}  {r['name']} {r['version']}  [{r['publisher']}]  {state}")
+    return 0
+
+
+def cmd_ps(args: argparse.Namespace) -> int:
+    from superapp.host import running_records
+
+    rows = []
+    for record in running_records(_paths()):
+        sample = record.get("sample") or {}
+        rows.append(
+            {
+                "app_id": record["app_id"],
+                "pid": record["runtime_pid"],
+                "host_pid": record["host_pid"],
+                "state": record.get("state", "running"),
+                "detail": record.get("detail", ""),
+                "cpu_percent": sample.get("cpu_percent"),
+                "memory_bytes": sample.get("memory_bytes"),
+                "processes": sample.get("processes"),
+                "bridge_calls_per_s": sample.get("bridge_calls_per_s"),
+                "net_requests_per_s": sample.get("net_requests_per_s"),
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No mini-app is running.")
+        return 0
+    print(
+        f"{'APP':<32} {'PID':>7} {'CPU%':>6} {'MEMORY':>9} {'PROCS':>5} {'CALLS/S':>8} {'NET/S':>6}"
+    )
+    for r in rows:
+        mem = f"{r['memory_bytes'] / 1e6:.0f} MB" if r["memory_bytes"] is not None else "-"
+        cpu = f"{r['cpu_percent']:.0f}" if r["cpu_percent"] is not None else "-"
+        calls = f"{r['bridge_calls_per_s']:.0f}" if r["bridge_calls_per_s"] is not None else "-"
+        net = f"{r['net_requests_per_s']:.0f}" if r["net_requests_per_s"] is not None else "-"
+        procs = r["processes"] if r["processes"] is not None else "-"
+        print(f"{r['app_id']:<32} {r['pid']:>7} {cpu:>6} {mem:>9} {procs:>5} {calls:>8} {net:>6}")
     return 0

@@ -13,7 +13,7 @@ from superapp.audit import AuditLog
 from superapp.host import HostServer
 from superapp.launcher._api import LauncherApi
 from superapp.paths import Paths
-from superapp.supervisor import Supervisor
+from superapp.supervisor import Supervisor, host_monitor
 
 __all__ = ["build_html", "run_launcher"]
 
@@ -74,7 +74,9 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     import webview
 
     consent = _Consent()
-    supervisor = Supervisor(paths, AuditLog(paths.audit_log), consent=consent.ask)
+    supervisor = Supervisor(
+        paths, AuditLog(paths.audit_log), consent=consent.ask, monitor=host_monitor(paths)
+    )
     server = HostServer(paths, supervisor)
     server.start()
     window: Any = None

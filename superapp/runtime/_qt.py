@@ -341,6 +341,9 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
             "refused by the app's Content-Security-Policy",
             kind="csp",
         ),
+        # Counted for the host's monitor (the bridge_calls budget); per-API counts are the
+        # dispatcher's business, the monitor needs the rate.
+        lambda: spec.guard.allowed("bridge.calls.all"),
     )
     channel = QWebChannel(page)
     channel.registerObject("superapp", bridge)

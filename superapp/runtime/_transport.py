@@ -48,6 +48,7 @@ class NativeBridge(QObject):
         origin_ok: Callable[[], bool],
         on_refused: Callable[[str], None],
         on_violation: Callable[[str, str], None] = lambda directive, blocked: None,
+        on_call: Callable[[], None] = lambda: None,
         workers: int = 4,
     ) -> None:
         super().__init__()
@@ -55,6 +56,7 @@ class NativeBridge(QObject):
         self._origin_ok = origin_ok
         self._on_refused = on_refused
         self._on_violation = on_violation
+        self._on_call = on_call
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bridge")
         # Replies cross from the workers to the Qt main thread through a plain queue and a
         # wake-up pipe watched by a QSocketNotifier. Emitting a PySide signal from worker
@@ -68,6 +70,7 @@ class NativeBridge(QObject):
     @Slot(str)
     def call(self, raw: str) -> None:
         # Runs on the Qt main thread, so page.url() is the document that is showing now.
+        self._on_call()
         if not self._origin_ok():
             self._on_refused(raw[:200])
             self.reply.emit(
