@@ -398,6 +398,55 @@ class Supervisor:
             app.detail = decision.message
             self._on_change(app.app_id)
 
+    # --- the kill switch ------------------------------------------------------------------
+    def start_revocation_refresher(self) -> bool:
+        """Fetch the revocation list now and every ``interval_s``; stop revoked running apps.
+
+        Returns False when the policy names no source (the kill switch is off).
+        """
+        from superapp.policy import load_policy
+        from superapp.revocation import RevocationChecker
+
+        policy = load_policy(self.paths)
+        if policy.revocation.source is None:
+            return False
+        checker = RevocationChecker(self.paths, policy, audit=self.audit)
+
+        def on_result(result: Any) -> None:
+            if result.status == "updated" or result.stale:
+                self._stop_revoked(checker)
+
+        threading.Thread(
+            target=checker.run,
+            args=(self._monitor_stop, on_result),
+            name="revocations",
+            daemon=True,
+        ).start()
+        return True
+
+    def _stop_revoked(self, checker: Any) -> None:
+        from superapp import registry
+
+        for app in self.running():
+            if app.dev_src is not None:
+                continue  # side-loaded folders are not published apps: nothing to revoke
+            try:
+                installed = registry.get_app(self.paths, app.app_id)
+            except SuperappError:
+                continue
+            hit = checker.is_revoked(
+                app.app_id, installed.version_code, installed.key_id, installed.digest
+            )
+            if hit is None:
+                continue
+            reason = f"{installed.name} was switched off by the platform: {hit.describe()}"
+            self.audit.record(
+                "app.revoked", app_id=app.app_id, outcome="failure", reason=reason, kind=hit.kind
+            )
+            threading.Thread(
+                target=self.stop, args=(app.app_id,), kwargs={"reason": reason}, daemon=True
+            ).start()
+
     def shutdown(self) -> None:
         self._monitor_stop.set()
         threads = [

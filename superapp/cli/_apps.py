@@ -100,6 +100,7 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
     )
     server = HostServer(paths, supervisor)
     server.start()
+    supervisor.start_revocation_refresher()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         def stop() -> None:

@@ -79,6 +79,7 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     )
     server = HostServer(paths, supervisor)
     server.start()
+    supervisor.start_revocation_refresher()
     window: Any = None
 
     def pick_file() -> str | None:

@@ -75,3 +75,36 @@ def test_app_over_its_budget_is_stopped_with_a_reason_while_others_keep_answerin
     assert hostile_host.proc.wait(30) == 0
     # The other app never noticed.
     assert call(bystander, "app.info")["result"]["appId"] == BYSTANDER
+
+
+def test_request_storm_against_an_allowlisted_host_is_stopped(
+    tmp_path: Path,
+    open_app: Any,
+    superapp_home: Paths,
+    hosts: list[HostProcess],
+    net_hosts: Any,
+) -> None:
+    superapp_home.policy_file.write_text(
+        BASE + "[monitor.net_requests]\nlimit = 50\nwarn_after_s = 0\nthrottle_after_s = 1\n"
+        "terminate_after_s = 2\n",
+        encoding="utf-8",
+    )
+    storm = (
+        "setInterval(() => { for (let i = 0; i < 20; i++)"
+        " fetch('http://widgets.test/storm?' + Math.random()).catch(() => {}); }, 20);"
+    )
+    folder = make_app(
+        tmp_path, HOSTILE, script=storm,
+        allowed_hosts=["widgets.test"], allow_http_hosts=["widgets.test"],
+    )  # fmt: skip
+    _bystander_host, bystander = open_app("dev", make_app(tmp_path, BYSTANDER), env=net_hosts.env)
+    hostile_host = HostProcess(["dev", str(folder)], net_hosts.env)
+    hosts.append(hostile_host)
+    line = hostile_host.wait_for_line(rf"{HOSTILE} terminated", timeout=90)
+    assert "was stopped" in line, line
+    wait_for_audit(
+        superapp_home, lambda e: e["superapp"].get("metric") == "net_requests",
+        action="monitor.terminate", app_id=HOSTILE,
+    )  # fmt: skip
+    assert net_hosts.good.hits  # the storm really reached the allowlisted host
+    assert call(bystander, "app.info")["result"]["appId"] == BYSTANDER
