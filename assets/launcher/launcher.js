@@ -84,6 +84,7 @@
   }
 
   function render(apps) {
+    fillAppFilter(apps);
     var seen = {};
     apps.forEach(function (app) {
       seen[app.app_id] = true;
@@ -103,7 +104,105 @@
     return api.list_apps().then(render, function () { showBanner("Could not read the installed apps."); });
   }
 
+  // ---- tabs ------------------------------------------------------------------------
+  var current = "apps";
+  function show(tab) {
+    current = tab;
+    document.querySelectorAll(".tab").forEach(function (t) { t.classList.toggle("active", t.dataset.tab === tab); });
+    document.querySelectorAll(".view").forEach(function (v) { v.hidden = v.id !== "view-" + tab; });
+    refreshView();
+  }
+  document.querySelectorAll(".tab").forEach(function (t) {
+    t.addEventListener("click", function () { show(t.dataset.tab); });
+  });
+
+  function cell(row, text, cls) { var td = el("td", cls, text == null ? "–" : String(text)); row.append(td); return td; }
+
+  function refreshActivity() {
+    api.dashboard().then(function (d) {
+      var body = document.getElementById("dash-body");
+      body.textContent = "";
+      d.running.forEach(function (a) {
+        var tr = el("tr");
+        tr.dataset.testid = "dash-row-" + a.app_id;
+        cell(tr, a.app_id);
+        cell(tr, a.cpu_percent == null ? null : a.cpu_percent + " %");
+        cell(tr, a.memory_mb == null ? null : a.memory_mb + " MB");
+        cell(tr, a.bridge_calls_per_s);
+        cell(tr, a.net_requests_per_s);
+        var td = cell(tr, "");
+        a.recent_denials.forEach(function (r) { td.append(el("div", "deny", r.action + " " + r.target)); });
+        body.append(tr);
+      });
+      document.getElementById("dash-empty").hidden = d.running.length > 0;
+    });
+    var appSel = document.getElementById("audit-app");
+    api.audit(appSel.value || null, document.getElementById("audit-action").value || null).then(function (rows) {
+      var body = document.getElementById("audit-body");
+      body.textContent = "";
+      rows.slice().reverse().slice(0, 150).forEach(function (r) {
+        var tr = el("tr");
+        tr.dataset.testid = "audit-row";
+        cell(tr, r.time); cell(tr, r.app_id); cell(tr, r.action); cell(tr, r.target); cell(tr, r.reason);
+        body.append(tr);
+      });
+    });
+  }
+  ["audit-app", "audit-action"].forEach(function (id) {
+    document.getElementById(id).addEventListener("input", refreshActivity);
+  });
+
+  function refreshRevoked() {
+    api.revocations().then(function (r) {
+      var status = document.getElementById("revoked-status");
+      var list = document.getElementById("revoked-list");
+      list.textContent = "";
+      if (!r.enabled) { status.textContent = "The kill switch is not configured (see docs/operators.md)."; return; }
+      status.textContent = "List version " + r.version + (r.stale ? " — out of date" : "") +
+        (r.expires ? ", valid until " + r.expires : "");
+      r.entries.forEach(function (e) {
+        var li = el("li", "", e.what);
+        li.dataset.testid = "revoked-row";
+        list.append(li);
+      });
+      if (!r.entries.length) list.append(el("li", "", "Nothing is revoked."));
+    });
+  }
+
+  function refreshView() {
+    if (current === "activity") refreshActivity();
+    else if (current === "revoked") refreshRevoked();
+  }
+
+  function fillAppFilter(apps) {
+    var sel = document.getElementById("audit-app");
+    var have = {};
+    Array.prototype.forEach.call(sel.options, function (o) { have[o.value] = true; });
+    apps.forEach(function (a) {
+      if (!have[a.app_id]) { var o = el("option", "", a.name); o.value = a.app_id; sel.append(o); }
+    });
+  }
+
+  var panelApp = null;
+  function showStorage(app) {
+    var usage = document.getElementById("storage-usage");
+    usage.textContent = "…";
+    api.storage(app.app_id).then(function (r) {
+      if (!r.ok) { usage.textContent = r.error; return; }
+      var u = r.usage;
+      usage.textContent = (u.used / 1024).toFixed(1) + " KB of " + (u.quota / 1048576).toFixed(0) +
+        " MB · " + u.keys + " keys · " + u.files + " files";
+    });
+  }
+  document.getElementById("storage-clear").addEventListener("click", function () {
+    if (!panelApp) return;
+    if (!window.confirm("Delete every value and file " + panelApp.name + " stored on this device?")) return;
+    act(api.clear_storage(panelApp.app_id)).then(function () { showStorage(panelApp); });
+  });
+
   function openPermissions(app) {
+    panelApp = app;
+    showStorage(app);
     panelTitle.textContent = "Permissions · " + app.name;
     grantsList.textContent = "";
     scrim.hidden = false;
@@ -141,6 +240,7 @@
     api = window.pywebview.api;
     refresh();
     setInterval(refresh, 500);
+    setInterval(refreshView, 1000);
   }
   if (window.pywebview && window.pywebview.api) start();
   else window.addEventListener("pywebviewready", start);

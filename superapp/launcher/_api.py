@@ -44,8 +44,8 @@ def _result(fn: Callable[[], Any]) -> dict[str, Any]:
     return {"ok": True, **(out or {})}
 
 
-class LauncherApi:
-    """Methods the launcher page may call (pywebview exposes public methods only)."""
+class _AppsApi:
+    """Installed apps: list, launch, stop, install, grants."""
 
     def __init__(
         self, paths: Paths, supervisor: Supervisor, pick_file: Callable[[], str | None]
@@ -139,3 +139,105 @@ class LauncherApi:
                 store.revoke(app_id, capability)
 
         return _result(go)
+
+
+#: Audit actions shown as "recent denials" on the dashboard.
+_DENIALS = ("bridge.denied", "net.blocked", "nav.blocked", "nav.popup_blocked", "permission.denied")
+_MAX_AUDIT_ROWS = 300
+
+
+def _audit_row(ev: Any) -> dict[str, Any]:
+    extra = ev.get("superapp", {})
+    event = ev.get("event", {})
+    return {
+        "time": str(ev.get("@timestamp", ""))[:19].replace("T", " "),
+        "app_id": extra.get("app_id") or "",
+        "action": event.get("action", ""),
+        "outcome": event.get("outcome", ""),
+        "reason": str(event.get("reason", ""))[:300],
+        "target": str(extra.get("api") or extra.get("url") or extra.get("metric") or "")[:300],
+    }
+
+
+class _DashboardApi:
+    """The launcher's live view: running apps, the audit log, revocations, storage."""
+
+    _paths: Paths
+    _supervisor: Supervisor
+
+    def dashboard(self) -> dict[str, Any]:
+        monitor = self._supervisor.monitor
+        samples = monitor.latest() if monitor is not None else {}
+        recent: dict[str, list[dict[str, Any]]] = {}
+        for row in self.audit(None, None)[-200:]:
+            if row["action"] in _DENIALS and row["app_id"]:
+                recent.setdefault(row["app_id"], []).append(row)
+        running = []
+        for app in self._supervisor.running():
+            sample = samples.get(app.app_id)
+            running.append(
+                {
+                    "app_id": app.app_id,
+                    "pid": app.pid,
+                    "state": app.state.value,
+                    "detail": app.detail,
+                    "cpu_percent": round(sample.cpu_percent, 1) if sample else None,
+                    "memory_mb": round(sample.memory_bytes / 1e6) if sample else None,
+                    "bridge_calls_per_s": round(sample.bridge_calls_per_s, 1) if sample else None,
+                    "net_requests_per_s": round(sample.net_requests_per_s, 1) if sample else None,
+                    "recent_denials": recent.get(app.app_id, [])[-5:],
+                }
+            )
+        return {"running": running}
+
+    def audit(self, app_id: object, action: object) -> list[dict[str, Any]]:
+        from superapp.audit import AuditLog
+
+        app = app_id if isinstance(app_id, str) and is_valid_app_id(app_id) else None
+        prefix = action.strip()[:100] if isinstance(action, str) and action.strip() else None
+        rows = [
+            _audit_row(ev)
+            for ev in AuditLog(self._paths.audit_log).query(app_id=app, action=prefix)
+        ]
+        return rows[-_MAX_AUDIT_ROWS:]
+
+    def revocations(self) -> dict[str, Any]:
+        from superapp.policy import load_policy
+        from superapp.revocation import RevocationChecker
+
+        policy = load_policy(self._paths)
+        if policy.revocation.source is None:
+            return {"enabled": False, "entries": []}
+        status = RevocationChecker(self._paths, policy).status()
+        return {
+            "enabled": True,
+            "version": status.version,
+            "stale": status.stale,
+            "expires": status.expires.isoformat() if status.expires else None,
+            "entries": [{"kind": r.kind, "what": r.describe()} for r in status.revocations],
+        }
+
+    def storage(self, app_id: object) -> dict[str, Any]:
+        if not isinstance(app_id, str) or not is_valid_app_id(app_id):
+            return {"ok": False, "error": "invalid app id"}
+        from superapp.storage import read_usage
+
+        return _result(lambda: {"usage": read_usage(self._paths, app_id).to_json()})
+
+    def clear_storage(self, app_id: object) -> dict[str, Any]:
+        if not isinstance(app_id, str) or not is_valid_app_id(app_id):
+            return {"ok": False, "error": "invalid app id"}
+        from superapp.errors import AppStateError
+        from superapp.storage import clear_app_data
+
+        def go() -> None:
+            if self._supervisor.get(app_id) is not None:
+                raise AppStateError("stop the app before clearing its data")
+            clear_app_data(self._paths, app_id)
+
+        return _result(go)
+
+
+class LauncherApi(_AppsApi, _DashboardApi):
+    """Every method the launcher page may call. pywebview exposes public methods only, and
+    this object exists only in the host process: mini-app processes have no js_api at all."""

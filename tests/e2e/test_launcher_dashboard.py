@@ -1,0 +1,55 @@
+"""The launcher's live view (issue 7 item 5) and per-app storage panel (issue 6 item 7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from superapp.bundles import install_samples
+from superapp.paths import Paths
+from tests.e2e.harness import REPO, HostProcess, connect, free_port
+from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage
+
+NOTES = "dev.superapp.notes"
+
+
+def test_dashboard_shows_running_apps_the_audit_log_and_revocations(
+    superapp_home: Paths, playwright: Any, host_env: dict[str, str], hosts: list[HostProcess]
+) -> None:
+    install_samples(superapp_home, REPO / "miniapps")
+    port = free_port()
+    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
+    hosts.append(host)
+    host.wait_for_line(r"launcher running$")
+    browser, page = connect(playwright, port)
+    try:
+        launcher = LauncherPage(page)
+        launcher.launch(NOTES)
+        launcher.wait_state(NOTES, "running")
+
+        page.get_by_test_id("tab-activity").click()
+        row = page.get_by_test_id(f"dash-row-{NOTES}")
+        # Live figures arrive once the monitor has sampled the app's process tree.
+        page.wait_for_function(
+            f"""() => {{ const r = document.querySelector('[data-testid="dash-row-{NOTES}"]');
+                 return r && / MB$/.test(r.children[2].textContent); }}""",
+            timeout=TIMEOUT_MS,
+        )
+        assert row.is_visible()
+        page.get_by_test_id("audit-action").fill("app.launched")
+        page.wait_for_function(
+            """() => { const rows = document.querySelectorAll('[data-testid="audit-row"]');
+                 return rows.length > 0 && Array.from(rows).every(r => r.children[2].textContent === 'app.launched'); }""",
+            timeout=TIMEOUT_MS,
+        )
+
+        page.get_by_test_id("tab-revoked").click()
+        page.get_by_text("kill switch is not configured").wait_for(timeout=TIMEOUT_MS)
+
+        page.get_by_test_id("tab-apps").click()
+        page.get_by_test_id(f"permissions-{NOTES}").click()
+        page.wait_for_function(
+            """() => /KB of \\d+ MB/.test(document.querySelector('[data-testid="storage-usage"]').textContent)""",
+            timeout=TIMEOUT_MS,
+        )
+    finally:
+        browser.close()
