@@ -128,6 +128,21 @@ export type NotificationsShowParams = {
 };
 export type NotificationsShowResult = null;
 
+/** share.inbox — capability: none. */
+export type ShareInboxParams = Record<string, never>;
+export type ShareInboxResult = {
+  items: InboxItem[];
+};
+
+/** share.send — capability: share:send. */
+export type ShareSendParams = {
+  to: string;
+  data: unknown;
+};
+export type ShareSendResult = {
+  delivered: boolean;
+};
+
 /** storage.clear — capability: storage. */
 export type StorageClearParams = Record<string, never>;
 export type StorageClearResult = number;
@@ -199,6 +214,10 @@ export interface ApiMap {
   "net.request": { params: NetRequestParams; result: NetRequestResult };
   /** Show a system notification. Needs ``notifications``. */
   "notifications.show": { params: NotificationsShowParams; result: NotificationsShowResult };
+  /** Take what other apps shared with this one (oldest first, at most 50 per call); each item's ``fromApp`` is the sender as the host knows it, never what the sender claimed. */
+  "share.inbox": { params: ShareInboxParams; result: ShareInboxResult };
+  /** Send JSON ``data`` to another installed app, after the user confirms. Needs ``share:send``. The receiver sees this app's id, verified by the host. */
+  "share.send": { params: ShareSendParams; result: ShareSendResult };
   /** Remove every key (files stay); the number removed. */
   "storage.clear": { params: StorageClearParams; result: StorageClearResult };
   /** The value under ``key``, or null. */

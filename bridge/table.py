@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bridge.capabilities import app, clipboard, files, net, notifications, storage, ui, user
+from bridge.capabilities import app, clipboard, files, net, notifications, share, storage, ui, user
 from bridge.context import CallContext
 from bridge.errors import CODES, ErrorCode
 from bridge.limits import RateClass
@@ -109,6 +109,17 @@ API_TABLE: Mapping[str, ApiSpec] = MappingProxyType(
         "notifications.show": ApiSpec(
             "notifications", notifications.Notification, notifications.show, "notify"
         ),
+        "share.send": ApiSpec(
+            "share:send",
+            share.ShareSend,
+            share.send,
+            "consent",
+            errors=("CONSENT_DENIED", "QUOTA_EXCEEDED"),
+            audit_success=True,
+        ),
+        # Receiving needs no capability: an app may always read what others chose to send it,
+        # and each item names its sender as the host verified it.
+        "share.inbox": ApiSpec(None, NoParams, share.inbox, "io"),
         **_family(storage.APIS, "storage", "io", _STORAGE_ERRORS),
         **_family(files.APIS, "files", "io", _STORAGE_ERRORS),
         **_family(net.APIS, "net:request", "net", _NET_ERRORS),

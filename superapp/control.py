@@ -7,8 +7,9 @@ channel *is* the app's identity. Messages are typed (pydantic, discriminated by 
 framed as one JSON object per line, and capped in size; a malformed or oversized message
 closes the channel (the supervisor then stops the runtime).
 
-Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``metrics``, ``notice``.
-Host → runtime: ``consent_answer``, ``terminate``, ``grants_changed``.
+Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``share_request``,
+``metrics``, ``notice``. Host → runtime: ``consent_answer``, ``share_answer``, ``terminate``,
+``grants_changed``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ __all__ = [
     "Message",
     "Metrics",
     "Notice",
+    "ShareAnswer",
+    "ShareRequest",
     "Terminate",
 ]
 
@@ -80,6 +83,19 @@ class ConsentAnswer(_Msg):
     answer: Literal["allow_once", "allow_always", "deny"]
 
 
+class ShareRequest(_Msg):
+    type: Literal["share_request"] = "share_request"
+    request_id: int
+    to: str
+    data: str  # JSON text, already size-checked by the runtime
+
+
+class ShareAnswer(_Msg):
+    type: Literal["share_answer"] = "share_answer"
+    request_id: int
+    outcome: Literal["delivered", "declined", "unknown_app", "inbox_full", "invalid"]
+
+
 class Metrics(_Msg):
     type: Literal["metrics"] = "metrics"
     counters: dict[str, int]
@@ -106,6 +122,8 @@ Message = Annotated[
     | Audit
     | ConsentRequest
     | ConsentAnswer
+    | ShareRequest
+    | ShareAnswer
     | Metrics
     | Notice
     | Terminate

@@ -114,6 +114,7 @@ class Supervisor:
         audit: AuditLog,
         *,
         consent: ConsentFn | None = None,
+        share_confirm: Callable[[str, str, str], bool] | None = None,
         on_change: Callable[[str], None] | None = None,
         timeouts: StopTimeouts = StopTimeouts(),
         monitor: Monitor | None = None,
@@ -125,6 +126,8 @@ class Supervisor:
         self._monitor_stop = threading.Event()
         self._monitor_thread: threading.Thread | None = None
         self._consent = consent or (lambda app_id, cap, reason: "deny")
+        #: Asks the user whether ``sender`` may send data to ``receiver`` (name, id).
+        self._share_confirm = share_confirm or (lambda sender, name, receiver: False)
         self._on_change = on_change or (lambda app_id: None)
         self._timeouts = timeouts
         self._apps: dict[str, RunningApp] = {}
@@ -268,6 +271,10 @@ class Supervisor:
             app.counters = dict(msg.counters)
             if self.monitor is not None:
                 self.monitor.report_counters(app.app_id, app.counters)
+        elif isinstance(msg, control.ShareRequest):
+            threading.Thread(
+                target=self._answer_share, args=(app, msg), name="share", daemon=True
+            ).start()
         elif isinstance(msg, control.ConsentRequest):
             threading.Thread(
                 target=self._answer_consent, args=(app, msg), name="consent", daemon=True
@@ -284,6 +291,39 @@ class Supervisor:
             answer = "deny"
         try:
             app.channel.send(control.ConsentAnswer(request_id=req.request_id, answer=answer))
+        except control.ChannelClosedError:
+            pass
+
+    def _answer_share(self, app: RunningApp, req: control.ShareRequest) -> None:
+        """``share.send``: the receiver must be installed, the user must confirm, and the
+        sender is the app this host launched (never a name from the page)."""
+        from superapp import registry, share
+        from superapp.paths import is_valid_app_id
+
+        outcome = "declined"
+        if not is_valid_app_id(req.to) or req.to == app.app_id:
+            outcome = "invalid"
+        else:
+            try:
+                receiver = registry.get_app(self.paths, req.to)
+            except SuperappError:
+                outcome = "unknown_app"
+            else:
+                if self._share_confirm(app.app_id, receiver.name, req.to):
+                    try:
+                        share.deliver(self.paths, app.app_id, req.to, req.data)
+                        outcome = "delivered"
+                    except share.InboxFullError:
+                        outcome = "inbox_full"
+                    except ValueError:
+                        outcome = "invalid"
+        self.audit.record(
+            "share.send", app_id=app.app_id,
+            outcome="success" if outcome == "delivered" else "failure",
+            reason=outcome, to=req.to, bytes=len(req.data),
+        )  # fmt: skip
+        try:
+            app.channel.send(control.ShareAnswer(request_id=req.request_id, outcome=outcome))
         except control.ChannelClosedError:
             pass
 

@@ -92,11 +92,15 @@ def cmd_launcher(args: argparse.Namespace) -> int:
 def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: int | None) -> int:
     """A host with no launcher window: runs one app until it closes or we are signalled."""
     from superapp.host import HostServer
-    from superapp.hostconsent import consent_from_env
+    from superapp.hostconsent import consent_from_env, share_confirm_from_env
     from superapp.supervisor import AppState, Supervisor, host_monitor
 
     supervisor = Supervisor(
-        paths, AuditLog(paths.audit_log), consent=consent_from_env(), monitor=host_monitor(paths)
+        paths,
+        AuditLog(paths.audit_log),
+        consent=consent_from_env(),
+        share_confirm=share_confirm_from_env(),
+        monitor=host_monitor(paths),
     )
     server = HostServer(paths, supervisor)
     server.start()

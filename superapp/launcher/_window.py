@@ -63,6 +63,16 @@ class _Consent:
             allowed = self.window.create_confirmation_dialog(f"Allow {name}?", message)
         return "allow_always" if allowed else "deny"
 
+    def share(self, sender: str, receiver_name: str, receiver: str) -> bool:
+        if self.window is None:
+            return False
+        message = (
+            f"{sender} wants to send data to {receiver_name} ({receiver}).\n\n"
+            f"{receiver_name} will see that it came from {sender}. OK sends it; Cancel does not."
+        )
+        with self._lock:
+            return bool(self.window.create_confirmation_dialog("Share between apps?", message))
+
 
 def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     os.environ["QT_API"] = "pyside6"
@@ -75,7 +85,11 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
 
     consent = _Consent()
     supervisor = Supervisor(
-        paths, AuditLog(paths.audit_log), consent=consent.ask, monitor=host_monitor(paths)
+        paths,
+        AuditLog(paths.audit_log),
+        consent=consent.ask,
+        share_confirm=consent.share,
+        monitor=host_monitor(paths),
     )
     server = HostServer(paths, supervisor)
     server.start()

@@ -82,9 +82,10 @@ class RuntimeApp:
         self.window: Any = None
         self._stop = threading.Event()
         self.guard = RequestGuard(self.audit)
-        from superapp.runtime._wiring import RuntimeConsent
+        from superapp.runtime._wiring import RuntimeConsent, RuntimeShare
 
         self.consent = RuntimeConsent(self)
+        self.share = RuntimeShare(self)
 
     # --- to the host -------------------------------------------------------------------
     def audit(
@@ -117,6 +118,8 @@ class RuntimeApp:
     def on_control(self, msg: control.Message) -> None:
         if isinstance(msg, control.ConsentAnswer):
             self.consent.answer(msg)
+        elif isinstance(msg, control.ShareAnswer):
+            self.share.answer(msg)
         elif isinstance(msg, control.Terminate):
             _log.warning("host asked to terminate: %s", msg.reason)
             if self.window is not None:

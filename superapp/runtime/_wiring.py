@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from bridge.capabilities import net as net_api
+from bridge.capabilities import share as share_api
 from bridge.context import CallContext
 from bridge.dispatcher import Dispatcher
 from bridge.hostui import UI_RESOURCE
@@ -126,6 +127,40 @@ class RuntimeConsent:
             waiting[0].set()
 
 
+class RuntimeShare:
+    """``share.send`` asks the host, which asks the user; silence is a "no"."""
+
+    def __init__(self, rt: RuntimeApp) -> None:
+        self._rt = rt
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[threading.Event, list[str]]] = {}
+
+    def send(self, to: str, data_json: str) -> Any:
+        request_id = next(self._ids)
+        event, box = threading.Event(), ["declined"]
+        with self._lock:
+            self._waiting[request_id] = (event, box)
+        try:
+            self._rt.channel.send(
+                control.ShareRequest(request_id=request_id, to=to, data=data_json)
+            )
+            event.wait(CONSENT_TIMEOUT_S)
+        except control.ChannelClosedError:
+            pass
+        finally:
+            with self._lock:
+                self._waiting.pop(request_id, None)
+        return box[0]
+
+    def answer(self, msg: control.ShareAnswer) -> None:
+        with self._lock:
+            waiting = self._waiting.get(msg.request_id)
+        if waiting is not None:
+            waiting[1][0] = msg.outcome
+            waiting[0].set()
+
+
 def build_context(rt: RuntimeApp) -> CallContext:
     app = rt.app
     return CallContext(
@@ -144,4 +179,5 @@ def build_context(rt: RuntimeApp) -> CallContext:
 def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object, policy: NetPolicy) -> Dispatcher:
     ctx.set_resource(UI_RESOURCE, ui)
     ctx.set_resource(net_api.POLICY_RESOURCE, policy)
+    ctx.set_resource(share_api.SHARE_RESOURCE, rt.share)
     return Dispatcher.open(ctx, rt.consent, limits_from_policy(load_policy(rt.paths)))

@@ -46,7 +46,13 @@ def test_capability_literal_lists_every_capability() -> None:
 
 def test_apis_without_capability_are_the_designed_ones() -> None:
     open_apis = {name for name, spec in API_TABLE.items() if spec.capability is None}
-    assert open_apis == {"app.info", "app.requestCapability", "app.close", "ui.toast"}
+    assert open_apis == {
+        "app.info",
+        "app.requestCapability",
+        "app.close",
+        "ui.toast",
+        "share.inbox",
+    }
 
 
 def test_every_handler_declares_its_result_type() -> None:
@@ -83,6 +89,8 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     "files.list": {},
     "files.delete": {"path": "a.txt"},
     "net.request": {"url": "https://example.com/"},
+    "share.send": {"to": "com.example.other", "data": {"a": 1}},
+    "share.inbox": {},
 }
 
 

@@ -1,0 +1,58 @@
+"""share.send between two real apps, through the host and the user's confirmation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from superapp.bundles import TrustStore, install_bundle, pack_dir
+from superapp.paths import Paths
+from tests.attacks.hostile import call, make_app, wait_for_audit
+
+SENDER = "com.example.sender"
+RECEIVER = "com.example.receiver"
+
+
+def _install_receiver(paths: Paths, root: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    TrustStore(paths).add(key.public_key(), "Example Co")
+    install_bundle(paths, pack_dir(make_app(root, RECEIVER), key))
+
+
+def test_share_reaches_the_receiver_with_the_verified_sender_after_confirmation(
+    tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str]
+) -> None:
+    _install_receiver(superapp_home, tmp_path / "signed")
+    env = dict(host_env, SUPERAPP_CONSENT="allow")  # the headless host's "user" says yes
+    sender_folder = make_app(tmp_path, SENDER, permissions=[("share:send", "Send a recipe")])
+    _s, sender = open_app("dev", sender_folder, env=env)
+    _r, receiver = open_app("run", RECEIVER, env=env)
+
+    sent = call(
+        sender, "share.send", {"to": RECEIVER, "data": {"recipe": "bread", "from": "forged"}}
+    )
+    assert sent == {"ok": True, "result": {"delivered": True}}
+    got = call(receiver, "share.inbox", {})
+    assert got["ok"] is True, got
+    assert [(i["fromApp"], i["data"]) for i in got["result"]["items"]] == [
+        (SENDER, {"recipe": "bread", "from": "forged"})  # the page cannot choose fromApp
+    ]
+    wait_for_audit(superapp_home, lambda e: e["superapp"]["to"] == RECEIVER,
+                   action="share.send", app_id=SENDER)  # fmt: skip
+
+
+def test_share_is_refused_when_the_user_declines_or_the_app_lacks_the_capability(
+    tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str]
+) -> None:
+    _install_receiver(superapp_home, tmp_path / "signed")
+    undeclared = make_app(tmp_path, "com.example.nocap")
+    _h, page = open_app("dev", undeclared)
+    assert call(page, "share.send", {"to": RECEIVER, "data": 1})["code"] == "PERMISSION_DENIED"
+    declared = make_app(tmp_path, SENDER, permissions=[("share:send", "Send a recipe")])
+    _h2, page2 = open_app("dev", declared)  # the headless host's default policy says no
+    assert call(page2, "share.send", {"to": RECEIVER, "data": 1})["code"] == "CONSENT_DENIED"
+    from superapp import share
+
+    assert share.pending(superapp_home, RECEIVER) == 0
