@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bridge.capabilities import net as net_api
@@ -93,59 +94,27 @@ class ChannelAudit(AuditLog):
         return {"action": action, "outcome": outcome, "reason": reason, **fields}
 
 
-class RuntimeConsent:
-    """Asks the host (host-owned UI) and waits for the answer; silence is a "no"."""
+class _HostQuestions:
+    """Questions the runtime asks its host over the control channel, each waiting for its
+    answer (matched by request id). Silence until ``timeout_s``, or a closed channel, gives
+    ``default``: the refusal."""
 
-    def __init__(self, rt: RuntimeApp) -> None:
+    def __init__(self, rt: RuntimeApp, default: str, timeout_s: float = CONSENT_TIMEOUT_S) -> None:
         self._rt = rt
+        self._default = default
+        self._timeout_s = timeout_s
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._waiting: dict[int, tuple[threading.Event, list[str]]] = {}
 
-    def ask(self, app_id: str, capability: str, reason: str) -> ConsentAnswer:
+    def ask(self, make_request: Callable[[int], Any]) -> str:
         request_id = next(self._ids)
-        event, box = threading.Event(), ["deny"]
+        event, box = threading.Event(), [self._default]
         with self._lock:
             self._waiting[request_id] = (event, box)
         try:
-            self._rt.channel.send(
-                control.ConsentRequest(request_id=request_id, capability=capability, reason=reason)
-            )
-            event.wait(CONSENT_TIMEOUT_S)
-        except control.ChannelClosedError:
-            pass
-        finally:
-            with self._lock:
-                self._waiting.pop(request_id, None)
-        return ConsentAnswer(box[0])
-
-    def answer(self, msg: control.ConsentAnswer) -> None:
-        with self._lock:
-            waiting = self._waiting.get(msg.request_id)
-        if waiting is not None:
-            waiting[1][0] = msg.answer
-            waiting[0].set()
-
-
-class RuntimeShare:
-    """``share.send`` asks the host, which asks the user; silence is a "no"."""
-
-    def __init__(self, rt: RuntimeApp) -> None:
-        self._rt = rt
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        self._waiting: dict[int, tuple[threading.Event, list[str]]] = {}
-
-    def send(self, to: str, data_json: str) -> Any:
-        request_id = next(self._ids)
-        event, box = threading.Event(), ["declined"]
-        with self._lock:
-            self._waiting[request_id] = (event, box)
-        try:
-            self._rt.channel.send(
-                control.ShareRequest(request_id=request_id, to=to, data=data_json)
-            )
-            event.wait(CONSENT_TIMEOUT_S)
+            self._rt.channel.send(make_request(request_id))
+            event.wait(self._timeout_s)
         except control.ChannelClosedError:
             pass
         finally:
@@ -153,12 +122,43 @@ class RuntimeShare:
                 self._waiting.pop(request_id, None)
         return box[0]
 
-    def answer(self, msg: control.ShareAnswer) -> None:
+    def answer(self, request_id: int, value: str) -> None:
         with self._lock:
-            waiting = self._waiting.get(msg.request_id)
+            waiting = self._waiting.get(request_id)
         if waiting is not None:
-            waiting[1][0] = msg.outcome
+            waiting[1][0] = value
             waiting[0].set()
+
+
+class RuntimeConsent:
+    """The dispatcher's ``ConsentBroker``: asks the host (host-owned UI)."""
+
+    def __init__(self, rt: RuntimeApp) -> None:
+        self._questions = _HostQuestions(rt, default="deny")
+
+    def ask(self, app_id: str, capability: str, reason: str) -> ConsentAnswer:
+        answer = self._questions.ask(
+            lambda rid: control.ConsentRequest(request_id=rid, capability=capability, reason=reason)
+        )
+        return ConsentAnswer(answer)
+
+    def answer(self, msg: control.ConsentAnswer) -> None:
+        self._questions.answer(msg.request_id, msg.answer)
+
+
+class RuntimeShare:
+    """``share.send``'s broker: the host checks the receiver and asks the user."""
+
+    def __init__(self, rt: RuntimeApp) -> None:
+        self._questions = _HostQuestions(rt, default="declined")
+
+    def send(self, to: str, data_json: str) -> Any:
+        return self._questions.ask(
+            lambda rid: control.ShareRequest(request_id=rid, to=to, data=data_json)
+        )
+
+    def answer(self, msg: control.ShareAnswer) -> None:
+        self._questions.answer(msg.request_id, msg.outcome)
 
 
 def build_context(rt: RuntimeApp) -> CallContext:
