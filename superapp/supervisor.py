@@ -61,6 +61,8 @@ class StopTimeouts:
 
 
 ConsentFn = Callable[[str, str, str], str]
+#: How often a host checks free disk space for cache eviction.
+_EVICTION_PERIOD_S = 60.0
 
 
 @dataclass
@@ -405,11 +407,27 @@ class Supervisor:
         monitor = self.monitor
         if monitor is None:
             return
+        last_eviction = 0.0
         while not self._monitor_stop.wait(monitor.policy.sample_interval_s):
             for decision in monitor.tick():
                 self._on_decision(decision)
+            if time.monotonic() - last_eviction >= _EVICTION_PERIOD_S:
+                last_eviction = time.monotonic()
+                self._evict_caches()
             for app in self.running():  # the latest sample, for `superapp ps`
                 self._write_record(app)
+
+    def _evict_caches(self) -> None:
+        """Free disk by evicting apps' cache folders when space runs low (the policy's
+        threshold); never touches storage/ or files/."""
+        from superapp.policy import load_policy
+        from superapp.storage import StorageLimits, evict_caches
+
+        try:
+            limits = load_policy(self.paths).limits("storage", StorageLimits)
+            evict_caches(self.paths, limits, audit=self.audit)
+        except (SuperappError, OSError):
+            _log.exception("cache eviction failed")
 
     def _display_name(self, app: RunningApp) -> str:
         if app.dev_src is not None:

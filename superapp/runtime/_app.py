@@ -154,6 +154,7 @@ class RuntimeApp:
         ui = _ui.QtUi(self.app.name, lambda: self.window)
         policy = _wiring.build_net_policy(self)
         dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
+        _wiring.open_storage(self, ctx, ui)
         spec = _qt.WindowSpec(
             app_id=self.app.app_id,
             title=self.app.title,

@@ -33,6 +33,7 @@ __all__ = [
     "build_net_policy",
     "engine_policy",
     "make_dispatcher",
+    "open_storage",
     "patch_pywebview",
 ]
 
@@ -174,6 +175,24 @@ def build_context(rt: RuntimeApp) -> CallContext:
         name=app.name,
         version=app.version_name,
     )
+
+
+def open_storage(rt: RuntimeApp, ctx: CallContext, ui: Any) -> None:
+    """Open the app's store up front (under the policy's storage limits) when it may use one,
+    so that a damaged store is found, set aside and reported to the user at launch rather
+    than at some later call."""
+    if not ({"storage", "files"} & rt.app.declared):
+        return
+    from superapp.storage import StorageLimits, open_store
+
+    limits = load_policy(rt.paths).limits("storage", StorageLimits)
+    store = open_store(rt.paths, rt.app.app_id, limits=limits, audit=ctx.audit)
+    ctx.set_resource("storage", store)
+    if store.recovered is not None:
+        ui.toast(
+            f"{rt.app.name}'s saved data was damaged and has been reset. "
+            "The damaged copy was set aside, not deleted."
+        )
 
 
 def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object, policy: NetPolicy) -> Dispatcher:

@@ -56,3 +56,22 @@ def test_share_is_refused_when_the_user_declines_or_the_app_lacks_the_capability
     from superapp import share
 
     assert share.pending(superapp_home, RECEIVER) == 0
+
+
+def test_damaged_store_is_set_aside_and_reported_at_launch(
+    tmp_path: Path, open_app: Any, superapp_home: Paths, hosts: list[Any]
+) -> None:
+    folder = make_app(tmp_path, "com.example.keeper", permissions=[("storage", "Keep things")])
+    host, page = open_app("dev", folder)
+    assert call(page, "storage.set", {"key": "k", "value": "v"})["ok"] is True
+    host.stop()
+    hosts.remove(host)
+    for db in superapp_home.app_storage("com.example.keeper").glob("*.sqlite3*"):
+        db.write_bytes(b"this is not a database" * 100)
+
+    _host2, page2 = open_app("dev", folder)
+    # Found when the runtime opens the store at launch (before the page asks for anything).
+    wait_for_audit(superapp_home, lambda e: True, action="storage.recovered",
+                   app_id="com.example.keeper")  # fmt: skip
+    assert call(page2, "storage.get", {"key": "k"}) == {"ok": True, "result": None}
+    assert call(page2, "storage.set", {"key": "k", "value": "again"})["ok"] is True
