@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from superapp.bundles import install_samples
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from superapp.bundles import TrustStore, install_bundle, install_samples, pack_dir
 from superapp.paths import Paths
+from tests.attacks.hostile import make_app
 from tests.e2e.harness import REPO, HostProcess, connect, free_port
 from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage
 
@@ -51,5 +55,36 @@ def test_dashboard_shows_running_apps_the_audit_log_and_revocations(
             """() => /KB of \\d+ MB/.test(document.querySelector('[data-testid="storage-usage"]').textContent)""",
             timeout=TIMEOUT_MS,
         )
+    finally:
+        browser.close()
+
+
+def test_launcher_shows_why_the_host_stopped_an_app(
+    superapp_home: Paths,
+    playwright: Any,
+    host_env: dict[str, str],
+    hosts: list[HostProcess],
+    tmp_path: Path,
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    TrustStore(superapp_home).add(key.public_key(), "Hog Ltd")
+    hog = make_app(tmp_path, "com.example.hog", script="setTimeout(() => { for (;;) {} }, 300);")
+    install_bundle(superapp_home, pack_dir(hog, key))
+    superapp_home.policy_file.write_text(
+        "[monitor]\nsample_interval_s = 0.25\n[monitor.cpu]\nlimit = 60\nwarn_after_s = 0\n"
+        "throttle_after_s = 3\nterminate_after_s = 6\n",
+        encoding="utf-8",
+    )
+    port = free_port()
+    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
+    hosts.append(host)
+    host.wait_for_line(r"launcher running$")
+    browser, page = connect(playwright, port)
+    try:
+        launcher = LauncherPage(page)
+        launcher.launch("com.example.hog")
+        launcher.wait_state("com.example.hog", "terminated")
+        text = launcher.state_text("com.example.hog")
+        assert "Stopped by host" in text and "was stopped" in text and "CPU" in text.upper()
     finally:
         browser.close()
