@@ -98,11 +98,14 @@ def test_retention_drops_old_files_and_the_rest_still_verifies(superapp_home: Pa
     log = AuditLog(superapp_home.audit_log, limits=AuditLimits(max_bytes=2048, backups=2))
     _fill(log, 60)
     assert len(log.files()) == 3  # current + 2 backups
-    events = list(log.events())
+    events = list(log.events(retained=False))
     assert events[-1]["event"]["sequence"] == 60
     assert events[0]["event"]["sequence"] > 1
     report = log.verify()
     assert report.ok, report.problem
+    # The dropped entries were denials: security events, kept in the retained log.
+    assert [e["event"]["sequence"] for e in log.events()] == list(range(1, 61))
+    assert report.retained == events[0]["event"]["sequence"] - 1
 
 
 def test_deleting_the_oldest_kept_file_is_detected(superapp_home: Paths) -> None:

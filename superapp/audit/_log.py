@@ -43,12 +43,25 @@ Verification (``AuditLog.verify``), in this order, stopping at the first failure
    insertion, a removed oldest file);
 6. its ``superapp.chain.prev`` equals the previous entry's ``event.hash``;
 7. the last entry's sequence and hash equal the head's (catches truncation at the end),
-   and, if given, the hash the caller expected.
+   and, if given, the hash the caller expected;
+8. the retained security log: each line in writer form with a matching ``event.hash``,
+   sequences increasing and below the head's base, and the running hash and count equal to
+   the head's ``retained_hash`` and ``retained_count``.
 
 Rotation: when ``audit.jsonl`` would grow past ``AuditLimits.max_bytes`` it becomes
 ``audit.jsonl.1`` (older files shift up by one) and a new file starts; the chain simply
 continues. Files beyond ``AuditLimits.backups`` are deleted, and the head's base moves to the
-first entry of the oldest file that is kept.
+first entry of the oldest file that is kept. The security events of a deleted file are
+carried into ``audit.jsonl.retained`` first (``_retain``), which has its own running hash in
+the head and is checked by ``verify`` too (step 8).
+
+Floods: events a running app causes come in through ``record_app``, which passes them
+through the per-app flood gate (``_flood``): repeats become one "N more like this" entry.
+Host decisions (``record``) are never gated.
+
+Output: every line is ``inert_json`` (``_text``): JSON in which control, format and separator
+characters are ``\\u`` escapes, so ``cat audit.jsonl`` cannot drive the reader's terminal.
+Logs written before that (raw UTF-8) still verify.
 """
 
 from __future__ import annotations
@@ -61,9 +74,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from superapp.errors import AuditError
+from superapp.audit._flood import FloodGate, FloodLimits, Suppressed, kind_of
+from superapp.audit._retain import carry, read_retained
+from superapp.audit._text import inert_json
+
+if TYPE_CHECKING:
+    from superapp.audit._verify import VerifyReport
 
 __all__ = [
     "ECS_VERSION",
@@ -71,7 +89,6 @@ __all__ = [
     "AuditLimits",
     "AuditLog",
     "Outcome",
-    "VerifyReport",
     "entry_hash",
 ]
 
@@ -94,27 +111,18 @@ class AuditLimits:
     max_bytes: int = 10 * 1024 * 1024
     #: Rotated files kept (``audit.jsonl.1`` … ``audit.jsonl.N``); older ones are deleted.
     backups: int = 10
+    #: Cap of ``audit.jsonl.retained`` (security events of deleted files); compacted past it.
+    retained_max_bytes: int = 10 * 1024 * 1024
+    #: The per-app flood gate of ``record_app``.
+    flood: FloodLimits = FloodLimits()
 
     def __post_init__(self) -> None:
         if self.max_bytes < 1024:
             raise ValueError("audit max_bytes must be at least 1024")
         if self.backups < 1:
             raise ValueError("audit backups must be at least 1")
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """What ``AuditLog.verify`` found. ``ok`` is False exactly when ``problem`` is set."""
-
-    ok: bool
-    entries: int
-    files: tuple[str, ...]
-    head_sequence: int
-    head_hash: str
-    #: One line naming the file and line of the first bad entry.
-    problem: str = ""
-    bad_file: str = ""
-    bad_line: int = 0
+        if self.retained_max_bytes < 1024:
+            raise ValueError("audit retained_max_bytes must be at least 1024")
 
 
 @dataclass
@@ -125,6 +133,9 @@ class _Head:
     size: int = 0
     base_sequence: int = 1
     base_prev: str = GENESIS_HASH
+    #: Entries in the retained security log and the running hash over them (``_retain``).
+    retained_count: int = 0
+    retained_hash: str = GENESIS_HASH
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, separators=(",", ":"), sort_keys=True)
@@ -133,11 +144,16 @@ class _Head:
 def _canonical(obj: Any) -> bytes:
     return json.dumps(
         obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
-    ).encode("utf-8")
+    ).encode("utf-8", "surrogatepass")  # a page's lone surrogate must not stop the write
 
 
 def _serialize(event: Mapping[str, Any]) -> str:
     """The exact line the writer produces for ``event`` (key order as given)."""
+    return inert_json(event) + "\n"
+
+
+def _serialize_raw(event: Mapping[str, Any]) -> str:
+    """The line form of logs written before ``inert_json`` (still accepted by ``verify``)."""
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
@@ -167,11 +183,16 @@ class AuditLog:
         self.path = path
         self.limits = limits or AuditLimits()
         self._dir_ready = False
+        self._gate = FloodGate(self.limits.flood)
 
     # --- files ---------------------------------------------------------------------
     @property
     def head_path(self) -> Path:
         return self.path.with_name(self.path.name + ".head")
+
+    @property
+    def retained_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".retained")
 
     def _rotated(self, n: int) -> Path:
         return self.path.with_name(f"{self.path.name}.{n}")
@@ -191,6 +212,45 @@ class AuditLog:
         return ordered
 
     # --- writing -------------------------------------------------------------------
+    def record_app(
+        self,
+        action: str,
+        *,
+        app_id: str,
+        outcome: Outcome = "unknown",
+        reason: str = "",
+        **fields: Any,
+    ) -> bool:
+        """Append an event a running app caused, through the per-app flood gate (``_flood``).
+
+        Returns True when it was written as its own entry, False when it was only counted
+        (it then appears in the app's next ``audit.suppressed`` summary).
+        """
+        admitted, ended = self._gate.admit(app_id, kind_of(action, fields))
+        if ended is not None:
+            self._record_summary(ended)
+        if admitted:
+            self.record(action, app_id=app_id, outcome=outcome, reason=reason, **fields)
+        return admitted
+
+    def flush_app(self, app_id: str) -> None:
+        """The app stopped: write its pending "N more like this" summary now."""
+        ended = self._gate.close(app_id)
+        if ended is not None:
+            self._record_summary(ended)
+
+    def _record_summary(self, summary: Suppressed) -> None:
+        kinds = ", ".join(f"{n} × {k}" for k, n in sorted(summary.counts.items()))
+        self.record(
+            "audit.suppressed",
+            app_id=summary.app_id,
+            outcome="failure",
+            reason=f"{summary.total} more like this, not written one by one: {kinds}",
+            count=summary.total,
+            counts=dict(summary.counts),
+            window_s=summary.window_s,
+        )
+
     def record(
         self,
         action: str,
@@ -233,7 +293,7 @@ class AuditLog:
             # (``default=str`` turns paths, enums, ... into strings).
             event = json.loads(json.dumps(event, ensure_ascii=False, default=str))
             event["event"]["hash"] = entry_hash(event)
-            data = _serialize(event).encode("utf-8")
+            data = _serialize(event).encode("utf-8")  # inert_json escaped any surrogate
             size = head.size
             if size > 0 and size + len(data) > self.limits.max_bytes:
                 self._rotate_locked(head)
@@ -251,6 +311,18 @@ class AuditLog:
         finally:
             os.close(lock_fd)
         return event
+
+    def verify(self, *, expect_head: str | None = None) -> VerifyReport:
+        """Check the whole chain (the ordered procedure in the module docstring).
+
+        Never raises for a bad log: the report says what and where.
+
+        Raises:
+            AuditError: a log file exists but cannot be read at all.
+        """
+        from superapp.audit._verify import verify_log
+
+        return verify_log(self, expect_head=expect_head)
 
     def _load_head_locked(self, lock_fd: int) -> _Head:
         raw = os.pread(lock_fd, _HEAD_BYTES, 0)
@@ -306,6 +378,13 @@ class AuditLog:
         backups = self.limits.backups
         oldest = self._rotated(backups)
         if oldest.exists():
+            head.retained_count, head.retained_hash = carry(
+                oldest,
+                self.retained_path,
+                (head.retained_count, head.retained_hash),
+                self.limits.retained_max_bytes,
+                _serialize,
+            )
             oldest.unlink()
         for n in range(backups - 1, 0, -1):
             src = self._rotated(n)
@@ -324,11 +403,16 @@ class AuditLog:
                     head.base_prev = chain["prev"]
 
     # --- reading -------------------------------------------------------------------
-    def events(self) -> Iterator[Mapping[str, Any]]:
+    def events(self, *, retained: bool = True) -> Iterator[Mapping[str, Any]]:
         """Every event in order, across rotated files (tests and ``superapp audit``).
 
-        Lines that are not JSON objects are skipped here; ``verify`` reports them.
+        With ``retained`` (the default), the security events kept from deleted files come
+        first. Lines that are not JSON objects are skipped here; ``verify`` reports them.
         """
+        if retained:
+            for _, _, obj in read_retained(self.retained_path):
+                if obj is not None:
+                    yield obj
         for path in self.files():
             try:
                 f = path.open(encoding="utf-8", errors="replace")
@@ -373,136 +457,6 @@ class AuditLog:
                 if at is None or at < since:
                     continue
             yield ev
-
-    # --- verifying -----------------------------------------------------------------
-    def verify(self, *, expect_head: str | None = None) -> VerifyReport:
-        """Check the whole chain (the ordered procedure in the module docstring).
-
-        Never raises for a bad log: the report says what and where.
-
-        Raises:
-            AuditError: a log file exists but cannot be read at all.
-        """
-        files = self.files()
-        names = tuple(p.name for p in files)
-        head: _Head | None = None
-        try:
-            raw = self.head_path.read_bytes()
-            head = _Head(**json.loads(raw)) if raw.strip() else None
-        except FileNotFoundError:
-            head = None
-        except (ValueError, TypeError):
-            return VerifyReport(
-                False, 0, names, 0, "", f"{self.head_path.name}: head record is corrupt"
-            )
-
-        def fail(count: int, path: Path | None, line_no: int, what: str) -> VerifyReport:
-            where = f"{path.name} line {line_no}: " if path is not None else ""
-            return VerifyReport(
-                False,
-                count,
-                names,
-                head.sequence if head else 0,
-                head.hash if head else "",
-                where + what,
-                path.name if path is not None else "",
-                line_no,
-            )
-
-        count = 0
-        prev_hash: str | None = None
-        prev_seq: int | None = None
-        last_path: Path | None = None
-        last_line = 0
-        for path in files:
-            try:
-                data = path.read_bytes()
-            except OSError as err:
-                raise AuditError(f"cannot read audit log {path}: {err.strerror}") from err
-            lines = data.split(b"\n")
-            complete, tail = lines[:-1], lines[-1]
-            for idx, raw_line in enumerate(complete, start=1):
-                problem = self._check_line(raw_line, prev_hash, prev_seq, head)
-                if isinstance(problem, str):
-                    return fail(count, path, idx, problem)
-                prev_seq, prev_hash = problem
-                count += 1
-                last_path, last_line = path, idx
-            if tail:
-                return fail(
-                    count,
-                    path,
-                    len(complete) + 1,
-                    "incomplete last line (no newline): the log was truncated mid-entry",
-                )
-        if count == 0:
-            if head is not None and head.sequence > 0:
-                return fail(
-                    0, None, 0, f"log is empty but the head records {head.sequence} entries"
-                )
-            return VerifyReport(True, 0, names, 0, GENESIS_HASH)
-        if head is None:
-            return fail(
-                count,
-                None,
-                0,
-                f"{self.head_path.name} is missing: entries at the end may have been removed",
-            )
-        if prev_seq != head.sequence or prev_hash != head.hash:
-            return fail(
-                count,
-                last_path,
-                last_line,
-                f"log ends at sequence {prev_seq} but the head records sequence "
-                f"{head.sequence}: entries after this line were removed",
-            )
-        if expect_head is not None and head.hash != expect_head.strip().lower():
-            return fail(
-                count, None, 0, "head hash differs from the expected one: the log was rewritten"
-            )
-        return VerifyReport(True, count, names, head.sequence, head.hash)
-
-    @staticmethod
-    def _check_line(
-        raw_line: bytes, prev_hash: str | None, prev_seq: int | None, head: _Head | None
-    ) -> tuple[int, str] | str:
-        try:
-            text = raw_line.decode("utf-8")
-            obj = json.loads(text)
-        except ValueError:
-            return "not valid JSON (edited or truncated)"
-        if not isinstance(obj, dict):
-            return "not a JSON object"
-        meta = obj.get("event")
-        chain = (obj.get("superapp") or {}).get("chain") if isinstance(obj, dict) else None
-        if not isinstance(meta, dict) or not isinstance(chain, dict):
-            return "entry has no chain fields (written outside the audit log or edited)"
-        seq, digest, prev = meta.get("sequence"), meta.get("hash"), chain.get("prev")
-        if not isinstance(seq, int) or not isinstance(digest, str) or not isinstance(prev, str):
-            return "entry has malformed chain fields"
-        if _serialize(obj) != text + "\n":
-            return "entry is not in the form the log writes (edited)"
-        if entry_hash(obj) != digest:
-            return f"entry {seq} was modified (its hash does not match its content)"
-        if prev_seq is None:
-            base_seq = head.base_sequence if head else 1
-            base_prev = head.base_prev if head else GENESIS_HASH
-            if seq != base_seq or prev != base_prev:
-                return (
-                    f"log starts at entry {seq} but should start at entry {base_seq}: "
-                    "earlier entries were removed or reordered"
-                )
-        else:
-            if seq != prev_seq + 1:
-                if seq <= prev_seq:
-                    return f"entry {seq} follows entry {prev_seq}: entries were reordered"
-                return (
-                    f"entry {seq} follows entry {prev_seq}: entries before it were deleted or moved"
-                )
-            if prev != prev_hash:
-                return f"entry {seq} does not chain to the entry before it (reordered or replaced)"
-        return seq, digest
-
 
 def _first_entry(path: Path) -> dict[str, Any] | None:
     try:
