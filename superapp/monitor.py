@@ -59,7 +59,9 @@ __all__ = [
 ]
 
 Action = Literal["warn", "throttle", "terminate", "recover"]
-Metric = Literal["memory", "cpu", "bridge_calls", "net_requests", "storage_writes", "hang"]
+Metric = Literal[
+    "memory", "cpu", "bridge_calls", "net_requests", "storage_writes", "audit_events", "hang"
+]
 Clock = Callable[[], float]
 
 _LEVELS: tuple[Action, ...] = ("warn", "throttle", "terminate")
@@ -67,6 +69,7 @@ _RATE_NOUNS = {
     "bridge_calls": "calls to the host",
     "net_requests": "network requests",
     "storage_writes": "storage writes",
+    "audit_events": "audit log entries",
 }
 #: With no report for this many report periods, the runtime saw no change: rates are zero.
 _STALE_REPORTS = 2.5
@@ -324,6 +327,8 @@ class AppSample:
     storage_writes_per_s: float
     seconds_since_heartbeat: float
     counters: RuntimeCounters = field(default_factory=RuntimeCounters)
+    #: Audit events the app caused per second since the previous sample (``count_audit``).
+    audit_events_per_s: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"counters": self.counters.to_json()}
@@ -436,6 +441,7 @@ class BudgetEvaluator:
             ("bridge_calls", p.bridge_calls, sample.bridge_calls_per_s),
             ("net_requests", p.net_requests, sample.net_requests_per_s),
             ("storage_writes", p.storage_writes, sample.storage_writes_per_s),
+            ("audit_events", p.audit_events, sample.audit_events_per_s),
         )
         for metric, budget, value in checks:
             step = self._step(sample, metric, budget, value, now)
@@ -506,6 +512,9 @@ class _Watched:
     counters: RuntimeCounters = field(default_factory=RuntimeCounters)
     reported_at: float | None = None
     rates: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: Audit events counted by the host (cumulative), and the count and time at the last sample.
+    audit_events: int = 0
+    audit_sampled: tuple[int, float] | None = None
 
 
 def _delta(new: int, old: int) -> int:
@@ -560,6 +569,14 @@ class Monitor:
             if app is not None:
                 app.heartbeat = self._clock()
 
+    def count_audit(self, app_id: str, n: int = 1) -> None:
+        """The host received ``n`` audit events caused by ``app_id`` (its audit volume, counted
+        by the host itself: a runtime cannot under-report it)."""
+        with self._lock:
+            app = self._apps.get(app_id)
+            if app is not None:
+                app.audit_events += n
+
     def report_counters(self, app_id: str, counters: RuntimeCounters | Mapping[str, int]) -> None:
         """Merge the runtime's cumulative counters (a ``RuntimeCounters`` or the flat
         ``control.Metrics.counters``); rates are taken against the previous report.
@@ -599,6 +616,13 @@ class Monitor:
             tree = trees[app_id]
             fresh = app.reported_at is not None and now - app.reported_at <= stale_after
             bridge, net, writes = app.rates if fresh else (0.0, 0.0, 0.0)
+            with self._lock:
+                total = app.audit_events
+                last_total, last_at = app.audit_sampled or (0, app.since)
+                app.audit_sampled = (total, now)
+            # Floor of half an interval: two ticks close together are not an infinite rate.
+            span = max(now - last_at, self.policy.sample_interval_s / 2)
+            audit_rate = (total - last_total) / span
             out[app_id] = AppSample(
                 app_id=app_id,
                 name=app.name,
@@ -620,6 +644,7 @@ class Monitor:
                     else 0.0
                 ),
                 counters=app.counters,
+                audit_events_per_s=audit_rate,
             )
         with self._lock:
             self._latest.update({k: v for k, v in out.items() if k in self._apps})

@@ -14,8 +14,9 @@ Sections::
     [monitor.bridge_calls]     budget: callNative calls per second
     [monitor.net_requests]     budget: network requests per second (allowed or blocked)
     [monitor.storage_writes]   budget: storage writes per second
+    [monitor.audit_events]     budget: audit events an app causes per second (before the gate)
     [revocation]               the kill switch: source, interval, platform keys, expiry policy
-    [audit]                    audit log rotation
+    [audit]                    audit log rotation, retained security log, per-app flood gate
     [bridge]                   overrides for the bridge's frozen limits model (see ``limits``)
     [storage]                  overrides for storage's frozen limits model (see ``limits``)
 
@@ -47,7 +48,7 @@ from pydantic import (
     model_validator,
 )
 
-from superapp.audit import AuditLimits
+from superapp.audit import AuditLimits, FloodLimits
 from superapp.errors import PolicyError
 from superapp.paths import Paths
 
@@ -163,6 +164,9 @@ class MonitorPolicy(_Section):
     #: 500 requests a second is either broken or mining.
     net_requests: RateBudget = _rate(100.0)
     storage_writes: RateBudget = _rate(100.0)
+    #: Audit events an app causes (denials, blocks, ...), counted before the flood gate: a
+    #: page that makes 20 refused attempts a second for 10 s is attacking, not browsing.
+    audit_events: RateBudget = _rate(20.0)
 
 
 def _public_key(value: object) -> object:
@@ -217,10 +221,17 @@ class RevocationPolicy(_Section):
 
 
 class AuditPolicy(_Section):
-    """``[audit]``: rotation of ``audit.jsonl``."""
+    """``[audit]``: rotation of ``audit.jsonl``, the retained security log, the flood gate."""
 
     max_bytes: Annotated[Size, Field(ge=1024)] = 10 * 1024 * 1024
     backups: Annotated[int, Field(ge=1, le=1000)] = 10
+    #: Cap of ``audit.jsonl.retained``, the security events of rotated-away files.
+    retained_max_bytes: Annotated[Size, Field(ge=1024)] = 10 * 1024 * 1024
+    #: Flood gate: per app and window, at most ``flood_per_kind`` entries of one kind
+    #: (action + rule/code) and ``flood_per_app`` in all; the rest become one summary.
+    flood_window_s: Annotated[float, Field(gt=0, le=3600)] = 10.0
+    flood_per_kind: Annotated[int, Field(ge=1)] = 5
+    flood_per_app: Annotated[int, Field(ge=1)] = 50
 
 
 class HostPolicy(_Section):
@@ -255,7 +266,16 @@ class HostPolicy(_Section):
 
     def audit_limits(self) -> AuditLimits:
         """The ``AuditLimits`` for ``AuditLog(path, limits=...)``."""
-        return AuditLimits(max_bytes=self.audit.max_bytes, backups=self.audit.backups)
+        a = self.audit
+        flood = FloodLimits(
+            window_s=a.flood_window_s, per_kind=a.flood_per_kind, per_app=a.flood_per_app
+        )
+        return AuditLimits(
+            max_bytes=a.max_bytes,
+            backups=a.backups,
+            retained_max_bytes=a.retained_max_bytes,
+            flood=flood,
+        )
 
 
 def _msg(text: str) -> str:

@@ -41,7 +41,7 @@ from superapp.errors import AppStateError, RuntimeStartError, SuperappError
 from superapp.monitor import Decision, Monitor, record_decision
 from superapp.paths import Paths
 
-__all__ = ["AppState", "RunningApp", "StopTimeouts", "Supervisor", "host_monitor"]
+__all__ = ["AppState", "RunningApp", "StopTimeouts", "Supervisor", "host_audit", "host_monitor"]
 
 _log = logging.getLogger("superapp.supervisor")
 
@@ -107,6 +107,18 @@ def host_monitor(paths: Paths) -> Monitor:
     from superapp.policy import load_policy
 
     return Monitor(load_policy(paths).monitor)
+
+
+def host_audit(paths: Paths) -> AuditLog:
+    """The host's audit log, with the ``[audit]`` rotation, retention and flood limits of its
+    policy file.
+
+    Raises:
+        PolicyError: the policy file is invalid (one line, naming the field).
+    """
+    from superapp.policy import load_policy
+
+    return AuditLog(paths.audit_log, limits=load_policy(paths).audit_limits())
 
 
 class Supervisor:
@@ -266,7 +278,11 @@ class Supervisor:
             app.loaded.set()
             self._on_change(app.app_id)
         elif isinstance(msg, control.Audit):
-            self.audit.record(
+            # Everything a runtime reports was caused by its page: through the flood gate,
+            # and counted in the app's audit budget.
+            if self.monitor is not None:
+                self.monitor.count_audit(app.app_id)
+            self.audit.record_app(
                 msg.action, app_id=app.app_id, outcome=msg.outcome, reason=msg.reason, **msg.fields
             )
         elif isinstance(msg, control.Metrics):
@@ -345,6 +361,7 @@ class Supervisor:
             if app.detail:
                 detail = f"{app.detail} ({_describe_exit(code)})"
         app.state, app.detail = state, detail
+        self.audit.flush_app(app.app_id)  # its pending "N more like this", before the exit
         self.audit.record(
             "app.crashed" if state is AppState.CRASHED else "app.exited",
             app_id=app.app_id,

@@ -71,7 +71,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -114,7 +114,7 @@ class AuditLimits:
     #: Cap of ``audit.jsonl.retained`` (security events of deleted files); compacted past it.
     retained_max_bytes: int = 10 * 1024 * 1024
     #: The per-app flood gate of ``record_app``.
-    flood: FloodLimits = FloodLimits()
+    flood: FloodLimits = field(default_factory=FloodLimits)
 
     def __post_init__(self) -> None:
         if self.max_bytes < 1024:

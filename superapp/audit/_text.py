@@ -30,8 +30,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["inert_json", "is_inert", "render_line", "safe_text", "token"]
@@ -107,7 +107,8 @@ def inert_json(obj: Any) -> str:
 def render_line(ev: Mapping[str, Any]) -> str:
     """One audit event as one terminal line (``superapp audit``)::
 
-        2026-12-01 23:00:00  com.example.notes  bridge.denied  failure  "storage not granted"  [api=storage.get code=PERMISSION_DENIED]
+        2026-12-01 23:00:00  com.example.notes  bridge.denied  failure  "storage not granted"
+        [api=storage.get code=PERMISSION_DENIED]    (one line; folded here)
 
     Every field goes through ``token``: the time, app id, action and outcome columns cannot
     hold a space, so the second column is always the app the host recorded.

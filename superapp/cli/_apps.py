@@ -11,7 +11,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from superapp.audit import AuditLog
+from superapp.audit import safe_text
 from superapp.errors import AppStateError, UsageError
 from superapp.paths import Paths, is_valid_app_id
 
@@ -93,11 +93,11 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
     """A host with no launcher window: runs one app until it closes or we are signalled."""
     from superapp.host import HostServer
     from superapp.hostconsent import consent_from_env, share_confirm_from_env
-    from superapp.supervisor import AppState, Supervisor, host_monitor
+    from superapp.supervisor import AppState, Supervisor, host_audit, host_monitor
 
     supervisor = Supervisor(
         paths,
-        AuditLog(paths.audit_log),
+        host_audit(paths),
         consent=consent_from_env(),
         share_confirm=share_confirm_from_env(),
         monitor=host_monitor(paths),
@@ -128,6 +128,8 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
     finally:
         server.close()
     state, detail = supervisor.state(app_id)
+    # The detail can carry app-sent text (a runtime's notice, the manifest's name).
+    detail = safe_text(detail)
     if state is AppState.CRASHED:
         print(f"superapp: error: {app_id} crashed: {detail}", file=sys.stderr)
         return 1
@@ -201,7 +203,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max(len(r["app_id"]) for r in rows)
     for r in rows:
         state = f"running (pid {r['pid']})" if r["running"] else "stopped"
-        print(f"{r['app_id']:<{width}}  {r['name']} {r['version']}  [{r['publisher']}]  {state}")
+        name, version, publisher = (safe_text(r[k]) for k in ("name", "version", "publisher"))
+        print(f"{r['app_id']:<{width}}  {name} {version}  [{publisher}]  {state}")
     return 0
 
 

@@ -5,6 +5,10 @@
 
 ``WHEN`` is an ISO date or time (``2026-11-21``, ``2026-11-21T05:00``, taken as UTC when it
 has no offset) or an age: ``30s``, ``10m``, ``2h``, ``7d``.
+
+Output is inert whatever the apps sent (``superapp.audit._text``): one line per event, every
+field escaped and quoted where needed, so no field can hold a control sequence, a line break
+or a forged separator; ``--json`` is one JSON object per line with those characters escaped.
 """
 
 from __future__ import annotations
@@ -13,11 +17,9 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from superapp.audit import AuditLog
+from superapp.audit import AuditLog, inert_json, render_line
 from superapp.errors import AuditError, UsageError
 from superapp.paths import Paths
 
@@ -77,32 +79,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify.set_defaults(func=cmd_verify)
 
 
-def _line(ev: Mapping[str, Any]) -> str:
-    meta = ev.get("event") or {}
-    extra = dict(ev.get("superapp") or {})
-    app_id = extra.pop("app_id", None) or "-"
-    extra.pop("chain", None)
-    stamp = str(ev.get("@timestamp", ""))[:19].replace("T", " ")
-    details = " ".join(f"{k}={v}" for k, v in extra.items())
-    reason = meta.get("reason") or ""
-    parts = [stamp, app_id, str(meta.get("action", "?")), str(meta.get("outcome", "?"))]
-    text = "  ".join(parts)
-    if reason:
-        text += f"  {reason}"
-    if details:
-        text += f"  [{details}]"
-    return text
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
     log = AuditLog(Paths.from_env().audit_log)
     since = parse_since(args.since) if args.since else None
     out = sys.stdout
     for ev in log.query(app_id=args.app, since=since, action=args.action, outcome=args.outcome):
         if args.json:
-            out.write(json.dumps(ev, ensure_ascii=False, separators=(",", ":")) + "\n")
+            out.write(inert_json(ev) + "\n")
         else:
-            out.write(_line(ev) + "\n")
+            out.write(render_line(ev) + "\n")
     return 0
 
 
@@ -115,7 +100,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not report.ok:
         raise AuditError(f"audit log failed verification: {report.problem}")
     print(
-        f"audit log OK: {report.entries} entries in {len(report.files)} file(s); "
-        f"head {report.head_hash} (sequence {report.head_sequence})"
+        f"audit log OK: {report.entries} entries in {len(report.files)} file(s)"
+        + (f" and {report.retained} retained security events" if report.retained else "")
+        + f"; head {report.head_hash} (sequence {report.head_sequence})"
     )
     return 0

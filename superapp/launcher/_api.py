@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from superapp.audit import safe_text
 from superapp.errors import SuperappError
 from superapp.paths import Paths, is_valid_app_id
 from superapp.supervisor import Supervisor
@@ -70,7 +71,7 @@ class _AppsApi:
                     "publisher": app.publisher_name,
                     "icon_data_url": _icon_data_url(app.icon_path),
                     "state": state.value,
-                    "state_detail": detail,
+                    "state_detail": safe_text(detail),
                     "dev_mode": bool(running and running.dev_src is not None),
                 }
             )
@@ -147,15 +148,19 @@ _MAX_AUDIT_ROWS = 300
 
 
 def _audit_row(ev: Any) -> dict[str, Any]:
+    """One row of the launcher's audit table. The page shows these as text (textContent),
+    and every field is ``safe_text`` too: a bidi override or line separator from an app
+    cannot reorder or break what the user reads."""
     extra = ev.get("superapp", {})
     event = ev.get("event", {})
+    target = extra.get("api") or extra.get("url") or extra.get("metric") or ""
     return {
-        "time": str(ev.get("@timestamp", ""))[:19].replace("T", " "),
-        "app_id": extra.get("app_id") or "",
-        "action": event.get("action", ""),
-        "outcome": event.get("outcome", ""),
-        "reason": str(event.get("reason", ""))[:300],
-        "target": str(extra.get("api") or extra.get("url") or extra.get("metric") or "")[:300],
+        "time": safe_text(str(ev.get("@timestamp", ""))[:19].replace("T", " ")),
+        "app_id": safe_text(extra.get("app_id") or ""),
+        "action": safe_text(event.get("action", "")),
+        "outcome": safe_text(event.get("outcome", "")),
+        "reason": safe_text(str(event.get("reason", ""))[:300]),
+        "target": safe_text(str(target)[:300]),
     }
 
 
@@ -180,7 +185,7 @@ class _DashboardApi:
                     "app_id": app.app_id,
                     "pid": app.pid,
                     "state": app.state.value,
-                    "detail": app.detail,
+                    "detail": safe_text(app.detail),
                     "cpu_percent": round(sample.cpu_percent, 1) if sample else None,
                     "memory_mb": round(sample.memory_bytes / 1e6) if sample else None,
                     "bridge_calls_per_s": round(sample.bridge_calls_per_s, 1) if sample else None,

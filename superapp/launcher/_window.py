@@ -9,11 +9,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from superapp.audit import AuditLog
 from superapp.host import HostServer
 from superapp.launcher._api import LauncherApi
 from superapp.paths import Paths
-from superapp.supervisor import Supervisor, host_monitor
+from superapp.supervisor import Supervisor, host_audit, host_monitor
 
 __all__ = ["build_html", "run_launcher"]
 
@@ -86,7 +85,7 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     consent = _Consent()
     supervisor = Supervisor(
         paths,
-        AuditLog(paths.audit_log),
+        host_audit(paths),
         consent=consent.ask,
         share_confirm=consent.share,
         monitor=host_monitor(paths),

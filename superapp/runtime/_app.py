@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from superapp import control
+from superapp.audit import safe_text
 from superapp.paths import Paths
 from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
@@ -69,6 +70,10 @@ def load_app(paths: Paths, app_id: str, dev: Path | None) -> LoadedApp:
         version_name=manifest.version.name,
         reasons={p.name: p.reason or "" for p in manifest.req_permissions},
     )
+
+
+def _print_escaped(line: str) -> None:
+    print(safe_text(line), file=sys.stderr)
 
 
 class RuntimeApp:
@@ -170,7 +175,8 @@ class RuntimeApp:
             on_loaded=lambda url, pid: self._send(
                 control.Loaded(url=url, elapsed_ms=0.0, renderer_pid=pid)
             ),
-            on_console=(lambda line: print(line, file=sys.stderr)) if self.app.dev_mode else None,
+            # Page text on the developer's terminal: escaped (control sequences, line breaks).
+            on_console=_print_escaped if self.app.dev_mode else None,
         )
         shim = (_ASSETS / "shim.js").read_text(encoding="utf-8")
         relay = (_ASSETS / "bridge-isolated.js").read_text(encoding="utf-8")
