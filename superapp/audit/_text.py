@@ -9,7 +9,8 @@ format characters that reorder what is shown (bidi overrides and isolates, zero-
 
     ``\\``            → ``\\\\``        (so every backslash in the output starts an escape)
     ``\\n \\r \\t``      → ``\\n \\r \\t``
-    other code points of category Cc, Cf, Cs, Co, Cn, Zl or Zp
+    other code points of category Cc, Cf, Cs, Co, Cn, Zl or Zp, and the Hangul fillers
+    that draw nothing (U+115F, U+1160, U+3164, U+FFA0)
                      → ``\\xNN`` (≤ U+00FF), ``\\uNNNN`` or ``\\UNNNNNNNN``
 
 Printable text (any script, spaces included) is kept as it is.
@@ -44,9 +45,13 @@ _SHORT = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _BARE = re.compile(r'[!#-<>-Z^-~]+')  # 0x21-0x7E without  " \ = [ ]
 
 
+#: Letters that draw nothing (Hangul fillers): favourite "invisible" characters of spoofers.
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0")
+
+
 @lru_cache(maxsize=4096)
 def _unsafe(ch: str) -> bool:
-    return unicodedata.category(ch) in _UNSAFE_CATEGORIES
+    return unicodedata.category(ch) in _UNSAFE_CATEGORIES or ch in _INVISIBLE
 
 
 def _escape_char(ch: str) -> str:
