@@ -103,9 +103,7 @@ def carry(
 def _compact(
     retained: Path, target: int, serialize: Callable[[Mapping[str, Any]], str]
 ) -> tuple[int, str]:
-    entries = [
-        (obj, len(raw) + 1) for _, raw, obj in read_retained(retained) if obj is not None
-    ]
+    entries = [(obj, len(raw) + 1) for _, raw, obj in read_retained(retained) if obj is not None]
     alive = [True] * len(entries)
     by_app: dict[str, list[int]] = {}
     used: Counter[str] = Counter()

@@ -42,7 +42,7 @@ __all__ = ["inert_json", "is_inert", "render_line", "safe_text", "token"]
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _SHORT = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 #: Printable ASCII that needs no quoting in a space-separated line.
-_BARE = re.compile(r'[!#-<>-Z^-~]+')  # 0x21-0x7E without  " \ = [ ]
+_BARE = re.compile(r"[!#-<>-Z^-~]+")  # 0x21-0x7E without  " \ = [ ]
 
 
 #: Letters that draw nothing (Hangul fillers): favourite "invisible" characters of spoofers.

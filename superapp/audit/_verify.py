@@ -61,9 +61,7 @@ def verify_log(log: AuditLog, *, expect_head: str | None = None) -> VerifyReport
     except FileNotFoundError:
         head = None
     except (ValueError, TypeError):
-        return VerifyReport(
-            False, 0, names, 0, "", f"{log.head_path.name}: head record is corrupt"
-        )
+        return VerifyReport(False, 0, names, 0, "", f"{log.head_path.name}: head record is corrupt")
 
     def fail(count: int, path: Path | None, line_no: int, what: str) -> VerifyReport:
         where = f"{path.name} line {line_no}: " if path is not None else ""
@@ -106,9 +104,7 @@ def verify_log(log: AuditLog, *, expect_head: str | None = None) -> VerifyReport
             )
     if count == 0:
         if head is not None and head.sequence > 0:
-            return fail(
-                0, None, 0, f"log is empty but the head records {head.sequence} entries"
-            )
+            return fail(0, None, 0, f"log is empty but the head records {head.sequence} entries")
         return VerifyReport(True, 0, names, 0, GENESIS_HASH)
     retained = _check_retained(log, head)
     if isinstance(retained, tuple):
@@ -135,6 +131,7 @@ def verify_log(log: AuditLog, *, expect_head: str | None = None) -> VerifyReport
         )
     return VerifyReport(True, count, names, head.sequence, head.hash, retained=retained)
 
+
 def _check_retained(log: AuditLog, head: _Head | None) -> int | tuple[int, str]:
     """Step 8: the number of retained entries, or ``(line, problem)``."""
     want_count = head.retained_count if head else 0
@@ -160,6 +157,7 @@ def _check_retained(log: AuditLog, head: _Head | None) -> int | tuple[int, str]:
             f"{want_count}: retained security events were removed or changed"
         )
     return count
+
 
 def _check_line(
     raw_line: bytes, prev_hash: str | None, prev_seq: int | None, head: _Head | None
@@ -194,9 +192,7 @@ def _check_line(
         if seq != prev_seq + 1:
             if seq <= prev_seq:
                 return f"entry {seq} follows entry {prev_seq}: entries were reordered"
-            return (
-                f"entry {seq} follows entry {prev_seq}: entries before it were deleted or moved"
-            )
+            return f"entry {seq} follows entry {prev_seq}: entries before it were deleted or moved"
         if prev != prev_hash:
             return f"entry {seq} does not chain to the entry before it (reordered or replaced)"
     return seq, digest

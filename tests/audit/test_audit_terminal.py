@@ -138,8 +138,9 @@ def parse_line(line: str) -> list[str]:
 
 @contextlib.contextmanager
 def _home() -> Iterator[Paths]:
-    with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(
-        os.environ, {"SUPERAPP_HOME": str(Path(tmp) / "home")}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        mock.patch.dict(os.environ, {"SUPERAPP_HOME": str(Path(tmp) / "home")}),
     ):
         paths = Paths.from_env()
         paths.ensure()
@@ -172,9 +173,7 @@ events = st.fixed_dictionaries(
 )
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(events, min_size=1, max_size=4))
 def test_audit_text_output_is_inert_one_line_per_event_and_keeps_attribution(
     evs: list[dict[str, str]],
@@ -204,7 +203,7 @@ def test_audit_text_output_is_inert_one_line_per_event_and_keeps_attribution(
     # Format level: a strict reader gets back the host's app id and every field.
     for line, ev in zip(lines[:-1], evs, strict=True):
         fields = parse_line(line)
-        date, clock, app, action, outcome, reason = (_unescape(t) for t in fields[:6])
+        _date, _clock, app, action, outcome, reason = (_unescape(t) for t in fields[:6])
         assert (app, action, outcome) == (ev["app"], ev["action"], "failure")
         if ev["reason"]:
             assert reason == ev["reason"]
