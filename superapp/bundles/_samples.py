@@ -14,7 +14,6 @@ from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import superapp
 from superapp.bundles._install import install_bundle
 from superapp.bundles._manifest import MANIFEST_NAME, load_manifest_dir
 from superapp.bundles._pack import pack_dir
@@ -27,6 +26,7 @@ from superapp.bundles._trust import (
 from superapp.errors import NotInstalledError
 from superapp.paths import Paths
 from superapp.registry import InstalledApp, get_app
+from superapp.resources import samples_root
 
 __all__ = [
     "SAMPLE_KEY_FILE",
@@ -41,8 +41,8 @@ SAMPLE_KEY_FILE: Final = "sample-publisher.key"
 
 
 def default_samples_root() -> Path:
-    """The repository's ``miniapps/`` folder, next to the ``superapp`` package."""
-    return Path(superapp.__file__).resolve().parents[1] / "miniapps"
+    """The sample mini-apps shipped with the package (edited in the repository's ``miniapps/``)."""
+    return samples_root()
 
 
 def sample_key(paths: Paths) -> Ed25519PrivateKey:

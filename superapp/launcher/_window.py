@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from superapp.host import HostServer
 from superapp.launcher._api import LauncherApi
 from superapp.paths import Paths
+from superapp.resources import asset_text
 from superapp.supervisor import Supervisor, host_audit, host_monitor
 
 __all__ = ["build_html", "run_launcher"]
 
-_ASSETS = Path(__file__).resolve().parents[2] / "assets" / "launcher"
 #: The launcher page is trusted but still loads nothing from anywhere: its script and style are
 #: inlined, icons are data: URLs, and it can connect nowhere. 'unsafe-eval' is there only because
 #: pywebview's own js_api bridge code (injected into this page) builds functions with eval;
@@ -28,9 +27,9 @@ _CSP = (
 
 
 def build_html() -> str:
-    html = (_ASSETS / "index.html").read_text(encoding="utf-8")
-    css = (_ASSETS / "launcher.css").read_text(encoding="utf-8")
-    js = (_ASSETS / "launcher.js").read_text(encoding="utf-8")
+    html = asset_text("launcher/index.html")
+    css = asset_text("launcher/launcher.css")
+    js = asset_text("launcher/launcher.js")
     meta = f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
     html = html.replace('<link rel="stylesheet" href="launcher.css">', f"<style>{css}</style>")
     html = html.replace('<script src="launcher.js"></script>', f"<script>{js}</script>")

@@ -14,6 +14,7 @@ from typing import Any
 from superapp import control
 from superapp.audit import safe_text
 from superapp.paths import Paths
+from superapp.resources import asset_text
 from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
 from superapp.runtime._source import AppSource, BundleSource, DirSource
@@ -21,7 +22,6 @@ from superapp.runtime._source import AppSource, BundleSource, DirSource
 __all__ = ["LoadedApp", "RuntimeApp", "load_app"]
 
 _log = logging.getLogger("superapp.runtime")
-_ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,8 @@ class RuntimeApp:
             # Page text on the developer's terminal: escaped (control sequences, line breaks).
             on_console=_print_escaped if self.app.dev_mode else None,
         )
-        shim = (_ASSETS / "shim.js").read_text(encoding="utf-8")
-        relay = (_ASSETS / "bridge-isolated.js").read_text(encoding="utf-8")
+        shim = asset_text("shim.js")
+        relay = asset_text("bridge-isolated.js")
         self.window = webview.create_window(
             self.app.title, url=None, html=" ", width=960, height=720, min_size=(360, 320)
         )

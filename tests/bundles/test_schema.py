@@ -14,6 +14,12 @@ def test_shipped_schema_is_up_to_date() -> None:
     assert schema.main(["--check"]) == 0
 
 
+def test_packaged_schema_is_the_published_one() -> None:
+    from superapp.resources import manifest_schema_text
+
+    assert manifest_schema_text() == schema.SCHEMA_PATH.read_text(encoding="utf-8")
+
+
 def test_schema_refuses_unknown_fields_and_names_capabilities() -> None:
     doc = json.loads(schema.render())
     assert doc["additionalProperties"] is False
