@@ -21,7 +21,14 @@ from superapp.audit._log import (
     entry_hash,
 )
 from superapp.audit._retain import is_security_event
-from superapp.audit._text import inert_json, is_inert, render_line, safe_text, token
+from superapp.audit._text import (
+    InertLogFormatter,
+    inert_json,
+    is_inert,
+    render_line,
+    safe_text,
+    token,
+)
 from superapp.audit._verify import VerifyReport
 
 __all__ = [
@@ -31,6 +38,7 @@ __all__ = [
     "AuditLog",
     "FloodGate",
     "FloodLimits",
+    "InertLogFormatter",
     "Outcome",
     "Suppressed",
     "VerifyReport",

@@ -458,6 +458,7 @@ class AuditLog:
                     continue
             yield ev
 
+
 def _first_entry(path: Path) -> dict[str, Any] | None:
     try:
         with path.open("rb") as f:

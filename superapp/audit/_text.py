@@ -29,13 +29,14 @@ value, one object per line, and harmless when ``cat`` or ``tail -f`` shows it.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["inert_json", "is_inert", "render_line", "safe_text", "token"]
+__all__ = ["InertLogFormatter", "inert_json", "is_inert", "render_line", "safe_text", "token"]
 
 #: Unicode categories never shown raw: controls, format (bidi, zero-width), surrogates,
 #: private use, unassigned, line and paragraph separators.
@@ -141,3 +142,12 @@ def _value(value: Any) -> str:
     if isinstance(value, str):
         return token(value)
     return token(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
+class InertLogFormatter(logging.Formatter):
+    """A log formatter whose message part goes through ``safe_text`` (a log line may quote
+    what a page sent); tracebacks keep their line breaks."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = safe_text(record.message)
+        return super().formatMessage(record)

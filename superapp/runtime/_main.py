@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 from superapp import control
+from superapp.audit import InertLogFormatter
 from superapp.paths import Paths, is_valid_app_id
 
 __all__ = ["main"]
@@ -59,7 +60,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     _die_with_parent(args.parent_pid)
-    logging.basicConfig(level=os.environ.get("SUPERAPP_LOG", "WARNING"), stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(InertLogFormatter(logging.BASIC_FORMAT))  # log lines may quote a page
+    logging.basicConfig(level=os.environ.get("SUPERAPP_LOG", "WARNING"), handlers=[handler])
     if not is_valid_app_id(args.app_id):
         print("superapp runtime: invalid app id", file=sys.stderr)
         return 2

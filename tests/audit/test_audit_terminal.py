@@ -282,3 +282,15 @@ def test_inert_json_round_trips_and_escapes_what_json_leaves_raw() -> None:
     assert "\\udb40\\udc41" in text  # outside the BMP: a surrogate pair
     assert json.loads(text) == value
     assert render_line({"event": {"reason": value["r"]}}).count("\n") == 0
+
+
+def test_runtime_log_lines_quote_page_text_inertly() -> None:
+    import logging
+
+    from superapp.audit import InertLogFormatter
+
+    record = logging.LogRecord(
+        "superapp.runtime", logging.WARNING, __file__, 1, "page said %s", (ATTACKS[0],), None
+    )
+    line = InertLogFormatter(logging.BASIC_FORMAT).format(record)
+    assert line == r"WARNING:superapp.runtime:page said \x1b]0;pwned\x07"
