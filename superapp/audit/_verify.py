@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from superapp.audit._log import (
     GENESIS_HASH,
@@ -42,6 +42,12 @@ class VerifyReport:
     bad_line: int = 0
     #: Entries in ``audit.jsonl.retained`` (security events of deleted files), all checked.
     retained: int = 0
+
+
+def _writer_form(line: str, obj: dict[str, Any]) -> bool:
+    """``line`` is exactly what the writer produces for ``obj`` (today's inert form, or the
+    raw UTF-8 form of logs written before it)."""
+    return line == _serialize(obj) or line == _serialize_raw(obj)
 
 
 def verify_log(log: AuditLog, *, expect_head: str | None = None) -> VerifyReport:
@@ -146,7 +152,7 @@ def _check_retained(log: AuditLog, head: _Head | None) -> int | tuple[int, str]:
         if not isinstance(seq, int) or not isinstance(h, str):
             return no, "entry has malformed chain fields"
         text = raw.decode("utf-8", "replace") + "\n"
-        if text not in (_serialize(obj), _serialize_raw(obj)) or entry_hash(obj) != h:
+        if not _writer_form(text, obj) or entry_hash(obj) != h:
             return no, f"retained entry {seq} was modified (its hash does not match)"
         if seq <= prev_seq or seq >= base:
             return no, f"retained entry {seq} is out of order"
@@ -176,7 +182,7 @@ def _check_line(
     seq, digest, prev = meta.get("sequence"), meta.get("hash"), chain.get("prev")
     if not isinstance(seq, int) or not isinstance(digest, str) or not isinstance(prev, str):
         return "entry has malformed chain fields"
-    if text + "\n" not in (_serialize(obj), _serialize_raw(obj)):
+    if not _writer_form(text + "\n", obj):
         return "entry is not in the form the log writes (edited)"
     if entry_hash(obj) != digest:
         return f"entry {seq} was modified (its hash does not match its content)"

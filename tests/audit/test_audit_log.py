@@ -174,3 +174,26 @@ def test_a_line_written_past_the_log_does_not_break_the_next_record(superapp_hom
     report = log.verify()
     assert report.ok, report.problem
     assert report.entries == 5
+
+
+def test_log_file_is_inert_and_logs_written_raw_before_still_verify(superapp_home: Paths) -> None:
+    log = AuditLog(superapp_home.audit_log)
+    log.record("net.blocked", app_id=APP, outcome="failure", reason="\u202e\x9b2J\u2028")
+    text = superapp_home.audit_log.read_text(encoding="utf-8")
+    assert "\\u202e" in text and "\\u009b" in text and "\\u2028" in text
+    assert text.isascii()
+    assert log.verify().ok
+    # A log written by an earlier version (raw UTF-8 for these characters) still verifies.
+    (event,) = list(log.events())
+    raw = json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n"
+    superapp_home.audit_log.write_bytes(raw.encode("utf-8"))
+    report = log.verify()
+    assert report.ok, report.problem
+
+
+def test_a_lone_surrogate_from_a_page_is_written_escaped(superapp_home: Paths) -> None:
+    log = AuditLog(superapp_home.audit_log)
+    log.record("bridge.denied", app_id=APP, outcome="failure", reason="\ud800")
+    assert "\\ud800" in superapp_home.audit_log.read_text(encoding="utf-8")
+    assert next(iter(log.events()))["event"]["reason"] == "\ud800"
+    assert log.verify().ok
