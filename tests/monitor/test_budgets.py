@@ -365,3 +365,25 @@ def test_escalation_is_monotonic_and_stops_once(steps: list[tuple[float, float, 
             elif action == "recover":
                 assert throttled
                 throttled = False
+
+
+def test_audit_flood_is_counted_by_the_host_and_stopped_by_the_default_budget(
+    child: subprocess.Popen[bytes], clock: FakeClock
+) -> None:
+    monitor = Monitor(HostPolicy().monitor, clock=clock)
+    monitor.watch("com.example.notes", child.pid, "Notes", heartbeats=False)
+    decisions: list[Decision] = []
+    for t in range(1, 13):
+        monitor.count_audit("com.example.notes", 300)  # what the supervisor counts per event
+        clock.now = float(t)
+        decisions += monitor.tick()
+    assert monitor.latest()["com.example.notes"].audit_events_per_s == 300.0
+    assert [(d.action, d.metric) for d in decisions] == [
+        ("warn", "audit_events"),
+        ("throttle", "audit_events"),
+        ("terminate", "audit_events"),
+    ]
+    assert decisions[-1].message == (
+        "Notes was stopped: it was making 300 audit log entries a second (limit 20)"
+    )
+    monitor.count_audit("com.example.other", 10_000)  # not watched: ignored

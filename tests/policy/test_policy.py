@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from superapp.audit import AuditLimits
+from superapp.audit import AuditLimits, FloodLimits
 from superapp.errors import PolicyError
 from superapp.paths import Paths
 from superapp.policy import HostPolicy, load_policy, parse_policy, parse_size
@@ -52,6 +52,13 @@ on_expired = "closed"
 [audit]
 max_bytes = "1 MiB"
 backups = 3
+retained_max_bytes = "2 MiB"
+flood_window_s = 30
+flood_per_kind = 2
+flood_per_app = 20
+
+[monitor.audit_events]
+limit = 5
 
 [bridge]
 max_payload_bytes = 65536
@@ -62,7 +69,13 @@ max_payload_bytes = 65536
     assert policy.monitor.net_requests.terminate_after_s == 3
     assert policy.revocation.platform_keys == (KEY,)
     assert policy.revocation.on_expired == "closed"
-    assert policy.audit_limits() == AuditLimits(max_bytes=1024**2, backups=3)
+    assert policy.audit_limits() == AuditLimits(
+        max_bytes=1024**2,
+        backups=3,
+        retained_max_bytes=2 * 1024**2,
+        flood=FloodLimits(window_s=30, per_kind=2, per_app=20),
+    )
+    assert policy.monitor.audit_events.limit == 5
     assert policy.bridge == {"max_payload_bytes": 65536}
 
 
