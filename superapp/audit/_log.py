@@ -99,6 +99,8 @@ ECS_VERSION = "8.11.0"
 GENESIS_HASH = "0" * 64
 #: Keys of ``superapp`` the log owns; a caller's field of that name is stored as ``chain_``.
 _RESERVED_FIELDS = frozenset({"chain"})
+#: Action prefixes only the host itself writes (never a runtime's report).
+_HOST_ONLY_ACTIONS = ("app.", "monitor.", "audit.")
 #: The head record is padded to this many bytes.
 _HEAD_BYTES = 512
 
@@ -224,8 +226,12 @@ class AuditLog:
         """Append an event a running app caused, through the per-app flood gate (``_flood``).
 
         Returns True when it was written as its own entry, False when it was only counted
-        (it then appears in the app's next ``audit.suppressed`` summary).
+        (it then appears in the app's next ``audit.suppressed`` summary). Actions only the
+        host writes (``app.*``, ``monitor.*``, ``audit.*``) are kept under ``runtime.<action>``:
+        a runtime cannot pass off a report as a host decision.
         """
+        if action.startswith(_HOST_ONLY_ACTIONS):
+            action = "runtime." + action
         admitted, ended = self._gate.admit(app_id, kind_of(action, fields))
         if ended is not None:
             self._record_summary(ended)

@@ -210,3 +210,12 @@ def test_retained_security_log_is_fair_and_verified(superapp_home: Paths) -> Non
     log.retained_path.write_bytes(b"".join(lines[:1] + lines[2:]))
     report = log.verify()
     assert not report.ok and "retained" in report.problem
+
+
+def test_a_runtime_cannot_pass_off_a_report_as_a_host_decision(superapp_home: Paths) -> None:
+    log = AuditLog(superapp_home.audit_log)
+    log.record_app("monitor.recover", app_id=ATTACKER, outcome="success", reason="all fine")
+    log.record_app("audit.suppressed", app_id=ATTACKER, outcome="success", count=0)
+    log.record_app("net.blocked", app_id=ATTACKER, outcome="failure", rule="r")
+    actions = [e["event"]["action"] for e in log.events()]
+    assert actions == ["runtime.monitor.recover", "runtime.audit.suppressed", "net.blocked"]
