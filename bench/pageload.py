@@ -24,8 +24,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench._common import machine, median, xvfb  # noqa: E402
-from tests.attacks.hostile import make_app  # noqa: E402
-from tests.e2e.harness import HostProcess, connect, free_port  # noqa: E402
+from superapp.testing import (  # noqa: E402
+    HostProcess,
+    connect,
+    free_port,
+    make_app,
+)
 
 # A 1x1 PNG; each image gets its own file so nothing is served from memory caches twice.
 _PNG = base64.b64decode(

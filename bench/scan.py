@@ -27,7 +27,7 @@ from tree_sitter import Parser  # noqa: E402
 
 from superapp.analysis import scan_files  # noqa: E402
 from superapp.analysis._js import JS_LANGUAGE  # noqa: E402
-from tests.analysis._libraries import LIBRARIES, fetch_all, read_files  # noqa: E402
+from superapp.testing._npm import LIBRARIES, fetch_all, read_files  # noqa: E402
 
 
 def _median_time(fn: object, repeat: int) -> float:

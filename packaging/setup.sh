@@ -2,7 +2,10 @@
 # One-step set-up for a fresh Debian/Ubuntu machine, then run the launcher or the test suite.
 #
 #   packaging/setup.sh launch     install what is missing, install the sample mini-apps, open the launcher
-#   packaging/setup.sh test [ARGS]  install what is missing, run the whole test suite (pytest ARGS)
+#   packaging/setup.sh test [ARGS]  install what is missing, run the whole test suite (pytest ARGS);
+#                                   with no ARGS, then the date-sensitive suites a year ahead
+#   packaging/setup.sh year-ahead [ARGS]  pytest ARGS (default: the date-sensitive suites) with the
+#                                   clock of every Python process moved 365 days ahead
 #
 # Idempotent: a second run only checks (Debian packages present, virtualenv up to date).
 set -euo pipefail
@@ -82,6 +85,23 @@ ensure_venv() {
   fi
 }
 
+# The suites whose code compares times with the real clock, run again with the wall clock of every
+# Python process (tests, hosts, runtimes) moved 365 days ahead (time-machine, started from
+# tests/timetravel/sitecustomize.py): nothing may depend on today's date. tests/test_clock.py
+# checks against the kernel's own clock that the move really happened.
+YEAR_AHEAD_SUITES=(
+  tests/test_clock.py tests/revocation tests/audit tests/bundles tests/bridge/test_cli_grants.py
+  tests/attacks/test_kill_switch.py
+)
+year_ahead() {  # [PYTEST ARGS]: default, the date-sensitive suites
+  # The -W: time-machine is imported at interpreter start, before pytest could rewrite the asserts
+  # of its (unused) pytest plugin, and the suite turns warnings into errors.
+  say "the date-sensitive suites again, with the clock one year ahead"
+  PYTHONPATH="$ROOT/tests/timetravel" SUPERAPP_TEST_CLOCK_AHEAD_DAYS=365 \
+    "$VENV/bin/python" -m pytest -p no:cacheprovider "${@:-${YEAR_AHEAD_SUITES[@]}}" \
+    -W "ignore:Module already imported so cannot be rewritten; time_machine:pytest.PytestAssertRewriteWarning"
+}
+
 case "$MODE" in
   launch)
     ensure_debian_packages
@@ -100,10 +120,19 @@ case "$MODE" in
     say "lint: ruff and mypy (strict)"
     "$VENV/bin/ruff" check .
     "$VENV/bin/mypy"
-    exec "$VENV/bin/python" -m pytest "$@"
+    "$VENV/bin/python" -m pytest "$@"
+    if [ "$#" -eq 0 ]; then
+      year_ahead
+    fi
+    ;;
+  year-ahead)
+    ensure_debian_packages
+    ensure_venv
+    cd "$ROOT"
+    year_ahead "$@"
     ;;
   *)
-    echo "usage: packaging/setup.sh launch|test [args]" >&2
+    echo "usage: packaging/setup.sh launch|test|year-ahead [args]" >&2
     exit 2
     ;;
 esac

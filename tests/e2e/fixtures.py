@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests._selection import is_windowless
 from tests.e2e.harness import REPO, HostProcess, Xvfb, connect, free_port
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -35,6 +36,11 @@ _FAILED = pytest.StashKey[bool]()
 
 @pytest.fixture(scope="session")
 def display() -> Iterator[str]:
+    if is_windowless():
+        raise pytest.UsageError(
+            "this run deselects e2e tests (-m), yet a test asked for a window; "
+            "tests that open windows get the e2e marker through the display fixture"
+        )
     if shutil.which("Xvfb") is None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         yield "offscreen"
@@ -64,7 +70,9 @@ def playwright() -> Iterator[Any]:
 def host_env(display: str, superapp_home: Any) -> dict[str, str]:
     env = dict(os.environ)
     env["SUPERAPP_HOME"] = str(superapp_home.data.parent)
-    env["PYTHONPATH"] = str(REPO)
+    # The repository first; anything the run itself put on the path (the year-ahead run's clock,
+    # tests/timetravel) stays behind it.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     return env
 
 

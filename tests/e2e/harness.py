@@ -1,185 +1,27 @@
-"""Real windows under Xvfb, driven over CDP: the pieces end-to-end tests are built from.
+"""The end-to-end harness lives in :mod:`superapp.testing` (shared with bench/); this module keeps
+the names tests import, plus ``REPO``, the repository the tests run from."""
 
-Waiting is always on an event or a state (a line on a process's stdout, a port accepting, a
-DOM condition) with a deadline, never a fixed sleep.
-"""
-
-from __future__ import annotations
-
-import os
-import queue
-import re
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import psutil
+from superapp.testing._harness import (
+    DEFAULT_TIMEOUT,
+    HostProcess,
+    Xvfb,
+    connect,
+    free_port,
+    wait_gone,
+    with_group_gone,
+)
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_TIMEOUT = 60.0
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class Xvfb:
-    """A private X server for this test session; Xvfb tells us its display via -displayfd."""
-
-    def __init__(self) -> None:
-        read_fd, write_fd = os.pipe()
-        self.proc = subprocess.Popen(
-            [
-                "Xvfb",
-                "-displayfd",
-                str(write_fd),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ],
-            pass_fds=[write_fd],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        os.close(write_fd)
-        with os.fdopen(read_fd) as f:
-            number = f.readline().strip()  # blocks until the server is ready
-        if not number:
-            raise RuntimeError("Xvfb did not start")
-        self.display = f":{number}"
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-@dataclass
-class HostProcess:
-    """A ``superapp`` command running in its own process group, stdout read line by line."""
-
-    args: Sequence[str]
-    env: dict[str, str]
-    proc: subprocess.Popen[str] = field(init=False)
-    lines: list[str] = field(default_factory=list)
-    _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
-
-    def __post_init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "superapp", *self.args],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        self.stderr_lines: list[str] = []
-        self._pumps = [
-            threading.Thread(target=self._pump, daemon=True),
-            threading.Thread(target=self._pump_err, daemon=True),
-        ]
-        for pump in self._pumps:
-            pump.start()
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
-
-    def _pump_err(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr_lines.append(line.rstrip("\n"))
-
-    def wait_for_line(self, pattern: str, timeout: float = DEFAULT_TIMEOUT) -> str:
-        rx = re.compile(pattern)
-        for line in self.lines:
-            if rx.search(line):
-                return line
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(
-                    f"no line matching {pattern!r}; "
-                    f"stdout={self.lines} stderr={self.stderr_lines[-20:]}"
-                )
-            try:
-                line = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise RuntimeError(
-                    f"process exited ({self.proc.wait()}) before {pattern!r}; "
-                    f"stdout={self.lines} stderr={self.stderr_lines[-20:]}"
-                )
-            if rx.search(line):
-                return line
-
-    def descendants(self) -> list[psutil.Process]:
-        try:
-            return psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            return []
-
-    def stop(self, timeout: float = 20.0) -> int:
-        """SIGTERM the host (it stops its apps), then make sure its whole group is gone."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        with_group_gone(self.proc.pid)
-        # The app's runtime shares these pipes; they reach EOF once its group is gone.
-        for pump in self._pumps:
-            pump.join(10)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
-        return self.proc.returncode
-
-
-def with_group_gone(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def wait_gone(pids: Sequence[int], timeout: float = 20.0) -> list[int]:
-    """Wait until none of ``pids`` is alive; return the ones still alive at the deadline."""
-    procs = []
-    for pid in pids:
-        try:
-            procs.append(psutil.Process(pid))
-        except psutil.NoSuchProcess:
-            pass
-    _gone, alive = psutil.wait_procs(procs, timeout=timeout)
-    return [p.pid for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-
-
-def connect(playwright: Any, port: int) -> tuple[Any, Any]:
-    """Attach to a window's engine over CDP; returns (browser, page)."""
-    browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}", no_defaults=True)
-    page = browser.contexts[0].pages[0]
-    return browser, page
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "REPO",
+    "HostProcess",
+    "Xvfb",
+    "connect",
+    "free_port",
+    "wait_gone",
+    "with_group_gone",
+]

@@ -25,7 +25,10 @@ from superapp.revocation import (
     sign_document,
 )
 
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+#: "Now" for signed test documents, taken from the real clock: hosts started by these tests read
+#: the real clock, so a document built around a fixed date would expire while the suite stays
+#: the same (it did, on 2026-11-28). Whole seconds, as documents carry them.
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 NOTES = {"kind": "app", "app_id": "com.example.notes", "reason": "steals notes"}
 

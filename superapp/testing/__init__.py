@@ -1,0 +1,45 @@
+"""Support for tests of superapp and of mini-apps: real hosts, real windows, no stubs.
+
+Shipped in the package so that the project's test suite, its benchmarks (``bench/``) and
+mini-app developers' own tests share one harness; nothing here is imported by the host.
+
+    _harness.py   HostProcess (a ``superapp`` command in its own process group, read line by
+                  line), Xvfb, connect (Playwright over CDP), free_port, wait_gone
+    _apps.py      make_app (a test mini-app folder), call/raw_call (callNative from a page),
+                  audit_events, wait_until, wait_for_audit
+    _npm.py       published front-end libraries fetched with npm (the analyser's real inputs)
+"""
+
+from superapp.testing._apps import (
+    audit_events,
+    call,
+    make_app,
+    raw_call,
+    wait_for_audit,
+    wait_until,
+)
+from superapp.testing._harness import (
+    DEFAULT_TIMEOUT,
+    HostProcess,
+    Xvfb,
+    connect,
+    free_port,
+    wait_gone,
+    with_group_gone,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "HostProcess",
+    "Xvfb",
+    "audit_events",
+    "call",
+    "connect",
+    "free_port",
+    "make_app",
+    "raw_call",
+    "wait_for_audit",
+    "wait_gone",
+    "wait_until",
+    "with_group_gone",
+]
