@@ -15,14 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from superapp.paths import Paths
 from tests.attacks.hostile import audit_events, call, make_app, wait_for_audit
 from tests.audit.test_audit_terminal import parse_line, render_on_terminal
 from tests.e2e.harness import HostProcess
-
-pytestmark = pytest.mark.e2e
 
 HOSTILE = "com.attacker.auditflood"
 BYSTANDER = "com.example.bystander"
