@@ -40,8 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     repo = args.repo.resolve()
     sys.path.insert(0, str(HERE))
-    from tests.attacks.hostile import make_app
-    from tests.e2e.harness import HostProcess, Xvfb
+    from superapp.testing import HostProcess, Xvfb, make_app
 
     spec = importlib.util.spec_from_file_location(
         "attack", HERE / "tests/attacks/test_audit_flood_window.py"
