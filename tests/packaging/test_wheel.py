@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,16 +50,23 @@ def _run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the wheel, a folder outside the repository)."""
     outside = tmp_path_factory.mktemp("wheel")
     assert REPO not in outside.parents
     dist = outside / "dist"
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(REPO)])
     (wheel,) = dist.glob("superapp-*.whl")
+    return wheel, outside
+
+
+@pytest.fixture(scope="module")
+def installed(built: tuple[Path, Path]) -> Installed:
+    wheel, outside = built
     venv = outside / "venv"
     _run([sys.executable, "-m", "venv", str(venv)])
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=outside)
-    yield Installed(wheel, venv, outside)
+    return Installed(wheel, venv, outside)
 
 
 def _packages_in_tree() -> set[str]:
@@ -71,8 +77,8 @@ def _packages_in_tree() -> set[str]:
     return found | {"superapp.assets", "superapp.samples"}
 
 
-def test_wheel_carries_every_package_and_the_runtime_files(installed: Installed) -> None:
-    names = set(zipfile.ZipFile(installed.wheel).namelist())
+def test_wheel_carries_every_package_and_the_runtime_files(built: tuple[Path, Path]) -> None:
+    names = set(zipfile.ZipFile(built[0]).namelist())
     packages = {n.rsplit("/", 1)[0].replace("/", ".") for n in names if n.endswith("__init__.py")}
     assert packages == _packages_in_tree()
     for needed in (
