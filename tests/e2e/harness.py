@@ -76,14 +76,20 @@ class HostProcess:
 
     args: Sequence[str]
     env: dict[str, str]
+    #: The program: by default this interpreter's ``-m superapp``; an installed wheel's or a
+    #: frozen build's ``superapp`` executable for the packaging tests.
+    command: Sequence[str] = field(default_factory=lambda: [sys.executable, "-m", "superapp"])
     proc: subprocess.Popen[str] = field(init=False)
+    #: Working folder (default: the caller's); packaging tests run from outside the repository.
+    cwd: Path | None = None
     lines: list[str] = field(default_factory=list)
     _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
     def __post_init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "superapp", *self.args],
+            [*self.command, *self.args],
             env=self.env,
+            cwd=self.cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
