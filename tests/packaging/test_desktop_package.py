@@ -38,6 +38,7 @@ NOTES = "dev.superapp.notes"
 # Everything the build reads from the repository (packaging/build.sh copies these).
 SOURCES = ("pyproject.toml", "README.md", "superapp", "bridge", "assets", "miniapps", "packaging")
 CACHE = REPO / "build" / "desktop-artifacts"
+BUILD_TOOLS = {"pyinstaller", "pyinstaller-hooks-contrib", "altgraph"}
 
 
 def _source_key() -> str:
@@ -51,7 +52,13 @@ def _source_key() -> str:
                 continue
             digest.update(path.relative_to(REPO).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
-    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    # The build tools are pinned in pyproject.toml (hashed above) and installed by the build
+    # itself: counting them would make the key change under the first build.
+    dists = sorted(
+        f"{d.metadata['Name']}=={d.version}"
+        for d in metadata.distributions()
+        if d.metadata["Name"].lower() not in BUILD_TOOLS
+    )
     digest.update("\n".join(dists).encode())
     return digest.hexdigest()[:16]
 
