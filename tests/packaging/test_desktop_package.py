@@ -194,9 +194,9 @@ def _engine_processes(host: HostProcess) -> tuple[list[psutil.Process], list[psu
 def _left_behind(installed: Installed, pids: set[int]) -> list[str]:
     alive = wait_gone(sorted(pids))
     # Also anything at all still running from the installed folder, whoever its parent is now.
-    for proc in psutil.process_iter(["pid", "exe", "cmdline"]):
+    for proc in psutil.process_iter(["pid", "exe", "status"]):
         exe = proc.info["exe"] or ""
-        if exe.startswith(str(installed.opt)) and proc.status() != psutil.STATUS_ZOMBIE:
+        if exe.startswith(str(installed.opt)) and proc.info["status"] != psutil.STATUS_ZOMBIE:
             alive.append(proc.pid)
     return [f"{pid}" for pid in sorted(set(alive))]
 
