@@ -154,6 +154,7 @@ def test_package_carries_the_engine_and_the_package_data(installed: Installed) -
         assert needed.is_file(), needed
     # No Python of ours is needed: the tests, the harness and the build tools stay out.
     assert not (internal / "pytest").exists()
+    assert not (internal / "superapp" / "testing").exists()
     assert not (internal / "PyInstaller").exists()
 
 
