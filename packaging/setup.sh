@@ -27,6 +27,8 @@ DEB_PACKAGES=(
   libxi6 libxext6 libxfixes3 libxrender1 libxcursor1
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 libxcb-shm0 libxcb-sync1 libxcb-glx0
+  # The desktop package's build (PyInstaller reads binaries with objdump) and its menu-entry check.
+  binutils desktop-file-utils
 )
 # The ordinary npm client: the analyser's false-positive tests fetch real libraries with it.
 NPM_PACKAGE="npm"

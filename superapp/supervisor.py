@@ -26,7 +26,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from superapp import control
+from superapp._spawn import runtime_command
 from superapp.audit import AuditLog
 from superapp.errors import AppStateError, RuntimeStartError, SuperappError
 from superapp.monitor import Decision, Monitor, record_decision
@@ -216,7 +216,7 @@ class Supervisor:
             lock = self._acquire_lock(app_id)
             parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             cmd = [
-                sys.executable, "-m", "superapp.runtime",
+                *runtime_command(),
                 "--app-id", app_id,
                 "--control-fd", str(child_sock.fileno()),
                 "--parent-pid", str(os.getpid()),
@@ -231,7 +231,7 @@ class Supervisor:
             if not env["SUPERAPP_HOME"]:
                 del env["SUPERAPP_HOME"]
             try:
-                proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+                proc = subprocess.Popen(  # noqa: S603 (our own interpreter or frozen executable)
                     cmd,
                     pass_fds=[child_sock.fileno()],
                     start_new_session=True,

@@ -1,0 +1,55 @@
+"""How the host starts a runtime: ``python -m`` from an install, the marker from a frozen build."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+import superapp.runtime._main as runtime_main
+from superapp import __version__
+from superapp._spawn import RUNTIME_MARKER, frozen_main, runtime_command
+
+
+def test_an_install_starts_the_runtime_module_with_this_interpreter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(sys, "frozen", raising=False)
+    assert runtime_command() == [sys.executable, "-m", "superapp.runtime"]
+
+
+def test_a_frozen_build_starts_its_own_executable_with_the_marker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert runtime_command() == [sys.executable, RUNTIME_MARKER]
+
+
+def test_the_frozen_entry_sends_the_marker_to_the_runtime_and_the_rest_to_the_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[list[str] | None] = []
+
+    def fake_runtime(argv: list[str] | None = None) -> int:
+        seen.append(argv)
+        return 7
+
+    monkeypatch.setattr(runtime_main, "main", fake_runtime)
+    assert frozen_main([RUNTIME_MARKER, "--app-id", "dev.superapp.notes"]) == 7
+    assert seen == [["--app-id", "dev.superapp.notes"]]
+
+    with pytest.raises(SystemExit) as exit_info:
+        frozen_main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"superapp {__version__}"
+    assert seen == [["--app-id", "dev.superapp.notes"]]  # the CLI never reached the runtime
+
+
+def test_the_marker_is_not_a_cli_command(capsys: pytest.CaptureFixture[str]) -> None:
+    # Only the frozen entry point knows the marker; the CLI refuses it like any unknown option.
+    from superapp.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([RUNTIME_MARKER])
+    assert exit_info.value.code == 2
+    assert RUNTIME_MARKER in capsys.readouterr().err
