@@ -28,8 +28,8 @@ import pytest
 
 from superapp import __version__
 from superapp._spawn import RUNTIME_MARKER
-from tests.conftest import REPO
 from superapp.testing import HostProcess, connect, free_port, wait_gone
+from tests.conftest import REPO
 from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(1800)]
