@@ -120,7 +120,7 @@ class EgressProxy:
         limits: EgressLimits | None = None,
         resolver: AsyncResolver = system_resolver,
         test_hosts: Mapping[str, int] | None = None,
-        test_dns: Mapping[str, IPAddress] | None = None,
+        test_dns: Mapping[str, tuple[IPAddress, int | None]] | None = None,
     ) -> None:
         self.policy = policy
         self.limits = limits or EgressLimits()
@@ -133,7 +133,7 @@ class EgressProxy:
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._open = 0
-        self._transports: set[asyncio.BaseTransport] = set()
+        self._transports: set[asyncio.WriteTransport] = set()
         self._lock = threading.Lock()
         #: ``connections``, ``tunnels``, ``forwards``, ``refused``: read by the runtime's metrics.
         self.counters: Counter[str] = Counter()
@@ -340,7 +340,9 @@ class EgressProxy:
         if mapped is not None:  # end-to-end tests only: a .test name served on loopback
             addresses: list[tuple[IPAddress, int]] = [(_LOOPBACK, mapped)]
         else:
-            addresses = [(ip, port) for ip in await self._resolve(auth, port, shown)]
+            fixed = self._test_dns.get(host.name)
+            to_port = fixed[1] if fixed is not None and fixed[1] is not None else port
+            addresses = [(ip, to_port) for ip in await self._resolve(auth, port, shown)]
         for ip, to_port in addresses:
             try:
                 upstream = await asyncio.wait_for(
@@ -363,7 +365,7 @@ class EgressProxy:
         fixed = self._test_dns.get(host.name)
         try:
             answers = (
-                [fixed]
+                [fixed[0]]
                 if fixed is not None
                 else list(
                     await asyncio.wait_for(

@@ -60,7 +60,9 @@ def egress_switches(proxy_port: int) -> list[str]:
 
 
 _TEST_HOST = re.compile(r"^([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.test)=([0-9]{2,5})$")
-_TEST_DNS = re.compile(r"^([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.test)=([0-9a-f.:]{2,45})$")
+_TEST_DNS = re.compile(
+    r"^([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.test)=([0-9a-f.:]{2,45})(?:/([0-9]{2,5}))?$"
+)
 
 
 def test_host_map(env: Mapping[str, str]) -> dict[str, int]:
@@ -78,20 +80,24 @@ def test_host_map(env: Mapping[str, str]) -> dict[str, int]:
     return out
 
 
-def test_dns_map(env: Mapping[str, str]) -> dict[str, IPAddress]:
-    """``SUPERAPP_TEST_DNS`` (end-to-end tests only): ``name.test=ADDRESS[,…]``.
+def test_dns_map(env: Mapping[str, str]) -> dict[str, tuple[IPAddress, int | None]]:
+    """``SUPERAPP_TEST_DNS`` (end-to-end tests only): ``name.test=ADDRESS[/PORT][,…]``.
 
-    The egress proxy's resolver answers ADDRESS for ``name.test`` as a DNS server would; the
-    answer is vetted like any other (a loopback answer is refused: the DNS-rebinding shape).
+    The egress proxy's resolver answers ADDRESS for ``name.test`` as a hostile DNS server
+    would; the answer is vetted like any other (a loopback answer is refused: the
+    DNS-rebinding shape). PORT, if given, is where the proxy *would* connect were the answer
+    accepted, so a test can put a recorder there and count that nothing arrives.
     """
-    out: dict[str, IPAddress] = {}
+    out: dict[str, tuple[IPAddress, int | None]] = {}
     for item in env.get("SUPERAPP_TEST_DNS", "").split(","):
         match = _TEST_DNS.match(item.strip())
         if match:
             try:
-                out[match.group(1)] = ipaddress.ip_address(match.group(2))
+                ip = ipaddress.ip_address(match.group(2))
             except ValueError:
                 continue
+            port = int(match.group(3)) if match.group(3) else None
+            out[match.group(1)] = (ip, port if port is None or 0 < port < 65536 else None)
     return out
 
 
