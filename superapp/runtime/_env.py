@@ -44,6 +44,8 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 #: for TLS and WebSocket), ``<-loopback>`` removes Chromium's implicit bypass for localhost
 #: and 127.0.0.1, and the WebRTC policy allows peer-to-peer media only over proxied TCP — no
 #: UDP, no direct TCP to candidates a page names — so ICE traffic meets the proxy too.
+#: (Verified: without ``--force-webrtc-ip-handling-policy`` a page's STUN binding requests
+#: reach a UDP port on 127.0.0.1; the similar ``--webrtc-ip-handling-policy`` has no effect.)
 _WEBRTC_POLICY = "disable_non_proxied_udp"
 
 
@@ -55,7 +57,6 @@ def egress_switches(proxy_port: int) -> list[str]:
         f"--proxy-server=http://127.0.0.1:{proxy_port}",
         "--proxy-bypass-list=<-loopback>",
         f"--force-webrtc-ip-handling-policy={_WEBRTC_POLICY}",
-        f"--webrtc-ip-handling-policy={_WEBRTC_POLICY}",
     ]
 
 
