@@ -129,7 +129,7 @@ class EgressProxy:
         self._test_hosts = {k: v for k, v in (test_hosts or {}).items() if k.endswith(".test")}
         self._test_dns = {k: v for k, v in (test_dns or {}).items() if k.endswith(".test")}
         self._token = secrets.token_hex(16)
-        self._loop = asyncio.new_event_loop()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._open = 0
@@ -142,13 +142,16 @@ class EgressProxy:
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> int:
         """Listen on 127.0.0.1 (an ephemeral port) and serve from a daemon thread."""
+        if self._thread is not None:
+            raise RuntimeError("the egress proxy was already started")
         started = threading.Event()
         failure: list[BaseException] = []
+        loop = self._loop = asyncio.new_event_loop()
 
         def run() -> None:
-            asyncio.set_event_loop(self._loop)
+            asyncio.set_event_loop(loop)
             try:
-                self._server = self._loop.run_until_complete(
+                self._server = loop.run_until_complete(
                     asyncio.start_server(
                         self._client, str(_LOOPBACK), 0, limit=self.limits.max_head_bytes
                     )
@@ -157,9 +160,14 @@ class EgressProxy:
             except OSError as exc:
                 failure.append(exc)
                 started.set()
+                loop.close()
                 return
             started.set()
-            self._loop.run_forever()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self._server.wait_closed())
+                loop.close()
 
         self._thread = threading.Thread(target=run, name="egress-proxy", daemon=True)
         self._thread.start()
@@ -170,7 +178,8 @@ class EgressProxy:
 
     def close(self) -> None:
         """Stop listening and drop every connection (idempotent)."""
-        if self._thread is None or not self._loop.is_running():
+        loop = self._loop
+        if self._thread is None or loop is None or loop.is_closed():
             return
 
         async def stop() -> None:
@@ -184,8 +193,11 @@ class EgressProxy:
             if pending:
                 await asyncio.wait(pending, timeout=2)
 
-        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        try:
+            asyncio.run_coroutine_threadsafe(stop(), loop).result(5)
+            loop.call_soon_threadsafe(loop.stop)
+        except RuntimeError:  # the loop already ended
+            return
         self._thread.join(5)
 
     def check_live(self) -> None:

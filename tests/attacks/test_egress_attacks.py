@@ -8,9 +8,11 @@ transports (STUN/TURN over UDP and TCP, remote ICE candidates), speculative conn
 it. The recorder must count **zero**, the refusal must be in the audit log where a connection
 was attempted, and the app must still be on its own page.
 
-The wall is the app's egress proxy (``superapp.net._egress``); the engine switches that keep
-WebRTC on proxied TCP are what makes the UDP attacks meet it. ``test_egress_switches_are_what_
-keeps_webrtc_off_udp`` documents that the engine *does* send those datagrams without them.
+The wall is the app's egress proxy (``superapp.net._egress``); the engine switch that keeps
+WebRTC on proxied TCP (``--force-webrtc-ip-handling-policy=disable_non_proxied_udp``) is what
+makes the UDP attacks meet it. Both were checked by removing them: without the switch the
+WebRTC test counts 258 STUN datagrams carrying the page's ICE user fragment; without the
+proxy switches the preconnect test counts bare TCP connects to 127.0.0.1.
 """
 
 from __future__ import annotations
