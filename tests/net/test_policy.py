@@ -116,7 +116,9 @@ ROWS = [
     Row("ip-listed-decimal", "http://2130706433:8080/", ALLOW, "allowlist", policy="ips"),
     Row("ip-listed-mapped-v6", "http://[::ffff:127.0.0.1]:8080/", DENY, "ip-literal", policy="ips"),
     Row("ip-listed-other-port", "http://127.0.0.1:8081/", DENY, "port-not-allowed", policy="ips"),
-    Row("ip-listed-not-localhost", "http://localhost:8080/", DENY, "special-use-name", policy="ips"),
+    Row(
+        "ip-listed-not-localhost", "http://localhost:8080/", DENY, "special-use-name", policy="ips"
+    ),
     Row("localhost-subdomain", "https://api.localhost/", DENY, "special-use-name"),
     Row("mdns-name", "https://printer.local/", DENY, "special-use-name"),
     Row("home-arpa", "https://nas.home.arpa/", DENY, "special-use-name"),
