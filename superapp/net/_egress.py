@@ -327,8 +327,11 @@ class EgressProxy:
         port = auth.port or 80
         upstream_r, upstream_w = await self._connect(auth, port, auth.url())
         self.counters["forwards"] += 1
-        kept = [(k, v) for k, v in headers if k.lower() not in _HOP_HEADERS]
-        lines = [f"{method} {auth.target} HTTP/1.1", *(f"{k}: {v}" for k, v in kept)]
+        # Host is the decided authority, never what the client wrote beside it.
+        kept = [(k, v) for k, v in headers if k.lower() not in _HOP_HEADERS | {"host"}]
+        authority = f"{auth.host}:{auth.port}" if auth.explicit_port else str(auth.host)
+        lines = [f"{method} {auth.target} HTTP/1.1", f"Host: {authority}"]
+        lines += [f"{k}: {v}" for k, v in kept]
         lines.append("Connection: close")
         upstream_w.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         await upstream_w.drain()

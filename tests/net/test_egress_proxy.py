@@ -116,6 +116,14 @@ def test_second_request_on_one_connection_cannot_ride_the_first_decision(
     assert all(h.header("host") == "widgets.test" for h in good.hits)
 
 
+def test_forwarded_host_header_is_the_decided_authority(
+    make_proxy: Callable[..., _Proxy], recorder: Recorder
+) -> None:
+    p = make_proxy(["widgets.test"], ["widgets.test"], test_hosts={"widgets.test": recorder.port})
+    p.send(_get("http://widgets.test/a", "internal-admin.corp"))
+    assert [h.header("host") for h in recorder.hits] == ["widgets.test"]
+
+
 def test_allowed_connect_is_tunnelled(
     make_proxy: Callable[..., _Proxy], recorder: Recorder
 ) -> None:
