@@ -156,6 +156,14 @@ def test_preconnect_and_dns_prefetch_never_reach_a_host_not_in_the_allowlist(
     page = _open(mode, folder, open_app, superapp_home, net_hosts.env)
     page.wait_for_function("() => window.__done === true")
     net_hosts.good.wait_for_hits(1, where=lambda h: h.path == "/marker")
+    # The https pre-connects became CONNECTs that the proxy refused and audited.
+    expected = {("evil.test:443", "not-allowlisted"),
+                (f"localhost:{net_hosts.evil.port}", "special-use-name")}  # fmt: skip
+    wait_until(
+        lambda: expected <= {(e["superapp"]["url"], e["superapp"]["rule"])
+                             for e in _egress_blocks(superapp_home)},
+        what="the proxy's refusals of the https pre-connects",
+    )  # fmt: skip
     assert net_hosts.evil.contacts == 0, net_hosts.evil.connections
     _still_home(page)
 
