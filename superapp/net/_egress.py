@@ -21,8 +21,9 @@ arrives here, and this proxy decides it again, knowing nothing of what the page 
    vetted address, never to the name again.
 4. A refusal answers ``403`` and is reported through ``on_refused`` (the runtime audits it as
    ``net.blocked`` with ``via=egress``); nothing is sent upstream.
-5. Plain ``http`` is forwarded one request per client connection (``Connection: close`` both
-   ways), so a second request on the same connection can never ride an earlier decision.
+5. Plain ``http`` is forwarded with keep-alive only while every message's end is known
+   (``_http1``): each request on a connection is read and decided on its own, so no request
+   can ride an earlier decision; anything ambiguous closes the connection.
 
 Test hosts (end-to-end tests only): ``test_hosts`` maps exact ``.test`` names to a loopback
 port (from ``SUPERAPP_TEST_HOSTS``), and ``test_dns`` makes the resolver answer a fixed
@@ -44,6 +45,16 @@ from typing import Final
 
 from superapp.errors import SuperappError
 from superapp.net._host import HostError, IPAddress
+from superapp.net._http1 import (
+    HOP_HEADERS,
+    FramingError,
+    Headers,
+    header,
+    parse_head,
+    relay_request_body,
+    relay_response_body,
+    wants_close,
+)
 from superapp.net._policy import NetPolicy, RequestKind
 from superapp.net._special import local_address, local_target
 from superapp.net._url import Authority, parse_authority, split_port, split_scheme
@@ -61,9 +72,6 @@ RefusalSink = Callable[[str, str, str, str], None]
 AsyncResolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
 
 _LOOPBACK: Final = ipaddress.IPv4Address("127.0.0.1")
-_HOP_HEADERS: Final = frozenset(
-    {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade"}
-)
 _PROBE_HEADER: Final = "x-superapp-egress"
 
 
@@ -80,6 +88,8 @@ class EgressLimits:
     #: Client connections open at once; more are refused (a page cannot exhaust the process).
     max_connections: int = 256
     relay_chunk_bytes: int = 64 * 1024
+    #: How long a kept-alive client connection may sit idle between forwarded requests.
+    idle_timeout_s: float = 60.0
     #: How long :meth:`EgressProxy.check_live` waits for the probe's answer.
     probe_timeout_s: float = 5.0
 
@@ -252,14 +262,14 @@ class EgressProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.limits.head_timeout_s)
-        line, headers = _parse_head(head)
+        line, headers = parse_head(head)
         parts = line.split(" ")
         if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
             await self._answer(writer, 400, "malformed request")
             return
-        method, target, _version = parts
+        method, target, version = parts
         if method == "OPTIONS" and target == "*":
-            if secrets.compare_digest(_header(headers, _PROBE_HEADER) or "", self._token):
+            if secrets.compare_digest(header(headers, _PROBE_HEADER) or "", self._token):
                 writer.write(
                     f"HTTP/1.1 204 No Content\r\n{_PROBE_HEADER}: {self._token}\r\n"
                     "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
@@ -272,7 +282,7 @@ class EgressProxy:
             if method == "CONNECT":
                 await self._tunnel(target, reader, writer)
             else:
-                await self._forward(method, target, headers, reader, writer)
+                await self._forward((method, target, version), headers, reader, writer)
         except _Refused as refused:
             self.counters["refused"] += 1
             self._on_refused(refused.url, refused.rule, refused.reason, "connect")
@@ -307,12 +317,54 @@ class EgressProxy:
 
     async def _forward(
         self,
-        method: str,
-        target: str,
-        headers: list[tuple[str, str]],
+        request: tuple[str, str, str],
+        headers: Headers,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
     ) -> None:
+        """Absolute-form ``http://`` requests, kept alive only while every message's end is
+        known (``_http1``): each request on the connection is decided on its own, and the
+        upstream connection is reused only for the same decided host and port."""
+        method, target, version = request
+        upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        key: tuple[str, int] | None = None
+        try:
+            while True:
+                auth = self._decide_forward(target)
+                port = auth.port or 80
+                if upstream is None or key != (auth.host.name, port):
+                    if upstream is not None:
+                        self._drop(upstream[1])
+                    upstream = await self._connect(auth, port, auth.url())
+                    key = (auth.host.name, port)
+                self.counters["forwards"] += 1
+                up_r, up_w = upstream
+                # Host is the decided authority, never what the client wrote beside it.
+                kept = [(k, v) for k, v in headers if k.lower() not in HOP_HEADERS | {"host"}]
+                authority = f"{auth.host}:{auth.port}" if auth.explicit_port else str(auth.host)
+                lines = [f"{method} {auth.target} HTTP/1.1", f"Host: {authority}"]
+                lines += [f"{k}: {v}" for k, v in kept]
+                up_w.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+                await relay_request_body(reader, up_w, headers)
+                client_close = wants_close(version, headers)
+                if not await self._response(method, up_r, writer, client_close):
+                    return
+                if up_r.at_eof():  # the upstream ended the connection after a full answer
+                    self._drop(up_w)
+                    upstream = None
+                head = await asyncio.wait_for(
+                    reader.readuntil(b"\r\n\r\n"), self.limits.idle_timeout_s
+                )
+                line, headers = parse_head(head)
+                parts = line.split(" ")
+                if len(parts) != 3 or parts[0] == "CONNECT":
+                    return
+                method, target, version = parts
+        finally:
+            if upstream is not None:
+                self._drop(upstream[1])
+
+    def _decide_forward(self, target: str) -> Authority:
         shown = target[:2048]
         scheme, rest = split_scheme(target)
         if scheme != "http":
@@ -321,30 +373,42 @@ class EgressProxy:
         if not decision.allowed:
             raise _Refused(decision.url or shown, decision.rule, decision.reason)
         try:
-            auth = parse_authority("http", rest)
+            return parse_authority("http", rest)
         except HostError as exc:
             raise _Refused(shown, exc.rule, exc.reason) from None
-        port = auth.port or 80
-        upstream_r, upstream_w = await self._connect(auth, port, auth.url())
-        self.counters["forwards"] += 1
-        # Host is the decided authority, never what the client wrote beside it.
-        kept = [(k, v) for k, v in headers if k.lower() not in _HOP_HEADERS | {"host"}]
-        authority = f"{auth.host}:{auth.port}" if auth.explicit_port else str(auth.host)
-        lines = [f"{method} {auth.target} HTTP/1.1", f"Host: {authority}"]
-        lines += [f"{k}: {v}" for k, v in kept]
-        lines.append("Connection: close")
-        upstream_w.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        await upstream_w.drain()
 
-        async def response() -> None:
-            head = await upstream_r.readuntil(b"\r\n\r\n")
-            status, resp_headers = _parse_head(head)
-            kept = [(k, v) for k, v in resp_headers if k.lower() not in _HOP_HEADERS]
-            out = [status, *(f"{k}: {v}" for k, v in kept), "Connection: close"]
+    async def _response(
+        self,
+        method: str,
+        up_r: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        client_close: bool,
+    ) -> bool:
+        """Relay one response; True when both connections may carry another request."""
+        while True:
+            status_line, resp_headers = parse_head(await up_r.readuntil(b"\r\n\r\n"))
+            parts = status_line.split(" ", 2)
+            if len(parts) < 2 or not parts[1].isdigit():
+                raise FramingError("malformed status line")
+            status = int(parts[1])
+            if status == 101:
+                raise FramingError("protocol switch on a forwarded request")
+            kept = [(k, v) for k, v in resp_headers if k.lower() not in HOP_HEADERS]
+            out = [status_line, *(f"{k}: {v}" for k, v in kept)]
+            if 100 <= status < 200:  # interim answer: pass it on, the real one follows
+                writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1"))
+                continue
+            close = client_close or wants_close(parts[0], resp_headers)
+            if close:
+                out.append("Connection: close")
             writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1"))
-            await self._pipe(upstream_r, writer)
+            by_close = await relay_response_body(up_r, writer, method, status, resp_headers)
+            await writer.drain()
+            return not (close or by_close)
 
-        await self._both(self._pipe(reader, upstream_w), response(), upstream_w)
+    def _drop(self, upstream_w: asyncio.StreamWriter) -> None:
+        self._transports.discard(upstream_w.transport)
+        upstream_w.close()
 
     # --- resolving and connecting ------------------------------------------------------------
     async def _connect(
@@ -445,21 +509,3 @@ class EgressProxy:
         )
         with contextlib.suppress(OSError):
             await writer.drain()
-
-
-def _parse_head(head: bytes) -> tuple[str, list[tuple[str, str]]]:
-    text = head.decode("latin-1")
-    lines = text.split("\r\n")
-    headers: list[tuple[str, str]] = []
-    for raw in lines[1:]:
-        if not raw:
-            continue
-        name, sep, value = raw.partition(":")
-        if not sep or not name or name != name.strip():
-            raise ValueError("malformed header")
-        headers.append((name, value.strip()))
-    return lines[0], headers
-
-
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
-    return next((v for k, v in headers if k.lower() == name), None)

@@ -77,8 +77,8 @@ def make_proxy() -> Iterator[Callable[..., _Proxy]]:
         proxy.close()
 
 
-def _get(url: str, host: str) -> bytes:
-    return f"GET {url} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n\r\n".encode()
+def _get(url: str, host: str, connection: str = "close") -> bytes:
+    return f"GET {url} HTTP/1.1\r\nHost: {host}\r\nConnection: {connection}\r\n\r\n".encode()
 
 
 def _connect(target: str) -> bytes:
@@ -96,9 +96,7 @@ def test_allowed_http_request_is_forwarded_in_origin_form_and_closed(
     assert answer.startswith(b"HTTP/1.1 200")
     assert b"Connection: close" in answer
     hit = recorder.hits[0]
-    assert (hit.path, hit.header("host"), hit.header("connection")) == (
-        "/echo?x=1", "widgets.test", "close",
-    )  # fmt: skip
+    assert (hit.path, hit.header("host")) == ("/echo?x=1", "widgets.test")
     assert hit.header("proxy-connection") is None
     assert p.refusals == []
 
@@ -111,9 +109,58 @@ def test_second_request_on_one_connection_cannot_ride_the_first_decision(
         ["widgets.test"], ["widgets.test"],
         test_hosts={"widgets.test": good.port, "evil.test": evil.port},
     )  # fmt: skip
-    p.send(_get("http://widgets.test/a", "widgets.test") + _get("http://evil.test/b", "evil.test"))
+    answer = p.send(
+        _get("http://widgets.test/a", "widgets.test", "keep-alive")
+        + _get("http://evil.test/b", "evil.test")
+    )
+    assert answer.startswith(b"HTTP/1.1 200") and b"HTTP/1.1 403" in answer
+    assert p.rules == ["not-allowlisted"]
     assert evil.contacts == 0
-    assert all(h.header("host") == "widgets.test" for h in good.hits)
+    assert [h.path for h in good.hits] == ["/a"]
+
+
+def test_kept_alive_connection_carries_several_allowed_requests(
+    make_proxy: Callable[..., _Proxy], recorder: Recorder
+) -> None:
+    p = make_proxy(["widgets.test"], ["widgets.test"], test_hosts={"widgets.test": recorder.port})
+    last = _get("http://widgets.test/c", "widgets.test")
+    answer = p.send(
+        _get("http://widgets.test/a", "widgets.test", "keep-alive")
+        + b"POST http://widgets.test/echo HTTP/1.1\r\nHost: widgets.test\r\n"
+        b"Content-Length: 3\r\n\r\nabc"
+        + b"HEAD http://widgets.test/h.txt HTTP/1.1\r\nHost: widgets.test\r\n\r\n"
+        + last
+    )
+    assert answer.count(b"HTTP/1.1 200") == 4
+    assert [h.path for h in recorder.hits] == ["/a", "/echo", "/h.txt", "/c"]
+    assert recorder.hits[1].body == b"abc"
+    assert recorder.connections == 1  # one upstream connection, reused
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n",
+        b"Content-Length: 3\r\nContent-Length: 4\r\n",
+        b"Transfer-Encoding: gzip, chunked\r\n",
+    ],
+    ids=["cl-and-te", "two-lengths", "other-coding"],
+)
+def test_ambiguous_request_framing_closes_the_connection(
+    extra: bytes, make_proxy: Callable[..., _Proxy], recorder_factory: Callable[..., Recorder]
+) -> None:
+    good, evil = recorder_factory(), recorder_factory()
+    p = make_proxy(
+        ["widgets.test"], ["widgets.test"],
+        test_hosts={"widgets.test": good.port, "evil.test": evil.port},
+    )  # fmt: skip
+    smuggled = _get("http://evil.test/s", "evil.test")
+    p.send(
+        b"POST http://widgets.test/a HTTP/1.1\r\nHost: widgets.test\r\n" + extra + b"\r\n"
+        + b"0\r\n\r\n" + smuggled
+    )  # fmt: skip
+    assert evil.contacts == 0
+    assert all(h.path == "/a" for h in good.hits)
 
 
 def test_forwarded_host_header_is_the_decided_authority(
