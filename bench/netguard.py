@@ -5,9 +5,14 @@ its API and CDN hosts, some third-party requests the guard refuses, inline ``dat
 sub-resources, and a few hostile spellings. "warm" repeats hosts (the normaliser's cache is
 hot, as during a page load); "cold" gives every request a host never seen before (the worst
 case: full IDNA/IPv4 parsing each time). The page-load half of the benchmark (200
-sub-resources with and without the guard, real windows) lives with the engine code.
+sub-resources with and without the guard, real windows) is ``bench/pageload.py``.
 
-    .venv/bin/python bench/netguard.py [--n 200000]
+The second table is the egress proxy's cost per request (``superapp.net.EgressProxy``): the
+same GET to an HTTP server on 127.0.0.1, made directly (a new connection each, as the proxy
+does upstream) and through the proxy — forwarded as plain ``http``, or through a ``CONNECT``
+tunnel as ``https``/``wss`` would be — and a refused request. Sequential, alternating.
+
+    .venv/bin/python bench/netguard.py [--n 200000] [--requests 1000]
 
 Prints a Markdown table for bench/RESULTS.md.
 """
@@ -24,7 +29,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from superapp.net import NetPolicy, RequestKind
+from superapp.net import EgressProxy, NetPolicy, RequestKind
 from superapp.net._host import _cached
 
 APP = "com.example.notes"
@@ -97,10 +102,74 @@ def _row(name: str, samples: list[float]) -> str:
     )
 
 
+def _exchange(port: int, *messages: bytes) -> bytes:
+    """Send each message after the previous answer's head; read the last answer to EOF."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        out = b""
+        for i, message in enumerate(messages):
+            sock.sendall(message)
+            if i < len(messages) - 1:
+                while b"\r\n\r\n" not in out:
+                    out += sock.recv(4096)
+                out = b""
+        while chunk := sock.recv(65536):
+            out += chunk
+    return out
+
+
+def _proxy_table(requests: int) -> list[str]:
+    from tests.helpers.recorder import Recorder
+
+    get = b"GET {target} HTTP/1.1\r\nHost: bench.test\r\nConnection: close\r\n\r\n"
+    with Recorder() as server:
+        policy = NetPolicy.from_manifest(APP, ["bench.test"], ["bench.test"])
+        proxy = EgressProxy(policy, lambda *r: None, test_hosts={"bench.test": server.port})
+        proxy.start()
+        try:
+            paths: dict[str, Callable[[], bytes]] = {
+                "direct to the server (new connection)": lambda: _exchange(
+                    server.port, get.replace(b"{target}", b"/x.txt")
+                ),
+                "through the proxy, plain http forwarded": lambda: _exchange(
+                    proxy.port, get.replace(b"{target}", b"http://bench.test/x.txt")
+                ),
+                "through the proxy, CONNECT tunnel + request": lambda: _exchange(
+                    proxy.port,
+                    b"CONNECT bench.test:80 HTTP/1.1\r\nHost: bench.test:80\r\n\r\n",
+                    get.replace(b"{target}", b"/x.txt"),
+                ),
+                "refused by the proxy (not allowlisted)": lambda: _exchange(
+                    proxy.port, get.replace(b"{target}", b"http://evil.test/x.txt")
+                ),
+            }
+            for call in paths.values():  # warm up
+                for _ in range(50):
+                    call()
+            samples: dict[str, list[float]] = {name: [] for name in paths}
+            for _ in range(requests):
+                for name, call in paths.items():
+                    t0 = time.perf_counter_ns()
+                    call()
+                    samples[name].append((time.perf_counter_ns() - t0) / 1000)
+        finally:
+            proxy.close()
+    direct = statistics.median(samples["direct to the server (new connection)"])
+    rows = []
+    for name, values in samples.items():
+        ordered = sorted(values)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        med = statistics.median(ordered)
+        rows.append(f"| {name} | {len(values):,} | {med:.0f} | {p99:.0f} | {med - direct:+.0f} |")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--n", type=int, default=200_000, help="decisions in the warm mix")
     parser.add_argument("--cold", type=int, default=20_000, help="decisions with unseen hosts")
+    parser.add_argument("--requests", type=int, default=1000, help="requests per proxy path")
     args = parser.parse_args(argv)
     rng = random.Random(5)
     weights = [m[0] for m in MIX]
@@ -135,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     for cat in dict.fromkeys(m[1] for m in MIX):
         print(_row(cat, by_cat.get(cat, [0.0])))
     print(_row("cold: every host unseen", cold))
+    print()
+    print("### egress proxy: cost per request (loopback server, sequential, alternating)")
+    print()
+    print("| path | requests | median µs | p99 µs | median vs direct µs |")
+    print("|---|---:|---:|---:|---:|")
+    for row in _proxy_table(args.requests):
+        print(row)
     return 0
 
 

@@ -1,10 +1,17 @@
 """Page load with 200 sub-resources: superapp (every request through the guard) vs bare pywebview.
 
-The same folder (index.html with 200 images and 1 stylesheet) is loaded by ``superapp dev``
-(the app:// scheme handler, the request interceptor asking the allowlist for each of the 201
-requests, CSP) and by a plain pywebview window serving it from pywebview's HTTP server (no
-guard). Load time is the page's own Navigation Timing: ``loadEventEnd`` relative to the start
-of navigation, read over CDP. Alternating runs, median.
+Two pages, each loaded by ``superapp dev`` and by a plain pywebview window (no guard):
+
+- **local**: index.html with 200 images from the app's own folder. superapp serves them through
+  the app:// scheme handler, the request interceptor asking the allowlist for each request, CSP;
+  pywebview from its own HTTP server. The egress proxy sees none of these (no network).
+- **remote**: 200 images from an HTTP server on 127.0.0.1 (a recorder). superapp reaches it as
+  the allowlisted ``http://bench.test`` (a test host name the egress proxy maps to the server):
+  interceptor, then the egress proxy (decision, one request per proxied connection); pywebview
+  fetches the same images from the server directly. This is the proxy's cost per page.
+
+Load time is the page's own Navigation Timing: ``loadEventEnd`` relative to the start of
+navigation, read over CDP. Alternating runs, median.
 
 Usage: python bench/pageload.py [--runs 7]
 """
@@ -51,6 +58,12 @@ def _make_page(root: Path) -> Path:
     return folder
 
 
+def _make_remote_page(root: Path, origin: str, app_id: str) -> Path:
+    body = "".join(f"<img src='{origin}/img/{i}.png' width=8 height=8>" for i in range(200))
+    host = "bench.test"
+    return make_app(root, app_id, body=body, allowed_hosts=[host], allow_http_hosts=[host])
+
+
 def _superapp(pw: Any, folder: Path, env: dict[str, str]) -> float:
     port = free_port()
     host = HostProcess(["dev", str(folder), "--remote-debugging-port", str(port)], env)
@@ -91,21 +104,44 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home, xvfb(), sync_playwright() as pw:
+    from tests.helpers.recorder import Recorder
+
+    with (
+        tempfile.TemporaryDirectory() as home,
+        xvfb(),
+        sync_playwright() as pw,
+        Recorder() as server,
+    ):
         env = dict(os.environ, SUPERAPP_HOME=home, PYTHONPATH=str(REPO))
-        folder = _make_page(Path(home) / "src")
-        ours, bare = [], []
+        remote_env = dict(env, SUPERAPP_TEST_HOSTS=f"bench.test={server.port}")
+        root = Path(home) / "src"
+        folder = _make_page(root)
+        ours_remote = _make_remote_page(root / "a", "http://bench.test", "dev.superapp.remote")
+        bare_remote = _make_remote_page(root / "b", server.origin, "dev.superapp.bareremote")
+        ours, bare, ours_r, bare_r = [], [], [], []
         for _ in range(args.runs):
             ours.append(_superapp(pw, folder, env))
             bare.append(_bare(pw, folder, env))
+            ours_r.append(_superapp(pw, ours_remote, remote_env))
+            bare_r.append(_bare(pw, bare_remote, env))
+        requests = len(server.hits)
     print(f"## Page load, 200 sub-resources ({machine()}, {args.runs} runs each, alternating)\n")
-    print("| | load (median) | min | max |")
-    print("|---|---|---|---|")
-    for label, values in (("bare pywebview, no guard", bare), ("superapp, guard on", ours)):
+    print("| page | | load (median) | min | max |")
+    print("|---|---|---|---|---|")
+    rows = (
+        ("local", "bare pywebview, no guard", bare),
+        ("local", "superapp, guard on", ours),
+        ("remote", "bare pywebview, direct", bare_r),
+        ("remote", "superapp, guard + egress proxy", ours_r),
+    )
+    for page, label, values in rows:
         print(
-            f"| {label} | {median(values):.1f} ms | {min(values):.1f} ms | {max(values):.1f} ms |"
+            f"| {page} | {label} | {median(values):.1f} ms | {min(values):.1f} ms "
+            f"| {max(values):.1f} ms |"
         )
-    print(f"\nsuperapp / bare: {median(ours) / median(bare):.2f}×")
+    print(f"\nlocal superapp / bare: {median(ours) / median(bare):.2f}×")
+    print(f"remote superapp / bare: {median(ours_r) / median(bare_r):.2f}×")
+    print(f"requests served by the remote server: {requests}")
     return 0
 
 

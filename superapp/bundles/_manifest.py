@@ -66,6 +66,23 @@ _COLOR_RE: Final = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def manifest_host_problem(value: str) -> str | None:
+    """Why an ``allowed_hosts`` entry is refused by the network layer, or None.
+
+    The same parser and special-use check as the allowlist matcher (``parse_host_entry``
+    calls ``local_target``), so a manifest can never list what the matcher, the egress proxy
+    or ``net.request`` would refuse: ``*.localhost``, ``printer.local``, ``nas.home.arpa``,
+    ``x.onion`` and the like (see ``superapp.net._special``).
+    """
+    from superapp.net._policy import parse_host_entry
+
+    try:
+        parse_host_entry(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 # --- field types ---------------------------------------------------------------------------
 
 
@@ -100,6 +117,9 @@ def _check_host(value: str) -> str:
             f"{value!r} is not a host name (lower-case DNS name with a dot; IP addresses, "
             "'localhost' and non-ASCII names are not allowed — use punycode)"
         )
+    problem = manifest_host_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

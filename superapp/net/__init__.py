@@ -3,7 +3,9 @@
 ``NetPolicy.decide`` is the one matcher every enforcement point shares (the engine's request
 interceptor, its navigation hooks, ``net.request``); ``NetClient`` performs ``net.request``
 calls, re-deciding every redirect hop and vetting every DNS answer; ``BlockLog`` writes the
-``net.blocked`` audit events of the engine's refusals without letting a page flood the log.
+``net.blocked`` audit events of the engine's refusals without letting a page flood the log;
+``EgressProxy`` is the wall below the engine, which every connection the engine opens must
+pass (names resolved and vetted there); ``local_target`` names what no app may reach.
 """
 
 from __future__ import annotations
@@ -28,16 +30,26 @@ from superapp.net._client import (
     resolve_location,
     system_resolver,
 )
+from superapp.net._egress import (
+    EgressLimits,
+    EgressProxy,
+    EgressUnavailableError,
+)
 from superapp.net._host import Host, HostError, IPAddress, address_class, normalise_host
 from superapp.net._policy import Decision, HostPattern, NetPolicy, RequestKind, parse_host_entry
+from superapp.net._special import SPECIAL_USE_NAMES, local_address, local_target
 
 __all__ = [
     "FORBIDDEN_HEADERS",
     "METHODS",
+    "SPECIAL_USE_NAMES",
     "BlockLog",
     "BlockLogLimits",
     "ConnectionFailedError",
     "Decision",
+    "EgressLimits",
+    "EgressProxy",
+    "EgressUnavailableError",
     "Host",
     "HostError",
     "HostPattern",
@@ -57,6 +69,8 @@ __all__ = [
     "Resolver",
     "ResponseTooLargeError",
     "address_class",
+    "local_address",
+    "local_target",
     "normalise_host",
     "parse_host_entry",
     "resolve_location",

@@ -17,7 +17,8 @@ Decisions are made in this order; the first rule that applies wins:
    is ``other-app``. Schemes not named here → ``scheme-unknown``.
 4. ``http https ws wss``: the authority is parsed and the host normalised (see ``_host``);
    userinfo → ``userinfo``; an unparseable host → ``malformed`` / ``idn-invalid`` /
-   ``idn-homograph``.
+   ``idn-homograph``. A special-use or local-only name (``localhost``, ``*.local``, … see
+   ``_special``) → ``special-use-name``, whatever the entries say.
 5. A top-level load to anything but the app's own origin → ``navigation-away``
    (the window never leaves the app, not even for an allowlisted host).
 6. The host is looked up among the entries (exact, then each parent domain for wildcards).
@@ -30,6 +31,9 @@ Entries (manifest ``superapp.allowed_hosts`` / ``allow_http_hosts``) are ``host`
 are. ``*.example.com`` matches every subdomain at any depth, never ``example.com`` itself. An
 entry without a port allows only the scheme's default port. IP addresses must be written in
 canonical form and are matched as addresses. No regular expression is built from an entry.
+Special-use names are refused as entries (``_special.local_target``, the same function the
+manifest validator calls). IP-literal entries exist for operators and tests that build a
+policy in Python; a manifest can never hold one (the validator refuses every IP literal).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from typing import Final
 
 from superapp.errors import ManifestError
 from superapp.net._host import Host, HostError, address_class
+from superapp.net._special import local_target
 from superapp.net._url import DEFAULT_PORTS, parse_authority, split_port, split_scheme
 
 __all__ = ["Decision", "HostPattern", "NetPolicy", "RequestKind", "parse_host_entry"]
@@ -150,8 +155,12 @@ def parse_host_entry(text: str) -> HostPattern:
     host = auth.host
     if host.ip is not None:
         _check_ip_entry(text, body, host, wildcard)
-    elif wildcard and host.name.count(".") < 1:
-        raise ValueError(f"{text!r}: a wildcard needs a registrable domain (*.example.com)")
+    else:
+        special = local_target(host)
+        if special is not None:
+            raise ValueError(f"{text!r}: {special[1]}")
+        if wildcard and host.name.count(".") < 1:
+            raise ValueError(f"{text!r}: a wildcard needs a registrable domain (*.example.com)")
     port = auth.port if split_port(body)[1] else None
     return HostPattern(text=text, host=host, wildcard=wildcard, port=port)
 
@@ -263,6 +272,10 @@ class NetPolicy:
         except HostError as exc:
             return _refuse(exc.rule, exc.reason)
         url = auth.url()
+        if not auth.host.is_ip:
+            special = local_target(auth.host)
+            if special is not None:
+                return _refuse(special[0], special[1], url)
         if top_level:
             return _refuse(
                 "navigation-away",

@@ -13,6 +13,7 @@ from typing import Any
 
 from superapp import control
 from superapp.audit import safe_text
+from superapp.net import EgressProxy, EgressUnavailableError
 from superapp.paths import Paths
 from superapp.resources import asset_text
 from superapp.runtime._env import engine_switches, prepare_environment
@@ -85,6 +86,7 @@ class RuntimeApp:
         self.channel = channel
         self.cdp_port = cdp_port
         self.window: Any = None
+        self.egress: EgressProxy | None = None
         self._stop = threading.Event()
         self.guard = RequestGuard(self.audit)
         from superapp.runtime._wiring import RuntimeConsent, RuntimeShare
@@ -115,6 +117,8 @@ class RuntimeApp:
         last: dict[str, int] = {}
         while not self._stop.wait(1.0):
             counters = dict(self.guard.counters)
+            if self.egress is not None:
+                counters.update({f"egress.{k}": v for k, v in dict(self.egress.counters).items()})
             if counters != last:
                 self._send(control.Metrics(counters=counters))
                 last = counters
@@ -145,19 +149,36 @@ class RuntimeApp:
                 file=sys.stderr,
             )
 
-        from superapp.runtime import _qt, _scheme, _ui, _wiring
+        from superapp.runtime import _wiring
+
+        policy = _wiring.build_net_policy(self)
+        # The egress proxy goes up, and is proven live, before anything of the engine
+        # loads: no window is ever created for an engine that could reach the network
+        # around it (DESIGN §6.3).
+        try:
+            egress = _wiring.start_egress(self, policy)
+        except EgressUnavailableError as err:
+            self.audit(
+                "egress.unavailable", outcome="failure", reason=str(err), action_taken="refused"
+            )
+            self._send(control.Notice(level="error", message=f"cannot start: {err}"))
+            return 3
+        self.egress = egress
+        from superapp.runtime import _qt, _scheme, _ui
 
         _scheme.register_scheme()
         # Qt WebEngine reads its Chromium switches from QApplication's argv (which pywebview
         # builds from sys.argv) after --webEngineArgs.
-        sys.argv[1:] = ["--webEngineArgs", *engine_switches(os.environ)]
+        sys.argv[1:] = [
+            "--webEngineArgs",
+            *engine_switches(os.environ, proxy_port=egress.port),
+        ]
         import webview
 
         webview._state["storage_path"] = str(webview_dir)  # read when the Qt backend loads
         _wiring.patch_pywebview()
         ctx = _wiring.build_context(self)
         ui = _ui.QtUi(self.app.name, lambda: self.window)
-        policy = _wiring.build_net_policy(self)
         dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
         _wiring.open_storage(self, ctx, ui)
         spec = _qt.WindowSpec(
@@ -195,4 +216,5 @@ class RuntimeApp:
             self._stop.set()
             dispatcher.close()
             ctx.close()
+            egress.close()
         return 0

@@ -6,12 +6,23 @@ profile is created, so everything here must happen before ``import webview``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["CHROMIUM_FLAGS", "engine_switches", "prepare_environment", "test_switches"]
+from superapp.net import IPAddress
+
+__all__ = [
+    "CHROMIUM_FLAGS",
+    "egress_switches",
+    "engine_switches",
+    "prepare_environment",
+    "test_dns_map",
+    "test_host_map",
+    "test_switches",
+]
 
 #: Chromium switches for every mini-app engine. They cut the engine's own traffic (component
 #: updates, background fetches, DNS prefetch) so the only requests are the page's, and every
@@ -28,35 +39,83 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 )
 
 
-_TEST_HOST = re.compile(r"^([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.test)=([0-9]{2,5})$")
+#: The engine may open connections only through the app's egress proxy (``superapp.net.
+#: _egress``): ``--proxy-server`` sends every HTTP(S)/WebSocket connection there (a CONNECT
+#: for TLS and WebSocket), ``<-loopback>`` removes Chromium's implicit bypass for localhost
+#: and 127.0.0.1, and the WebRTC policy allows peer-to-peer media only over proxied TCP — no
+#: UDP, no direct TCP to candidates a page names — so ICE traffic meets the proxy too.
+#: (Verified: without ``--force-webrtc-ip-handling-policy`` a page's STUN binding requests
+#: reach a UDP port on 127.0.0.1; the similar ``--webrtc-ip-handling-policy`` has no effect.)
+_WEBRTC_POLICY = "disable_non_proxied_udp"
 
 
-def test_switches(env: Mapping[str, str]) -> list[str]:
-    """Engine switches for ``SUPERAPP_TEST_HOSTS`` (end-to-end tests only).
-
-    ``name.test=PORT[,…]`` makes the engine resolve ``name.test`` (only the reserved ``.test``
-    top-level domain) to 127.0.0.1:PORT and treat ``http://name.test`` as potentially
-    trustworthy, so tests can allowlist a real host name served by a local recording server
-    without certificates. Only loopback targets can be produced; malformed items are ignored.
-    """
-    maps, origins = [], []
-    for item in env.get("SUPERAPP_TEST_HOSTS", "").split(","):
-        match = _TEST_HOST.match(item.strip())
-        if match:
-            maps.append(f"MAP {match.group(1)} 127.0.0.1:{int(match.group(2))}")
-            origins.append(f"http://{match.group(1)}")
-    if not maps:
-        return []
+def egress_switches(proxy_port: int) -> list[str]:
+    """The switches that force the engine through the egress proxy on ``proxy_port``."""
+    if not 0 < proxy_port < 65536:
+        raise ValueError("the egress proxy has no port")
     return [
-        f"--host-resolver-rules={', '.join(maps)}",
-        f"--unsafely-treat-insecure-origin-as-secure={','.join(origins)}",
+        f"--proxy-server=http://127.0.0.1:{proxy_port}",
+        "--proxy-bypass-list=<-loopback>",
+        f"--force-webrtc-ip-handling-policy={_WEBRTC_POLICY}",
     ]
 
 
-def engine_switches(env: Mapping[str, str]) -> list[str]:
+_TEST_HOST = re.compile(r"^([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.test)=([0-9]{2,5})$")
+_TEST_DNS = re.compile(
+    r"^([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.test)=([0-9a-f.:]{2,45})(?:/([0-9]{2,5}))?$"
+)
+
+
+def test_host_map(env: Mapping[str, str]) -> dict[str, int]:
+    """``SUPERAPP_TEST_HOSTS`` (end-to-end tests only): ``name.test=PORT[,…]``.
+
+    The app's egress proxy connects ``name.test`` (only the reserved ``.test`` domain) to
+    127.0.0.1:PORT, so tests can allowlist a real host name served by a local recording
+    server. Only loopback targets can be produced; malformed items are ignored.
+    """
+    out: dict[str, int] = {}
+    for item in env.get("SUPERAPP_TEST_HOSTS", "").split(","):
+        match = _TEST_HOST.match(item.strip())
+        if match and 0 < int(match.group(2)) < 65536:
+            out[match.group(1)] = int(match.group(2))
+    return out
+
+
+def test_dns_map(env: Mapping[str, str]) -> dict[str, tuple[IPAddress, int | None]]:
+    """``SUPERAPP_TEST_DNS`` (end-to-end tests only): ``name.test=ADDRESS[/PORT][,…]``.
+
+    The egress proxy's resolver answers ADDRESS for ``name.test`` as a hostile DNS server
+    would; the answer is vetted like any other (a loopback answer is refused: the
+    DNS-rebinding shape). PORT, if given, is where the proxy *would* connect were the answer
+    accepted, so a test can put a recorder there and count that nothing arrives.
+    """
+    out: dict[str, tuple[IPAddress, int | None]] = {}
+    for item in env.get("SUPERAPP_TEST_DNS", "").split(","):
+        match = _TEST_DNS.match(item.strip())
+        if match:
+            try:
+                ip = ipaddress.ip_address(match.group(2))
+            except ValueError:
+                continue
+            port = int(match.group(3)) if match.group(3) else None
+            out[match.group(1)] = (ip, port if port is None or 0 < port < 65536 else None)
+    return out
+
+
+def test_switches(env: Mapping[str, str]) -> list[str]:
+    """Engine switches for ``SUPERAPP_TEST_HOSTS``: treat ``http://name.test`` as potentially
+    trustworthy, so tests need no certificates. Names are resolved by the egress proxy."""
+    origins = [f"http://{name}" for name in test_host_map(env)]
+    if not origins:
+        return []
+    return [f"--unsafely-treat-insecure-origin-as-secure={','.join(origins)}"]
+
+
+def engine_switches(env: Mapping[str, str], *, proxy_port: int) -> list[str]:
     """Every Chromium switch for an app's engine, for QApplication's argv after
-    ``--webEngineArgs`` (values may hold spaces there, unlike in QTWEBENGINE_CHROMIUM_FLAGS)."""
-    switches = list(CHROMIUM_FLAGS)
+    ``--webEngineArgs`` (values may hold spaces there, unlike in QTWEBENGINE_CHROMIUM_FLAGS).
+    There is no engine without its egress proxy: ``proxy_port`` is required."""
+    switches = [*CHROMIUM_FLAGS, *egress_switches(proxy_port)]
     # Tests need fake camera/microphone devices to prove the permission hook denies them
     # (with no device the engine fails before asking). Only this exact switch is accepted.
     if env.get("SUPERAPP_TEST_FAKE_MEDIA") == "1":

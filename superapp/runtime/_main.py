@@ -6,7 +6,9 @@
    the verified files in memory; developer mode → read the folder (signature skipped, nothing
    else).
 3. Prepare the engine's environment (profile, caches, sandbox, CDP opt-in) — before Qt loads.
-4. Build the one window, the one door and the guards (``_qt``), and run until it closes.
+4. Start the app's egress proxy and prove it live; if it is not, refuse to run (exit 3): the
+   engine is only ever started forced through it (``superapp.net._egress``).
+5. Build the one window, the one door and the guards (``_qt``), and run until it closes.
 """
 
 from __future__ import annotations

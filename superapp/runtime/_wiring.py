@@ -7,6 +7,7 @@ supervisor started us for, one dispatcher, one network policy.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from bridge.limits import limits_from_policy
 from superapp import control
 from superapp.audit import AuditLog
 from superapp.consent import ConsentAnswer
-from superapp.net import Decision, NetPolicy, RequestKind
+from superapp.net import Decision, EgressProxy, EgressUnavailableError, NetPolicy, RequestKind
 from superapp.policy import load_policy
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ __all__ = [
     "make_dispatcher",
     "open_storage",
     "patch_pywebview",
+    "start_egress",
 ]
 
 #: Where Qt WebEngine reads Chromium switches from the environment. pywebview's Qt backend
@@ -73,6 +75,42 @@ def build_net_policy(rt: RuntimeApp) -> NetPolicy:
     """The app's one network policy: the engine's interceptor and ``net.request`` share it."""
     app = rt.app
     return NetPolicy.from_manifest(app.app_id, app.allowed_hosts, app.http_hosts)
+
+
+#: Test-only: start the egress proxy, then stop it before the liveness check, to prove the
+#: runtime refuses to open a window without it. It can only make a launch fail.
+_TEST_BREAK_EGRESS = "SUPERAPP_TEST_BREAK_EGRESS"
+
+
+def start_egress(rt: RuntimeApp, policy: NetPolicy) -> EgressProxy:
+    """Start the app's egress proxy and prove it answers (see ``superapp.net._egress``).
+
+    Refusals are audited through the runtime's guard (``net.blocked``, ``via=egress``), folded
+    like the interceptor's.
+
+    Raises:
+        EgressUnavailableError: the proxy could not start or does not answer.
+    """
+    from superapp.runtime._env import test_dns_map, test_host_map
+
+    def refused(url: str, rule: str, reason: str, kind: str) -> None:
+        rt.guard.blocked("net.blocked", url, rule, reason, kind=kind, via="egress")
+
+    proxy = EgressProxy(
+        policy,
+        refused,
+        test_hosts=test_host_map(os.environ),
+        test_dns=test_dns_map(os.environ),
+    )
+    proxy.start()
+    if os.environ.get(_TEST_BREAK_EGRESS) == "1":
+        proxy.close()
+    try:
+        proxy.check_live()
+    except EgressUnavailableError:
+        proxy.close()
+        raise
+    return proxy
 
 
 def engine_policy(policy: NetPolicy) -> _EnginePolicy:

@@ -1,8 +1,8 @@
 """Network and navigation confinement in real windows (issue 5).
 
 A local recording server stands for the outside world: ``http://evil.test`` (not allowlisted)
-and ``http://widgets.test`` (allowlisted when a test says so), both mapped to 127.0.0.1 for the
-engine only. Each hostile page makes one kind of request at load. For a host the manifest does
+and ``http://widgets.test`` (allowlisted when a test says so), both mapped to 127.0.0.1 by the
+app's egress proxy only (``SUPERAPP_TEST_HOSTS``; the engine itself resolves no names). Each hostile page makes one kind of request at load. For a host the manifest does
 not list, the recorder must receive **zero** requests, the app must still be on its own page,
 and the attempt must be in the audit log. The same requests to an allowlisted host arrive, so
 the guard is not simply blocking everything.

@@ -87,7 +87,7 @@ def recorder() -> Iterator[Any]:
 
 @dataclass
 class NetHosts:
-    """Two recording servers the engine reaches by name (test-only resolver switches):
+    """Two recording servers the engine reaches by name (the egress proxy's test-only host map):
     ``evil`` as http://evil.test and ``good`` as http://widgets.test."""
 
     evil: Any

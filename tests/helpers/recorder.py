@@ -1,4 +1,11 @@
-"""A local HTTP + WebSocket server that records every request it receives.
+"""A local HTTP + WebSocket server that records every request it receives — and, one layer
+below, every TCP connection it accepts and every UDP datagram sent to its port.
+
+The TCP and UDP listeners share one port number on 127.0.0.1, so a hostile page that names
+``127.0.0.1:<port>`` (or a test host mapped to it) as a STUN/TURN server or an ICE candidate
+is counted whichever transport the engine tries. :attr:`Recorder.connections` and
+:attr:`Recorder.datagrams` count what arrives before any parsing: a bare preconnect, a TLS
+hello or a STUN binding request is a contact even though it is no HTTP request.
 
 Attack tests point hostile pages at it and assert it received nothing; the "allowlisted"
 twin of each test asserts it did receive the request, so a guard that blocks everything
@@ -107,8 +114,11 @@ class Recorder:
         self._closing = threading.Event()
         self._open: set[socket.socket] = set()
         self._ssl = ssl_context
-        self._server = _Server(("127.0.0.1", 0), _Handler, self)
+        self._connections = 0
+        self._datagrams: list[tuple[str, bytes]] = []
+        self._server, self._udp = _bind_pair(self)
         self._thread: threading.Thread | None = None
+        self._udp_thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> Recorder:
@@ -116,7 +126,23 @@ class Recorder:
             target=self._server.serve_forever, args=(0.05,), name="recorder", daemon=True
         )
         self._thread.start()
+        self._udp_thread = threading.Thread(
+            target=self._serve_udp, name="recorder-udp", daemon=True
+        )
+        self._udp_thread.start()
         return self
+
+    def _serve_udp(self) -> None:
+        while not self._closing.is_set():
+            try:
+                data, addr = self._udp.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._cond:
+                self._datagrams.append((str(addr[0]), data))
+                self._cond.notify_all()
 
     def close(self) -> None:
         """Stop serving and release every open connection (idempotent)."""
@@ -132,6 +158,9 @@ class Recorder:
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+        if self._udp_thread is not None:
+            self._udp_thread.join()
+        self._udp.close()
 
     def __enter__(self) -> Recorder:
         return self.start()
@@ -182,6 +211,25 @@ class Recorder:
         data = body.encode("utf-8") if isinstance(body, str) else body
         with self._cond:
             self._routes[path] = Route(status, data, dict(headers or {}))
+
+    # --- contacts below HTTP ----------------------------------------------------------------
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (counted on accept, before TLS or any byte)."""
+        with self._cond:
+            return self._connections
+
+    @property
+    def datagrams(self) -> list[tuple[str, bytes]]:
+        """``(sender address, payload)`` of every UDP datagram received on :attr:`port`."""
+        with self._cond:
+            return list(self._datagrams)
+
+    @property
+    def contacts(self) -> int:
+        """Everything that reached this port: TCP connections plus UDP datagrams."""
+        with self._cond:
+            return self._connections + len(self._datagrams)
 
     # --- hits ----------------------------------------------------------------------------
     @property
@@ -247,6 +295,9 @@ class _Server(ThreadingHTTPServer):
 
     def get_request(self) -> tuple[socket.socket, tuple[str, int]]:
         sock, addr = super().get_request()
+        with self.recorder._cond:
+            self.recorder._connections += 1
+            self.recorder._cond.notify_all()
         ctx = self.recorder._ssl
         if ctx is not None:
             sock = ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
@@ -420,6 +471,22 @@ def _frames(read: Callable[[int], bytes]) -> Iterator[tuple[int, bytes]]:
         mask = read(4) if head[1] & 0x80 else b"\0\0\0\0"
         data = read(n)
         yield opcode, bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def _bind_pair(recorder: Recorder) -> tuple[_Server, socket.socket]:
+    """A TCP server and a UDP socket on the same free port of 127.0.0.1."""
+    for _attempt in range(20):
+        server = _Server(("127.0.0.1", 0), _Handler, recorder)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            udp.bind(("127.0.0.1", int(server.server_address[1])))
+        except OSError:
+            udp.close()
+            server.server_close()
+            continue
+        udp.settimeout(0.05)
+        return server, udp
+    raise OSError("no port free for both TCP and UDP")
 
 
 @contextlib.contextmanager

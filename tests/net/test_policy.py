@@ -116,7 +116,16 @@ ROWS = [
     Row("ip-listed-decimal", "http://2130706433:8080/", ALLOW, "allowlist", policy="ips"),
     Row("ip-listed-mapped-v6", "http://[::ffff:127.0.0.1]:8080/", DENY, "ip-literal", policy="ips"),
     Row("ip-listed-other-port", "http://127.0.0.1:8081/", DENY, "port-not-allowed", policy="ips"),
-    Row("ip-listed-not-localhost", "http://localhost:8080/", DENY, "not-allowlisted", policy="ips"),
+    Row(
+        "ip-listed-not-localhost", "http://localhost:8080/", DENY, "special-use-name", policy="ips"
+    ),
+    Row("localhost-subdomain", "https://api.localhost/", DENY, "special-use-name"),
+    Row("mdns-name", "https://printer.local/", DENY, "special-use-name"),
+    Row("home-arpa", "https://nas.home.arpa/", DENY, "special-use-name"),
+    Row("onion", "https://abc.onion/", DENY, "special-use-name"),
+    Row("internal-tld", "https://db.internal/", DENY, "special-use-name"),
+    Row("localhost-trailing-dot", "https://app.localhost./", DENY, "special-use-name"),
+    Row("localhost-upper", "https://API.LocalHost/", DENY, "special-use-name"),
     Row("ipv6-listed", "https://[::1]:8443/", ALLOW, "allowlist", policy="ips"),
     Row(
         "ipv6-listed-long-form", "https://[0:0:0:0:0:0:0:1]:8443/", ALLOW, "allowlist", policy="ips"
@@ -310,6 +319,16 @@ def test_request_kinds_cover_every_engine_resource_family() -> None:
         ("аpi.example.com", "mixes scripts"),
         ("exa mple.com", "forbidden characters"),
         ("", "non-empty"),
+        ("localhost", "loopback name"),
+        ("*.localhost", "loopback name"),
+        ("api.localhost:8080", "loopback name"),
+        ("printer.local", "multicast DNS"),
+        ("nas.home.arpa", "home-network"),
+        ("1.0.0.127.in-addr.arpa", "infrastructure"),
+        ("*.internal", "private-network"),
+        ("x.onion", "onion"),
+        ("never.invalid", "never resolves"),
+        ("router.lan", "private-network"),
     ],
     ids=lambda v: repr(v),
 )
