@@ -37,12 +37,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import psutil
 
 from superapp.audit import AuditLog
 from superapp.policy import Budget, MemoryBudget, MonitorPolicy
+from superapp.storage._engine import folder_bytes
 
 __all__ = [
     "Action",
@@ -59,7 +61,9 @@ __all__ = [
 ]
 
 Action = Literal["warn", "throttle", "terminate", "recover"]
-Metric = Literal["memory", "cpu", "bridge_calls", "net_requests", "storage_writes", "hang"]
+Metric = Literal[
+    "memory", "cpu", "bridge_calls", "net_requests", "storage_writes", "engine_storage", "hang"
+]
 Clock = Callable[[], float]
 
 _LEVELS: tuple[Action, ...] = ("warn", "throttle", "terminate")
@@ -324,6 +328,8 @@ class AppSample:
     storage_writes_per_s: float
     seconds_since_heartbeat: float
     counters: RuntimeCounters = field(default_factory=RuntimeCounters)
+    #: Bytes of the app's engine profile on disk (0 when the monitor was given no folder).
+    engine_bytes: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"counters": self.counters.to_json()}
@@ -377,6 +383,14 @@ def _message(
 ) -> str:
     if metric == "hang":
         return f"{name} was stopped: it stopped responding for {value:.0f} s (limit {limit:g} s)"
+    if metric == "engine_storage":
+        if action == "recover":
+            return f"{name} is back within its web storage limit"
+        verb = "reached" if action == "terminate" else "is keeping"
+        lead = f"{name} was stopped: its" if action == "terminate" else f"{name}:"
+        return (
+            f"{lead} web storage {verb} {format_bytes(value)} on disk (limit {format_bytes(limit)})"
+        )
     if action == "recover":
         label = {"memory": "memory", "cpu": "CPU"}.get(metric) or _RATE_NOUNS[metric]
         return f"{name} is back within its {label} limit"
@@ -436,6 +450,7 @@ class BudgetEvaluator:
             ("bridge_calls", p.bridge_calls, sample.bridge_calls_per_s),
             ("net_requests", p.net_requests, sample.net_requests_per_s),
             ("storage_writes", p.storage_writes, sample.storage_writes_per_s),
+            ("engine_storage", p.engine_storage, float(sample.engine_bytes)),
         )
         for metric, budget, value in checks:
             step = self._step(sample, metric, budget, value, now)
@@ -506,6 +521,7 @@ class _Watched:
     counters: RuntimeCounters = field(default_factory=RuntimeCounters)
     reported_at: float | None = None
     rates: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    engine_dir: Path | None = None
 
 
 def _delta(new: int, old: int) -> int:
@@ -534,16 +550,25 @@ class Monitor:
         self._latest: dict[str, AppSample] = {}
 
     def watch(
-        self, app_id: str, pid: int, name: str | None = None, *, heartbeats: bool = True
+        self,
+        app_id: str,
+        pid: int,
+        name: str | None = None,
+        *,
+        heartbeats: bool = True,
+        engine_dir: Path | None = None,
     ) -> None:
         """Start watching the process tree rooted at ``pid`` (the app's runtime).
 
         With ``heartbeats`` (the default) the app must call ``heartbeat`` at least every
         ``hang_timeout_s``, counted from now, or it is stopped as hung; pass False for a
-        runtime that sends none (hang detection is then off for it).
+        runtime that sends none (hang detection is then off for it). ``engine_dir`` is the
+        app's engine profile, measured every round against the ``engine_storage`` budget.
         """
         with self._lock:
-            self._apps[app_id] = _Watched(pid, name or app_id, self._clock(), heartbeats)
+            self._apps[app_id] = _Watched(
+                pid, name or app_id, self._clock(), heartbeats, engine_dir=engine_dir
+            )
             self._latest.pop(app_id, None)
             self.evaluator.forget(app_id)
 
@@ -620,6 +645,7 @@ class Monitor:
                     else 0.0
                 ),
                 counters=app.counters,
+                engine_bytes=folder_bytes(app.engine_dir) if app.engine_dir else 0,
             )
         with self._lock:
             self._latest.update({k: v for k, v in out.items() if k in self._apps})

@@ -14,6 +14,7 @@ Sections::
     [monitor.bridge_calls]     budget: callNative calls per second
     [monitor.net_requests]     budget: network requests per second (allowed or blocked)
     [monitor.storage_writes]   budget: storage writes per second
+    [monitor.engine_storage]   budget: bytes of the app's engine profile on disk
     [revocation]               the kill switch: source, interval, platform keys, expiry policy
     [audit]                    audit log rotation
     [bridge]                   overrides for the bridge's frozen limits model (see ``limits``)
@@ -54,6 +55,7 @@ from superapp.paths import Paths
 __all__ = [
     "AuditPolicy",
     "Budget",
+    "DiskBudget",
     "HostPolicy",
     "LimitOverrides",
     "MemoryBudget",
@@ -146,6 +148,19 @@ class RateBudget(Budget):
     terminate_after_s: Seconds | None = 10.0
 
 
+class DiskBudget(Budget):
+    """Bytes an app's engine profile takes on disk (``webview/``, sizes like ``"50 MiB"``).
+
+    Stopped at once when over: a folder does not shrink while the page keeps writing, and the
+    supervisor then evicts the engine storage so the next launch starts within the budget.
+    """
+
+    limit: Size = 50 * 1024**2
+    warn_after_s: Seconds | None = None
+    throttle_after_s: Seconds | None = None
+    terminate_after_s: Seconds | None = 0.0
+
+
 def _rate(limit: float) -> Any:
     return Field(default_factory=lambda: RateBudget(limit=limit))
 
@@ -163,6 +178,9 @@ class MonitorPolicy(_Section):
     #: 500 requests a second is either broken or mining.
     net_requests: RateBudget = _rate(100.0)
     storage_writes: RateBudget = _rate(100.0)
+    #: The engine's own web storage on disk: only apps with ``engine_storage = "persistent"``
+    #: keep any; the default in-memory storage counts in ``memory`` instead.
+    engine_storage: DiskBudget = Field(default_factory=DiskBudget)
 
 
 def _public_key(value: object) -> object:

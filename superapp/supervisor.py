@@ -395,7 +395,13 @@ class Supervisor:
             return
         # The runtime sends no page heartbeats yet, so hang detection is by the CPU budget
         # (an infinite loop burns a core) rather than by missed heartbeats.
-        self.monitor.watch(app.app_id, app.pid, self._display_name(app), heartbeats=False)
+        self.monitor.watch(
+            app.app_id,
+            app.pid,
+            self._display_name(app),
+            heartbeats=False,
+            engine_dir=self.paths.app_webview(app.app_id),
+        )
         with self._lock:
             if self._monitor_thread is None:
                 self._monitor_thread = threading.Thread(
@@ -446,15 +452,24 @@ class Supervisor:
             return
         if decision.action == "terminate":
             threading.Thread(
-                target=self.stop,
-                args=(decision.app_id,),
-                kwargs={"reason": decision.message},
+                target=self._stop_over_budget,
+                args=(decision,),
                 name="budget-stop",
                 daemon=True,
             ).start()
         elif decision.action in ("warn", "throttle"):
             app.detail = decision.message
             self._on_change(app.app_id)
+
+    def _stop_over_budget(self, decision: Decision) -> None:
+        self.stop(decision.app_id, reason=decision.message)
+        if decision.metric == "engine_storage":
+            # Still over once stopped: without eviction the next launch would be stopped too.
+            from superapp.storage import evict_engine_storage
+
+            evict_engine_storage(
+                self.paths, decision.app_id, audit=self.audit, reason=decision.message
+            )
 
     # --- the kill switch ------------------------------------------------------------------
     def start_revocation_refresher(self) -> bool:

@@ -1,6 +1,7 @@
 """``superapp storage``: per-app storage usage, clearing, master-key rotation, cache eviction.
 
-superapp storage APP_ID [--json]        bytes used of the quota, keys, files
+superapp storage APP_ID [--json]        bytes used of the quota, keys, files, and the
+                                        engine profile's bytes on disk of their budget
 superapp storage APP_ID --clear         delete every value, file and cached file of the app
 superapp storage [--json]               host summary: where the master key is, every app
 superapp storage --rotate-master-key    new master key; every data key re-wrapped with it
@@ -71,7 +72,9 @@ def _human(n: int) -> str:
 def _usage_line(app_id: str, usage: Usage) -> str:
     return (
         f"{app_id}: {_human(usage.used)} of {_human(usage.quota)} used "
-        f"({usage.keys} keys, {usage.files} files)"
+        f"({usage.keys} keys, {usage.files} files); "
+        f"engine storage {_human(usage.engine_bytes)} on disk "
+        f"(limit {_human(usage.engine_quota)})"
     )
 
 
@@ -167,7 +170,7 @@ def _summary(
     lines = [where] + [
         _usage_line(
             app_id,
-            Usage(u["used"], u["quota"], u["kv_bytes"], u["keys"], u["file_bytes"], u["files"]),
+            Usage(**{k: v for k, v in u.items() if k != "available"}),
         )
         for app_id, u in apps.items()
     ]
