@@ -81,6 +81,9 @@ class RunningApp:
     sandbox: bool | None = None
     counters: dict[str, int] = field(default_factory=dict)
     stop_reason: str | None = None
+    #: Set when the app is stopped over its engine-storage budget: once it has exited (and
+    #: before its lock is released) its engine profile is evicted, with this reason.
+    evict_engine: str | None = None
     loaded: threading.Event = field(default_factory=threading.Event)
     exited: threading.Event = field(default_factory=threading.Event)
 
@@ -358,6 +361,11 @@ class Supervisor:
             self._apps.pop(app.app_id, None)
             self._last[app.app_id] = (state, detail)
         self._remove_record(app)
+        if app.evict_engine is not None:
+            # Still over once stopped: without eviction the next launch would be stopped too.
+            from superapp.storage import evict_engine_storage
+
+            evict_engine_storage(self.paths, app.app_id, audit=self.audit, reason=app.evict_engine)
         app.lock.close()
         app.exited.set()
         self._on_change(app.app_id)
@@ -451,25 +459,18 @@ class Supervisor:
         if app is None:
             return
         if decision.action == "terminate":
+            if decision.metric == "engine_storage":
+                app.evict_engine = decision.message
             threading.Thread(
-                target=self._stop_over_budget,
-                args=(decision,),
+                target=self.stop,
+                args=(decision.app_id,),
+                kwargs={"reason": decision.message},
                 name="budget-stop",
                 daemon=True,
             ).start()
         elif decision.action in ("warn", "throttle"):
             app.detail = decision.message
             self._on_change(app.app_id)
-
-    def _stop_over_budget(self, decision: Decision) -> None:
-        self.stop(decision.app_id, reason=decision.message)
-        if decision.metric == "engine_storage":
-            # Still over once stopped: without eviction the next launch would be stopped too.
-            from superapp.storage import evict_engine_storage
-
-            evict_engine_storage(
-                self.paths, decision.app_id, audit=self.audit, reason=decision.message
-            )
 
     # --- the kill switch ------------------------------------------------------------------
     def start_revocation_refresher(self) -> bool:

@@ -89,6 +89,7 @@ def test_page_written_web_storage_never_lands_on_disk_by_default(
     open_app: Any,
     superapp_home: Paths,
     hosts: list[HostProcess],
+    host_env: dict[str, str],
 ) -> None:
     marker = "mk" + secrets.token_hex(12)
     folder = _with_engine_storage(make_app(tmp_path, APP), mode)
@@ -105,6 +106,7 @@ def test_page_written_web_storage_never_lands_on_disk_by_default(
     # the XDG cache/data folders the runtime points into it), and the host's own folders.
     roots = [superapp_home.app_dir(APP), superapp_home.state, superapp_home.cache]
     hits = _files_holding(roots, marker.encode())
+    usage = _storage_usage(host_env)
     _host2, again = open_app("dev", folder)
     after = again.evaluate(READ_BACK)
     if mode is None:
@@ -114,7 +116,18 @@ def test_page_written_web_storage_never_lands_on_disk_by_default(
         # The opt-in twin: the same scan finds the value, so the default's empty scan means
         # something; and it is there again on relaunch.
         assert hits, "the persistent profile kept nothing on disk: the scan proves nothing"
+        # `superapp storage` counts the engine's bytes (the IndexedDB record alone is >1.6 KB).
+        assert usage["engine_bytes"] > 0 and usage["engine_quota"] == 50 * 1024 * 1024
         assert after == {"local": marker, "idb": marker}
+
+
+def _storage_usage(env: dict[str, str]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "superapp", "storage", APP, "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    usage: dict[str, Any] = json.loads(out.stdout)
+    return usage
 
 
 def test_state_kept_through_the_encrypted_store_survives_relaunch(
@@ -182,10 +195,6 @@ def test_persistent_engine_storage_over_its_quota_is_stopped_and_evicted(
     assert host.proc.wait(30) == 0
 
     # `superapp storage APP` counts the engine's bytes (near zero again after the eviction).
-    out = subprocess.run(
-        [sys.executable, "-m", "superapp", "storage", APP, "--json"],
-        env=host_env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    usage = json.loads(out.stdout)
+    usage = _storage_usage(host_env)
     assert 0 <= usage["engine_bytes"] < 24 * 1024 * 1024
     assert usage["engine_quota"] == 24 * 1024 * 1024

@@ -59,7 +59,7 @@ def test_two_samples_run_in_separate_processes_with_separate_engine_storage(
     samples: Paths, open_app: Any, host_env: dict[str, str], hosts: list[HostProcess]
 ) -> None:
     notes_host, notes = open_app("run", NOTES)
-    _conv_host, conv = open_app("run", CONVERTER)
+    conv_host, conv = open_app("run", CONVERTER)
 
     # Click through both.
     notes.get_by_test_id("new-note").click()
@@ -75,40 +75,41 @@ def test_two_samples_run_in_separate_processes_with_separate_engine_storage(
     assert {p.pid for p in _tree(notes_pid)}.isdisjoint({p.pid for p in _tree(conv_pid)})
 
     # Engine storage written by one app is invisible to the other, in the page and on disk.
-    secret = "notes-only-5f1c"
-    notes.evaluate(f"localStorage.setItem('probe', '{secret}')")
-    notes.evaluate(
-        """value => new Promise((ok, no) => { const r = indexedDB.open('probe', 1);
+    # The converter opts into persistent engine storage; notes keeps the in-memory default.
+    secret = "converter-only-5f1c"
+    put_idb = """value => new Promise((ok, no) => { const r = indexedDB.open('probe', 1);
              r.onupgradeneeded = () => r.result.createObjectStore('s');
              r.onsuccess = () => { const tx = r.result.transaction('s', 'readwrite');
                tx.objectStore('s').put(value, 'k');
                tx.oncomplete = () => { r.result.close(); ok(1); }; };
-             r.onerror = () => no(r.error); })""",
-        secret,
-    )
-    assert conv.evaluate("localStorage.getItem('probe')") is None
-    assert "probe" not in conv.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
-
-    # Restart notes: its engine storage survives.
-    notes_host.stop()
-    hosts.remove(notes_host)
-    notes2_host, notes2 = open_app("run", NOTES)
-    assert notes2.evaluate("localStorage.getItem('probe')") == secret
-    assert (
-        notes2.evaluate(
-            """new Promise(ok => { const r = indexedDB.open('probe', 1);
+             r.onerror = () => no(r.error); })"""
+    get_idb = """() => new Promise(ok => { const r = indexedDB.open('probe', 1);
+             r.onupgradeneeded = () => r.result.createObjectStore('s');
              r.onsuccess = () => { const g = r.result.transaction('s').objectStore('s').get('k');
-               g.onsuccess = () => ok(g.result); }; })"""
-        )
-        == secret
-    )
-    assert notes2.evaluate("localStorage.getItem('notes.lastOpened')")
-    notes2_host.stop()
-    hosts.remove(notes2_host)
+               g.onsuccess = () => ok(g.result ?? null); }; })"""
+    for page in (conv, notes):
+        page.evaluate(f"localStorage.setItem('probe', '{secret}')")
+        page.evaluate(put_idb, secret)
+    conv.evaluate("localStorage.setItem('only-here', '1')")
+    assert notes.evaluate("localStorage.getItem('only-here')") is None
 
-    # On disk: the value lives under the notes app's engine profile, never the converter's.
-    assert _files_containing(samples.app_webview(NOTES), secret.encode())
-    assert not _files_containing(samples.app_webview(CONVERTER), secret.encode())
+    # Restart both: the converter's engine storage survives, the notes app's was in memory.
+    for host in (conv_host, notes_host):
+        host.stop()
+        hosts.remove(host)
+    conv2_host, conv2 = open_app("run", CONVERTER)
+    notes2_host, notes2 = open_app("run", NOTES)
+    assert conv2.evaluate("localStorage.getItem('probe')") == secret
+    assert conv2.evaluate(get_idb) == secret
+    assert notes2.evaluate("localStorage.getItem('probe')") is None
+    assert notes2.evaluate(get_idb) is None
+    for host in (conv2_host, notes2_host):
+        host.stop()
+        hosts.remove(host)
+
+    # On disk: the value lives under the converter's engine profile, never the notes app's.
+    assert _files_containing(samples.app_webview(CONVERTER), secret.encode())
+    assert not _files_containing(samples.app_webview(NOTES), secret.encode())
 
 
 def test_killed_app_leaves_the_other_running_and_the_launcher_shows_the_crash(
