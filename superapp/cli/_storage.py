@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     action.add_argument(
         "--clear",
         action="store_true",
-        help="delete all of APP_ID's stored values, files and cache (its key stays)",
+        help="delete all of APP_ID's stored values, files, cache and engine storage "
+        "(its key stays)",
     )
     action.add_argument(
         "--rotate-master-key",
@@ -144,7 +145,7 @@ def cmd_storage(args: argparse.Namespace) -> int:
             args,
             {"app_id": args.app_id, "cleared": before.to_json()},
             f"cleared {args.app_id}: removed {before.keys} keys and {before.files} files "
-            f"({_human(before.used)})",
+            f"({_human(before.used)}) and {_human(before.engine_bytes)} of engine storage",
         )
     usage = read_usage(paths, args.app_id, limits=limits)
     return _emit(

@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from superapp.storage._cache import EvictionReport, app_cache_dir, evict_caches
 from superapp.storage._db import RecoveryReport
-from superapp.storage._engine import engine_bytes, engine_quota, evict_engine_storage
+from superapp.storage._engine import (
+    engine_bytes,
+    engine_quota,
+    evict_engine_storage,
+    folder_bytes,
+)
 from superapp.storage._errors import (
     InvalidKeyError,
     InvalidPathError,
@@ -69,6 +74,7 @@ __all__ = [
     "engine_quota",
     "evict_caches",
     "evict_engine_storage",
+    "folder_bytes",
     "keyring_is_usable",
     "open_store",
     "read_usage",

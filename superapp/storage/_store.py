@@ -161,14 +161,16 @@ def read_usage(paths: Paths, app_id: str, *, limits: StorageLimits | None = None
 def clear_app_data(
     paths: Paths, app_id: str, *, limits: StorageLimits | None = None, audit: AuditLog | None = None
 ) -> Usage:
-    """Delete every value, file and cached file of the app (keeps its data key); usage before."""
+    """Delete every value, file and cached file of the app, and its engine profile (web
+    storage of a ``persistent`` app); keeps its data key. Returns the usage before."""
     audit = audit if audit is not None else AuditLog(paths.audit_log)
     with open_store(paths, app_id, limits=limits, audit=audit) as store:
-        before = store.usage()
+        before = replace(store.usage(), engine_bytes=engine_bytes(paths, app_id))
         store.kv.clear()
         store.files.clear()
     _remove_tree(paths.app_cache(app_id))
     _remove_tree(paths.app_storage(app_id) / "quarantine")
+    _remove_tree(paths.app_webview(app_id))
     audit.record(
         "storage.cleared",
         app_id=app_id,
@@ -176,6 +178,7 @@ def clear_app_data(
         reason="the user cleared the app's storage",
         keys=before.keys,
         files=before.files,
+        engine_bytes=before.engine_bytes,
     )
     return before
 
