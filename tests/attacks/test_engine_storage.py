@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from superapp.paths import Paths
+from superapp.storage import folder_bytes
 from tests.attacks.hostile import call, make_app, wait_for_audit
 from tests.e2e.harness import HostProcess
 
@@ -198,3 +199,42 @@ def test_persistent_engine_storage_over_its_quota_is_stopped_and_evicted(
     usage = _storage_usage(host_env)
     assert 0 <= usage["engine_bytes"] < 24 * 1024 * 1024
     assert usage["engine_quota"] == 24 * 1024 * 1024
+
+
+#: Fills IndexedDB with 4 MiB random binary records as fast as the engine takes them.
+FILL_BINARY = """
+(async () => {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open('fill', 1);
+    r.onupgradeneeded = () => r.result.createObjectStore('s');
+    r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  for (let i = 0; ; i++) {
+    const a = new Uint8Array(4 * 1024 * 1024);
+    for (let o = 0; o < a.length; o += 65536) crypto.getRandomValues(a.subarray(o, o + 65536));
+    await new Promise((ok, no) => { const tx = db.transaction('s', 'readwrite');
+      tx.objectStore('s').put(a.buffer, i); tx.oncomplete = ok; tx.onerror = () => no(tx.error); });
+  }
+})();
+"""
+
+
+def test_in_memory_engine_storage_counts_in_the_memory_budget(
+    tmp_path: Path, superapp_home: Paths, hosts: list[HostProcess], host_env: dict[str, str]
+) -> None:
+    """The default keeps web storage in the app's process tree, so the memory budget bounds
+    it (the engine itself offers an off-the-record page a share of physical memory)."""
+    superapp_home.policy_file.write_text(
+        '[monitor]\nsample_interval_s = 0.25\n[monitor.memory]\nlimit = "700 MB"\n'
+        "warn_after_s = 0\nterminate_after_s = 1\n",
+        encoding="utf-8",
+    )
+    host = HostProcess(["dev", str(make_app(tmp_path, APP, script=FILL_BINARY))], host_env)
+    hosts.append(host)
+    line = host.wait_for_line(rf"{APP} terminated", timeout=180)
+    assert "of memory" in line, line
+    wait_for_audit(
+        superapp_home, lambda e: e["superapp"].get("metric") == "memory",
+        action="monitor.terminate", app_id=APP,
+    )  # fmt: skip
+    assert host.proc.wait(30) == 0
+    # Hundreds of MiB were held, none of it went to disk.
+    assert folder_bytes(superapp_home.app_dir(APP)) < 16 * 1024 * 1024
