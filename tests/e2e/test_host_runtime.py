@@ -172,8 +172,14 @@ def test_notes_keep_their_notes_through_restarts_in_encrypted_storage(
     notes.get_by_test_id("new-note").click()
     notes.get_by_test_id("note-title").fill("Passport renewal")
     notes.get_by_test_id("note-body").fill("book the appointment before March")
+    # Wait for the edit to reach storage.*: the app's IndexedDB drafts are engine storage,
+    # in memory only by default, so they no longer carry an unsaved edit across a restart.
     notes.wait_for_function(
-        "() => window.callNative('storage.keys', {}).then(k => k.length > 0)", polling=200
+        """() => window.callNative('storage.keys', {})
+             .then(ks => Promise.all(ks.map(key => window.callNative('storage.get', {key}))))
+             .then(vs => vs.some(v => v && v.title === 'Passport renewal'
+                                      && String(v.body).includes('March')))""",
+        polling=200,
     )
     host.stop()
     hosts.remove(host)
