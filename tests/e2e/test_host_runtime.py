@@ -15,6 +15,7 @@ import pytest
 
 from superapp.bundles import install_samples
 from superapp.paths import Paths
+from tests.attacks.hostile import wait_until
 from tests.e2e.harness import REPO, HostProcess, connect, free_port, wait_gone
 
 NOTES = "dev.superapp.notes"
@@ -174,13 +175,12 @@ def test_notes_keep_their_notes_through_restarts_in_encrypted_storage(
     notes.get_by_test_id("note-body").fill("book the appointment before March")
     # Wait for the edit to reach storage.*: the app's IndexedDB drafts are engine storage,
     # in memory only by default, so they no longer carry an unsaved edit across a restart.
-    notes.wait_for_function(
-        """() => window.callNative('storage.keys', {})
+    # (Polled from here: evaluate awaits the page's promise.)
+    saved = """() => window.callNative('storage.keys', {})
              .then(ks => Promise.all(ks.map(key => window.callNative('storage.get', {key}))))
              .then(vs => vs.some(v => v && v.title === 'Passport renewal'
-                                      && String(v.body).includes('March')))""",
-        polling=200,
-    )
+                                      && String(v.body).includes('March')))"""
+    wait_until(lambda: notes.evaluate(saved), what="the edited note in storage")
     host.stop()
     hosts.remove(host)
 
