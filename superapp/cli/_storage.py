@@ -162,7 +162,10 @@ def _summary(
     apps: dict[str, dict[str, int]] = {}
     if paths.apps.is_dir():
         for folder in sorted(paths.apps.iterdir()):
-            if is_valid_app_id(folder.name) and (folder / "storage").is_dir():
+            # An app with only engine storage (no storage.* use) is listed too.
+            if is_valid_app_id(folder.name) and any(
+                (folder / sub).is_dir() for sub in ("storage", "webview")
+            ):
                 apps[folder.name] = read_usage(paths, folder.name, limits=limits).to_json()
     if info["backend"] is None:
         where = f"no master key yet (the first one will go to the {info['preferred']})"

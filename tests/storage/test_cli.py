@@ -98,3 +98,15 @@ def test_bad_invocations_exit_2_with_one_line(
     assert message in err and err.count("\n") == 1
     with open_store(paths, APP) as store:
         assert len(store.kv.keys()) == 2
+
+
+def test_host_summary_lists_an_app_with_only_engine_storage(
+    paths: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = "com.example.webonly"
+    (paths.app_webview(other) / "Local Storage").mkdir(parents=True)
+    (paths.app_webview(other) / "Local Storage" / "000003.log").write_bytes(b"v" * 3000)
+    assert main(["storage", "--json"]) == 0
+    usage = json.loads(capsys.readouterr().out)["apps"][other]
+    assert usage["used"] == 0 and usage["engine_bytes"] >= 3000
+    assert not paths.app_storage(other).exists()  # reading usage created no store
