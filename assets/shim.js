@@ -3,6 +3,8 @@
  * top-level document before any page script runs (main world).
  *
  *   window.callNative(api, params) -> Promise<result>
+ *   window.superapp.storage        getItem/setItem/removeItem/clear/key/keys/length, async,
+ *                                  over storage.* (the encrypted store)
  *
  * Rejections are Error objects with a string `.code` (UNKNOWN_API, INVALID_PARAMS,
  * PERMISSION_DENIED, CONSENT_DENIED, RATE_LIMITED, QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE,
@@ -73,6 +75,39 @@
   }
   Object.defineProperty(window, "callNative", {
     value: callNative, writable: false, configurable: false, enumerable: false,
+  });
+  // window.superapp.storage: localStorage's method names over the host's encrypted store
+  // (storage.*, capability "storage"), so state an app keeps across launches is encrypted
+  // with its own key. Async, because every call crosses to the host: await each call.
+  // The engine's own localStorage is kept in memory only (docs/storage.md).
+  var Str = String, freeze = Object.freeze, isArray = Array.isArray;
+  function asText(v) {
+    if (v === null || v === undefined) return null;
+    return typeof v === "string" ? v : stringify(v);
+  }
+  function done() { return undefined; }
+  function allKeys() {
+    return callNative("storage.keys", {}).then(function (k) { return isArray(k) ? k : []; });
+  }
+  var storage = freeze({
+    getItem: function (key) {
+      return callNative("storage.get", { key: Str(key) }).then(asText);
+    },
+    setItem: function (key, value) {
+      return callNative("storage.set", { key: Str(key), value: Str(value) }).then(done);
+    },
+    removeItem: function (key) {
+      return callNative("storage.remove", { key: Str(key) }).then(done);
+    },
+    clear: function () { return callNative("storage.clear", {}).then(done); },
+    keys: allKeys,
+    key: function (index) {
+      return allKeys().then(function (k) { return index >= 0 && index < k.length ? k[index] : null; });
+    },
+    length: function () { return allKeys().then(function (k) { return k.length; }); },
+  });
+  Object.defineProperty(window, "superapp", {
+    value: freeze({ storage: storage }), writable: false, configurable: false, enumerable: false,
   });
   // The relay may already be up (it starts at document creation too): ask.
   dispatch.call(doc, new CustomEv(HELLO));

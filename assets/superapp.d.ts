@@ -248,10 +248,24 @@ export type CallNative = <K extends ApiName>(
   ...params: ParamsArg<K>
 ) => Promise<ApiMap[K]["result"]>;
 
+/** localStorage's method names over storage.* (capability storage), async. */
+export interface SuperappStorage {
+  getItem(key: string): Promise<string | null>;
+  setItem(key: string, value: string): Promise<void>;
+  removeItem(key: string): Promise<void>;
+  clear(): Promise<void>;
+  key(index: number): Promise<string | null>;
+  keys(): Promise<string[]>;
+  length(): Promise<number>;
+}
+
 declare global {
   interface Window {
     /** Defined by the host before any page script runs; read-only. */
     readonly callNative: CallNative;
+    /** Helpers over callNative, defined by the host's shim; read-only. */
+    readonly superapp: { readonly storage: SuperappStorage };
   }
   const callNative: CallNative;
+  const superapp: { readonly storage: SuperappStorage };
 }

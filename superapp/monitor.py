@@ -37,12 +37,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import psutil
 
 from superapp.audit import AuditLog
 from superapp.policy import Budget, MemoryBudget, MonitorPolicy
+from superapp.storage._engine import folder_bytes
 
 __all__ = [
     "Action",
@@ -60,7 +62,8 @@ __all__ = [
 
 Action = Literal["warn", "throttle", "terminate", "recover"]
 Metric = Literal[
-    "memory", "cpu", "bridge_calls", "net_requests", "storage_writes", "audit_events", "hang"
+    "memory", "cpu", "bridge_calls", "net_requests", "storage_writes", "audit_events",
+    "engine_storage", "hang"
 ]
 Clock = Callable[[], float]
 
@@ -329,6 +332,8 @@ class AppSample:
     counters: RuntimeCounters = field(default_factory=RuntimeCounters)
     #: Audit events the app caused per second since the previous sample (``count_audit``).
     audit_events_per_s: float = 0.0
+    #: Bytes of the app's engine profile on disk (0 when the monitor was given no folder).
+    engine_bytes: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"counters": self.counters.to_json()}
@@ -382,6 +387,14 @@ def _message(
 ) -> str:
     if metric == "hang":
         return f"{name} was stopped: it stopped responding for {value:.0f} s (limit {limit:g} s)"
+    if metric == "engine_storage":
+        if action == "recover":
+            return f"{name} is back within its web storage limit"
+        verb = "reached" if action == "terminate" else "is keeping"
+        lead = f"{name} was stopped: its" if action == "terminate" else f"{name}:"
+        return (
+            f"{lead} web storage {verb} {format_bytes(value)} on disk (limit {format_bytes(limit)})"
+        )
     if action == "recover":
         label = {"memory": "memory", "cpu": "CPU"}.get(metric) or _RATE_NOUNS[metric]
         return f"{name} is back within its {label} limit"
@@ -442,6 +455,7 @@ class BudgetEvaluator:
             ("net_requests", p.net_requests, sample.net_requests_per_s),
             ("storage_writes", p.storage_writes, sample.storage_writes_per_s),
             ("audit_events", p.audit_events, sample.audit_events_per_s),
+            ("engine_storage", p.engine_storage, float(sample.engine_bytes)),
         )
         for metric, budget, value in checks:
             step = self._step(sample, metric, budget, value, now)
@@ -515,6 +529,7 @@ class _Watched:
     #: Audit events counted by the host (cumulative), and the count and time at the last sample.
     audit_events: int = 0
     audit_sampled: tuple[int, float] | None = None
+    engine_dir: Path | None = None
 
 
 def _delta(new: int, old: int) -> int:
@@ -543,16 +558,25 @@ class Monitor:
         self._latest: dict[str, AppSample] = {}
 
     def watch(
-        self, app_id: str, pid: int, name: str | None = None, *, heartbeats: bool = True
+        self,
+        app_id: str,
+        pid: int,
+        name: str | None = None,
+        *,
+        heartbeats: bool = True,
+        engine_dir: Path | None = None,
     ) -> None:
         """Start watching the process tree rooted at ``pid`` (the app's runtime).
 
         With ``heartbeats`` (the default) the app must call ``heartbeat`` at least every
         ``hang_timeout_s``, counted from now, or it is stopped as hung; pass False for a
-        runtime that sends none (hang detection is then off for it).
+        runtime that sends none (hang detection is then off for it). ``engine_dir`` is the
+        app's engine profile, measured every round against the ``engine_storage`` budget.
         """
         with self._lock:
-            self._apps[app_id] = _Watched(pid, name or app_id, self._clock(), heartbeats)
+            self._apps[app_id] = _Watched(
+                pid, name or app_id, self._clock(), heartbeats, engine_dir=engine_dir
+            )
             self._latest.pop(app_id, None)
             self.evaluator.forget(app_id)
 
@@ -645,6 +669,7 @@ class Monitor:
                 ),
                 counters=app.counters,
                 audit_events_per_s=audit_rate,
+                engine_bytes=folder_bytes(app.engine_dir) if app.engine_dir else 0,
             )
         with self._lock:
             self._latest.update({k: v for k, v in out.items() if k in self._apps})

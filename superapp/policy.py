@@ -15,6 +15,7 @@ Sections::
     [monitor.net_requests]     budget: network requests per second (allowed or blocked)
     [monitor.storage_writes]   budget: storage writes per second
     [monitor.audit_events]     budget: audit events an app causes per second (before the gate)
+    [monitor.engine_storage]   budget: bytes of the app's engine profile on disk
     [revocation]               the kill switch: source, interval, platform keys, expiry policy
     [audit]                    audit log rotation, retained security log, per-app flood gate
     [bridge]                   overrides for the bridge's frozen limits model (see ``limits``)
@@ -55,6 +56,7 @@ from superapp.paths import Paths
 __all__ = [
     "AuditPolicy",
     "Budget",
+    "DiskBudget",
     "HostPolicy",
     "LimitOverrides",
     "MemoryBudget",
@@ -147,6 +149,19 @@ class RateBudget(Budget):
     terminate_after_s: Seconds | None = 10.0
 
 
+class DiskBudget(Budget):
+    """Bytes an app's engine profile takes on disk (``webview/``, sizes like ``"50 MiB"``).
+
+    Stopped at once when over: a folder does not shrink while the page keeps writing, and the
+    supervisor then evicts the engine storage so the next launch starts within the budget.
+    """
+
+    limit: Size = 50 * 1024**2
+    warn_after_s: Seconds | None = None
+    throttle_after_s: Seconds | None = None
+    terminate_after_s: Seconds | None = 0.0
+
+
 def _rate(limit: float) -> Any:
     return Field(default_factory=lambda: RateBudget(limit=limit))
 
@@ -167,6 +182,9 @@ class MonitorPolicy(_Section):
     #: Audit events an app causes (denials, blocks, ...), counted before the flood gate: a
     #: page that makes 20 refused attempts a second for 10 s is attacking, not browsing.
     audit_events: RateBudget = _rate(20.0)
+    #: The engine's own web storage on disk: only apps with ``engine_storage = "persistent"``
+    #: keep any; the default in-memory storage counts in ``memory`` instead.
+    engine_storage: DiskBudget = Field(default_factory=DiskBudget)
 
 
 def _public_key(value: object) -> object:

@@ -81,6 +81,9 @@ class RunningApp:
     sandbox: bool | None = None
     counters: dict[str, int] = field(default_factory=dict)
     stop_reason: str | None = None
+    #: Set when the app is stopped over its engine-storage budget: once it has exited (and
+    #: before its lock is released) its engine profile is evicted, with this reason.
+    evict_engine: str | None = None
     loaded: threading.Event = field(default_factory=threading.Event)
     exited: threading.Event = field(default_factory=threading.Event)
 
@@ -375,6 +378,11 @@ class Supervisor:
             self._apps.pop(app.app_id, None)
             self._last[app.app_id] = (state, detail)
         self._remove_record(app)
+        if app.evict_engine is not None:
+            # Still over once stopped: without eviction the next launch would be stopped too.
+            from superapp.storage import evict_engine_storage
+
+            evict_engine_storage(self.paths, app.app_id, audit=self.audit, reason=app.evict_engine)
         app.lock.close()
         app.exited.set()
         self._on_change(app.app_id)
@@ -412,7 +420,13 @@ class Supervisor:
             return
         # The runtime sends no page heartbeats yet, so hang detection is by the CPU budget
         # (an infinite loop burns a core) rather than by missed heartbeats.
-        self.monitor.watch(app.app_id, app.pid, self._display_name(app), heartbeats=False)
+        self.monitor.watch(
+            app.app_id,
+            app.pid,
+            self._display_name(app),
+            heartbeats=False,
+            engine_dir=self.paths.app_webview(app.app_id),
+        )
         with self._lock:
             if self._monitor_thread is None:
                 self._monitor_thread = threading.Thread(
@@ -462,6 +476,8 @@ class Supervisor:
         if app is None:
             return
         if decision.action == "terminate":
+            if decision.metric == "engine_storage":
+                app.evict_engine = decision.message
             threading.Thread(
                 target=self.stop,
                 args=(decision.app_id,),

@@ -191,7 +191,9 @@
       if (!r.ok) { usage.textContent = r.error; return; }
       var u = r.usage;
       usage.textContent = (u.used / 1024).toFixed(1) + " KB of " + (u.quota / 1048576).toFixed(0) +
-        " MB · " + u.keys + " keys · " + u.files + " files";
+        " MB · " + u.keys + " keys · " + u.files + " files · web storage " +
+        (u.engine_bytes / 1048576).toFixed(1) + " MB on disk of " +
+        (u.engine_quota / 1048576).toFixed(0) + " MB";
     });
   }
   document.getElementById("storage-clear").addEventListener("click", function () {

@@ -7,7 +7,9 @@
  *     this window's localStorage ("notes.note:<id>") and says so in the status line. Notes that had
  *     to be kept in localStorage move into superapp storage the next time it is available.
  *   - Every edit is also written as a draft to IndexedDB (database "notes", store "drafts",
- *     keyPath "id"), so an edit that never reached storage (crash, kill) is recovered on restart.
+ *     keyPath "id"), so an edit that never reached storage is recovered when the page reloads.
+ *     The host keeps engine storage (IndexedDB, localStorage) in memory only, so drafts and
+ *     "notes.lastOpened" last as long as the app's process; notes themselves live in storage.*.
  *   - localStorage "notes.lastOpened" holds the ISO time the app was last opened.
  *
  * No inline script, no eval, no string timers, no network: the page runs under a strict CSP.

@@ -266,6 +266,16 @@ class SuperappExtension(_Model):
 
     allowed_hosts: list[Host] = Field(default_factory=list, max_length=64)
     allow_http_hosts: list[Host] = Field(default_factory=list, max_length=64)
+    #: Where the engine keeps the page's web storage (localStorage, IndexedDB, cookies, cache
+    #: storage, service workers): ``memory`` (default) forgets it when the app closes and
+    #: writes none of it to disk; ``persistent`` keeps it in the app's engine profile on disk,
+    #: unencrypted and bounded by the host's engine-storage budget (docs/storage.md).
+    engine_storage: Literal["memory", "persistent"] = Field(
+        default="memory",
+        description="Where the page's web storage lives: 'memory' (default; nothing on disk, "
+        "gone when the app closes) or 'persistent' (kept on disk in plain text, bounded by the "
+        "host's engine-storage quota). Apps keep data across launches with storage.* instead.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> SuperappExtension:

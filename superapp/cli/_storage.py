@@ -1,6 +1,7 @@
 """``superapp storage``: per-app storage usage, clearing, master-key rotation, cache eviction.
 
-superapp storage APP_ID [--json]        bytes used of the quota, keys, files
+superapp storage APP_ID [--json]        bytes used of the quota, keys, files, and the
+                                        engine profile's bytes on disk of their budget
 superapp storage APP_ID --clear         delete every value, file and cached file of the app
 superapp storage [--json]               host summary: where the master key is, every app
 superapp storage --rotate-master-key    new master key; every data key re-wrapped with it
@@ -44,7 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     action.add_argument(
         "--clear",
         action="store_true",
-        help="delete all of APP_ID's stored values, files and cache (its key stays)",
+        help="delete all of APP_ID's stored values, files, cache and engine storage "
+        "(its key stays)",
     )
     action.add_argument(
         "--rotate-master-key",
@@ -71,7 +73,9 @@ def _human(n: int) -> str:
 def _usage_line(app_id: str, usage: Usage) -> str:
     return (
         f"{app_id}: {_human(usage.used)} of {_human(usage.quota)} used "
-        f"({usage.keys} keys, {usage.files} files)"
+        f"({usage.keys} keys, {usage.files} files); "
+        f"engine storage {_human(usage.engine_bytes)} on disk "
+        f"(limit {_human(usage.engine_quota)})"
     )
 
 
@@ -141,7 +145,7 @@ def cmd_storage(args: argparse.Namespace) -> int:
             args,
             {"app_id": args.app_id, "cleared": before.to_json()},
             f"cleared {args.app_id}: removed {before.keys} keys and {before.files} files "
-            f"({_human(before.used)})",
+            f"({_human(before.used)}) and {_human(before.engine_bytes)} of engine storage",
         )
     usage = read_usage(paths, args.app_id, limits=limits)
     return _emit(
@@ -158,7 +162,10 @@ def _summary(
     apps: dict[str, dict[str, int]] = {}
     if paths.apps.is_dir():
         for folder in sorted(paths.apps.iterdir()):
-            if is_valid_app_id(folder.name) and (folder / "storage").is_dir():
+            # An app with only engine storage (no storage.* use) is listed too.
+            if is_valid_app_id(folder.name) and any(
+                (folder / sub).is_dir() for sub in ("storage", "webview")
+            ):
                 apps[folder.name] = read_usage(paths, folder.name, limits=limits).to_json()
     if info["backend"] is None:
         where = f"no master key yet (the first one will go to the {info['preferred']})"
@@ -167,7 +174,7 @@ def _summary(
     lines = [where] + [
         _usage_line(
             app_id,
-            Usage(u["used"], u["quota"], u["kv_bytes"], u["keys"], u["file_bytes"], u["files"]),
+            Usage(**{k: v for k, v in u.items() if k != "available"}),
         )
         for app_id, u in apps.items()
     ]

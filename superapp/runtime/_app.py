@@ -38,6 +38,8 @@ class LoadedApp:
     version_name: str
     #: capability -> the manifest's reason for it (shown in consent prompts; signed text)
     reasons: dict[str, str]
+    #: manifest ``superapp.engine_storage``: "memory" (off-the-record profile) or "persistent"
+    engine_storage: str = "memory"
 
     @property
     def title(self) -> str:
@@ -70,6 +72,7 @@ def load_app(paths: Paths, app_id: str, dev: Path | None) -> LoadedApp:
         dev_mode=dev is not None,
         version_name=manifest.version.name,
         reasons={p.name: p.reason or "" for p in manifest.req_permissions},
+        engine_storage=ext.engine_storage,
     )
 
 
@@ -176,6 +179,11 @@ class RuntimeApp:
         import webview
 
         webview._state["storage_path"] = str(webview_dir)  # read when the Qt backend loads
+        # Engine storage is off the record unless the manifest opts in (docs/storage.md):
+        # pywebview's private mode builds an unnamed QWebEngineProfile, which keeps
+        # localStorage, IndexedDB, cookies, cache storage and service workers in memory.
+        # This process is the app's alone, so the in-memory profile is the app's alone too.
+        persistent = self.app.engine_storage == "persistent"
         _wiring.patch_pywebview()
         ctx = _wiring.build_context(self)
         ui = _ui.QtUi(self.app.name, lambda: self.window)
@@ -198,6 +206,7 @@ class RuntimeApp:
             ),
             # Page text on the developer's terminal: escaped (control sequences, line breaks).
             on_console=_print_escaped if self.app.dev_mode else None,
+            engine_storage=self.app.engine_storage,
         )
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
@@ -211,7 +220,9 @@ class RuntimeApp:
         self.window.events.before_show += before_show
         threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()
         try:
-            webview.start(gui="qt", private_mode=False, storage_path=str(webview_dir), debug=False)
+            webview.start(
+                gui="qt", private_mode=not persistent, storage_path=str(webview_dir), debug=False
+            )
         finally:
             self._stop.set()
             dispatcher.close()

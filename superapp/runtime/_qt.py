@@ -117,6 +117,8 @@ class WindowSpec:
     http_hosts: tuple[str, ...] = ()
     on_loaded: Callable[[str, int | None], None] = lambda url, pid: None
     on_console: Callable[[str], None] | None = None
+    #: manifest ``superapp.engine_storage``: the profile must match it (checked in install)
+    engine_storage: str = "memory"
     keep: list[object] = field(default_factory=list)  # Qt objects that must stay alive
 
     @property
@@ -280,9 +282,23 @@ _LOCKED_SETTINGS = {
 }
 
 
+def _check_engine_storage(profile: QWebEngineProfile, mode: str) -> None:
+    """Fail closed if the profile keeps web storage anywhere the manifest did not ask for.
+
+    ``memory``: the profile must be off the record (nothing of the page's storage on disk).
+    ``persistent``: web storage stays on disk in the app's profile, but the HTTP cache is
+    kept in memory: responses from allowlisted hosts are not the app's to keep in the clear.
+    """
+    if mode == "persistent":
+        profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
+    elif not profile.isOffTheRecord():
+        raise RuntimeError("engine profile is on disk but the app's engine storage is memory")
+
+
 def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) -> AppPage:
     """Replace pywebview's page in ``browser_view`` with a locked-down ``AppPage``."""
     profile: QWebEngineProfile = browser_view.profile
+    _check_engine_storage(profile, spec.engine_storage)
     old_page = browser_view.webview.page()
     # pywebview's page has been told to load a blank document; stop it before our guards
     # go up so that load neither runs pywebview's hooks nor shows up in the audit log.

@@ -7,6 +7,7 @@ Public surface (everything else is private)::
         AppStore.files  read/write/list/delete/clear        (``files.*``)
         AppStore.usage() -> Usage;  AppStore.recovered -> RecoveryReport | None
     read_usage(paths, app_id) -> Usage            no side effects on a never-used app
+    engine_bytes(paths, app_id), evict_engine_storage(...)   the engine profile on disk
     clear_app_data(paths, app_id) -> Usage        CLI --clear (keeps the data key)
     destroy_app_data(paths, app_id) -> None       uninstall: shred key, then delete
     KeyManager(paths).rotate_master() / .describe()
@@ -20,6 +21,12 @@ from __future__ import annotations
 
 from superapp.storage._cache import EvictionReport, app_cache_dir, evict_caches
 from superapp.storage._db import RecoveryReport
+from superapp.storage._engine import (
+    engine_bytes,
+    engine_quota,
+    evict_engine_storage,
+    folder_bytes,
+)
 from superapp.storage._errors import (
     InvalidKeyError,
     InvalidPathError,
@@ -63,7 +70,11 @@ __all__ = [
     "check_path",
     "clear_app_data",
     "destroy_app_data",
+    "engine_bytes",
+    "engine_quota",
     "evict_caches",
+    "evict_engine_storage",
+    "folder_bytes",
     "keyring_is_usable",
     "open_store",
     "read_usage",

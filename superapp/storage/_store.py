@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from superapp.audit import AuditLog
 from superapp.paths import Paths
 from superapp.storage._crypto import AesGcmCodec, Codec, PlainCodec
 from superapp.storage._db import Database, RecoveryReport
+from superapp.storage._engine import engine_bytes, engine_quota
 from superapp.storage._files import FileNamespace
 from superapp.storage._keys import KeyManager
 from superapp.storage._kv import KeyValueStore
@@ -33,9 +34,20 @@ class Usage:
     keys: int
     file_bytes: int
     files: int
+    #: Bytes of the engine's own profile on disk (web storage of a ``persistent`` app, shader
+    #: caches) and its budget (``[monitor.engine_storage]``); outside ``used``/``quota``.
+    engine_bytes: int = 0
+    engine_quota: int = 0
 
     def to_json(self) -> dict[str, int]:
-        return {
+        # The engine figures are the host's view (CLI, launcher); an app's own storage.usage
+        # is read from its store alone and does not measure them, so it does not show them.
+        engine = (
+            {"engine_bytes": self.engine_bytes, "engine_quota": self.engine_quota}
+            if self.engine_quota
+            else {}
+        )
+        return engine | {
             "used": self.used,
             "quota": self.quota,
             "available": max(self.quota - self.used, 0),
@@ -135,26 +147,30 @@ def open_store(
 
 
 def read_usage(paths: Paths, app_id: str, *, limits: StorageLimits | None = None) -> Usage:
-    """Usage of an app without creating anything (zero if it never stored a thing)."""
+    """Usage of an app without creating anything (zero if it never stored a thing), with
+    the bytes of its engine profile on disk and their budget."""
     limits = limits or StorageLimits()
+    engine = {"engine_bytes": engine_bytes(paths, app_id), "engine_quota": engine_quota(paths)}
     keys = KeyManager(paths, backend=limits.key_backend)
     if not keys.has_data_key(app_id) and not paths.app_storage(app_id).exists():
-        return Usage(0, limits.quota_bytes, 0, 0, 0, 0)
+        return Usage(0, limits.quota_bytes, 0, 0, 0, 0, **engine)
     with open_store(paths, app_id, limits=limits, keys=keys) as store:
-        return store.usage()
+        return replace(store.usage(), **engine)
 
 
 def clear_app_data(
     paths: Paths, app_id: str, *, limits: StorageLimits | None = None, audit: AuditLog | None = None
 ) -> Usage:
-    """Delete every value, file and cached file of the app (keeps its data key); usage before."""
+    """Delete every value, file and cached file of the app, and its engine profile (web
+    storage of a ``persistent`` app); keeps its data key. Returns the usage before."""
     audit = audit if audit is not None else AuditLog(paths.audit_log)
     with open_store(paths, app_id, limits=limits, audit=audit) as store:
-        before = store.usage()
+        before = replace(store.usage(), engine_bytes=engine_bytes(paths, app_id))
         store.kv.clear()
         store.files.clear()
     _remove_tree(paths.app_cache(app_id))
     _remove_tree(paths.app_storage(app_id) / "quarantine")
+    _remove_tree(paths.app_webview(app_id))
     audit.record(
         "storage.cleared",
         app_id=app_id,
@@ -162,6 +178,7 @@ def clear_app_data(
         reason="the user cleared the app's storage",
         keys=before.keys,
         files=before.files,
+        engine_bytes=before.engine_bytes,
     )
     return before
 

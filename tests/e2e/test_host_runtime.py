@@ -15,6 +15,7 @@ import pytest
 
 from superapp.bundles import install_samples
 from superapp.paths import Paths
+from tests.attacks.hostile import wait_until
 from tests.e2e.harness import REPO, HostProcess, connect, free_port, wait_gone
 
 NOTES = "dev.superapp.notes"
@@ -59,7 +60,7 @@ def test_two_samples_run_in_separate_processes_with_separate_engine_storage(
     samples: Paths, open_app: Any, host_env: dict[str, str], hosts: list[HostProcess]
 ) -> None:
     notes_host, notes = open_app("run", NOTES)
-    _conv_host, conv = open_app("run", CONVERTER)
+    conv_host, conv = open_app("run", CONVERTER)
 
     # Click through both.
     notes.get_by_test_id("new-note").click()
@@ -75,40 +76,41 @@ def test_two_samples_run_in_separate_processes_with_separate_engine_storage(
     assert {p.pid for p in _tree(notes_pid)}.isdisjoint({p.pid for p in _tree(conv_pid)})
 
     # Engine storage written by one app is invisible to the other, in the page and on disk.
-    secret = "notes-only-5f1c"
-    notes.evaluate(f"localStorage.setItem('probe', '{secret}')")
-    notes.evaluate(
-        """value => new Promise((ok, no) => { const r = indexedDB.open('probe', 1);
+    # The converter opts into persistent engine storage; notes keeps the in-memory default.
+    secret = "converter-only-5f1c"
+    put_idb = """value => new Promise((ok, no) => { const r = indexedDB.open('probe', 1);
              r.onupgradeneeded = () => r.result.createObjectStore('s');
              r.onsuccess = () => { const tx = r.result.transaction('s', 'readwrite');
                tx.objectStore('s').put(value, 'k');
                tx.oncomplete = () => { r.result.close(); ok(1); }; };
-             r.onerror = () => no(r.error); })""",
-        secret,
-    )
-    assert conv.evaluate("localStorage.getItem('probe')") is None
-    assert "probe" not in conv.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
-
-    # Restart notes: its engine storage survives.
-    notes_host.stop()
-    hosts.remove(notes_host)
-    notes2_host, notes2 = open_app("run", NOTES)
-    assert notes2.evaluate("localStorage.getItem('probe')") == secret
-    assert (
-        notes2.evaluate(
-            """new Promise(ok => { const r = indexedDB.open('probe', 1);
+             r.onerror = () => no(r.error); })"""
+    get_idb = """() => new Promise(ok => { const r = indexedDB.open('probe', 1);
+             r.onupgradeneeded = () => r.result.createObjectStore('s');
              r.onsuccess = () => { const g = r.result.transaction('s').objectStore('s').get('k');
-               g.onsuccess = () => ok(g.result); }; })"""
-        )
-        == secret
-    )
-    assert notes2.evaluate("localStorage.getItem('notes.lastOpened')")
-    notes2_host.stop()
-    hosts.remove(notes2_host)
+               g.onsuccess = () => ok(g.result ?? null); }; })"""
+    for page in (conv, notes):
+        page.evaluate(f"localStorage.setItem('probe', '{secret}')")
+        page.evaluate(put_idb, secret)
+    conv.evaluate("localStorage.setItem('only-here', '1')")
+    assert notes.evaluate("localStorage.getItem('only-here')") is None
 
-    # On disk: the value lives under the notes app's engine profile, never the converter's.
-    assert _files_containing(samples.app_webview(NOTES), secret.encode())
-    assert not _files_containing(samples.app_webview(CONVERTER), secret.encode())
+    # Restart both: the converter's engine storage survives, the notes app's was in memory.
+    for host in (conv_host, notes_host):
+        host.stop()
+        hosts.remove(host)
+    conv2_host, conv2 = open_app("run", CONVERTER)
+    notes2_host, notes2 = open_app("run", NOTES)
+    assert conv2.evaluate("localStorage.getItem('probe')") == secret
+    assert conv2.evaluate(get_idb) == secret
+    assert notes2.evaluate("localStorage.getItem('probe')") is None
+    assert notes2.evaluate(get_idb) is None
+    for host in (conv2_host, notes2_host):
+        host.stop()
+        hosts.remove(host)
+
+    # On disk: the value lives under the converter's engine profile, never the notes app's.
+    assert _files_containing(samples.app_webview(CONVERTER), secret.encode())
+    assert not _files_containing(samples.app_webview(NOTES), secret.encode())
 
 
 def test_killed_app_leaves_the_other_running_and_the_launcher_shows_the_crash(
@@ -171,9 +173,14 @@ def test_notes_keep_their_notes_through_restarts_in_encrypted_storage(
     notes.get_by_test_id("new-note").click()
     notes.get_by_test_id("note-title").fill("Passport renewal")
     notes.get_by_test_id("note-body").fill("book the appointment before March")
-    notes.wait_for_function(
-        "() => window.callNative('storage.keys', {}).then(k => k.length > 0)", polling=200
-    )
+    # Wait for the edit to reach storage.*: the app's IndexedDB drafts are engine storage,
+    # in memory only by default, so they no longer carry an unsaved edit across a restart.
+    # (Polled from here: evaluate awaits the page's promise.)
+    saved = """() => window.callNative('storage.keys', {})
+             .then(ks => Promise.all(ks.map(key => window.callNative('storage.get', {key}))))
+             .then(vs => vs.some(v => v && v.title === 'Passport renewal'
+                                      && String(v.body).includes('March')))"""
+    wait_until(lambda: notes.evaluate(saved), what="the edited note in storage")
     host.stop()
     hosts.remove(host)
 

@@ -21,16 +21,31 @@ def _seed(paths: Paths) -> None:
         store.files.write("a.txt", b"abc")
     (paths.app_cache(APP)).mkdir()
     (paths.app_cache(APP) / "thumb.png").write_bytes(b"png")
+    # What a persistent engine profile holds (web storage the engine wrote).
+    (paths.app_webview(APP) / "IndexedDB").mkdir(parents=True)
+    (paths.app_webview(APP) / "IndexedDB" / "000003.log").write_bytes(b"x" * 5000)
 
 
 def test_usage_as_text_and_json(paths: Paths, capsys: pytest.CaptureFixture[str]) -> None:
     _seed(paths)
     assert main(["storage", APP]) == 0
-    assert capsys.readouterr().out.strip() == f"{APP}: 32 B of 10.0 MB used (2 keys, 1 files)"
+    text = capsys.readouterr().out.strip()
+    assert text.startswith(f"{APP}: 32 B of 10.0 MB used (2 keys, 1 files); engine storage ")
+    assert text.endswith(" KB on disk (limit 50.0 MB)")  # 5000 bytes: the disk blocks they take
     assert main(["storage", APP, "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["used"] == 32 and doc["keys"] == 2 and doc["files"] == 1
     assert doc["quota"] == 10 * 1024 * 1024
+    assert doc["engine_bytes"] >= 5000 and doc["engine_quota"] == 50 * 1024 * 1024
+
+
+def test_engine_quota_comes_from_the_host_policy(
+    paths: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(paths)
+    paths.policy_file.write_text('[monitor.engine_storage]\nlimit = "2 MiB"\n', encoding="utf-8")
+    assert main(["storage", APP, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["engine_quota"] == 2 * 1024 * 1024
 
 
 def test_clear_deletes_values_files_and_cache_but_keeps_working(
@@ -44,6 +59,7 @@ def test_clear_deletes_values_files_and_cache_but_keeps_working(
         assert store.usage().used == 0
         store.kv.set("again", 1)
     assert not (paths.app_cache(APP) / "thumb.png").exists()
+    assert not paths.app_webview(APP).exists()
     assert [e["event"]["action"] for e in audit.events()][-1] == "storage.cleared"
 
 
@@ -82,3 +98,15 @@ def test_bad_invocations_exit_2_with_one_line(
     assert message in err and err.count("\n") == 1
     with open_store(paths, APP) as store:
         assert len(store.kv.keys()) == 2
+
+
+def test_host_summary_lists_an_app_with_only_engine_storage(
+    paths: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = "com.example.webonly"
+    (paths.app_webview(other) / "Local Storage").mkdir(parents=True)
+    (paths.app_webview(other) / "Local Storage" / "000003.log").write_bytes(b"v" * 3000)
+    assert main(["storage", "--json"]) == 0
+    usage = json.loads(capsys.readouterr().out)["apps"][other]
+    assert usage["used"] == 0 and usage["engine_bytes"] >= 3000
+    assert not paths.app_storage(other).exists()  # reading usage created no store
