@@ -177,6 +177,9 @@ def test_special_use_names_never_reach_loopback(
     body = "\n".join(f"await fetch(`{t}`).catch(() => {{}});" for t in targets)
     body += "\ntry { new WebSocket(`ws://app.localhost:${P}/ws`); } catch (e) {}"
     folder = _with_port(_page(tmp_path, body), net_hosts.evil.port)
+    # Six refusals of one kind: more than the audit flood gate writes one by one by default
+    # (the rest become "N more like this"); this test wants each one's own entry.
+    superapp_home.policy_file.write_text("[audit]\nflood_per_kind = 50\n", encoding="utf-8")
     page = _open(mode, folder, open_app, superapp_home, net_hosts.env)
     page.wait_for_function("() => window.__done === true")
 
