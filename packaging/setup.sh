@@ -97,9 +97,10 @@ case "$MODE" in
     ensure_debian_packages
     ensure_venv
     cd "$ROOT"
-    say "lint: ruff and mypy (strict)"
+    say "lint: ruff, mypy (strict) and the import-layer contracts (pyproject [tool.importlinter])"
     "$VENV/bin/ruff" check .
     "$VENV/bin/mypy"
+    "$VENV/bin/lint-imports" --no-logo
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)
