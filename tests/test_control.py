@@ -9,12 +9,18 @@ they cannot be written back as JSON (audit log, answers).
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from superapp import control
+from superapp.audit import AuditLog
+from superapp.paths import Paths
+from superapp.supervisor import RunningApp, Supervisor
 
 
 @pytest.fixture
@@ -99,3 +105,38 @@ def test_every_message_type_still_round_trips(pair: tuple[socket.socket, control
     for msg in messages:
         sender.send(msg)
     assert [channel.recv() for _ in messages] == messages
+
+
+def test_runtime_audit_fields_cannot_end_the_hosts_reader(tmp_path: Path) -> None:
+    """An ``audit`` message whose fields are named like ``AuditLog.record``'s own keywords
+    (``app_id``, ``outcome``, ``reason``) made the host's handler raise TypeError, which ended
+    the reader thread for that app: later messages (consent requests, metrics) went unread.
+    """
+    paths = Paths.from_env({"SUPERAPP_HOME": str(tmp_path)})
+    paths.ensure()
+    audit = AuditLog(paths.audit_log)
+    supervisor = Supervisor(paths, audit)
+    runtime, host = socket.socketpair()
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    with (tmp_path / "lock").open("wb") as lock:
+        app = RunningApp("com.example.a", proc, control.Channel(host), lock)
+        reader = threading.Thread(target=supervisor._read, args=(app,))
+        reader.start()
+        sender = control.Channel(runtime)
+        sender.send(
+            control.Audit(
+                action="page.said",
+                fields={"app_id": "com.example.victim", "outcome": "success", "reason": "x"},
+            )
+        )
+        sender.send(control.Metrics(counters={"storage.writes": 3}))
+        sender.close()  # EOF: serve() returns once both messages are handled
+        reader.join(timeout=60)
+        assert not reader.is_alive()
+        app.channel.close()
+    assert app.counters == {"storage.writes": 3}  # the message after the audit was read
+    [event] = [e for e in audit.events() if e["event"]["action"] == "page.said"]
+    assert event["superapp"]["app_id"] == "com.example.a"  # identity from the channel
+    assert event["superapp"]["app_id_"] == "com.example.victim"
+    assert event["event"]["outcome"] == "unknown"
