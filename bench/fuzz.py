@@ -242,16 +242,37 @@ def _control_target() -> Callable[[bytes], None]:
     with atheris.instrument_imports(include=["superapp"]):
         from superapp.control import ChannelClosedError, decode_message
 
-    types = (
-        "hello", "loaded", "audit", "consent_request", "consent_answer", "share_request",
-        "share_answer", "metrics", "notice", "terminate", "grants_changed",
-    )  # fmt: skip
+    # One valid message of each type (the seed corpus): half of the structured inputs start
+    # from one and change, drop or add fields, so they reach the models' field validation and,
+    # when accepted, the round trip.
+    templates = [
+        json.loads(p.read_bytes())
+        for p in sorted((CORPUS / "control").iterdir())
+        if p.name[:1] == "0" or p.name[:2] == "10"
+    ]
+    types = [t["type"] for t in templates]
+
+    @atheris.instrument_func
+    def from_template(fdp: atheris.FuzzedDataProvider) -> dict[str, object]:
+        msg = dict(templates[fdp.ConsumeIntInRange(0, len(templates) - 1)])
+        for key in list(msg):
+            action = fdp.ConsumeIntInRange(0, 5)
+            if action == 0:
+                msg[key] = _grammar_value(fdp)
+            elif action == 1 and key != "type":
+                del msg[key]
+        if not fdp.ConsumeIntInRange(0, 7):
+            msg[fdp.ConsumeUnicode(6)] = _grammar_value(fdp)
+        return msg
 
     @atheris.instrument_func
     def structured(fdp: atheris.FuzzedDataProvider) -> bytes:
-        msg = _grammar_object(fdp)
-        if fdp.ConsumeIntInRange(0, 7):
-            msg["type"] = types[fdp.ConsumeIntInRange(0, len(types) - 1)]
+        if fdp.ConsumeBool():
+            msg = from_template(fdp)
+        else:
+            msg = _grammar_object(fdp)
+            if fdp.ConsumeIntInRange(0, 7):
+                msg["type"] = types[fdp.ConsumeIntInRange(0, len(types) - 1)]
         text = _dumps(fdp, msg)
         return text.encode("utf-8", "surrogatepass")
 
