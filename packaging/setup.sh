@@ -119,9 +119,10 @@ case "$MODE" in
     ensure_debian_packages
     ensure_venv
     cd "$ROOT"
-    say "lint: ruff and mypy (strict)"
+    say "lint: ruff, mypy (strict) and the import-layer contracts (pyproject [tool.importlinter])"
     "$VENV/bin/ruff" check .
     "$VENV/bin/mypy"
+    "$VENV/bin/lint-imports" --no-logo
     "$VENV/bin/python" -m pytest "$@"
     if [ "$#" -eq 0 ]; then
       year_ahead

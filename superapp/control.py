@@ -5,7 +5,7 @@ descriptor. There is no listening socket, so nothing else on the machine can con
 host knows which app is on the other end because it spawned that process for that app: the
 channel *is* the app's identity. Messages are typed (pydantic, discriminated by ``type``),
 framed as one JSON object per line, and capped in size; a malformed or oversized message
-closes the channel (the supervisor then stops the runtime).
+(``decode_message``) closes the channel (the supervisor then stops the runtime).
 
 Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``share_request``,
 ``metrics``, ``notice``. Host → runtime: ``consent_answer``, ``share_answer``, ``terminate``,
@@ -15,10 +15,11 @@ Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``share
 from __future__ import annotations
 
 import json
+import math
 import socket
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -38,6 +39,7 @@ __all__ = [
     "ShareAnswer",
     "ShareRequest",
     "Terminate",
+    "decode_message",
 ]
 
 #: A message larger than this is a protocol violation (consent reasons and audit fields are
@@ -137,6 +139,58 @@ class ChannelClosedError(Exception):
     """The peer went away or broke the protocol."""
 
 
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as infinity
+        raise ValueError(f"{text[:20]} is not a finite number")
+    return value
+
+
+def _check_strings(root: object) -> None:
+    """Refuse lone surrogates (a JSON escape can carry them, UTF-8 cannot) in any string or
+    key: what the host accepts it writes back (audit log, launcher, answers). No recursion."""
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and not value.isascii():
+            value.encode("utf-8")  # UnicodeEncodeError is a ValueError
+
+
+def decode_message(line: bytes) -> Message:
+    """One received frame (a line, with its ``\\n``) as a typed message.
+
+    Strict JSON, as the bridge's codec: no NaN or infinities, no lone surrogates, and no
+    nesting so deep that the parser runs out of stack (bench/fuzz.py, bench/RESULTS.md).
+
+    Raises:
+        ChannelClosedError: the frame is oversized, unterminated, not JSON, or not one of
+            the messages above; the channel is then closed.
+    """
+    if len(line) > MAX_MESSAGE_BYTES or not line.endswith(b"\n"):
+        raise ChannelClosedError("oversized or unterminated control message")
+    try:
+        value = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
+        _check_strings(value)
+        msg = _ADAPTER.validate_python(value)
+    except (ValueError, ValidationError) as err:
+        raise ChannelClosedError(f"malformed control message: {err}") from None
+    except RecursionError:
+        # Deep nesting ("[[[[…", found by bench/fuzz.py) exhausts the JSON scanner's stack
+        # before any size check could matter; it must close the channel like any other
+        # malformed frame, not end the reader thread with an uncaught error.
+        raise ChannelClosedError("malformed control message: nested too deeply") from None
+    return msg
+
+
 class Channel:
     """One end of the control socket: thread-safe ``send``, a reader loop for ``recv``."""
 
@@ -165,12 +219,7 @@ class Channel:
         line = self._rfile.readline(MAX_MESSAGE_BYTES + 1)
         if not line:
             raise ChannelClosedError("peer closed the channel")
-        if len(line) > MAX_MESSAGE_BYTES or not line.endswith(b"\n"):
-            raise ChannelClosedError("oversized or unterminated control message")
-        try:
-            return _ADAPTER.validate_python(json.loads(line))
-        except (ValueError, ValidationError) as err:
-            raise ChannelClosedError(f"malformed control message: {err}") from None
+        return decode_message(line)
 
     def serve(self, handler: Callable[[Message], None]) -> None:
         """Read until the channel closes, passing each message to ``handler``."""

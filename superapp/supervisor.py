@@ -63,6 +63,9 @@ class StopTimeouts:
 ConsentFn = Callable[[str, str, str], str]
 #: How often a host checks free disk space for cache eviction.
 _EVICTION_PERIOD_S = 60.0
+#: AuditLog.record's own keyword arguments: a runtime's audit field of one of these names
+#: would make the call raise TypeError and end that app's control reader thread.
+_RECORD_KEYWORDS = frozenset({"app_id", "outcome", "reason"})
 
 
 @dataclass
@@ -282,11 +285,13 @@ class Supervisor:
             self._on_change(app.app_id)
         elif isinstance(msg, control.Audit):
             # Everything a runtime reports was caused by its page: through the flood gate,
-            # and counted in the app's audit budget.
+            # and counted in the app's audit budget. Colliding names keep a suffixed name, as
+            # AuditLog does for its reserved fields.
+            fields = {f"{k}_" if k in _RECORD_KEYWORDS else k: v for k, v in msg.fields.items()}
             if self.monitor is not None:
                 self.monitor.count_audit(app.app_id)
             self.audit.record_app(
-                msg.action, app_id=app.app_id, outcome=msg.outcome, reason=msg.reason, **msg.fields
+                msg.action, app_id=app.app_id, outcome=msg.outcome, reason=msg.reason, **fields
             )
         elif isinstance(msg, control.Metrics):
             app.counters = dict(msg.counters)

@@ -201,7 +201,7 @@ def analyse_html(source: bytes, ctx: Context, emit: Emit) -> list[Suppression]:
     return suppressions
 
 
-def analyse_html_fragment(html: str, analysis: _js._Analysis, at: Node) -> None:
+def analyse_html_fragment(html: str, analysis: _js.AnalysisBase, at: Node) -> None:
     """Analyse an HTML string built in JavaScript; findings are placed at the JS node ``at``."""
     tree = Parser(HTML_LANGUAGE).parse(html.encode("utf-8", "surrogatepass"))
 

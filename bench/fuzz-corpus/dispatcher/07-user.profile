@@ -1,0 +1,1 @@
+{"id": 8, "api": "user.profile", "params": {}}
