@@ -41,7 +41,10 @@ _ERROR_TEXT: Mapping[str, str] = {
     "PERMISSION_DENIED": "the capability is not declared in the app's manifest",
     "CONSENT_DENIED": "the capability is not granted and the user said no (or was not asked "
     "again because they said no within the last minute)",
-    "RATE_LIMITED": "too many calls of this API (or consent prompts) in a short time",
+    "RATE_LIMITED": (
+        "too many calls of this API, of any API (the call budget), or consent prompts "
+        "in a short time"
+    ),
     "QUOTA_EXCEEDED": "the app's storage quota would be exceeded",
     "PAYLOAD_TOO_LARGE": "the request or the result is larger than the bridge's limit",
     "NETWORK_BLOCKED": "the URL is not allowed for this app, or the request failed",
@@ -275,6 +278,9 @@ def render_api_md(table: Mapping[str, ApiSpec] = API_TABLE) -> str:
         "In this order; the first failing step decides the answer, and every refusal is "
         "written to the host's audit log:",
         "",
+        "0. call budget: every call, valid or not, spends from one bucket per app "
+        f"({limits.calls.burst:g} at once, refilled at {limits.calls.per_second:g} per "
+        "second), so a flood of malformed or unknown calls is limited too → `RATE_LIMITED`",
         f"1. size: the request is at most {limits.max_request_bytes} bytes of UTF-8 JSON "
         "→ `PAYLOAD_TOO_LARGE`",
         "2. decode: strict JSON (no NaN/Infinity, no duplicate keys, no lone surrogates, "
