@@ -59,6 +59,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     _die_with_parent(args.parent_pid)
+    # Owner-only for everything this process and its engine create under the app's folder:
+    # the engine profile (LevelDB, caches, cookies), SQLite journals and lock files. Chromium
+    # and SQLite create many files with modes of their own choosing; the umask caps them all.
+    os.umask(0o077)
     logging.basicConfig(level=os.environ.get("SUPERAPP_LOG", "WARNING"), stream=sys.stderr)
     if not is_valid_app_id(args.app_id):
         print("superapp runtime: invalid app id", file=sys.stderr)
