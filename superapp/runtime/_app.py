@@ -36,6 +36,8 @@ class LoadedApp:
     version_name: str
     #: capability -> the manifest's reason for it (shown in consent prompts; signed text)
     reasons: dict[str, str]
+    #: the manifest's first icon (a path inside the verified bundle), for host chrome
+    icon: str | None = None
 
     @property
     def title(self) -> str:
@@ -68,6 +70,7 @@ def load_app(paths: Paths, app_id: str, dev: Path | None) -> LoadedApp:
         dev_mode=dev is not None,
         version_name=manifest.version.name,
         reasons={p.name: p.reason or "" for p in manifest.req_permissions},
+        icon=manifest.icons[0].src if manifest.icons else None,
     )
 
 
@@ -151,7 +154,8 @@ class RuntimeApp:
         webview._state["storage_path"] = str(webview_dir)  # read when the Qt backend loads
         _wiring.patch_pywebview()
         ctx = _wiring.build_context(self)
-        ui = _ui.QtUi(self.app.name, lambda: self.window)
+        icon = self.app.source.read(self.app.icon) if self.app.icon else None
+        ui = _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon)
         policy = _wiring.build_net_policy(self)
         dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
         _wiring.open_storage(self, ctx, ui)
@@ -171,6 +175,9 @@ class RuntimeApp:
                 control.Loaded(url=url, elapsed_ms=0.0, renderer_pid=pid)
             ),
             on_console=(lambda line: print(line, file=sys.stderr)) if self.app.dev_mode else None,
+            on_notice=ui.notice,
+            name=self.app.name,
+            on_clipboard_guard=lambda guard: setattr(ui, "clipboard_guard", guard),
         )
         shim = (_ASSETS / "shim.js").read_text(encoding="utf-8")
         relay = (_ASSETS / "bridge-isolated.js").read_text(encoding="utf-8")

@@ -63,9 +63,7 @@ def test_files_under_the_data_folder_are_not_readable_by_group_or_others(
     assert call(notes, "storage.set", {"key": "note:1", "value": {"t": "secret"}})["ok"] is True
     assert notes.evaluate(ENGINE_WRITES) is True
 
-    folder = make_app(
-        tmp_path, DEV_APP, permissions=[("storage", "keep"), ("files", "keep")]
-    )
+    folder = make_app(tmp_path, DEV_APP, permissions=[("storage", "keep"), ("files", "keep")])
     _host2, page = open_app("dev", folder)
     assert call(page, "files.write", {"path": "a/b.txt", "data": "hello"})["ok"] is True
     assert call(page, "storage.set", {"key": "k", "value": 1})["ok"] is True
