@@ -310,6 +310,23 @@ def render_api_md(table: Mapping[str, ApiSpec] = API_TABLE) -> str:
         "`RATE_LIMITED`). Use "
         "`app.requestCapability` to ask before the call that needs it.",
         "",
+        "In the launcher the prompt is the host's own window, outside your app's window: it "
+        "shows your app's "
+        'verified name, icon and publisher (or "Unsigned app in developer mode"), says in '
+        'plain words what the app will get ("Notes wants to see your profile: …"), quotes '
+        "your manifest's `reason`, and offers **Allow once**, **Allow always** and **Deny**. "
+        'Only "Allow always" is remembered. `superapp run` and `superapp dev` have no '
+        "window to ask in: they answer by `SUPERAPP_CONSENT` (`deny` by default, `allow_once`, "
+        "`allow_always`) and print each prompt as one `superapp: consent-prompt {json}` line.",
+        "",
+        "Your page cannot open windows of its own: `alert`, `confirm`, `prompt` and "
+        "`beforeunload` dialogs are not shown (`confirm` returns `false`, `prompt` returns "
+        "`null`), file pickers (`<input type=file>`, `showOpenFilePicker`) return no file, and "
+        "the user is told in the host's strip above your app. Copying to the clipboard from "
+        "script (`execCommand('copy')` on a click) needs `clipboard:write`; the user's own "
+        "copy keys always work. Show your own in-page UI instead (it is drawn in your app's "
+        "area, so nobody mistakes it for the host's).",
+        "",
         "| capability | needs consent |",
         "|---|---|",
         *(
