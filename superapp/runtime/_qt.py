@@ -91,6 +91,10 @@ _LOCAL_RESOURCE_REFUSED = "Not allowed to load local resource:"
 _DATA_NAV_REFUSED = "Not allowed to navigate top frame to data URL:"
 #: Qt routes beforeunload ("leave this page?") through javaScriptConfirm with this text.
 _UNLOAD_TEXT = "Are you sure you want to leave this page?"
+#: After the top document left the app's pages, how often and how far apart the page checks
+#: that it is back (a bounded number, so a page that keeps leaving cannot loop us forever).
+_RETURN_CHECKS = 10
+_RETURN_CHECK_MS = 300
 
 
 class Decision(Protocol):
@@ -182,6 +186,7 @@ class AppPage(QWebEnginePage):
         self.registerProtocolHandlerRequested.connect(lambda req: req.reject())
         self.webAuthUxRequested.connect(lambda req: req.cancel())
         self._last_own = QUrl(f"{spec.origin}/{spec.entry_page}")
+        self._return_checks = 0
         self.urlChanged.connect(self._on_url_changed)
         self.loadFinished.connect(self._return_to_app)
 
@@ -306,12 +311,18 @@ class AppPage(QWebEnginePage):
             "top-level navigation away from the app is refused",
         )
         # Not from inside the signal: the engine may still be committing the navigation.
-        # Checked again when that load finishes, in case it committed after this check.
+        # Checked again when loads finish and a few times after, in case the engine commits
+        # its replacement page after our load started.
+        self._return_checks = _RETURN_CHECKS
         QTimer.singleShot(0, self._return_to_app)
 
     def _return_to_app(self, _ok: bool = True) -> None:
-        if not self.url().isEmpty() and not self._spec.is_own(self.url()):
-            self.load(self._last_own)
+        if self.url().isEmpty() or self._spec.is_own(self.url()):
+            return
+        self.load(self._last_own)
+        if self._return_checks > 0:
+            self._return_checks -= 1
+            QTimer.singleShot(_RETURN_CHECK_MS, self._return_to_app)
 
     def _on_permission(self, permission: QWebEnginePermission) -> None:
         ptype = permission.permissionType()

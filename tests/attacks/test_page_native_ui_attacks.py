@@ -154,7 +154,8 @@ def test_top_navigation_to_engine_internal_page_is_refused_and_audited(
             " a.textContent = 'x'; document.body.append(a); }",
             target,
         )
-        page.click("#x")
+        # no_wait_after: a refused navigation never "finishes" for Playwright
+        page.click("#x", no_wait_after=True)
 
     def refused() -> list[Any]:
         return [
