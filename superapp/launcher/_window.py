@@ -107,7 +107,7 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     )
     consent.window = window
 
-    def on_gui_thread(_window: Any) -> None:
+    def on_gui_thread(window: Any) -> None:  # pywebview passes the window by this name
         from superapp.launcher._consent_dialog import MainThread
 
         consent.main = MainThread()

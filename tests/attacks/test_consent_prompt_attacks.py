@@ -140,3 +140,56 @@ def test_only_allow_always_is_remembered(
     finally:
         store.close()
     assert page.url == f"app://{APP}/index.html"
+
+
+def test_launcher_asks_in_its_own_top_level_dialog(
+    superapp_home: Paths, playwright: Any, host_env: dict[str, str], hosts: list[Any],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """The launcher (the host with a window) shows its dialog, not a message box over the app:
+    the dialog's widgets are read back once it is on screen, and the test hook clicks
+    "Allow always" the way a user would; the grant is then remembered."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from superapp.bundles import TrustStore, install_bundle, pack_dir
+    from tests.attacks.hostile import wait_until
+    from tests.e2e.harness import HostProcess, connect, free_port
+    from tests.e2e.launcher_page import LauncherPage
+
+    key = Ed25519PrivateKey.generate()
+    TrustStore(superapp_home).add(key.public_key(), "Profile Co")
+    folder = make_app(
+        tmp_path, APP, permissions=[("user:readProfile", "Greet you by name")],
+        script="window.addEventListener('load', () => callNative('user.profile').catch(() => {}));",
+    )  # fmt: skip
+    install_bundle(superapp_home, pack_dir(folder, key))
+    port = free_port()
+    env = dict(host_env, SUPERAPP_TEST_CONSENT_ANSWER="allow_always")
+    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], env)
+    hosts.append(host)
+    host.wait_for_line(r"launcher running$")
+    browser, page = connect(playwright, port)
+    try:
+        LauncherPage(page).launch(APP)
+        line = host.wait_for_line(r"^superapp-ui: ")
+        shown = json.loads(line[len("superapp-ui: ") :])
+        assert shown["surface"] == "consent-dialog"
+        assert shown["top_level"] is True and shown["visible"] is True
+        assert f"Published by Profile Co · {APP}" in shown["labels"]
+        assert (
+            "Test consent wants to see your profile: your display name, email address and "
+            "picture." in shown["labels"]
+        )
+        assert shown["buttons"] == ["Allow once", "Allow always", "Deny"]
+
+        def granted() -> bool:
+            store = GrantStore(superapp_home.registry_db)
+            try:
+                grant = store.get(APP, "user:readProfile")
+                return grant is not None and grant.state == "granted"
+            finally:
+                store.close()
+
+        wait_until(granted, what="the remembered grant")
+    finally:
+        browser.close()
