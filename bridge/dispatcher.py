@@ -40,7 +40,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bridge._authz import AUTHZ_RESOURCE, Authorizer
-from bridge._codec import BadRequestError, decode_request, encode_error, encode_result
+from bridge._codec import (
+    BadRequestError,
+    decode_request,
+    encode_error,
+    encode_result,
+    peek_id,
+)
 from bridge._ratelimit import TokenBuckets
 from bridge.context import CallContext
 from bridge.errors import (
@@ -152,6 +158,9 @@ class Dispatcher:
             # Before anything else, so that refusals that come earlier than step 7 (oversize,
             # undecodable, unknown api, invalid params) cannot be flooded without limit.
             if not self._rates.take((self.ctx.app_id, _ALL_CALLS), self.limits.calls):
+                # Answered under the request's id (read from the text's start only), so the
+                # page's promise settles without the request being decoded.
+                request_id = peek_id(raw, self.limits)
                 raise RateLimitedError("too many calls; slow down")
             try:
                 request = decode_request(raw, self.limits)

@@ -128,6 +128,9 @@ def test_flood_of_invalid_calls_meets_the_rate_limiter(
         json.loads(b.dispatcher.dispatch(make(i)))["error"]["code"]
         for i in range(int(budget.burst) + 50)
     ]
+    # The budget answers under the request's id, so the page's promise settles.
+    refused = json.loads(b.dispatcher.dispatch(request("app.info", id=4242)))
+    assert refused["id"] == 4242 and refused["error"]["code"] == "RATE_LIMITED"
     assert "RATE_LIMITED" not in codes[: int(budget.burst)]
     assert codes[int(budget.burst) :] == ["RATE_LIMITED"] * 50
     limited = [
