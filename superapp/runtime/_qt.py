@@ -9,6 +9,9 @@ app's own profile:
 - a request interceptor asking the network policy about every request the engine makes;
 - navigation, popup, download, permission and full-screen hooks that refuse by default;
 - our QWebChannel in an isolated world with one object (``superapp``) and no other.
+- no native UI for the page: dialogs and file pickers refused (told in host chrome, ``_chrome``),
+  clipboard writes without ``clipboard:write`` undone (``_clipguard``), and the top document
+  brought back to the app's page when the engine navigates it without asking.
 
 pywebview's own page, with its ``external`` bridge object, its ``loadFinished`` hook that
 injects ``window.pywebview``, and its popup handler that opens the system browser, is
