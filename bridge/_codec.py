@@ -84,6 +84,14 @@ def _prefix_id(text: str, limits: BridgeLimits) -> int | None:
     return _valid_id(int(match.group(1)), limits) if match else None
 
 
+def peek_id(raw: object, limits: BridgeLimits) -> int | None:
+    """The request's id read from the start of its text only (as the shim writes it), for
+    answering a call refused before it is decoded; None if it is not there."""
+    if isinstance(raw, bytes | bytearray):
+        raw = bytes(raw[:64]).decode("ascii", "replace")
+    return _prefix_id(raw, limits) if isinstance(raw, str) else None
+
+
 def _check_string(value: str) -> None:
     if not value.isascii():
         try:

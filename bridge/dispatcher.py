@@ -4,6 +4,8 @@
 that fails decides the reply, and every refusal is written to the audit log
 (``bridge.denied``: app id, api, code, reason):
 
+0.  call budget         every call, valid or not, spends from the app's
+                          ``limits.calls`` bucket                            RATE_LIMITED
 1.  size limit            request over ``max_request_bytes``                 PAYLOAD_TOO_LARGE
 2.  decode                strict JSON envelope (see ``bridge._codec``)       INVALID_PARAMS
 3.  lookup                ``api`` not a key of the static table              UNKNOWN_API
@@ -38,7 +40,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bridge._authz import AUTHZ_RESOURCE, Authorizer
-from bridge._codec import BadRequestError, decode_request, encode_error, encode_result
+from bridge._codec import (
+    BadRequestError,
+    decode_request,
+    encode_error,
+    encode_result,
+    peek_id,
+)
 from bridge._ratelimit import TokenBuckets
 from bridge.context import CallContext
 from bridge.errors import (
@@ -57,6 +65,7 @@ __all__ = ["Dispatcher"]
 
 _log = logging.getLogger("bridge")
 _UNKNOWN = "<unknown>"
+_ALL_CALLS = "<all calls>"  # the key of the per-app call budget (no api name looks like it)
 _MAX_LABEL = 80
 _MAX_MESSAGE = 300
 
@@ -146,6 +155,13 @@ class Dispatcher:
         request_id: int | None = None
         api = _UNKNOWN
         try:
+            # Before anything else, so that refusals that come earlier than step 7 (oversize,
+            # undecodable, unknown api, invalid params) cannot be flooded without limit.
+            if not self._rates.take((self.ctx.app_id, _ALL_CALLS), self.limits.calls):
+                # Answered under the request's id (read from the text's start only), so the
+                # page's promise settles without the request being decoded.
+                request_id = peek_id(raw, self.limits)
+                raise RateLimitedError("too many calls; slow down")
             try:
                 request = decode_request(raw, self.limits)
             except BadRequestError as bad:

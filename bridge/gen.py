@@ -41,7 +41,10 @@ _ERROR_TEXT: Mapping[str, str] = {
     "PERMISSION_DENIED": "the capability is not declared in the app's manifest",
     "CONSENT_DENIED": "the capability is not granted and the user said no (or was not asked "
     "again because they said no within the last minute)",
-    "RATE_LIMITED": "too many calls of this API (or consent prompts) in a short time",
+    "RATE_LIMITED": (
+        "too many calls of this API, of any API (the call budget), or consent prompts "
+        "in a short time"
+    ),
     "QUOTA_EXCEEDED": "the app's storage quota would be exceeded",
     "PAYLOAD_TOO_LARGE": "the request or the result is larger than the bridge's limit",
     "NETWORK_BLOCKED": "the URL is not allowed for this app, or the request failed",
@@ -289,6 +292,9 @@ def render_api_md(table: Mapping[str, ApiSpec] = API_TABLE) -> str:
         "In this order; the first failing step decides the answer, and every refusal is "
         "written to the host's audit log:",
         "",
+        "0. call budget: every call, valid or not, spends from one bucket per app "
+        f"({limits.calls.burst:g} at once, refilled at {limits.calls.per_second:g} per "
+        "second), so a flood of malformed or unknown calls is limited too → `RATE_LIMITED`",
         f"1. size: the request is at most {limits.max_request_bytes} bytes of UTF-8 JSON "
         "→ `PAYLOAD_TOO_LARGE`",
         "2. decode: strict JSON (no NaN/Infinity, no duplicate keys, no lone surrogates, "
@@ -317,6 +323,23 @@ def render_api_md(table: Mapping[str, ApiSpec] = API_TABLE) -> str:
         f"at most {limits.consent_max_waiters} calls wait for its answer (more are "
         "`RATE_LIMITED`). Use "
         "`app.requestCapability` to ask before the call that needs it.",
+        "",
+        "In the launcher the prompt is the host's own window, outside your app's window: it "
+        "shows your app's "
+        'verified name, icon and publisher (or "Unsigned app in developer mode"), says in '
+        'plain words what the app will get ("Notes wants to see your profile: …"), quotes '
+        "your manifest's `reason`, and offers **Allow once**, **Allow always** and **Deny**. "
+        'Only "Allow always" is remembered. `superapp run` and `superapp dev` have no '
+        "window to ask in: they answer by `SUPERAPP_CONSENT` (`deny` by default, `allow_once`, "
+        "`allow_always`) and print each prompt as one `superapp: consent-prompt {json}` line.",
+        "",
+        "Your page cannot open windows of its own: `alert`, `confirm`, `prompt` and "
+        "`beforeunload` dialogs are not shown (`confirm` returns `false`, `prompt` returns "
+        "`null`), file pickers (`<input type=file>`, `showOpenFilePicker`) return no file, and "
+        "the user is told in the host's strip above your app. Copying to the clipboard from "
+        "script (`execCommand('copy')` on a click) needs `clipboard:write`; the user's own "
+        "copy keys always work. Show your own in-page UI instead (it is drawn in your app's "
+        "area, so nobody mistakes it for the host's).",
         "",
         "| capability | needs consent |",
         "|---|---|",

@@ -86,6 +86,10 @@ class BridgeLimits:
     max_id: int = 2**53 - 1
     #: Per-API token buckets, by rate class.
     rates: Mapping[RateClass, RateLimit] = field(default_factory=_default_rates)
+    #: One bucket per app that *every* call spends from first, before the size limit, the
+    #: decoder or the table are consulted: calls refused early (oversize, undecodable, unknown
+    #: api, invalid params) meet a limiter too, so a flood of them is RATE_LIMITED.
+    calls: RateLimit = RateLimit(burst=1000, per_second=500)
     #: Consent prompts one app may cause, per capability (prompt bombing is refused with
     #: RATE_LIMITED before the user is asked again).
     consent_prompts: RateLimit = RateLimit(burst=3, per_second=1 / 20)

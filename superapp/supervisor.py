@@ -37,6 +37,7 @@ from typing import IO, Any
 from superapp import control
 from superapp._spawn import runtime_command
 from superapp.audit import AuditLog
+from superapp.consentprompt import ConsentPrompt, build_prompt
 from superapp.errors import AppStateError, RuntimeStartError, SuperappError
 from superapp.monitor import Decision, Monitor, record_decision
 from superapp.paths import Paths
@@ -60,7 +61,8 @@ class StopTimeouts:
     term_s: float = 2.0
 
 
-ConsentFn = Callable[[str, str, str], str]
+#: Shows the host's consent prompt and returns "allow_once", "allow_always" or "deny".
+ConsentFn = Callable[[ConsentPrompt], str]
 #: How often a host checks free disk space for cache eviction.
 _EVICTION_PERIOD_S = 60.0
 #: AuditLog.record's own keyword arguments: a runtime's audit field of one of these names
@@ -145,7 +147,7 @@ class Supervisor:
         self.monitor = monitor
         self._monitor_stop = threading.Event()
         self._monitor_thread: threading.Thread | None = None
-        self._consent = consent or (lambda app_id, cap, reason: "deny")
+        self._consent = consent or (lambda prompt: "deny")
         #: Asks the user whether ``sender`` may send data to ``receiver`` (name, id).
         self._share_confirm = share_confirm or (lambda sender, name, receiver: False)
         self._on_change = on_change or (lambda app_id: None)
@@ -312,7 +314,10 @@ class Supervisor:
             _log.warning("unexpected %s from %s", msg.type, app.app_id)
 
     def _answer_consent(self, app: RunningApp, req: control.ConsentRequest) -> None:
-        answer = self._consent(app.app_id, req.capability, req.reason)
+        # Built here from the host's own records (registry, verified bundle), not from
+        # anything the runtime says about itself beyond which capability and the reason.
+        prompt = build_prompt(self.paths, app.app_id, req.capability, req.reason, app.dev_src)
+        answer = self._consent(prompt)
         if answer not in ("allow_once", "allow_always", "deny"):
             answer = "deny"
         try:

@@ -160,7 +160,8 @@ def _write_file(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-    os.chmod(path, 0o444)  # a read-only copy; the check is the signature, not the mode
+    # A read-only copy, for this user only; the check is the signature, not the mode.
+    os.chmod(path, 0o400)
 
 
 def _fsync_dir(path: Path) -> None:

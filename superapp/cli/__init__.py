@@ -9,6 +9,7 @@ exit 2 with a one-line message too. Exit code 0 only on success.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -53,6 +54,10 @@ def _command_modules() -> list[ModuleType]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything the host creates (registry, audit log, app folders, SQLite journals and
+    # locks, files written by libraries we do not control) is for this user only. Explicit
+    # modes at each creation stay as well; this covers the ones no code of ours names.
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

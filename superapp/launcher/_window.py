@@ -6,16 +6,22 @@ import os
 import signal
 import threading
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from superapp.consentprompt import ConsentPrompt
 from superapp.host import HostServer
 from superapp.launcher._api import LauncherApi
 from superapp.paths import Paths
 from superapp.resources import asset_text
 from superapp.supervisor import Supervisor, host_audit, host_monitor
 
+if TYPE_CHECKING:
+    from superapp.launcher._consent_dialog import MainThread
+
 __all__ = ["build_html", "run_launcher"]
 
+#: An unanswered consent dialog counts as "deny" after this long (the runtime gives up too).
+CONSENT_TIMEOUT_S = 300.0
 #: The launcher page is trusted but still loads nothing from anywhere: its script and style are
 #: inlined, icons are data: URLs, and it can connect nowhere. 'unsafe-eval' is there only because
 #: pywebview's own js_api bridge code (injected into this page) builds functions with eval;
@@ -41,25 +47,18 @@ class _Consent:
 
     def __init__(self) -> None:
         self.window: Any = None
+        self.main: MainThread | None = None  # made on the GUI thread
         self._lock = threading.Lock()  # one prompt at a time
 
-    def ask(self, app_id: str, capability: str, reason: str) -> str:
-        if self.window is None:
+    def ask(self, prompt: ConsentPrompt) -> str:
+        """The host's own dialog (``_consent_dialog``), a top-level window of this process."""
+        main = self.main
+        if self.window is None or main is None:
             return "deny"
-        from superapp import registry
+        from superapp.launcher._consent_dialog import ask_in_dialog
 
-        try:
-            name = registry.get_app(Paths.from_env(), app_id).name
-        except Exception:
-            name = app_id
-        message = (
-            f"{name} ({app_id}) asks for “{capability}”.\n\n"
-            f"The app says: {reason or '(no reason given)'}\n\n"
-            "OK allows it until you revoke it in Permissions; Cancel refuses."
-        )
         with self._lock:
-            allowed = self.window.create_confirmation_dialog(f"Allow {name}?", message)
-        return "allow_always" if allowed else "deny"
+            return main.run(lambda: ask_in_dialog(prompt), "deny", CONSENT_TIMEOUT_S)
 
     def share(self, sender: str, receiver_name: str, receiver: str) -> bool:
         if self.window is None:
@@ -105,6 +104,13 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
         "superapp", html=build_html(), js_api=api, width=1040, height=720, min_size=(520, 420)
     )
     consent.window = window
+
+    def on_gui_thread(window: Any) -> None:  # pywebview passes the window by this name
+        from superapp.launcher._consent_dialog import MainThread
+
+        consent.main = MainThread()
+
+    window.events.before_show += on_gui_thread
 
     def on_term(_signum: int, _frame: FrameType | None) -> None:
         threading.Thread(target=window.destroy, daemon=True).start()

@@ -40,6 +40,8 @@ class LoadedApp:
     reasons: dict[str, str]
     #: manifest ``superapp.engine_storage``: "memory" (off-the-record profile) or "persistent"
     engine_storage: str = "memory"
+    #: the manifest's first icon (a path inside the verified bundle), for host chrome
+    icon: str | None = None
 
     @property
     def title(self) -> str:
@@ -73,6 +75,7 @@ def load_app(paths: Paths, app_id: str, dev: Path | None) -> LoadedApp:
         version_name=manifest.version.name,
         reasons={p.name: p.reason or "" for p in manifest.req_permissions},
         engine_storage=ext.engine_storage,
+        icon=manifest.icons[0].src if manifest.icons else None,
     )
 
 
@@ -186,7 +189,8 @@ class RuntimeApp:
         persistent = self.app.engine_storage == "persistent"
         _wiring.patch_pywebview()
         ctx = _wiring.build_context(self)
-        ui = _ui.QtUi(self.app.name, lambda: self.window)
+        icon = self.app.source.read(self.app.icon) if self.app.icon else None
+        ui = _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon)
         dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
         _wiring.open_storage(self, ctx, ui)
         spec = _qt.WindowSpec(
@@ -207,6 +211,9 @@ class RuntimeApp:
             # Page text on the developer's terminal: escaped (control sequences, line breaks).
             on_console=_print_escaped if self.app.dev_mode else None,
             engine_storage=self.app.engine_storage,
+            on_notice=ui.notice,
+            name=self.app.name,
+            on_clipboard_guard=lambda guard: setattr(ui, "clipboard_guard", guard),
         )
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")

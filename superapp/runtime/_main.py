@@ -62,6 +62,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     _die_with_parent(args.parent_pid)
+    # Owner-only for everything this process and its engine create under the app's folder:
+    # the engine profile (LevelDB, caches, cookies), SQLite journals and lock files. Chromium
+    # and SQLite create many files with modes of their own choosing; the umask caps them all.
+    os.umask(0o077)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(InertLogFormatter(logging.BASIC_FORMAT))  # log lines may quote a page
     logging.basicConfig(level=os.environ.get("SUPERAPP_LOG", "WARNING"), handlers=[handler])

@@ -9,6 +9,9 @@ app's own profile:
 - a request interceptor asking the network policy about every request the engine makes;
 - navigation, popup, download, permission and full-screen hooks that refuse by default;
 - our QWebChannel in an isolated world with one object (``superapp``) and no other.
+- no native UI for the page: dialogs and file pickers refused (told in host chrome, ``_chrome``),
+  clipboard writes without ``clipboard:write`` undone (``_clipguard``), and the top document
+  brought back to the app's page when the engine navigates it without asking.
 
 pywebview's own page, with its ``external`` bridge object, its ``loadFinished`` hook that
 injects ``window.pywebview``, and its popup handler that opens the system browser, is
@@ -19,11 +22,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from PySide6.QtCore import QFile, QIODevice, QUrl
+from PySide6.QtCore import QFile, QIODevice, QTimer, QUrl
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineDownloadRequest,
@@ -88,6 +91,13 @@ _PERMISSION_CAPS: dict[Any, tuple[str, ...]] = {
 
 
 _LOCAL_RESOURCE_REFUSED = "Not allowed to load local resource:"
+_DATA_NAV_REFUSED = "Not allowed to navigate top frame to data URL:"
+#: Qt routes beforeunload ("leave this page?") through javaScriptConfirm with this text.
+_UNLOAD_TEXT = "Are you sure you want to leave this page?"
+#: After the top document left the app's pages, how often and how far apart the page checks
+#: that it is back (a bounded number, so a page that keeps leaving cannot loop us forever).
+_RETURN_CHECKS = 10
+_RETURN_CHECK_MS = 300
 
 
 class Decision(Protocol):
@@ -119,6 +129,12 @@ class WindowSpec:
     on_console: Callable[[str], None] | None = None
     #: manifest ``superapp.engine_storage``: the profile must match it (checked in install)
     engine_storage: str = "memory"
+    #: Tells the user something in host chrome outside the web view (``_chrome.HostStrip``).
+    on_notice: Callable[[str], None] = lambda text: None
+    #: The app's name as verified (manifest of the verified bundle), for the user's notices.
+    name: str = ""
+    #: Receives the window's clipboard guard once it exists (see ``_clipguard``).
+    on_clipboard_guard: Callable[[Any], None] = lambda guard: None
     keep: list[object] = field(default_factory=list)  # Qt objects that must stay alive
 
     @property
@@ -174,6 +190,10 @@ class AppPage(QWebEnginePage):
         self.desktopMediaRequested.connect(lambda req: req.cancel())
         self.registerProtocolHandlerRequested.connect(lambda req: req.reject())
         self.webAuthUxRequested.connect(lambda req: req.cancel())
+        self._last_own = QUrl(f"{spec.origin}/{spec.entry_page}")
+        self._return_checks = 0
+        self.urlChanged.connect(self._on_url_changed)
+        self.loadFinished.connect(self._return_to_app)
 
     def acceptNavigationRequest(
         self, url: QUrl | str, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
@@ -217,9 +237,97 @@ class AppPage(QWebEnginePage):
         # under its own name, folded like any other repeat.)
         if message.startswith(_LOCAL_RESOURCE_REFUSED):
             url = message.removeprefix(_LOCAL_RESOURCE_REFUSED).strip()[:2048]
-            self._spec.guard.blocked("net.blocked", url, "scheme-file", "local files are refused")
+            scheme = QUrl(url).scheme() or "file"
+            what = "local files" if scheme == "file" else "engine-internal pages"
+            self._spec.guard.blocked("net.blocked", url, f"scheme-{scheme}", f"{what} are refused")
+        elif message.startswith(_DATA_NAV_REFUSED):
+            url = message.removeprefix(_DATA_NAV_REFUSED).strip()[:2048]
+            reason = "top-level navigation away from the app is refused"
+            self._spec.guard.blocked("nav.blocked", url, "scheme-data", reason)
         if self._spec.on_console is not None:
             self._spec.on_console(f"{source}:{line}: {message}")
+
+    # --- native UI the page asks for (issue 12, class 5) ---------------------------------
+    # The engine's defaults draw host-looking message boxes and file dialogs with the page's
+    # text, which a page could use to imitate the host (its consent prompt included). None is
+    # shown: the call gets "no" (alert returns, confirm false, prompt null, the picker no
+    # file), the attempt is audited, and the user is told in host chrome above the web view.
+    def javaScriptAlert(self, securityOrigin: QUrl | str, msg: str) -> None:
+        self._refuse_dialog("alert")
+
+    def javaScriptConfirm(self, securityOrigin: QUrl | str, msg: str) -> bool:
+        self._refuse_dialog("beforeunload" if msg.startswith(_UNLOAD_TEXT) else "confirm")
+        return False
+
+    def javaScriptPrompt(
+        self, securityOrigin: QUrl | str, msg: str, defaultValue: str
+    ) -> tuple[bool, str]:
+        self._refuse_dialog("prompt")
+        return False, ""
+
+    def chooseFiles(
+        self,
+        mode: QWebEnginePage.FileSelectionMode,
+        oldFiles: Sequence[str],
+        acceptedMimeTypes: Sequence[str],
+    ) -> list[str]:
+        # No capability lets an app open the system's file picker: apps keep their files in
+        # their own namespace (the ``files`` capability), and the user's files stay out of it.
+        self._spec.guard.blocked(
+            "page.file_picker_refused",
+            self.url().toString(),
+            "native-ui",
+            "apps cannot open the system's file picker",
+            kind=mode.name,
+        )
+        self._spec.on_notice(
+            f"{self._spec.name} tried to open a file picker. Apps cannot see your files; "
+            "the request was refused."
+        )
+        return []
+
+    def _refuse_dialog(self, kind: str) -> None:
+        self._spec.guard.blocked(
+            "page.dialog_refused",
+            self.url().toString(),
+            "native-ui",
+            "apps cannot open dialogs of their own",
+            kind=kind,
+        )
+        self._spec.on_notice(
+            f"{self._spec.name} tried to show a dialog ({kind}). Apps cannot open windows "
+            "of their own; it was not shown."
+        )
+
+    # --- the top document stays on the app's pages ------------------------------------
+    def _on_url_changed(self, url: QUrl) -> None:
+        """Navigations the engine commits without asking ``acceptNavigationRequest`` (about:
+        pages, and internal pages the engine itself replaces with ``about:blank#blocked``)
+        end here: audited, and the window goes back to the app's page it was on."""
+        if url.isEmpty():
+            return
+        if self._spec.is_own(url):
+            self._last_own = url
+            return
+        self._spec.guard.blocked(
+            "nav.blocked",
+            url.toString()[:2048],
+            "engine-internal",
+            "top-level navigation away from the app is refused",
+        )
+        # Not from inside the signal: the engine may still be committing the navigation.
+        # Checked again when loads finish and a few times after, in case the engine commits
+        # its replacement page after our load started.
+        self._return_checks = _RETURN_CHECKS
+        QTimer.singleShot(0, self._return_to_app)
+
+    def _return_to_app(self, _ok: bool = True) -> None:
+        if self.url().isEmpty() or self._spec.is_own(self.url()):
+            return
+        self.load(self._last_own)
+        if self._return_checks > 0:
+            self._return_checks -= 1
+            QTimer.singleShot(_RETURN_CHECK_MS, self._return_to_app)
 
     def _on_permission(self, permission: QWebEnginePermission) -> None:
         ptype = permission.permissionType()
@@ -361,6 +469,23 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
         # dispatcher's business, the monitor needs the rate.
         lambda: spec.guard.allowed("bridge.calls.all"),
     )
+    from superapp.runtime._clipguard import ClipboardGuard, install_clipboard_guard
+
+    def clipboard_refused() -> None:
+        spec.guard.blocked(
+            "clipboard.write_refused",
+            page.url().toString(),
+            "capability",
+            "writing the system clipboard needs capability clipboard:write",
+        )
+        spec.on_notice(
+            f"{spec.name} tried to replace what you copied. It needs permission to write "
+            "the clipboard; your clipboard was left as it was."
+        )
+
+    clip_guard = ClipboardGuard(lambda: spec.is_granted("clipboard:write"), clipboard_refused)
+    install_clipboard_guard(browser_view.webview, page, clip_guard)
+    spec.on_clipboard_guard(clip_guard)
     channel = QWebChannel(page)
     channel.registerObject("superapp", bridge)
     page.setWebChannel(channel, world)
@@ -382,6 +507,6 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
     # and register its `external` bridge object): disconnected above, deleted here.
     browser_view.webview.setPage(page)
     old_page.deleteLater()
-    spec.keep.extend([interceptor, handler, bridge, channel, page])
+    spec.keep.extend([interceptor, handler, bridge, channel, page, clip_guard])
     page.load(QUrl(f"{spec.origin}/{spec.entry_page}"))
     return page

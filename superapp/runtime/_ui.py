@@ -28,9 +28,15 @@ _STYLE = (
 class QtUi(QObject):
     _invoke = Signal(object)
 
-    def __init__(self, app_name: str, get_window: Callable[[], Any]) -> None:
+    def __init__(
+        self, app_name: str, get_window: Callable[[], Any], icon_png: bytes | None = None
+    ) -> None:
         super().__init__()
         self._app_name = app_name
+        self._icon_png = icon_png
+        self._strip: Any = None
+        #: ``_clipguard.ClipboardGuard`` once the window exists (the host's own writes pass it)
+        self.clipboard_guard: Any = None
         self._get_window = get_window
         self._invoke.connect(self._run, Qt.ConnectionType.QueuedConnection)
         self._label: QLabel | None = None
@@ -68,13 +74,33 @@ class QtUi(QObject):
         self._invoke.emit(lambda: self._show(f"{self._app_name}: {title}\n{body}"))
 
     def clipboard_write(self, text: str) -> None:
-        self._on_main(lambda: QGuiApplication.clipboard().setText(text))
+        def write() -> None:
+            QGuiApplication.clipboard().setText(text)
+
+        guard = self.clipboard_guard
+        self._on_main(write if guard is None else lambda: guard.host_write(write))
 
     def clipboard_read(self) -> str:
         text: str = self._on_main(lambda: QGuiApplication.clipboard().text())
         return text
 
+    def notice(self, text: str) -> None:
+        """Tell the user something about the app in host chrome above its web view (the
+        strip of ``_chrome``); callable from any thread."""
+        self._invoke.emit(lambda: self._show_notice(text))
+
     # --- drawing -----------------------------------------------------------------------
+    def _show_notice(self, text: str) -> None:
+        window = self._get_window()
+        view = getattr(window, "native", None)
+        if view is None:
+            return
+        if self._strip is None:
+            from superapp.runtime._chrome import HostStrip
+
+            self._strip = HostStrip(view, self._app_name, self._icon_png)
+        self._strip.show_notice(text)
+
     def _show(self, text: str) -> None:
         window = self._get_window()
         view = getattr(window, "native", None)

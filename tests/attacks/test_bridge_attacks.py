@@ -290,7 +290,7 @@ def test_call_flood_is_rate_limited_and_other_apps_still_answer(
     # While the flood is in flight, the other app's calls answer.
     for _ in range(5):
         assert call(other, "app.info")["ok"] is True
-    flooder.wait_for_function("window.__settled === 10000", timeout=120_000)
+    flooder.wait_for_function("() => window.__settled === 10000", timeout=120_000)
     codes = flooder.evaluate("window.__codes")
     assert codes.get("RATE_LIMITED", 0) > 0, codes
     wait_for_audit(

@@ -45,7 +45,7 @@ def test_install_writes_signed_file_icon_and_registry_row(env: Env) -> None:
     assert app.icon_path == folder / "icon.png"
     assert app.icon_path.read_bytes() == app_files()["icon.png"]
     assert sorted(p.name for p in folder.iterdir()) == ["app.sapp", "icon.png"]
-    assert stat.S_IMODE((folder / BUNDLE_FILE).stat().st_mode) == 0o444
+    assert stat.S_IMODE((folder / BUNDLE_FILE).stat().st_mode) == 0o400
     assert (app.name, app.version_name, app.version_code) == ("Notes", "1.1", 1)
     assert app.publisher_name == "Example Co"
     assert app.declared_capabilities == frozenset({"storage"})

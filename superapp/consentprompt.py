@@ -1,0 +1,142 @@
+"""What the host's consent prompt says, built by the host from what it verified itself.
+
+The prompt names the app by what the host knows (the registry's record of the verified,
+installed bundle: its name, icon and publisher; for developer mode, the folder's manifest,
+marked unsigned), says in plain words what the app will get (never the raw capability id
+alone), quotes the manifest's own reason (signed text, never text from the page at run time)
+and offers three answers: Allow once, Allow always, Deny. Only "Allow always" is remembered.
+
+Whoever shows it (the launcher's dialog, or the terminal of ``superapp run``) renders this one
+object, so tests can check what the user was shown from its ``record()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final
+
+from superapp.capabilities import CAPABILITIES
+from superapp.paths import Paths
+
+__all__ = ["ANSWERS", "DESCRIPTIONS", "ConsentPrompt", "build_prompt", "describe"]
+
+_log = logging.getLogger(__name__)
+
+#: What each capability gives the app, in words a user can judge ("<App> wants to ...").
+DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "storage": "keep its own data on this device",
+        "files": "keep its own files on this device",
+        "net:request": "connect to the internet servers its publisher listed",
+        "user:readProfile": "see your profile: your display name, email address and picture",
+        "clipboard:write": "replace what you have copied (write to your clipboard)",
+        "clipboard:read": "read what you have copied (your clipboard)",
+        "notifications": "show notifications on your desktop",
+        "share:send": "send data to another app you have installed",
+        "media:camera": "use your camera",
+        "media:microphone": "use your microphone",
+        "location:read": "know where you are (your location)",
+    }
+)
+
+#: The answers, as shown (label) and as the host's protocol spells them, in display order.
+ANSWERS: Final[tuple[tuple[str, str], ...]] = (
+    ("Allow once", "allow_once"),
+    ("Allow always", "allow_always"),
+    ("Deny", "deny"),
+)
+
+_MAX_ICON_BYTES = 1024 * 1024
+
+
+def describe(capability: str) -> str:
+    """Plain words for ``capability``; an unknown id is shown as such, never hidden."""
+    return DESCRIPTIONS.get(capability, f"use the permission “{capability}”")
+
+
+@dataclass(frozen=True)
+class ConsentPrompt:
+    app_id: str
+    app_name: str
+    #: The publisher as the trust store knows its key, or a warning for unsigned apps.
+    publisher: str
+    #: True for an installed app whose signature the host verified.
+    verified: bool
+    capability: str
+    reason: str
+    icon_png: bytes | None = field(default=None, repr=False)
+
+    @property
+    def description(self) -> str:
+        return describe(self.capability)
+
+    @property
+    def headline(self) -> str:
+        return f"{self.app_name} wants to {self.description}."
+
+    @property
+    def publisher_line(self) -> str:
+        if self.verified:
+            return f"Published by {self.publisher} · {self.app_id}"
+        return f"Unsigned app in developer mode · {self.app_id}"
+
+    @property
+    def reason_line(self) -> str:
+        return f"The app says: “{self.reason}”" if self.reason else "The app gives no reason."
+
+    def record(self) -> dict[str, Any]:
+        """What the prompt shows, as data (for tests and the host's own log)."""
+        return {
+            "app_id": self.app_id,
+            "app_name": self.app_name,
+            "publisher": self.publisher,
+            "verified": self.verified,
+            "capability": self.capability,
+            "headline": self.headline,
+            "publisher_line": self.publisher_line,
+            "reason_line": self.reason_line,
+            "answers": [label for label, _ in ANSWERS],
+            "has_icon": self.icon_png is not None,
+        }
+
+
+def _read_icon(path: Path | None) -> bytes | None:
+    try:
+        if path is not None and path.is_file() and path.stat().st_size <= _MAX_ICON_BYTES:
+            return path.read_bytes()
+    except OSError:
+        pass
+    return None
+
+
+def build_prompt(
+    paths: Paths, app_id: str, capability: str, reason: str, dev_src: Path | None = None
+) -> ConsentPrompt:
+    """The prompt for ``app_id`` asking for ``capability``, from the host's own records."""
+    if capability not in CAPABILITIES:
+        _log.warning("consent asked for unknown capability %r", capability)
+    if dev_src is not None:
+        from superapp import bundles
+
+        name, icon = app_id, None
+        try:
+            manifest = bundles.load_manifest_dir(dev_src)
+            name = manifest.name
+            if manifest.icons:
+                icon = _read_icon(dev_src / manifest.icons[0].src)
+        except Exception:  # a broken folder still gets a prompt, named by its id
+            _log.warning("could not read the manifest of %s for its consent prompt", app_id)
+        return ConsentPrompt(app_id, name, "", False, capability, reason, icon)
+    from superapp import registry
+
+    try:
+        app = registry.get_app(paths, app_id)
+    except Exception:
+        return ConsentPrompt(app_id, app_id, "", False, capability, reason)
+    publisher = app.publisher_name or f"key {app.key_id[:16]}"
+    icon = _read_icon(app.icon_path)
+    return ConsentPrompt(app_id, app.name, publisher, True, capability, reason, icon)
