@@ -132,20 +132,15 @@ def _refuse_constant(name: str) -> object:
     raise FindingError(f"reply contains {name}")
 
 
-#: Every capability, so inputs reach every handler (net.request has no allowed host: the
-#: campaign never touches the network).
-DECLARED = frozenset(
-    {
-        "storage",
-        "files",
-        "net:request",
-        "user:readProfile",
-        "clipboard:write",
-        "clipboard:read",
-        "notifications",
-        "share:send",
-    }
-)
+def _declared() -> frozenset[str]:
+    from superapp.capabilities import CAPABILITIES, WEB_PERMISSION_CAPABILITIES
+
+    return CAPABILITIES - WEB_PERMISSION_CAPABILITIES
+
+
+#: Every bridge capability, so inputs reach every handler (net.request has no allowed host:
+#: the campaign never touches the network).
+DECLARED = _declared()
 
 
 # --- dispatcher --------------------------------------------------------------------------

@@ -39,9 +39,9 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urljoin
 
 from superapp.audit import AuditLog
@@ -200,15 +200,22 @@ class NetResponse:
     body: bytes
 
 
-def system_resolver(host: str, port: int) -> list[IPAddress]:
-    """Every address the system resolver returns for ``host``, in its order."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+def addresses_of(infos: Iterable[tuple[Any, ...]]) -> list[IPAddress]:
+    """The distinct addresses of ``getaddrinfo`` results, in their order (IPv6 scope ids
+    dropped): what ``net.request`` and the egress proxy vet before connecting."""
     out: list[IPAddress] = []
-    for _family, _type, _proto, _canon, sockaddr in infos:
+    for *_rest, sockaddr in infos:
         ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         if ip not in out:
             out.append(ip)
     return out
+
+
+def system_resolver(host: str, port: int) -> list[IPAddress]:
+    """Every address the system resolver returns for ``host``, in its order."""
+    return addresses_of(
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    )
 
 
 class NetClient:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from superapp.errors import SuperappError
+from superapp.net._client import addresses_of
 from superapp.net._host import HostError, IPAddress
 from superapp.net._http1 import (
     HOP_HEADERS,
@@ -110,13 +111,7 @@ class _Refused(Exception):
 
 async def system_resolver(host: str, port: int) -> list[IPAddress]:
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    out: list[IPAddress] = []
-    for *_rest, sockaddr in infos:
-        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if ip not in out:
-            out.append(ip)
-    return out
+    return addresses_of(await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
 
 
 class EgressProxy:
