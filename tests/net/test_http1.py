@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from typing import Any
 
 import pytest
@@ -36,12 +37,15 @@ def _reader(data: bytes, eof: bool = True) -> asyncio.StreamReader:
 
 
 def _run(make: Any) -> Any:
-    """Run ``make()`` inside a fresh event loop (stream readers need a running loop)."""
+    """Run ``make()`` inside a fresh event loop (stream readers need a running loop), on a
+    thread of its own: in a full run, Playwright's sync API keeps an event loop running on
+    the main thread, where ``asyncio.run`` refuses to start another."""
 
     async def main() -> Any:
         return await make()
 
-    return asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def test_chunked_request_body_is_relayed_to_its_end_and_no_further() -> None:
