@@ -24,7 +24,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from superapp.errors import SuperappError
+from superapp.core.errors import ProfileError
 from superapp.paths import Paths
 
 __all__ = [
@@ -43,10 +43,6 @@ MAX_PROFILE_FILE_BYTES = 512 * 1024
 
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 _AVATAR = re.compile(r"^data:image/(png|jpeg|webp);base64,([A-Za-z0-9+/]*={0,2})$")
-
-
-class ProfileError(SuperappError):
-    """profile.json is unreadable or invalid (names the field)."""
 
 
 class Profile(BaseModel):

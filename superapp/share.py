@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from superapp.errors import SuperappError
+from superapp.core.errors import InboxFullError
 from superapp.paths import Paths
 
 __all__ = ["InboxFullError", "Message", "ShareLimits", "deliver", "pending", "take"]
@@ -46,10 +46,6 @@ class ShareLimits:
 
 
 DEFAULT_LIMITS = ShareLimits()
-
-
-class InboxFullError(SuperappError):
-    pass
 
 
 @dataclass(frozen=True)
