@@ -16,15 +16,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from superapp.core.errors import ProfileError
+from superapp.core.files import atomic_write_text
 from superapp.paths import Paths
 
 __all__ = [
@@ -120,13 +119,4 @@ def save_profile(paths: Paths, profile: Profile) -> None:
     path = profile_path(paths)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = json.dumps(profile.model_dump(exclude_none=True), indent=2, ensure_ascii=False)
-    fd, tmp = tempfile.mkstemp(prefix=".profile.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text + "\n")
