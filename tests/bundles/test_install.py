@@ -269,3 +269,12 @@ def test_launch_check_during_updates_never_sees_a_half_installed_app(env: Env) -
     assert open_installed(env.paths, APP).manifest.version.code == 12
     assert seen <= set(range(1, 13))
     assert not [a for a in audit_actions(env.paths) if a[0] == "bundle.verify_failed"]
+
+
+def test_the_install_steps_and_remove_hooks_are_listed_in_order() -> None:
+    # Literal lists in _install.py: nothing is inserted when superapp.bundles is imported.
+    from superapp.bundles import _hooks
+
+    assert [name for name, _ in INSTALL_STEPS] == ["verify", "policy", "scan", "commit"]
+    assert dict(INSTALL_STEPS)["scan"] is _hooks.step_scan
+    assert [_hooks.refuse_while_running, _hooks.destroy_data, _hooks.forget_grants] == REMOVE_HOOKS
