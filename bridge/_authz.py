@@ -30,7 +30,7 @@ from bridge.context import CallContext
 from bridge.errors import ConsentDeniedError, PermissionDeniedError, RateLimitedError
 from bridge.limits import BridgeLimits
 from superapp.consent import ConsentAnswer, ConsentBroker
-from superapp.grants import Grant, GrantStore, is_effective
+from superapp.state.grants import Grant, GrantStore, is_effective
 
 __all__ = ["AUTHZ_RESOURCE", "Authorizer", "Scope", "authorizer"]
 

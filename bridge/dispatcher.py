@@ -62,7 +62,7 @@ from bridge.errors import (
 from bridge.limits import DEFAULT_LIMITS, BridgeLimits
 from bridge.table import API_TABLE, ApiSpec
 from superapp.consent import ConsentBroker
-from superapp.grants import GrantStore
+from superapp.state.grants import GrantStore
 
 __all__ = ["Dispatcher"]
 

@@ -77,7 +77,7 @@ def destroy_data(paths: Paths, app_id: str) -> None:
 
 
 def forget_grants(paths: Paths, app_id: str) -> None:
-    from superapp.grants import GrantStore
+    from superapp.state.grants import GrantStore
 
     with GrantStore(paths.registry_db) as store:
         store.forget_app(app_id)

@@ -45,7 +45,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from superapp import registry
 from superapp.audit import AuditLog
 from superapp.bundles._hooks import destroy_data, forget_grants, refuse_while_running, step_scan
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
@@ -53,7 +52,8 @@ from superapp.bundles._trust import TrustStore
 from superapp.bundles._verify import VerifiedBundle, verify_bundle
 from superapp.errors import BundleError, InstallError, NotInstalledError, SuperappError
 from superapp.paths import Paths
-from superapp.registry import InstalledApp
+from superapp.state import registry
+from superapp.state.registry import InstalledApp
 
 __all__ = [
     "BUNDLE_FILE",

@@ -34,7 +34,7 @@ from superapp.bundles import (
 from superapp.core.files import atomic_write
 from superapp.errors import BundleError, UsageError
 from superapp.paths import Paths, is_valid_app_id
-from superapp.registry import InstalledApp, list_apps
+from superapp.state.registry import InstalledApp, list_apps
 
 __all__ = ["register"]
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from superapp import registry
 from superapp.bundles import (
     BUNDLE_FILE,
     INSTALL_STEPS,
@@ -26,7 +25,8 @@ from superapp.bundles import (
 )
 from superapp.errors import AppStateError, BundleError, InstallError, NotInstalledError
 from superapp.paths import Paths
-from superapp.registry import get_app, list_apps
+from superapp.state import registry
+from superapp.state.registry import get_app, list_apps
 from tests.bundles.builders import Env, app_files, audit_actions, make_env, state_of, write_tree
 
 APP = "com.example.notes"
@@ -179,7 +179,7 @@ def test_remove_hooks_run_first_and_can_refuse(env: Env, monkeypatch: pytest.Mon
 
 
 def test_registry_shares_its_file_with_other_tables(env: Env) -> None:
-    from superapp.grants import GrantStore
+    from superapp.state.grants import GrantStore
 
     install_bundle(env.paths, pack_bundle(app_files(), env.key))
     with GrantStore(env.paths.registry_db) as store:
