@@ -60,8 +60,8 @@ from bridge.errors import (
     to_bridge_error,
 )
 from bridge.limits import DEFAULT_LIMITS, BridgeLimits
+from bridge.ports import ConsentBroker
 from bridge.table import API_TABLE, ApiSpec
-from superapp.consent import ConsentBroker
 from superapp.state.grants import GrantStore
 
 __all__ = ["Dispatcher"]

@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urljoin
 
-from superapp.audit import AuditLog
 from superapp.core.errors import (
     ConnectionFailedError,
     NetBusyError,
@@ -55,6 +54,7 @@ from superapp.core.errors import (
     RequestTooLargeError,
     ResponseTooLargeError,
 )
+from superapp.core.ports import AuditSink
 from superapp.net._host import IPAddress, address_class
 from superapp.net._policy import Decision, NetPolicy, RequestKind
 from superapp.net._url import Authority, parse_authority, split_scheme
@@ -197,7 +197,7 @@ class NetClient:
     def __init__(
         self,
         policy: NetPolicy,
-        audit: AuditLog,
+        audit: AuditSink,
         *,
         limits: NetLimits | None = None,
         resolver: Resolver = system_resolver,

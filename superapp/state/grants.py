@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from superapp.capabilities import CONSENT_REQUIRED
+from superapp.core.capabilities import CONSENT_REQUIRED
 from superapp.state._db import DEFAULT_LIMITS, StateLimits, connect, transaction
 
 __all__ = ["Grant", "GrantSource", "GrantState", "GrantStore", "is_effective"]

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from superapp.core.errors import InboxFullError
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.state._db import connect, transaction
 
 __all__ = ["InboxFullError", "Message", "ShareLimits", "deliver", "pending", "take"]

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from superapp.core.errors import ProfileError
 from superapp.core.files import atomic_write_text
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 __all__ = [
     "MAX_AVATAR_BYTES",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from superapp.core.errors import NotInstalledError
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.state._db import connect, transaction
 
 __all__ = ["InstalledApp", "delete_app", "get_app", "list_apps", "put_app"]
