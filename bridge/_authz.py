@@ -29,8 +29,8 @@ from bridge._ratelimit import TokenBuckets
 from bridge.context import CallContext
 from bridge.errors import ConsentDeniedError, PermissionDeniedError, RateLimitedError
 from bridge.limits import BridgeLimits
-from superapp.consent import ConsentAnswer, ConsentBroker
-from superapp.grants import Grant, GrantStore, is_effective
+from bridge.ports import ConsentAnswerLike, ConsentBroker
+from superapp.state.grants import Grant, GrantStore, is_effective
 
 __all__ = ["AUTHZ_RESOURCE", "Authorizer", "Scope", "authorizer"]
 
@@ -138,26 +138,36 @@ class Authorizer:
                 raise RateLimitedError(f"too many consent requests for {capability!r}")
             reason = self._ctx.reasons.get(capability, "")
             try:
-                answer = self._broker.ask(app_id, capability, reason)
+                answer = _answer_value(self._broker.ask(app_id, capability, reason))
             except Exception:
                 # Fail closed: no answer is a "no". The detail stays in the host log.
                 _log.exception("consent broker failed for %s / %s", app_id, capability)
-                answer = ConsentAnswer.DENY
+                answer = "deny"
             self._ctx.audit.record(
                 "consent.answered",
                 app_id=app_id,
-                outcome="failure" if answer is ConsentAnswer.DENY else "success",
-                reason=f"user answered {answer.value} for {capability}",
+                outcome="failure" if answer == "deny" else "success",
+                reason=f"user answered {answer} for {capability}",
                 capability=capability,
-                answer=answer.value,
+                answer=answer,
             )
-            if answer is ConsentAnswer.ALLOW_ALWAYS:
+            if answer == "allow_always":
                 self._grants.grant(app_id, capability, source="consent")
                 return "always"
-            if answer is ConsentAnswer.ALLOW_ONCE:
+            if answer == "allow_once":
                 return "once"
             self._denied_until[capability] = self._clock() + self._limits.consent_deny_cooldown_s
             raise ConsentDeniedError(f"the user denied {capability!r}")
+
+
+def _answer_value(answer: ConsentAnswerLike) -> Literal["allow_once", "allow_always", "deny"]:
+    """The broker's answer as one of the three values; anything else is a "deny"."""
+    value = answer.value
+    if value == "allow_always":
+        return "allow_always"
+    if value == "allow_once":
+        return "allow_once"
+    return "deny"
 
 
 def _no_authorizer() -> Authorizer:

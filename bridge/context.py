@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from superapp.audit import AuditLog
-from superapp.paths import Paths
+from superapp.core.paths import Paths
+from superapp.core.ports import AuditSink
 
 __all__ = ["CallContext"]
 
@@ -26,7 +26,7 @@ T = TypeVar("T")
 class CallContext:
     app_id: str
     paths: Paths
-    audit: AuditLog
+    audit: AuditSink
     #: Capabilities the manifest declares (the most that can ever be granted).
     declared: frozenset[str] = frozenset()
     #: ``superapp.allowed_hosts`` from the manifest.

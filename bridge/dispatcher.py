@@ -18,9 +18,11 @@ that fails decides the reply, and every refusal is written to the audit log
 9.  audit                 ``bridge.call`` for APIs that read personal data
 10. encode                strict JSON, reply over ``max_reply_bytes``        PAYLOAD_TOO_LARGE
 
-Errors become wire codes in exactly one place, ``Dispatcher.dispatch``: a ``BridgeError``
-gives its code and message; anything else is INTERNAL with the message "internal error" to
-the page and the traceback in the host log (logger ``bridge``). A reply's ``id`` is the
+Errors become wire codes at one boundary, ``Dispatcher.dispatch``, by the one table
+``superapp.core.errors.WIRE_CODES``: a ``BridgeError`` gives its code and message, a listed host
+error the code and message of its row; anything else (and a host error whose row is INTERNAL)
+is INTERNAL with a fixed message to the page and the traceback in the host log (logger
+``bridge``). A reply's ``id`` is the
 request's, or null when it could not be read.
 
 Audit flooding: identical denials (same api and code) beyond ``limits.audit_denials`` are
@@ -55,11 +57,12 @@ from bridge.errors import (
     PayloadTooLargeError,
     RateLimitedError,
     UnknownApiError,
+    to_bridge_error,
 )
 from bridge.limits import DEFAULT_LIMITS, BridgeLimits
+from bridge.ports import ConsentBroker
 from bridge.table import API_TABLE, ApiSpec
-from superapp.consent import ConsentBroker
-from superapp.grants import GrantStore
+from superapp.state.grants import GrantStore
 
 __all__ = ["Dispatcher"]
 
@@ -175,13 +178,17 @@ class Dispatcher:
             api = request.api
             result = self._call(spec, api, request.params)
             return self._encode(spec, api, request_id, result)
-        except BridgeError as err:
-            self._audit_denial(api, err)
-            return encode_error(request_id, err.code, err.message)
-        except Exception:
-            _log.exception("callNative %s from %s failed", api, self.ctx.app_id)
+        except Exception as exc:
+            # The one mapping table (superapp.core.errors.WIRE_CODES): a BridgeError as it is,
+            # a listed host error by its row; anything else is INTERNAL, detail only in the log.
+            err = to_bridge_error(exc)
+            if err is not None and (isinstance(exc, BridgeError) or err.code != "INTERNAL"):
+                self._audit_denial(api, err)
+                return encode_error(request_id, err.code, err.message)
+            _log.exception("callNative %s from %s failed", api, self.ctx.app_id, exc_info=exc)
             self._audit_denial(api, None)
-            return encode_error(request_id, "INTERNAL", "internal error")
+            message = "internal error" if err is None else err.message
+            return encode_error(request_id, "INTERNAL", message)
 
     # --- steps 4-9 --------------------------------------------------------------------
     def _call(self, spec: ApiSpec, api: str, params: dict[str, Any]) -> object:

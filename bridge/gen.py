@@ -24,7 +24,7 @@ from pydantic import JsonValue, TypeAdapter
 from bridge.errors import CODES
 from bridge.limits import DEFAULT_LIMITS, RATE_CLASSES
 from bridge.table import API_TABLE, ApiSpec, errors_of
-from superapp.capabilities import CAPABILITIES, CONSENT_REQUIRED
+from superapp.core.capabilities import CAPABILITIES, CONSENT_REQUIRED
 
 __all__ = ["main", "render_api_md", "render_dts"]
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
-from superapp.errors import PolicyError
-from superapp.policy import HostPolicy
+from bridge.ports import BridgePolicy
+from superapp.core.errors import PolicyError
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -125,7 +125,7 @@ class BridgeLimits:
 DEFAULT_LIMITS = BridgeLimits()
 
 
-def limits_from_policy(policy: HostPolicy) -> BridgeLimits:
+def limits_from_policy(policy: BridgePolicy) -> BridgeLimits:
     """The bridge's limits with the host policy's ``[bridge]`` and ``[bridge_rates.*]`` applied.
 
     Raises:

@@ -19,9 +19,10 @@ from bridge.context import CallContext
 from bridge.dispatcher import Dispatcher
 from bridge.hostui import UI_RESOURCE, DummyUi
 from bridge.limits import DEFAULT_LIMITS, BridgeLimits
+from bridge.ports import ConsentBroker
 from superapp.audit import AuditLog
-from superapp.consent import ConsentBroker, PolicyBroker
-from superapp.paths import Paths
+from superapp.consent import PolicyBroker
+from superapp.core.paths import Paths
 
 __all__ = ["ManualClock", "TestBridge", "open_test_bridge", "request"]
 
@@ -57,9 +58,10 @@ class TestBridge:
         return json.loads(self.dispatcher.dispatch(request(api, params, id)))
 
     def audit_events(self, action: str | None = None) -> list[Mapping[str, Any]]:
-        return [
-            e for e in self.ctx.audit.events() if action is None or e["event"]["action"] == action
-        ]
+        audit = self.ctx.audit
+        if not isinstance(audit, AuditLog):  # open_test_bridge always gives the real log
+            raise TypeError("this TestBridge has no readable audit log")
+        return [e for e in audit.events() if action is None or e["event"]["action"] == action]
 
     def close(self) -> None:
         self.dispatcher.close()

@@ -60,6 +60,16 @@ VIOLATIONS = [
     ("services-no-gui", "superapp/net/_layer_probe.py", "import qtpy\n"),
     ("no-tests-or-bench", "superapp/_layer_probe.py", "from tests.helpers import fixtures\n"),
     ("no-tests-or-bench", "bridge/_layer_probe.py", "import bench._common\n"),
+    ("core-is-the-bottom", "superapp/core/_layer_probe.py", "import superapp.audit\n"),
+    ("core-is-the-bottom", "superapp/core/_layer_probe2.py", "from bridge import errors\n"),
+    ("state-on-core", "superapp/state/_layer_probe.py", "import superapp.policy\n"),
+    ("state-on-core", "superapp/state/_layer_probe2.py", "import PySide6.QtCore\n"),
+    ("bridge-through-ports", "bridge/_layer_probe.py", "import superapp.consent\n"),
+    (
+        "bridge-through-ports",
+        "bridge/capabilities/_layer_probe.py",
+        "from superapp.audit import AuditLog\n",
+    ),
 ]
 
 

@@ -3,7 +3,7 @@
 The request is made by :class:`superapp.net.NetClient` (the procedure — allowlist on every
 redirect hop, vetted DNS answers, one deadline, size caps — is in its module docstring).
 This module validates the params, owns the per-app client, and maps the client's errors to
-wire codes in one place, :func:`_wire_errors`:
+wire codes by the one table (``superapp.core.errors.WIRE_CODES``, in :func:`_wire_errors`):
 
 ==========================  =====================  ==========================================
 client error                wire code              when
@@ -26,33 +26,20 @@ import base64
 import binascii
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from bridge.context import CallContext
-from bridge.errors import (
-    BridgeError,
-    ErrorCode,
-    InvalidParamsError,
-    NetworkBlockedError,
-    PayloadTooLargeError,
-    RateLimitedError,
-)
+from bridge.errors import InvalidParamsError, NetworkFailedError, wire_error
 from bridge.models import Params, Result
+from superapp.core.errors import NetError
 from superapp.net import (
-    ConnectionFailedError,
-    NetBusyError,
     NetClient,
     NetLimits,
     NetPolicy,
     NetRequest,
     NetResponse,
-    RequestBlockedError,
-    RequestInvalidError,
-    RequestTimeoutError,
-    RequestTooLargeError,
-    ResponseTooLargeError,
 )
 
 __all__ = [
@@ -74,16 +61,6 @@ CLIENT_RESOURCE = "net.client"
 
 _LIMITS = NetLimits()
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-class NetworkFailedError(BridgeError):
-    """The request could not complete: timeout, DNS, connection, TLS or protocol failure.
-
-    The wire codes of DESIGN §5 have none for this yet, so it travels as ``NETWORK_BLOCKED``
-    with a message that says what failed; a dedicated code is one line here.
-    """
-
-    code: ClassVar[ErrorCode] = "NETWORK_BLOCKED"
 
 
 class NetRequestParams(Params):
@@ -188,19 +165,11 @@ def _charset(content_type: str) -> str:
 
 @contextmanager
 def _wire_errors() -> Iterator[None]:
-    """The one place client errors become wire errors."""
+    """Client errors become wire errors, by the one table (``superapp.core.errors``)."""
     try:
         yield
-    except RequestBlockedError as exc:
-        raise NetworkBlockedError(str(exc)) from None
-    except RequestInvalidError as exc:
-        raise InvalidParamsError(str(exc)) from None
-    except (RequestTooLargeError, ResponseTooLargeError) as exc:
-        raise PayloadTooLargeError(str(exc)) from None
-    except NetBusyError as exc:
-        raise RateLimitedError(str(exc)) from None
-    except (RequestTimeoutError, ConnectionFailedError) as exc:
-        raise NetworkFailedError(str(exc)) from None
+    except NetError as exc:
+        raise wire_error(exc) from None
 
 
 APIS: Mapping[str, tuple[type[BaseModel], Callable[[CallContext, Any], Any]]] = {

@@ -15,8 +15,8 @@ from pydantic import AfterValidator, Field
 from bridge.context import CallContext
 from bridge.errors import ConsentDeniedError, InvalidParamsError, QuotaExceededError
 from bridge.models import NoParams, Params, Result
-from superapp import share as inbox_store
-from superapp.paths import is_valid_app_id
+from superapp.core.paths import is_valid_app_id
+from superapp.state import inbox as inbox_store
 
 __all__ = [
     "APIS",

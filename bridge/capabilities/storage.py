@@ -19,13 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, JsonValue
 
 from bridge.context import CallContext
-from bridge.errors import (
-    InternalError,
-    InvalidParamsError,
-    PayloadTooLargeError,
-    QuotaExceededError,
-)
-from superapp.errors import StorageError
+from bridge.errors import wire_error
+from superapp.core.errors import StorageError
 from superapp.storage import (
     AppStore,
     InvalidKeyError,
@@ -132,26 +127,27 @@ def _audit(ctx: CallContext, action: str, reason: str, **fields: Any) -> None:
     ctx.resource(THROTTLE_KEY, AuditThrottle).record(ctx, action, reason, **fields)
 
 
+#: Refusals caused by the page's own request: nothing to log on the host.
+_PAGE_ERRORS = (InvalidKeyError, InvalidValueError, ValueTooLargeError, QuotaError)
+
+
 @contextlib.contextmanager
 def storage_errors(ctx: CallContext, api: str) -> Iterator[None]:
-    """Map storage errors to wire errors (the one mapping for ``storage.*`` and ``files.*``)."""
+    """Audit the storage errors that need it, then map them by the one table.
+
+    The wire code and message come from ``superapp.core.errors.WIRE_CODES``; this adds only
+    the audit lines (a refused path, data that failed authentication) and the host log line.
+    """
     try:
         yield
-    except InvalidPathError as err:
-        _audit(ctx, "files.path_refused", str(err), api=api, rule=err.rule)
-        raise InvalidParamsError(str(err)) from None
-    except (InvalidKeyError, InvalidValueError) as err:
-        raise InvalidParamsError(str(err)) from None
-    except ValueTooLargeError as err:
-        raise PayloadTooLargeError(str(err)) from None
-    except QuotaError as err:
-        raise QuotaExceededError(str(err)) from None
-    except UnreadableError as err:
-        _audit(ctx, "storage.unreadable", f"stored data failed authentication: {err}", api=api)
-        raise InternalError("stored data is unreadable") from None
     except StorageError as err:
-        log.error("storage of %s failed in %s: %s", ctx.app_id, api, err)
-        raise InternalError("storage is unavailable") from None
+        if isinstance(err, InvalidPathError):
+            _audit(ctx, "files.path_refused", str(err), api=api, rule=err.rule)
+        elif isinstance(err, UnreadableError):
+            _audit(ctx, "storage.unreadable", f"stored data failed authentication: {err}", api=api)
+        elif not isinstance(err, _PAGE_ERRORS):
+            log.error("storage of %s failed in %s: %s", ctx.app_id, api, err)
+        raise wire_error(err) from None
 
 
 def get(ctx: CallContext, params: StorageGet) -> JsonValue:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bridge.context import CallContext
 from bridge.models import NoParams, Result
-from superapp.profile import load_profile
+from superapp.state.profile import load_profile
 
 __all__ = ["UserProfile", "profile"]
 

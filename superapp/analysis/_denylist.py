@@ -19,17 +19,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from superapp.errors import PolicyError
+from superapp.core.errors import DenylistError
 
 __all__ = ["Denylist", "DenylistError"]
 
 _LINE = re.compile(r"^(?P<digest>[0-9a-fA-F]{64})(?:\s+(?P<label>.*))?$")
-
-
-class DenylistError(PolicyError):
-    """A denylist file is unreadable or has a malformed line."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from superapp.analysis._js import BundleState, Context, Suppression, analyse_js
 from superapp.analysis._limits import DEFAULT_LIMITS, ScanLimits
 from superapp.analysis._model import Finding, ScanReport
 from superapp.analysis._rules import RULES, Severity
-from superapp.errors import BundleError
+from superapp.core.errors import ScanInputError
 
 __all__ = ["ScanInputError", "read_bundle", "scan_files", "scan_path"]
 
@@ -46,12 +46,6 @@ _JS_EXT = (".js", ".mjs", ".cjs")
 _HTML_EXT = (".html", ".htm", ".xhtml", ".svg")
 BUNDLE_NAME = "(bundle)"
 _URL_SINK_RULES = frozenset({"SA501", "SA107", "SA108"})
-
-
-class ScanInputError(BundleError):
-    """The path is not a folder or a readable .sapp, or the archive is unsafe to read."""
-
-    exit_code = 2
 
 
 def _decode_source(data: bytes) -> bytes:

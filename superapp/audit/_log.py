@@ -79,6 +79,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from superapp.audit._flood import FloodGate, FloodLimits, Suppressed, kind_of
 from superapp.audit._retain import carry, read_retained
 from superapp.audit._text import inert_json
+from superapp.core.canon import legacy_json
 
 if TYPE_CHECKING:
     from superapp.audit._verify import VerifyReport
@@ -144,9 +145,9 @@ class _Head:
 
 
 def _canonical(obj: Any) -> bytes:
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
-    ).encode("utf-8", "surrogatepass")  # a page's lone surrogate must not stop the write
+    # Pinned to the legacy form, not RFC 8785 (ADR 0009): existing logs are chained over it,
+    # and a page's lone surrogate or a NaN must not stop the write.
+    return legacy_json(obj)
 
 
 def _serialize(event: Mapping[str, Any]) -> str:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from superapp.audit._flood import kind_of
+from superapp.core.files import atomic_write
 
 __all__ = ["carry", "is_security_event", "link", "read_retained"]
 
@@ -123,14 +124,9 @@ def _compact(
         if not any(alive[i] for i in by_app[app]):
             del used[app]
     kept = [entries[i][0] for i in range(len(entries)) if alive[i]]
-    tmp = retained.with_name(retained.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, "".join(serialize(obj) for obj in kept).encode("utf-8", "surrogatepass"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, retained)
+    atomic_write(
+        retained, "".join(serialize(obj) for obj in kept).encode("utf-8", "surrogatepass")
+    )
     digest = GENESIS
     for obj in kept:
         digest = link(digest, str(obj["event"]["hash"]))

@@ -83,9 +83,3 @@ __all__ = [
     "sample_key",
     "verify_bundle",
 ]
-
-# Install scans and uninstall clean-up (storage keys, grants) are part of every install and
-# remove, whoever calls them: registered here, once, at import.
-from superapp.bundles._hooks import install_hooks as _install_hooks
-
-_install_hooks()

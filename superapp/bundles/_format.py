@@ -37,6 +37,8 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from superapp.core.canon import canonical_json
+
 __all__ = [
     "SIGNATURE_NAME",
     "SIGNING_CONTEXT",
@@ -82,10 +84,13 @@ class Envelope(_Strict):
 
 
 def encode_statement(statement: Statement) -> bytes:
-    """Canonical bytes of a statement (what the packer signs)."""
-    return json.dumps(
-        statement.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=True
-    ).encode("ascii")
+    """Canonical bytes of a statement (what the packer signs): RFC 8785 (ADR 0009).
+
+    The verifier checks the signature over the statement bytes as stored, so bundles signed
+    with the earlier form (sorted keys, ASCII escapes; identical bytes for an ASCII-only
+    statement) verify unchanged.
+    """
+    return canonical_json(statement.model_dump(mode="json"))
 
 
 def encode_envelope(envelope: Envelope) -> bytes:

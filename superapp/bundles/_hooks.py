@@ -1,6 +1,9 @@
-"""What install and remove do beyond the bundle itself, wired in one place.
+"""What install and remove do beyond the bundle itself.
 
-Install (inserted after ``policy``, before ``commit`` writes anything):
+``_install.INSTALL_STEPS`` and ``_install.REMOVE_HOOKS`` list these literally, in order; this
+module imports nothing from ``_install`` at run time, so there is no import-time registration.
+
+Install (after ``policy``, before ``commit`` writes anything):
   ``scan``  the static analyser reads the verified files; block-level findings refuse the
             install with a clear report; every scan is audited. Reinstalling the very bundle
             that is installed is a no-op and is not scanned again.
@@ -16,16 +19,19 @@ from __future__ import annotations
 
 import fcntl
 import os
+from typing import TYPE_CHECKING
 
 from superapp.audit import AuditLog
-from superapp.bundles._install import INSTALL_STEPS, REMOVE_HOOKS, InstallContext
 from superapp.errors import AppStateError, InstallError
 from superapp.paths import Paths
 
-__all__ = ["install_hooks"]
+if TYPE_CHECKING:
+    from superapp.bundles._install import InstallContext
+
+__all__ = ["destroy_data", "forget_grants", "refuse_while_running", "step_scan"]
 
 
-def _step_scan(ctx: InstallContext) -> None:
+def step_scan(ctx: InstallContext) -> None:
     from superapp.analysis import scan_files
 
     if ctx.change == "unchanged":
@@ -49,7 +55,7 @@ def _step_scan(ctx: InstallContext) -> None:
         )
 
 
-def _refuse_while_running(paths: Paths, app_id: str) -> None:
+def refuse_while_running(paths: Paths, app_id: str) -> None:
     lock = paths.app_dir(app_id) / ".run.lock"
     if not lock.exists():
         return
@@ -64,24 +70,15 @@ def _refuse_while_running(paths: Paths, app_id: str) -> None:
         os.close(fd)
 
 
-def _destroy_data(paths: Paths, app_id: str) -> None:
+def destroy_data(paths: Paths, app_id: str) -> None:
     from superapp.storage import destroy_app_data
 
     destroy_app_data(paths, app_id)
 
 
-def _forget_grants(paths: Paths, app_id: str) -> None:
-    from superapp.grants import GrantStore
+def forget_grants(paths: Paths, app_id: str) -> None:
+    from superapp.state.grants import GrantStore
 
     with GrantStore(paths.registry_db) as store:
         store.forget_app(app_id)
 
-
-def install_hooks() -> None:
-    """Register the steps above (idempotent)."""
-    names = [name for name, _ in INSTALL_STEPS]
-    if "scan" not in names:
-        INSTALL_STEPS.insert(names.index("policy") + 1, ("scan", _step_scan))
-    for hook in (_refuse_while_running, _destroy_data, _forget_grants):
-        if hook not in REMOVE_HOOKS:
-            REMOVE_HOOKS.append(hook)

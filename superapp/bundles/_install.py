@@ -12,11 +12,13 @@ either fills it in or raises. The default steps are:
 2. ``policy``  — compare with the installed version, if any: a different signing key is refused
    unless ``allow_publisher_change``; the version code must go up unless ``allow_downgrade``
    (the same code with the same digest is a no-op, with a different digest it is refused).
-3. ``commit``  — stage ``app.sapp`` and the icon in a temporary folder next to ``bundle/``,
+3. ``scan``    — the static analyser (``_hooks.step_scan``); block-level findings refuse.
+4. ``commit``  — stage ``app.sapp`` and the icon in a temporary folder next to ``bundle/``,
    fsync, swap the folders by rename, then write the registry row; if any of that fails the
    previous ``bundle/`` is renamed back, so a failed install leaves the previous state as it was.
 
-A later step (the static-analysis scan) slots in with ``INSTALL_STEPS.insert(1, ("scan", fn))``.
+The list is literal (nothing is inserted at import time): ``scan`` sits between ``policy`` and
+``commit``, so a blocked bundle is refused before anything is written.
 Installs and removes hold an exclusive lock on ``<data>/apps/.lock``.
 
 **Launch**: ``open_installed`` re-reads ``app.sapp``, runs the full verification again, and
@@ -43,14 +45,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from superapp import registry
 from superapp.audit import AuditLog
+from superapp.bundles._hooks import destroy_data, forget_grants, refuse_while_running, step_scan
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._trust import TrustStore
 from superapp.bundles._verify import VerifiedBundle, verify_bundle
 from superapp.errors import BundleError, InstallError, NotInstalledError, SuperappError
 from superapp.paths import Paths
-from superapp.registry import InstalledApp
+from superapp.state import registry
+from superapp.state.registry import InstalledApp
 
 __all__ = [
     "BUNDLE_FILE",
@@ -95,7 +98,12 @@ InstallStep = Callable[[InstallContext], None]
 
 #: Functions called as ``hook(paths, app_id)`` before an app's folder is wiped. Raise a
 #: ``SuperappError`` to refuse the removal (nothing is wiped then).
-REMOVE_HOOKS: list[Callable[[Paths, str], None]] = []
+#: What ``remove_app`` runs before wiping the folder, in order (see ``_hooks``).
+REMOVE_HOOKS: list[Callable[[Paths, str], None]] = [
+    refuse_while_running,
+    destroy_data,
+    forget_grants,
+]
 
 
 def _now() -> str:
@@ -251,6 +259,7 @@ def _step_commit(ctx: InstallContext) -> None:
 INSTALL_STEPS: list[tuple[str, InstallStep]] = [
     ("verify", _step_verify),
     ("policy", _step_policy),
+    ("scan", step_scan),
     ("commit", _step_commit),
 ]
 

@@ -25,8 +25,8 @@ from superapp.bundles._trust import (
 )
 from superapp.errors import NotInstalledError
 from superapp.paths import Paths
-from superapp.registry import InstalledApp, get_app
 from superapp.resources import samples_root
+from superapp.state.registry import InstalledApp, get_app
 
 __all__ = [
     "SAMPLE_KEY_FILE",

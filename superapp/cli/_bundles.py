@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -33,9 +31,10 @@ from superapp.bundles import (
     remove_app,
     verify_bundle,
 )
+from superapp.core.files import atomic_write
 from superapp.errors import BundleError, UsageError
 from superapp.paths import Paths, is_valid_app_id
-from superapp.registry import InstalledApp, list_apps
+from superapp.state.registry import InstalledApp, list_apps
 
 __all__ = ["register"]
 
@@ -140,18 +139,7 @@ def _read_bundle(path: Path) -> bytes:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    parent = path.resolve().parent
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path.resolve(), data, mode=0o644)
 
 
 def _app_doc(app: InstalledApp) -> dict[str, Any]:

@@ -24,10 +24,10 @@ from pydantic import ValidationError
 from superapp.audit import AuditLog
 from superapp.capabilities import CAPABILITIES, CONSENT_REQUIRED
 from superapp.errors import NotInstalledError, SuperappError, UsageError
-from superapp.grants import Grant, GrantStore, is_effective
 from superapp.paths import Paths, is_valid_app_id
-from superapp.profile import MAX_AVATAR_BYTES, Profile, load_profile, save_profile
-from superapp.registry import get_app
+from superapp.state.grants import Grant, GrantStore, is_effective
+from superapp.state.profile import MAX_AVATAR_BYTES, Profile, load_profile, save_profile
+from superapp.state.registry import get_app
 
 __all__ = ["grant_rows", "register"]
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from superapp.core.files import atomic_write
 from superapp.errors import UsageError
 from superapp.paths import Paths
 from superapp.policy import load_policy
@@ -174,9 +174,7 @@ def _load_draft(path: Path, *, create: bool) -> dict[str, Any]:
 
 
 def _write(path: Path, envelope: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(encode_document(envelope))
-    os.replace(tmp, path)
+    atomic_write(path, encode_document(envelope), mode=0o644)
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 from superapp.audit import AuditLog
 from superapp.errors import NotInstalledError, UsageError
 from superapp.paths import Paths, is_valid_app_id
-from superapp.registry import get_app
+from superapp.state.registry import get_app
 from superapp.storage import (
     KeyManager,
     StorageLimits,

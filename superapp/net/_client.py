@@ -44,8 +44,17 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urljoin
 
-from superapp.audit import AuditLog
-from superapp.errors import SuperappError
+from superapp.core.errors import (
+    ConnectionFailedError,
+    NetBusyError,
+    NetError,
+    RequestBlockedError,
+    RequestInvalidError,
+    RequestTimeoutError,
+    RequestTooLargeError,
+    ResponseTooLargeError,
+)
+from superapp.core.ports import AuditSink
 from superapp.net._host import IPAddress, address_class
 from superapp.net._policy import Decision, NetPolicy, RequestKind
 from superapp.net._url import Authority, parse_authority, split_scheme
@@ -142,42 +151,6 @@ class NetLimits:
     private_names_allowed: bool = False
 
 
-class NetError(SuperappError):
-    """Base of ``net.request`` failures; the bridge maps each subclass to a wire code."""
-
-
-class RequestBlockedError(NetError):
-    """The policy (or a DNS answer) refused a hop; ``url`` is the URL refused."""
-
-    def __init__(self, url: str, rule: str, reason: str) -> None:
-        super().__init__(f"{url} is blocked: {reason}")
-        self.url, self.rule, self.reason = url, rule, reason
-
-
-class RequestInvalidError(NetError):
-    pass
-
-
-class RequestTooLargeError(NetError):
-    pass
-
-
-class ResponseTooLargeError(NetError):
-    pass
-
-
-class RequestTimeoutError(NetError):
-    pass
-
-
-class ConnectionFailedError(NetError):
-    pass
-
-
-class NetBusyError(NetError):
-    pass
-
-
 @dataclass(frozen=True)
 class NetRequest:
     url: str
@@ -224,7 +197,7 @@ class NetClient:
     def __init__(
         self,
         policy: NetPolicy,
-        audit: AuditLog,
+        audit: AuditSink,
         *,
         limits: NetLimits | None = None,
         resolver: Resolver = system_resolver,

@@ -43,7 +43,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from superapp.errors import SuperappError
+from superapp.core.errors import EgressUnavailableError
 from superapp.net._client import addresses_of
 from superapp.net._host import HostError, IPAddress
 from superapp.net._http1 import (
@@ -93,10 +93,6 @@ class EgressLimits:
     idle_timeout_s: float = 60.0
     #: How long :meth:`EgressProxy.check_live` waits for the probe's answer.
     probe_timeout_s: float = 5.0
-
-
-class EgressUnavailableError(SuperappError):
-    """The egress proxy is not running or not answering: no engine may start without it."""
 
 
 class _Unreachable(Exception):

@@ -9,7 +9,6 @@ resets it, which is why it lives with the trust store under owner-only permissio
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from superapp.audit import AuditLog
+from superapp.core.files import atomic_write_text
 from superapp.paths import Paths
 from superapp.policy import HostPolicy, RevocationPolicy
 from superapp.revocation._document import Keyset, Revocation, RevocationList, verify_document
@@ -123,13 +123,7 @@ class RevocationChecker:
             "stored_at": self._clock().isoformat(),
         }
         self.state_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.state_path)
+        atomic_write_text(self.state_path, json.dumps(data))
 
     def _policy_keyset(self) -> Keyset | None:
         if not self.policy.platform_keys:

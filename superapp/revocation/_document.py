@@ -67,6 +67,7 @@ from pydantic import (
     model_validator,
 )
 
+from superapp.core.canon import CanonicalizationError, canonical_json, legacy_json
 from superapp.revocation._errors import (
     BadSignatureError,
     DocumentFormatError,
@@ -269,10 +270,37 @@ def _no_floats(value: Any) -> None:
 
 
 def canonical_bytes(signed: Any) -> bytes:
-    """What a signature covers: ``DOMAIN`` + canonical JSON of ``signed``."""
+    """What a signature covers: ``DOMAIN`` + RFC 8785 canonical JSON of ``signed`` (ADR 0009).
+
+    Raises:
+        DocumentFormatError: a number with a fraction, or a value RFC 8785 cannot represent
+            (an integer beyond 2**53, a lone surrogate).
+    """
     _no_floats(signed)
-    body = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return DOMAIN + body.encode("utf-8")
+    try:
+        return DOMAIN + canonical_json(signed)
+    except CanonicalizationError as exc:
+        raise DocumentFormatError(f"the revocation document is not canonical JSON: {exc}") from None
+
+
+def legacy_bytes(signed: Any) -> bytes:
+    """What signatures made before ADR 0009 cover: ``DOMAIN`` + the sorted-keys form.
+
+    Also what the document digest (held in the checker's state) is computed over, so that
+    digests held from before ADR 0009 still compare equal.
+    """
+    _no_floats(signed)
+    return DOMAIN + legacy_json(signed)
+
+
+def _messages(signed: Any) -> tuple[bytes, ...]:
+    """Every form a valid signature may cover: RFC 8785, then the legacy form if it differs."""
+    legacy = legacy_bytes(signed)
+    try:
+        current = canonical_bytes(signed)
+    except DocumentFormatError:
+        return (legacy,)
+    return (current,) if current == legacy else (current, legacy)
 
 
 def sign_document(
@@ -299,7 +327,9 @@ def encode_document(envelope: dict[str, Any]) -> bytes:
     return (json.dumps(envelope, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
-def _count_valid(keyset: Keyset, signatures: list[Any], message: bytes) -> tuple[int, list[str]]:
+def _count_valid(
+    keyset: Keyset, signatures: list[Any], messages: tuple[bytes, ...]
+) -> tuple[int, list[str]]:
     """Distinct keys of ``keyset`` with a valid signature; and trusted keys whose didn't verify."""
     trusted = keyset.by_id()
     good: set[str] = set()
@@ -309,7 +339,7 @@ def _count_valid(keyset: Keyset, signatures: list[Any], message: bytes) -> tuple
         public = trusted.get(kid)
         if public is None:
             continue
-        if verify_signature(public, sig, message):
+        if any(verify_signature(public, sig, message) for message in messages):
             good.add(kid)
         elif kid not in bad:
             bad.append(kid)
@@ -362,11 +392,11 @@ def verify_document(
     if type(spec) is not int or spec != SPEC_VERSION:
         raise DocumentFormatError(f"unsupported spec_version {signed.get('spec_version')!r}")
     try:
-        message = canonical_bytes(signed)
+        messages = _messages(signed)
     except RecursionError:
         raise DocumentFormatError("document is nested too deeply") from None
     # 4-5. signatures by the trusted key set
-    valid, bad = _count_valid(trusted, signatures, message)
+    valid, bad = _count_valid(trusted, signatures, messages)
     if valid < trusted.threshold:
         if bad:
             raise BadSignatureError(f"the signature by platform key {bad[0][:16]}… does not verify")
@@ -398,7 +428,7 @@ def verify_document(
                     f"document names a different key set under the trusted version {nxt.version}"
                 )
         else:
-            new_valid, _ = _count_valid(nxt, signatures, message)
+            new_valid, _ = _count_valid(nxt, signatures, messages)
             if new_valid < nxt.threshold:
                 raise ThresholdError(
                     f"rotation to key set {nxt.version} is signed by {new_valid} of its own "
@@ -406,7 +436,7 @@ def verify_document(
                 )
             keyset = nxt
     # 8. rollback
-    digest = hashlib.sha256(message).hexdigest()
+    digest = hashlib.sha256(messages[-1]).hexdigest()  # the legacy form: held digests compare
     if body.version < held_version:
         raise RollbackError(
             f"document version {body.version} is older than the held version {held_version}"

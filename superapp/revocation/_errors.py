@@ -1,4 +1,4 @@
-"""Errors of the kill switch.
+"""Errors of the kill switch (defined in ``superapp.core.errors``, re-exported here).
 
 ::
 
@@ -15,9 +15,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from superapp.errors import SuperappError
+from superapp.core.errors import (
+    BadSignatureError,
+    DocumentFormatError,
+    ExpiredError,
+    FetchError,
+    KeysetRollbackError,
+    RevocationError,
+    RollbackError,
+    ThresholdError,
+    UnknownKeyError,
+)
 
 __all__ = [
     "BadSignatureError",
@@ -30,39 +38,3 @@ __all__ = [
     "ThresholdError",
     "UnknownKeyError",
 ]
-
-
-class RevocationError(SuperappError):
-    rule: ClassVar[str] = "revocation"
-
-
-class FetchError(RevocationError):
-    rule = "fetch"
-
-
-class DocumentFormatError(RevocationError):
-    rule = "format"
-
-
-class UnknownKeyError(RevocationError):
-    rule = "unknown_key"
-
-
-class BadSignatureError(RevocationError):
-    rule = "bad_signature"
-
-
-class ThresholdError(RevocationError):
-    rule = "threshold"
-
-
-class RollbackError(RevocationError):
-    rule = "rollback"
-
-
-class KeysetRollbackError(RevocationError):
-    rule = "keyset_rollback"
-
-
-class ExpiredError(RevocationError):
-    rule = "expired"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from superapp.audit import AuditLog
+from superapp.core.ports import AuditSink
 from superapp.paths import Paths, is_valid_app_id
 from superapp.storage._limits import StorageLimits
 
@@ -52,7 +52,7 @@ def evict_caches(
     paths: Paths,
     limits: StorageLimits | None = None,
     *,
-    audit: AuditLog | None = None,
+    audit: AuditSink | None = None,
     free_bytes: Callable[[Path], int] = _disk_free,
 ) -> EvictionReport:
     """Evict cache files if free space is below the threshold (procedure above).

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from superapp.audit import AuditLog
+from superapp.core.ports import AuditSink
 from superapp.errors import StorageError
 from superapp.storage._crypto import Codec
 from superapp.storage._errors import UnreadableError
@@ -87,7 +87,7 @@ class Database:
         app_id: str,
         codec: Codec,
         limits: StorageLimits,
-        audit: AuditLog | None,
+        audit: AuditSink | None,
         files_root: Path,
     ) -> None:
         self.folder = folder

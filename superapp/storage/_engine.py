@@ -16,7 +16,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from superapp.audit import AuditLog
+from superapp.core.ports import AuditSink
 from superapp.paths import Paths
 
 __all__ = ["engine_bytes", "engine_quota", "evict_engine_storage", "folder_bytes"]
@@ -63,7 +63,7 @@ def engine_quota(paths: Paths) -> int:
         return int(DiskBudget().limit)
 
 
-def evict_engine_storage(paths: Paths, app_id: str, *, audit: AuditLog, reason: str) -> int:
+def evict_engine_storage(paths: Paths, app_id: str, *, audit: AuditSink, reason: str) -> int:
     """Delete the app's engine profile (the app must not be running); bytes freed.
 
     Only ``webview/`` goes: the app's encrypted store, files and bundle are untouched.

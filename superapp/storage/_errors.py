@@ -1,4 +1,6 @@
-"""Errors of per-app storage. They all derive from ``superapp.errors.StorageError``::
+"""Errors of per-app storage (defined in ``superapp.core.errors``, re-exported here).
+
+They all derive from ``superapp.errors.StorageError``::
 
     StorageError
     ├── InvalidKeyError          a key that is empty, too long or not valid text
@@ -16,7 +18,15 @@ bridge turns it into ``INTERNAL``.
 
 from __future__ import annotations
 
-from superapp.errors import StorageError
+from superapp.core.errors import (
+    InvalidKeyError,
+    InvalidPathError,
+    InvalidValueError,
+    KeyManagementError,
+    QuotaError,
+    UnreadableError,
+    ValueTooLargeError,
+)
 
 __all__ = [
     "InvalidKeyError",
@@ -27,34 +37,3 @@ __all__ = [
     "UnreadableError",
     "ValueTooLargeError",
 ]
-
-
-class InvalidKeyError(StorageError):
-    pass
-
-
-class InvalidValueError(StorageError):
-    pass
-
-
-class InvalidPathError(StorageError):
-    def __init__(self, message: str, *, rule: str) -> None:
-        super().__init__(message)
-        #: Short name of the rule that refused the path (for the audit log).
-        self.rule = rule
-
-
-class ValueTooLargeError(StorageError):
-    pass
-
-
-class QuotaError(StorageError):
-    pass
-
-
-class UnreadableError(StorageError):
-    pass
-
-
-class KeyManagementError(StorageError):
-    pass

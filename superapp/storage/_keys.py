@@ -46,6 +46,7 @@ import keyring.errors
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from superapp.core.files import atomic_write
 from superapp.paths import Paths, is_valid_app_id
 from superapp.storage._crypto import DATA_KEY_BYTES
 from superapp.storage._errors import KeyManagementError
@@ -91,19 +92,8 @@ class RotationReport:
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Write ``path`` so that it holds either its old bytes or ``data``, never a mix."""
-    tmp = path.with_name(f".~tmp-{secrets.token_hex(6)}-{path.name}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    """Write ``path`` so that it holds either its old bytes or ``data`` (``core.files``)."""
+    atomic_write(path, data, mode=mode)
     fsync_dir(path.parent)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from superapp.audit import AuditLog
+from superapp.core.ports import AuditSink
 from superapp.paths import Paths
 from superapp.storage._crypto import AesGcmCodec, Codec, PlainCodec
 from superapp.storage._db import Database, RecoveryReport
@@ -103,7 +104,7 @@ def open_store(
     app_id: str,
     *,
     limits: StorageLimits | None = None,
-    audit: AuditLog | None = None,
+    audit: AuditSink | None = None,
     keys: KeyManager | None = None,
     encrypt: bool = True,
 ) -> AppStore:
@@ -159,7 +160,11 @@ def read_usage(paths: Paths, app_id: str, *, limits: StorageLimits | None = None
 
 
 def clear_app_data(
-    paths: Paths, app_id: str, *, limits: StorageLimits | None = None, audit: AuditLog | None = None
+    paths: Paths,
+    app_id: str,
+    *,
+    limits: StorageLimits | None = None,
+    audit: AuditSink | None = None,
 ) -> Usage:
     """Delete every value, file and cached file of the app, and its engine profile (web
     storage of a ``persistent`` app); keeps its data key. Returns the usage before."""

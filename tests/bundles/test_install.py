@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from superapp import registry
 from superapp.bundles import (
     BUNDLE_FILE,
     INSTALL_STEPS,
@@ -26,7 +25,8 @@ from superapp.bundles import (
 )
 from superapp.errors import AppStateError, BundleError, InstallError, NotInstalledError
 from superapp.paths import Paths
-from superapp.registry import get_app, list_apps
+from superapp.state import registry
+from superapp.state.registry import get_app, list_apps
 from tests.bundles.builders import Env, app_files, audit_actions, make_env, state_of, write_tree
 
 APP = "com.example.notes"
@@ -179,7 +179,7 @@ def test_remove_hooks_run_first_and_can_refuse(env: Env, monkeypatch: pytest.Mon
 
 
 def test_registry_shares_its_file_with_other_tables(env: Env) -> None:
-    from superapp.grants import GrantStore
+    from superapp.state.grants import GrantStore
 
     install_bundle(env.paths, pack_bundle(app_files(), env.key))
     with GrantStore(env.paths.registry_db) as store:
@@ -269,3 +269,12 @@ def test_launch_check_during_updates_never_sees_a_half_installed_app(env: Env) -
     assert open_installed(env.paths, APP).manifest.version.code == 12
     assert seen <= set(range(1, 13))
     assert not [a for a in audit_actions(env.paths) if a[0] == "bundle.verify_failed"]
+
+
+def test_the_install_steps_and_remove_hooks_are_listed_in_order() -> None:
+    # Literal lists in _install.py: nothing is inserted when superapp.bundles is imported.
+    from superapp.bundles import _hooks
+
+    assert [name for name, _ in INSTALL_STEPS] == ["verify", "policy", "scan", "commit"]
+    assert dict(INSTALL_STEPS)["scan"] is _hooks.step_scan
+    assert [_hooks.refuse_while_running, _hooks.destroy_data, _hooks.forget_grants] == REMOVE_HOOKS
