@@ -58,6 +58,9 @@ VIOLATIONS = [
     ("bridge-not-runtime", "bridge/_layer_probe.py", "import superapp.runtime\n"),
     ("services-no-gui", "superapp/storage/_layer_probe.py", "import superapp.launcher\n"),
     ("services-no-gui", "superapp/net/_layer_probe.py", "import qtpy\n"),
+    ("host-not-runtime", "superapp/host/_layer_probe.py", "import superapp.runtime._wiring\n"),
+    ("host-not-runtime", "superapp/host/_layer_probe.py", "import PySide6.QtCore\n"),
+    ("protocol-is-leaf", "superapp/protocol/_layer_probe.py", "import superapp.host\n"),
     ("no-tests-or-bench", "superapp/_layer_probe.py", "from tests.helpers import fixtures\n"),
     ("no-tests-or-bench", "bridge/_layer_probe.py", "import bench._common\n"),
 ]

@@ -10,8 +10,8 @@ from typing import Any
 
 from superapp.audit import safe_text
 from superapp.errors import SuperappError
+from superapp.host import Supervisor
 from superapp.paths import Paths, is_valid_app_id
-from superapp.supervisor import Supervisor
 
 __all__ = ["LauncherApi"]
 

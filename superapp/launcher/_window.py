@@ -9,11 +9,10 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from superapp.consentprompt import ConsentPrompt
-from superapp.host import HostServer
+from superapp.host import start_host
 from superapp.launcher._api import LauncherApi
 from superapp.paths import Paths
 from superapp.resources import asset_text
-from superapp.supervisor import Supervisor, host_audit, host_monitor
 
 if TYPE_CHECKING:
     from superapp.launcher._consent_dialog import MainThread
@@ -81,16 +80,8 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     import webview
 
     consent = _Consent()
-    supervisor = Supervisor(
-        paths,
-        host_audit(paths),
-        consent=consent.ask,
-        share_confirm=consent.share,
-        monitor=host_monitor(paths),
-    )
-    server = HostServer(paths, supervisor)
-    server.start()
-    supervisor.start_revocation_refresher()
+    host = start_host(paths, consent=consent.ask, share_confirm=consent.share)
+    supervisor = host.supervisor
     window: Any = None
 
     def pick_file() -> str | None:
@@ -120,6 +111,5 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     try:
         webview.start(gui="qt", private_mode=True, debug=False)
     finally:
-        supervisor.shutdown()
-        server.close()
+        host.close()
     return 0

@@ -7,18 +7,23 @@ import logging
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from superapp import control
+from superapp import protocol as control
 from superapp.audit import safe_text
 from superapp.net import EgressProxy, EgressUnavailableError
 from superapp.paths import Paths
 from superapp.resources import asset_text
 from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
+from superapp.runtime._metrics import runtime_counters
 from superapp.runtime._source import AppSource, BundleSource, DirSource
+
+if TYPE_CHECKING:
+    from superapp.storage import AppStore
 
 __all__ = ["LoadedApp", "RuntimeApp", "load_app"]
 
@@ -94,6 +99,10 @@ class RuntimeApp:
         self.window: Any = None
         self.egress: EgressProxy | None = None
         self._stop = threading.Event()
+        self._started = time.monotonic()
+        #: The app's storage handle once opened (``_wiring.open_storage``): its write counter
+        #: is reported in the metrics message.
+        self.store: AppStore | None = None
         self.guard = RequestGuard(self.audit)
         from superapp.runtime._wiring import RuntimeConsent, RuntimeShare
 
@@ -119,19 +128,21 @@ class RuntimeApp:
         except control.ChannelClosedError:
             pass
 
+    def _elapsed_ms(self) -> float:
+        return (time.monotonic() - self._started) * 1000.0
+
     def _metrics_loop(self) -> None:
         last: dict[str, int] = {}
         while not self._stop.wait(1.0):
-            counters = dict(self.guard.counters)
-            if self.egress is not None:
-                counters.update({f"egress.{k}": v for k, v in dict(self.egress.counters).items()})
+            egress = dict(self.egress.counters) if self.egress is not None else None
+            counters = runtime_counters(dict(self.guard.counters), egress, self.store)
             if counters != last:
                 self._send(control.Metrics(counters=counters))
                 last = counters
 
     # --- from the host -----------------------------------------------------------------
     def on_control(self, msg: control.Message) -> None:
-        if isinstance(msg, control.ConsentAnswer):
+        if isinstance(msg, control.ConsentReply):
             self.consent.answer(msg)
         elif isinstance(msg, control.ShareAnswer):
             self.share.answer(msg)
@@ -147,7 +158,9 @@ class RuntimeApp:
         webview_dir = self.paths.app_webview(self.app.app_id)
         webview_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         sandbox = prepare_environment(webview_dir, cdp_port=self.cdp_port)
-        self._send(control.Hello(pid=os.getpid(), sandbox=sandbox))
+        self._send(
+            control.Hello(protocol=control.PROTOCOL_VERSION, pid=os.getpid(), sandbox=sandbox)
+        )
         if not sandbox:
             print(
                 "superapp: WARNING: the engine's sandbox is disabled (running as root); "
@@ -206,7 +219,7 @@ class RuntimeApp:
             allowed_hosts=self.app.allowed_hosts,
             http_hosts=self.app.http_hosts,
             on_loaded=lambda url, pid: self._send(
-                control.Loaded(url=url, elapsed_ms=0.0, renderer_pid=pid)
+                control.Loaded(url=url, elapsed_ms=self._elapsed_ms(), renderer_pid=pid)
             ),
             # Page text on the developer's terminal: escaped (control sequences, line breaks).
             on_console=_print_escaped if self.app.dev_mode else None,
