@@ -48,9 +48,8 @@ class StopTimeouts:
     term_s: float = 2.0
 
 
-#: Shows the host's consent prompt and returns the user's answer (``ConsentAnswer`` or its
-#: value: the launcher's dialog and the headless host answer with the value).
-ConsentFn = Callable[[ConsentPrompt], ConsentAnswer | str]
+#: Shows the host's consent prompt and returns the user's answer.
+ConsentFn = Callable[[ConsentPrompt], ConsentAnswer]
 #: Asks the user whether ``sender`` may send data to ``receiver`` (sender id, name, id).
 ShareConfirmFn = Callable[[str, str, str], bool]
 

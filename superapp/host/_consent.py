@@ -8,7 +8,7 @@ capability, the reason and the receiver.
 from __future__ import annotations
 
 from superapp.audit import AuditLog
-from superapp.consent import ConsentAnswer
+from superapp.consent import as_answer
 from superapp.consentprompt import build_prompt
 from superapp.errors import SuperappError
 from superapp.host._app import ConsentFn, RunningApp, ShareConfirmFn
@@ -21,20 +21,12 @@ from superapp.protocol import (
     ShareRequest,
 )
 
-__all__ = ["answer_consent", "answer_share", "as_answer"]
-
-
-def as_answer(value: ConsentAnswer | str) -> ConsentAnswer:
-    """The user's answer as the one type; anything else is a refusal."""
-    try:
-        return ConsentAnswer(value)
-    except ValueError:
-        return ConsentAnswer.DENY
+__all__ = ["answer_consent", "answer_share"]
 
 
 def answer_consent(paths: Paths, consent: ConsentFn, app: RunningApp, req: ConsentRequest) -> None:
     prompt = build_prompt(paths, app.app_id, req.capability, req.reason, app.dev_src)
-    answer = as_answer(consent(prompt))
+    answer = as_answer(consent(prompt))  # a broken prompt function still answers "deny"
     try:
         app.channel.send(ConsentReply(request_id=req.request_id, answer=answer))
     except ChannelClosedError:

@@ -26,6 +26,7 @@ from typing import IO
 
 from superapp._spawn import runtime_command
 from superapp.audit import AuditLog
+from superapp.consent import ConsentAnswer
 from superapp.errors import AppStateError, RuntimeStartError, SuperappError
 from superapp.host import _records, _revocation
 from superapp.host._app import (
@@ -78,7 +79,7 @@ class Supervisor:
         self._lock = threading.RLock()
         self.broker = MessageBroker(
             paths, audit, monitor,
-            consent or (lambda prompt: "deny"),
+            consent or (lambda prompt: ConsentAnswer.DENY),
             share_confirm or (lambda sender, name, receiver: False),
             self._on_change,
             lambda app_id, reason: self._stop_quietly(app_id, reason),

@@ -8,6 +8,7 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from superapp.consent import ConsentAnswer, as_answer
 from superapp.consentprompt import ConsentPrompt
 from superapp.host import start_host
 from superapp.launcher._api import LauncherApi
@@ -49,15 +50,15 @@ class _Consent:
         self.main: MainThread | None = None  # made on the GUI thread
         self._lock = threading.Lock()  # one prompt at a time
 
-    def ask(self, prompt: ConsentPrompt) -> str:
+    def ask(self, prompt: ConsentPrompt) -> ConsentAnswer:
         """The host's own dialog (``_consent_dialog``), a top-level window of this process."""
         main = self.main
         if self.window is None or main is None:
-            return "deny"
+            return ConsentAnswer.DENY
         from superapp.launcher._consent_dialog import ask_in_dialog
 
         with self._lock:
-            return main.run(lambda: ask_in_dialog(prompt), "deny", CONSENT_TIMEOUT_S)
+            return as_answer(main.run(lambda: ask_in_dialog(prompt), "deny", CONSENT_TIMEOUT_S))
 
     def share(self, sender: str, receiver_name: str, receiver: str) -> bool:
         if self.window is None:
