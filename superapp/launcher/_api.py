@@ -198,10 +198,7 @@ class _DashboardApi:
     def audit(self, app_id: object, action: object) -> list[dict[str, Any]]:
         app = app_id if isinstance(app_id, str) and is_valid_app_id(app_id) else None
         prefix = action.strip()[:100] if isinstance(action, str) and action.strip() else None
-        rows = [
-            _audit_row(ev)
-            for ev in self._supervisor.audit.query(app_id=app, action=prefix)
-        ]
+        rows = [_audit_row(ev) for ev in self._supervisor.audit.query(app_id=app, action=prefix)]
         return rows[-_MAX_AUDIT_ROWS:]
 
     def revocations(self) -> dict[str, Any]:
