@@ -252,14 +252,15 @@ class Supervisor:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def stop(self, app_id: str, *, reason: str = "") -> None:
-        """Stop ``app_id``: close, then SIGTERM, then SIGKILL. ``reason`` marks a termination."""
+    def stop(self, app_id: str, *, reason: str = "", revoked: bool = False) -> None:
+        """Stop ``app_id``: close, then SIGTERM, then SIGKILL. ``reason`` marks a termination;
+        ``revoked`` tells the runtime to refuse calls (``REVOKED``) until it has closed."""
         app = self.get(app_id)
         if app is None:
             raise AppStateError(f"{app_id} is not running")
         app.stop_reason = reason
         try:
-            app.channel.send(Terminate(reason=reason or "stopped by the user"))
+            app.channel.send(Terminate(reason=reason or "stopped by the user", revoked=revoked))
         except ChannelClosedError:
             pass
         if app.exited.wait(self._timeouts.close_s):
@@ -272,10 +273,10 @@ class Supervisor:
             if app.exited.wait(wait):
                 return
 
-    def _stop_quietly(self, app_id: str, reason: str) -> None:
+    def _stop_quietly(self, app_id: str, reason: str, revoked: bool = False) -> None:
         """``stop`` from a background thread: an app that is already gone is no error."""
         try:
-            self.stop(app_id, reason=reason)
+            self.stop(app_id, reason=reason, revoked=revoked)
         except AppStateError:
             pass
 
@@ -338,7 +339,7 @@ class Supervisor:
         """
         return _revocation.start_refresher(
             self.paths, self.policy(), self.audit, self._monitor_stop, self.running,
-            self._stop_quietly,
+            lambda app_id, reason: self._stop_quietly(app_id, reason, revoked=True),
         )  # fmt: skip
 
     def shutdown(self) -> None:

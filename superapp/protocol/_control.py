@@ -127,6 +127,8 @@ class Notice(_Msg):
 class Terminate(_Msg):
     type: Literal["terminate"] = "terminate"
     reason: str
+    #: The platform revoked the app: calls until the window closes are refused ``REVOKED``.
+    revoked: bool = False
 
 
 Message = Annotated[
@@ -242,7 +244,10 @@ class Channel:
         is told why (the host audits it and stops the runtime).
         """
         while True:
-            line = self._rfile.readline(MAX_MESSAGE_BYTES + 1)
+            try:
+                line = self._rfile.readline(MAX_MESSAGE_BYTES + 1)
+            except (OSError, ValueError):  # closed under us (the app exited): same as EOF
+                return
             if not line:
                 return
             try:

@@ -17,6 +17,7 @@ from superapp.audit import safe_text
 from superapp.net import EgressProxy, EgressUnavailableError
 from superapp.paths import Paths
 from superapp.resources import asset_text
+from superapp.runtime._door import RevocationGate
 from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
 from superapp.runtime._metrics import runtime_counters
@@ -103,6 +104,8 @@ class RuntimeApp:
         #: The app's storage handle once opened (``_wiring.open_storage``): its write counter
         #: is reported in the metrics message.
         self.store: AppStore | None = None
+        #: In front of the dispatcher once the window is built (``_door``).
+        self.gate: RevocationGate | None = None
         self.guard = RequestGuard(self.audit)
         from superapp.runtime._wiring import RuntimeConsent, RuntimeShare
 
@@ -148,6 +151,8 @@ class RuntimeApp:
             self.share.answer(msg)
         elif isinstance(msg, control.Terminate):
             _log.warning("host asked to terminate: %s", msg.reason)
+            if msg.revoked and self.gate is not None:
+                self.gate.revoke()
             if self.window is not None:
                 self.window.destroy()
             else:
@@ -206,6 +211,7 @@ class RuntimeApp:
         ui = _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon)
         dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
         _wiring.open_storage(self, ctx, ui)
+        self.gate = RevocationGate(dispatcher.dispatch, self.audit)
         spec = _qt.WindowSpec(
             app_id=self.app.app_id,
             title=self.app.title,
@@ -213,7 +219,7 @@ class RuntimeApp:
             source=self.app.source,
             policy=_wiring.engine_policy(policy),
             guard=self.guard,
-            dispatch=dispatcher.dispatch,
+            dispatch=self.gate,
             # Web permissions read the grants on every request, so a revocation is live.
             is_granted=dispatcher.authorizer.is_granted,
             allowed_hosts=self.app.allowed_hosts,

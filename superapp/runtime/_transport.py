@@ -22,23 +22,12 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 
+from superapp.runtime._door import error_reply
 from superapp.runtime._workers import WorkerPool
 
 __all__ = ["NativeBridge", "error_reply"]
 
 _log = logging.getLogger(__name__)
-
-
-def error_reply(raw: str, code: str, message: str) -> str:
-    """An error reply for ``raw`` carrying its id when one can be read."""
-    req_id: object = None
-    try:
-        obj = json.loads(raw)
-        if isinstance(obj, dict) and isinstance(obj.get("id"), int):
-            req_id = obj["id"]
-    except ValueError:
-        pass
-    return json.dumps({"id": req_id, "ok": False, "error": {"code": code, "message": message}})
 
 
 class NativeBridge(QObject):

@@ -80,8 +80,15 @@ class _FakeRuntime:
                 msg = self.channel.recv()
             except ChannelClosedError:
                 os._exit(0)  # the host went away: so does a runtime
-            if isinstance(msg, Terminate) and not self.options.get("ignore_terminate"):
-                os._exit(0)
+            if isinstance(msg, Terminate):
+                # What the host asked, where a test can see it (then the exit).
+                self.channel.send(
+                    Audit(
+                        action="fake.terminate", reason=msg.reason, fields={"revoked": msg.revoked}
+                    )
+                )
+                if not self.options.get("ignore_terminate"):
+                    os._exit(0)
             if isinstance(msg, ConsentReply | ShareAnswer):
                 waiting = self._answers.get(msg.request_id)
                 if waiting is not None:

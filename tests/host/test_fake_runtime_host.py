@@ -45,6 +45,8 @@ def test_launch_runs_and_stop_ends_the_runtime(make_supervisor: MakeSupervisor) 
     assert record is not None and record.runtime_pid == app.pid
     supervisor.stop(APP)
     assert _exited(supervisor) == (AppState.STOPPED, "")
+    [asked] = audit_events(supervisor.paths, "fake.terminate", APP)
+    assert asked["superapp"]["revoked"] is False
     assert read_record(supervisor.paths, APP) is None  # removed with the app
 
 
@@ -227,6 +229,9 @@ def test_kill_switch_stops_a_running_app(superapp_home: Paths, tmp_path: Path,
     assert state is AppState.TERMINATED and "switched off by the platform" in detail
     [revoked] = audit_events(superapp_home, "app.revoked", app_id)
     assert revoked["event"]["outcome"] == "failure"
+    # The runtime was told why, so it refuses calls REVOKED until its window is gone.
+    [asked] = audit_events(superapp_home, "fake.terminate", app_id)
+    assert asked["superapp"]["revoked"] is True
     wait_until(lambda: not supervisor.running(), what="the revoked app gone")
 
 
