@@ -63,7 +63,7 @@ def read_record(paths: Paths, app_id: str) -> RunRecord | None:
 def running_record(paths: Paths, app_id: str) -> RunRecord | None:
     """The run record of ``app_id`` if its runtime process is alive, else ``None``."""
     record = read_record(paths, app_id)
-    if record is None:
+    if record is None or record.runtime_pid <= 0:  # kill(0 or -1, 0) would ask about a group
         return None
     try:
         os.kill(record.runtime_pid, 0)
