@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["ConsentAnswer", "ConsentBroker", "ConsentQuestion", "PolicyBroker"]
+__all__ = ["ConsentAnswer", "ConsentBroker", "ConsentQuestion", "PolicyBroker", "as_answer"]
 
 
 class ConsentAnswer(enum.Enum):
@@ -25,6 +25,15 @@ class ConsentAnswer(enum.Enum):
     ALLOW_ALWAYS = "allow_always"
     """Persisted as a grant until the user revokes it."""
     DENY = "deny"
+
+
+def as_answer(value: object) -> ConsentAnswer:
+    """``value`` (an answer or its wire value, from a dialog or the environment) as the one
+    answer type; anything else is a refusal."""
+    try:
+        return ConsentAnswer(value)
+    except ValueError:
+        return ConsentAnswer.DENY
 
 
 class ConsentBroker(Protocol):

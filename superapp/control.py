@@ -1,242 +1,53 @@
-"""The control channel between the host and one runtime process (DESIGN §1).
+"""The control channel: moved to ``superapp.protocol`` (this name stays for old imports)."""
 
-It is a ``socketpair`` created by the supervisor; the runtime inherits its end as a file
-descriptor. There is no listening socket, so nothing else on the machine can connect, and the
-host knows which app is on the other end because it spawned that process for that app: the
-channel *is* the app's identity. Messages are typed (pydantic, discriminated by ``type``),
-framed as one JSON object per line, and capped in size; a malformed or oversized message
-(``decode_message``) closes the channel (the supervisor then stops the runtime).
-
-Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``share_request``,
-``metrics``, ``notice``. Host → runtime: ``consent_answer``, ``share_answer``, ``terminate``,
-``grants_changed``.
-"""
-
-from __future__ import annotations
-
-import json
-import math
-import socket
-import threading
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, NoReturn
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-
-__all__ = [
-    "MAX_MESSAGE_BYTES",
-    "Audit",
-    "Channel",
-    "ChannelClosedError",
-    "ConsentAnswer",
-    "ConsentRequest",
-    "GrantsChanged",
-    "Hello",
-    "Loaded",
-    "Message",
-    "Metrics",
-    "Notice",
-    "ShareAnswer",
-    "ShareRequest",
-    "Terminate",
-    "decode_message",
-]
-
-#: A message larger than this is a protocol violation (consent reasons and audit fields are
-#: small; nothing page-sized crosses this channel).
-MAX_MESSAGE_BYTES = 256 * 1024
-
-
-class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Hello(_Msg):
-    type: Literal["hello"] = "hello"
-    pid: int
-    sandbox: bool  # False when Chromium's sandbox had to be disabled (DESIGN §6.9)
-
-
-class Loaded(_Msg):
-    type: Literal["loaded"] = "loaded"
-    url: str
-    elapsed_ms: float
-    renderer_pid: int | None = None
-
-
-class Audit(_Msg):
-    type: Literal["audit"] = "audit"
-    action: str
-    outcome: Literal["success", "failure", "unknown"] = "unknown"
-    reason: str = ""
-    fields: dict[str, Any] = Field(default_factory=dict)
-
-
-class ConsentRequest(_Msg):
-    type: Literal["consent_request"] = "consent_request"
-    request_id: int
-    capability: str
-    reason: str
-
-
-class ConsentAnswer(_Msg):
-    type: Literal["consent_answer"] = "consent_answer"
-    request_id: int
-    answer: Literal["allow_once", "allow_always", "deny"]
-
-
-class ShareRequest(_Msg):
-    type: Literal["share_request"] = "share_request"
-    request_id: int
-    to: str
-    data: str  # JSON text, already size-checked by the runtime
-
-
-class ShareAnswer(_Msg):
-    type: Literal["share_answer"] = "share_answer"
-    request_id: int
-    outcome: Literal["delivered", "declined", "unknown_app", "inbox_full", "invalid"]
-
-
-class Metrics(_Msg):
-    type: Literal["metrics"] = "metrics"
-    counters: dict[str, int]
-
-
-class Notice(_Msg):
-    type: Literal["notice"] = "notice"
-    level: Literal["info", "warning", "error"]
-    message: str
-
-
-class Terminate(_Msg):
-    type: Literal["terminate"] = "terminate"
-    reason: str
-
-
-class GrantsChanged(_Msg):
-    type: Literal["grants_changed"] = "grants_changed"
-
-
-Message = Annotated[
-    Hello
-    | Loaded
-    | Audit
-    | ConsentRequest
-    | ConsentAnswer
-    | ShareRequest
-    | ShareAnswer
-    | Metrics
-    | Notice
-    | Terminate
-    | GrantsChanged,
-    Field(discriminator="type"),
-]
-_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)
-
-
-class ChannelClosedError(Exception):
-    """The peer went away or broke the protocol."""
-
-
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e999 parses as infinity
-        raise ValueError(f"{text[:20]} is not a finite number")
-    return value
-
-
-def _check_strings(root: object) -> None:
-    """Refuse lone surrogates (a JSON escape can carry them, UTF-8 cannot) in any string or
-    key: what the host accepts it writes back (audit log, launcher, answers). No recursion."""
-    stack = [root]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend(value.keys())
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-        elif isinstance(value, str) and not value.isascii():
-            value.encode("utf-8")  # UnicodeEncodeError is a ValueError
-
-
-def decode_message(line: bytes) -> Message:
-    """One received frame (a line, with its ``\\n``) as a typed message.
-
-    Strict JSON, as the bridge's codec: no NaN or infinities, no lone surrogates, and no
-    nesting so deep that the parser runs out of stack (bench/fuzz.py, bench/RESULTS.md).
-
-    Raises:
-        ChannelClosedError: the frame is oversized, unterminated, not JSON, or not one of
-            the messages above; the channel is then closed.
-    """
-    if len(line) > MAX_MESSAGE_BYTES or not line.endswith(b"\n"):
-        raise ChannelClosedError("oversized or unterminated control message")
-    try:
-        value = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
-        _check_strings(value)
-        msg = _ADAPTER.validate_python(value)
-    except (ValueError, ValidationError) as err:
-        raise ChannelClosedError(f"malformed control message: {err}") from None
-    except RecursionError:
-        # Deep nesting ("[[[[…", found by bench/fuzz.py) exhausts the JSON scanner's stack
-        # before any size check could matter; it must close the channel like any other
-        # malformed frame, not end the reader thread with an uncaught error.
-        raise ChannelClosedError("malformed control message: nested too deeply") from None
-    return msg
-
-
-class Channel:
-    """One end of the control socket: thread-safe ``send``, a reader loop for ``recv``."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._send_lock = threading.Lock()
-        self._rfile = sock.makefile("rb", buffering=65536)
-        self._closed = False
-
-    @classmethod
-    def from_fd(cls, fd: int) -> Channel:
-        return cls(socket.socket(fileno=fd))
-
-    def send(self, msg: _Msg) -> None:
-        data = msg.model_dump_json().encode("utf-8") + b"\n"
-        if len(data) > MAX_MESSAGE_BYTES:
-            raise ValueError(f"control message too large ({len(data)} bytes)")
-        with self._send_lock:
-            try:
-                self._sock.sendall(data)
-            except OSError as err:
-                raise ChannelClosedError(str(err)) from err
-
-    def recv(self) -> Message:
-        """The next message; raises ``ChannelClosedError`` at EOF or on a protocol violation."""
-        line = self._rfile.readline(MAX_MESSAGE_BYTES + 1)
-        if not line:
-            raise ChannelClosedError("peer closed the channel")
-        return decode_message(line)
-
-    def serve(self, handler: Callable[[Message], None]) -> None:
-        """Read until the channel closes, passing each message to ``handler``."""
-        while True:
-            try:
-                msg = self.recv()
-            except ChannelClosedError:
-                return
-            handler(msg)
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._rfile.close()
-        self._sock.close()
+from superapp.protocol._control import (
+    MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES,
+)
+from superapp.protocol._control import (
+    PROTOCOL_VERSION as PROTOCOL_VERSION,
+)
+from superapp.protocol._control import (
+    Audit as Audit,
+)
+from superapp.protocol._control import (
+    Channel as Channel,
+)
+from superapp.protocol._control import (
+    ChannelClosedError as ChannelClosedError,
+)
+from superapp.protocol._control import (
+    ConsentReply as ConsentReply,
+)
+from superapp.protocol._control import (
+    ConsentRequest as ConsentRequest,
+)
+from superapp.protocol._control import (
+    Hello as Hello,
+)
+from superapp.protocol._control import (
+    Loaded as Loaded,
+)
+from superapp.protocol._control import (
+    Message as Message,
+)
+from superapp.protocol._control import (
+    Metrics as Metrics,
+)
+from superapp.protocol._control import (
+    Notice as Notice,
+)
+from superapp.protocol._control import (
+    ShareAnswer as ShareAnswer,
+)
+from superapp.protocol._control import (
+    ShareRequest as ShareRequest,
+)
+from superapp.protocol._control import (
+    Terminate as Terminate,
+)
+from superapp.protocol._control import (
+    _Msg as _Msg,
+)
+from superapp.protocol._control import (
+    decode_message as decode_message,
+)

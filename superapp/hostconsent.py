@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Callable
 
+from superapp.consent import ConsentAnswer
 from superapp.consentprompt import ConsentPrompt
 
 __all__ = ["consent_from_env", "share_confirm_from_env"]
@@ -26,12 +27,12 @@ __all__ = ["consent_from_env", "share_confirm_from_env"]
 _ANSWERS = {"allow": "allow_once", "allow_once": "allow_once", "allow_always": "allow_always"}
 
 
-def consent_from_env() -> Callable[[ConsentPrompt], str]:
+def consent_from_env() -> Callable[[ConsentPrompt], ConsentAnswer]:
     mode = os.environ.get("SUPERAPP_CONSENT", "deny").strip().lower()
-    answer = _ANSWERS.get(mode, "deny")
+    answer = ConsentAnswer(_ANSWERS.get(mode, "deny"))
 
-    def ask(prompt: ConsentPrompt) -> str:
-        line = dict(prompt.record(), answer=answer, answered_by="SUPERAPP_CONSENT")
+    def ask(prompt: ConsentPrompt) -> ConsentAnswer:
+        line = dict(prompt.record(), answer=answer.value, answered_by="SUPERAPP_CONSENT")
         print("superapp: consent-prompt " + json.dumps(line), flush=True)
         return answer
 

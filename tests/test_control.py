@@ -19,6 +19,7 @@ import pytest
 
 from superapp import control
 from superapp.audit import AuditLog
+from superapp.consent import ConsentAnswer
 from superapp.paths import Paths
 from superapp.supervisor import RunningApp, Supervisor
 
@@ -48,7 +49,8 @@ MALFORMED = {
     "lone_surrogate": b'{"type":"audit","action":"x","reason":"\\ud800"}\n',
     "lone_surrogate_in_key": b'{"type":"audit","action":"x","fields":{"\\udfff":1}}\n',
     "unknown_type": b'{"type":"exec","cmd":"sh"}\n',
-    "extra_field": b'{"type":"grants_changed","app_id":"com.other"}\n',
+    "extra_field": b'{"type":"terminate","reason":"x","app_id":"com.other"}\n',
+    "hello_without_version": b'{"type":"hello","pid":7,"sandbox":true}\n',
     "not_utf8": b'{"type":"notice","level":"info","message":"\xff"}\n',
 }
 
@@ -78,29 +80,29 @@ def test_deep_nesting_ends_serve_instead_of_killing_the_reader(
 
     reader = threading.Thread(target=read)
     reader.start()
-    runtime.sendall(b'{"type":"hello","pid":7,"sandbox":true}\n' + b"[" * 100_000 + b"\n")
+    hello = b'{"type":"hello","protocol":%d,"pid":7,"sandbox":true}\n' % control.PROTOCOL_VERSION
+    runtime.sendall(hello + b"[" * 100_000 + b"\n")
     runtime.shutdown(socket.SHUT_WR)
     reader.join(timeout=60)
     assert not reader.is_alive()
     assert errors == []
-    assert handled == [control.Hello(pid=7, sandbox=True)]
+    assert handled == [control.Hello(protocol=control.PROTOCOL_VERSION, pid=7, sandbox=True)]
 
 
 def test_every_message_type_still_round_trips(pair: tuple[socket.socket, control.Channel]) -> None:
     runtime, channel = pair
     sender = control.Channel(runtime)
     messages: list[control.Message] = [
-        control.Hello(pid=1, sandbox=False),
+        control.Hello(protocol=control.PROTOCOL_VERSION, pid=1, sandbox=False),
         control.Loaded(url="app://com.example.a/", elapsed_ms=1.5, renderer_pid=2),
         control.Audit(action="net.blocked", reason="é", fields={"n": [1, 2.5, None, {"k": "v"}]}),
         control.ConsentRequest(request_id=3, capability="user:readProfile", reason="r"),
-        control.ConsentAnswer(request_id=3, answer="deny"),
+        control.ConsentReply(request_id=3, answer=ConsentAnswer.DENY),
         control.ShareRequest(request_id=4, to="com.example.b", data="{}"),
         control.ShareAnswer(request_id=4, outcome="declined"),
         control.Metrics(counters={"storage.writes": 9}),
         control.Notice(level="error", message="m"),
         control.Terminate(reason="budget"),
-        control.GrantsChanged(),
     ]
     for msg in messages:
         sender.send(msg)

@@ -91,20 +91,11 @@ def cmd_launcher(args: argparse.Namespace) -> int:
 
 def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: int | None) -> int:
     """A host with no launcher window: runs one app until it closes or we are signalled."""
-    from superapp.host import HostServer
+    from superapp.host import AppState, start_host
     from superapp.hostconsent import consent_from_env, share_confirm_from_env
-    from superapp.supervisor import AppState, Supervisor, host_audit, host_monitor
 
-    supervisor = Supervisor(
-        paths,
-        host_audit(paths),
-        consent=consent_from_env(),
-        share_confirm=share_confirm_from_env(),
-        monitor=host_monitor(paths),
-    )
-    server = HostServer(paths, supervisor)
-    server.start()
-    supervisor.start_revocation_refresher()
+    host = start_host(paths, consent=consent_from_env(), share_confirm=share_confirm_from_env())
+    supervisor = host.supervisor
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         def stop() -> None:
@@ -126,7 +117,7 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
         threading.Thread(target=announce, daemon=True).start()
         app.exited.wait()
     finally:
-        server.close()
+        host.server.close()
     state, detail = supervisor.state(app_id)
     # The detail can carry app-sent text (a runtime's notice, the manifest's name).
     detail = safe_text(detail)
@@ -191,7 +182,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "version_code": app.version_code,
                 "publisher": app.publisher_name,
                 "running": record is not None,
-                "pid": record["runtime_pid"] if record else None,
+                "pid": record.runtime_pid if record else None,
             }
         )
     if args.json:
@@ -211,16 +202,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_ps(args: argparse.Namespace) -> int:
     from superapp.host import running_records
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for record in running_records(_paths()):
-        sample = record.get("sample") or {}
+        sample = record.sample or {}
         rows.append(
             {
-                "app_id": record["app_id"],
-                "pid": record["runtime_pid"],
-                "host_pid": record["host_pid"],
-                "state": record.get("state", "running"),
-                "detail": record.get("detail", ""),
+                "app_id": record.app_id,
+                "pid": record.runtime_pid,
+                "host_pid": record.host_pid,
+                "state": record.state,
+                "detail": record.detail,
                 "cpu_percent": sample.get("cpu_percent"),
                 "memory_bytes": sample.get("memory_bytes"),
                 "processes": sample.get("processes"),

@@ -10,8 +10,8 @@ from typing import Any
 
 from superapp.audit import safe_text
 from superapp.errors import SuperappError
+from superapp.host import Supervisor
 from superapp.paths import Paths, is_valid_app_id
-from superapp.supervisor import Supervisor
 
 __all__ = ["LauncherApi"]
 
@@ -196,24 +196,18 @@ class _DashboardApi:
         return {"running": running}
 
     def audit(self, app_id: object, action: object) -> list[dict[str, Any]]:
-        from superapp.audit import AuditLog
-
         app = app_id if isinstance(app_id, str) and is_valid_app_id(app_id) else None
         prefix = action.strip()[:100] if isinstance(action, str) and action.strip() else None
-        rows = [
-            _audit_row(ev)
-            for ev in AuditLog(self._paths.audit_log).query(app_id=app, action=prefix)
-        ]
+        rows = [_audit_row(ev) for ev in self._supervisor.audit.query(app_id=app, action=prefix)]
         return rows[-_MAX_AUDIT_ROWS:]
 
     def revocations(self) -> dict[str, Any]:
-        from superapp.policy import load_policy
         from superapp.revocation import RevocationChecker
 
-        policy = load_policy(self._paths)
+        policy = self._supervisor.policy()  # the host's, parsed once
         if policy.revocation.source is None:
             return {"enabled": False, "entries": []}
-        status = RevocationChecker(self._paths, policy).status()
+        status = RevocationChecker(self._paths, policy, audit=self._supervisor.audit).status()
         return {
             "enabled": True,
             "version": status.version,

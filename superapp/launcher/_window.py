@@ -8,12 +8,12 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from superapp.consent import ConsentAnswer, as_answer
 from superapp.consentprompt import ConsentPrompt
-from superapp.host import HostServer
+from superapp.host import start_host
 from superapp.launcher._api import LauncherApi
 from superapp.paths import Paths
 from superapp.resources import asset_text
-from superapp.supervisor import Supervisor, host_audit, host_monitor
 
 if TYPE_CHECKING:
     from superapp.launcher._consent_dialog import MainThread
@@ -50,15 +50,15 @@ class _Consent:
         self.main: MainThread | None = None  # made on the GUI thread
         self._lock = threading.Lock()  # one prompt at a time
 
-    def ask(self, prompt: ConsentPrompt) -> str:
+    def ask(self, prompt: ConsentPrompt) -> ConsentAnswer:
         """The host's own dialog (``_consent_dialog``), a top-level window of this process."""
         main = self.main
         if self.window is None or main is None:
-            return "deny"
+            return ConsentAnswer.DENY
         from superapp.launcher._consent_dialog import ask_in_dialog
 
         with self._lock:
-            return main.run(lambda: ask_in_dialog(prompt), "deny", CONSENT_TIMEOUT_S)
+            return as_answer(main.run(lambda: ask_in_dialog(prompt), "deny", CONSENT_TIMEOUT_S))
 
     def share(self, sender: str, receiver_name: str, receiver: str) -> bool:
         if self.window is None:
@@ -81,16 +81,8 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     import webview
 
     consent = _Consent()
-    supervisor = Supervisor(
-        paths,
-        host_audit(paths),
-        consent=consent.ask,
-        share_confirm=consent.share,
-        monitor=host_monitor(paths),
-    )
-    server = HostServer(paths, supervisor)
-    server.start()
-    supervisor.start_revocation_refresher()
+    host = start_host(paths, consent=consent.ask, share_confirm=consent.share)
+    supervisor = host.supervisor
     window: Any = None
 
     def pick_file() -> str | None:
@@ -120,6 +112,5 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     try:
         webview.start(gui="qt", private_mode=True, debug=False)
     finally:
-        supervisor.shutdown()
-        server.close()
+        host.close()
     return 0

@@ -7,18 +7,24 @@ import logging
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from superapp import control
+from superapp import protocol as control
 from superapp.audit import safe_text
 from superapp.net import EgressProxy, EgressUnavailableError
 from superapp.paths import Paths
 from superapp.resources import asset_text
+from superapp.runtime._door import RevocationGate
 from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
+from superapp.runtime._metrics import runtime_counters
 from superapp.runtime._source import AppSource, BundleSource, DirSource
+
+if TYPE_CHECKING:
+    from superapp.storage import AppStore
 
 __all__ = ["LoadedApp", "RuntimeApp", "load_app"]
 
@@ -94,6 +100,12 @@ class RuntimeApp:
         self.window: Any = None
         self.egress: EgressProxy | None = None
         self._stop = threading.Event()
+        self._started = time.monotonic()
+        #: The app's storage handle once opened (``_wiring.open_storage``): its write counter
+        #: is reported in the metrics message.
+        self.store: AppStore | None = None
+        #: In front of the dispatcher once the window is built (``_door``).
+        self.gate: RevocationGate | None = None
         self.guard = RequestGuard(self.audit)
         from superapp.runtime._wiring import RuntimeConsent, RuntimeShare
 
@@ -119,24 +131,28 @@ class RuntimeApp:
         except control.ChannelClosedError:
             pass
 
+    def _elapsed_ms(self) -> float:
+        return (time.monotonic() - self._started) * 1000.0
+
     def _metrics_loop(self) -> None:
         last: dict[str, int] = {}
         while not self._stop.wait(1.0):
-            counters = dict(self.guard.counters)
-            if self.egress is not None:
-                counters.update({f"egress.{k}": v for k, v in dict(self.egress.counters).items()})
+            egress = dict(self.egress.counters) if self.egress is not None else None
+            counters = runtime_counters(dict(self.guard.counters), egress, self.store)
             if counters != last:
                 self._send(control.Metrics(counters=counters))
                 last = counters
 
     # --- from the host -----------------------------------------------------------------
     def on_control(self, msg: control.Message) -> None:
-        if isinstance(msg, control.ConsentAnswer):
+        if isinstance(msg, control.ConsentReply):
             self.consent.answer(msg)
         elif isinstance(msg, control.ShareAnswer):
             self.share.answer(msg)
         elif isinstance(msg, control.Terminate):
             _log.warning("host asked to terminate: %s", msg.reason)
+            if msg.revoked and self.gate is not None:
+                self.gate.revoke()
             if self.window is not None:
                 self.window.destroy()
             else:
@@ -147,7 +163,9 @@ class RuntimeApp:
         webview_dir = self.paths.app_webview(self.app.app_id)
         webview_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         sandbox = prepare_environment(webview_dir, cdp_port=self.cdp_port)
-        self._send(control.Hello(pid=os.getpid(), sandbox=sandbox))
+        self._send(
+            control.Hello(protocol=control.PROTOCOL_VERSION, pid=os.getpid(), sandbox=sandbox)
+        )
         if not sandbox:
             print(
                 "superapp: WARNING: the engine's sandbox is disabled (running as root); "
@@ -193,6 +211,7 @@ class RuntimeApp:
         ui = _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon)
         dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
         _wiring.open_storage(self, ctx, ui)
+        self.gate = RevocationGate(dispatcher.dispatch, self.audit)
         spec = _qt.WindowSpec(
             app_id=self.app.app_id,
             title=self.app.title,
@@ -200,13 +219,13 @@ class RuntimeApp:
             source=self.app.source,
             policy=_wiring.engine_policy(policy),
             guard=self.guard,
-            dispatch=dispatcher.dispatch,
+            dispatch=self.gate,
             # Web permissions read the grants on every request, so a revocation is live.
             is_granted=dispatcher.authorizer.is_granted,
             allowed_hosts=self.app.allowed_hosts,
             http_hosts=self.app.http_hosts,
             on_loaded=lambda url, pid: self._send(
-                control.Loaded(url=url, elapsed_ms=0.0, renderer_pid=pid)
+                control.Loaded(url=url, elapsed_ms=self._elapsed_ms(), renderer_pid=pid)
             ),
             # Page text on the developer's terminal: escaped (control sequences, line breaks).
             on_console=_print_escaped if self.app.dev_mode else None,

@@ -22,7 +22,7 @@ import sys
 import threading
 from pathlib import Path
 
-from superapp import control
+from superapp import protocol as control
 from superapp.audit import InertLogFormatter
 from superapp.paths import Paths, is_valid_app_id
 

@@ -6,9 +6,10 @@ anything, and this object is the only one registered on the page's channel. The 
 in ``ApplicationWorld``, an isolated script world, so page scripts cannot reach
 ``qt.webChannelTransport`` at all; they reach this object only through the shim's relay.
 
-Calls are dispatched on a small worker pool so a slow handler (a consent prompt, a network
-request) never blocks the Qt main thread; replies hop back to the main thread through a queued
-pipe before they are sent to the page.
+Calls are dispatched on a small worker pool (``_workers``) so a slow handler (a consent prompt,
+a network request) never blocks the Qt main thread, and a call waiting for the user's consent
+parks off the pool's running slots, so it cannot starve the app's other calls; replies hop
+back to the main thread through a queued pipe before they are sent to the page.
 """
 
 from __future__ import annotations
@@ -18,25 +19,15 @@ import logging
 import os
 import queue
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
+
+from superapp.runtime._door import error_reply
+from superapp.runtime._workers import WorkerPool
 
 __all__ = ["NativeBridge", "error_reply"]
 
 _log = logging.getLogger(__name__)
-
-
-def error_reply(raw: str, code: str, message: str) -> str:
-    """An error reply for ``raw`` carrying its id when one can be read."""
-    req_id: object = None
-    try:
-        obj = json.loads(raw)
-        if isinstance(obj, dict) and isinstance(obj.get("id"), int):
-            req_id = obj["id"]
-    except ValueError:
-        pass
-    return json.dumps({"id": req_id, "ok": False, "error": {"code": code, "message": message}})
 
 
 class NativeBridge(QObject):
@@ -57,7 +48,7 @@ class NativeBridge(QObject):
         self._on_refused = on_refused
         self._on_violation = on_violation
         self._on_call = on_call
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bridge")
+        self._pool = WorkerPool(workers)
         # Replies cross from the workers to the Qt main thread through a plain queue and a
         # wake-up pipe watched by a QSocketNotifier. Emitting a PySide signal from worker
         # threads instead crashed the process under a 10,000-call flood (a refcount bug in
@@ -116,7 +107,7 @@ class NativeBridge(QObject):
             self.reply.emit(text)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()
         self._notifier.setEnabled(False)
         os.close(self._wake_r)
         os.close(self._wake_w)

@@ -18,11 +18,12 @@ from bridge.context import CallContext
 from bridge.dispatcher import Dispatcher
 from bridge.hostui import UI_RESOURCE
 from bridge.limits import limits_from_policy
-from superapp import control
+from superapp import protocol as control
 from superapp.audit import AuditLog
 from superapp.consent import ConsentAnswer
 from superapp.net import Decision, EgressProxy, EgressUnavailableError, NetPolicy, RequestKind
 from superapp.policy import load_policy
+from superapp.runtime._workers import parked
 
 if TYPE_CHECKING:
     from superapp.runtime._app import RuntimeApp
@@ -153,7 +154,8 @@ class _HostQuestions:
             self._waiting[request_id] = (event, box)
         try:
             self._rt.channel.send(make_request(request_id))
-            event.wait(self._timeout_s)
+            with parked():  # waiting for the user: the worker's slot serves other calls
+                event.wait(self._timeout_s)
         except control.ChannelClosedError:
             pass
         finally:
@@ -181,8 +183,8 @@ class RuntimeConsent:
         )
         return ConsentAnswer(answer)
 
-    def answer(self, msg: control.ConsentAnswer) -> None:
-        self._questions.answer(msg.request_id, msg.answer)
+    def answer(self, msg: control.ConsentReply) -> None:
+        self._questions.answer(msg.request_id, msg.answer.value)
 
 
 class RuntimeShare:
@@ -226,6 +228,7 @@ def open_storage(rt: RuntimeApp, ctx: CallContext, ui: Any) -> None:
     limits = load_policy(rt.paths).limits("storage", StorageLimits)
     store = open_store(rt.paths, rt.app.app_id, limits=limits, audit=ctx.audit)
     ctx.set_resource("storage", store)
+    rt.store = store  # its write counter goes to the host in the metrics message
     if store.recovered is not None:
         ui.toast(
             f"{rt.app.name}'s saved data was damaged and has been reset. "

@@ -99,6 +99,9 @@ class Database:
         self._files_root = files_root
         self.lock = threading.RLock()
         self.recovered: RecoveryReport | None = None
+        #: Write transactions committed through this handle: the ``storage.writes`` counter
+        #: the runtime reports to the host, for the ``storage_writes`` budget.
+        self.writes = 0
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             self.conn = self._open_checked()
@@ -228,6 +231,7 @@ class Database:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            self.writes += 1
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

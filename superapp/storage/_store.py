@@ -75,6 +75,11 @@ class AppStore:
         self.files = FileNamespace(db, codec, files_root)
         self.recovered: RecoveryReport | None = db.recovered
 
+    @property
+    def writes(self) -> int:
+        """Write transactions committed through this handle since it was opened."""
+        return self._db.writes
+
     def usage(self) -> Usage:
         with self._db.read() as conn:
             kv_bytes, kv_count, file_bytes, file_count = conn.execute(

@@ -8,6 +8,8 @@ mini-app developers' own tests share one harness; nothing here is imported by th
     _apps.py      make_app (a test mini-app folder), call/raw_call (callNative from a page),
                   audit_events, wait_until, wait_for_audit
     _npm.py       published front-end libraries fetched with npm (the analyser's real inputs)
+    _fake_runtime.py  a windowless runtime speaking the real control protocol (host tests
+                  without Qt): ``fake_runtime_argv(steps)`` for ``Supervisor(runtime_argv=)``
 """
 
 from superapp.testing._apps import (
@@ -18,6 +20,7 @@ from superapp.testing._apps import (
     wait_for_audit,
     wait_until,
 )
+from superapp.testing._fake_runtime import fake_runtime_argv
 from superapp.testing._harness import (
     DEFAULT_TIMEOUT,
     HostProcess,
@@ -35,6 +38,7 @@ __all__ = [
     "audit_events",
     "call",
     "connect",
+    "fake_runtime_argv",
     "free_port",
     "make_app",
     "raw_call",

@@ -1,4 +1,4 @@
-"""A host process: the supervisor plus a local control socket for other ``superapp`` commands.
+"""The host's local control socket for other ``superapp`` commands.
 
 ``superapp stop APP_ID`` runs in another process; it finds the host that runs the app through
 the app's run record (``<state>/run/apps/<app_id>.json``) and asks that host over its Unix
@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from superapp.errors import AppStateError, SuperappError
+from superapp.host._lifecycle import Supervisor
+from superapp.host._records import running_record
 from superapp.paths import Paths
-from superapp.supervisor import Supervisor
 
-__all__ = ["HostServer", "request_stop", "running_record", "running_records"]
+__all__ = ["HostServer", "request_stop"]
 
 _MAX_REQUEST = 4096
 
@@ -98,48 +99,12 @@ class HostServer:
         return {"ok": False, "error": "unknown request"}
 
 
-def _read_record(paths: Paths, app_id: str) -> dict[str, Any] | None:
-    path = paths.run / "apps" / f"{app_id}.json"
-    try:
-        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
-    return record
-
-
-def running_record(paths: Paths, app_id: str) -> dict[str, Any] | None:
-    """The run record of ``app_id`` if its runtime process is alive, else ``None``."""
-    record = _read_record(paths, app_id)
-    if record is None:
-        return None
-    try:
-        os.kill(int(record["runtime_pid"]), 0)
-    except (ProcessLookupError, KeyError, ValueError, TypeError):
-        return None
-    except PermissionError:
-        pass
-    return record
-
-
-def running_records(paths: Paths) -> list[dict[str, Any]]:
-    """Run records of every app whose runtime is alive, sorted by app id."""
-    folder = paths.run / "apps"
-    if not folder.is_dir():
-        return []
-    out = []
-    for path in sorted(folder.glob("*.json")):
-        record = running_record(paths, path.stem)
-        if record is not None:
-            out.append(record)
-    return out
-
-
 def request_stop(paths: Paths, app_id: str, timeout: float = 15.0) -> None:
     """Ask the host that runs ``app_id`` to stop it; returns once it has stopped."""
     record = running_record(paths, app_id)
     if record is None:
         raise AppStateError(f"{app_id} is not running")
-    sock_path = Path(paths.run / f"host-{int(record['host_pid'])}.sock")
+    sock_path = Path(paths.run / f"host-{record.host_pid}.sock")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         try:

@@ -1,0 +1,36 @@
+"""The host process: one ``HostContext``, the supervisor and what it delegates to.
+
+- ``_context``: ``HostContext`` (paths, the policy loaded once, the one audit sink)
+- ``_start``: ``start_host``, the one host start-up (CLI and launcher)
+- ``_lifecycle``: ``Supervisor``: spawn, stop, exit of runtimes
+- ``_broker``: what the host does with each control message; ``_consent``: consent and share
+- ``_monitor_loop``: budgets, cache eviction, samples for ``superapp ps``, guarded
+- ``_revocation``: the kill switch at launch and while running
+- ``_records``: run records on disk; ``_server``: the local control socket
+
+The host never imports the runtime (an import-linter contract): they meet only on the control
+protocol (``superapp.protocol``).
+"""
+
+from superapp.host._app import AppState, RunningApp, StopTimeouts
+from superapp.host._context import HostContext, host_audit, host_monitor
+from superapp.host._lifecycle import Supervisor
+from superapp.host._records import running_record, running_records
+from superapp.host._server import HostServer, request_stop
+from superapp.host._start import Host, start_host
+
+__all__ = [
+    "AppState",
+    "Host",
+    "HostContext",
+    "HostServer",
+    "RunningApp",
+    "StopTimeouts",
+    "Supervisor",
+    "host_audit",
+    "host_monitor",
+    "request_stop",
+    "running_record",
+    "running_records",
+    "start_host",
+]

@@ -1,0 +1,90 @@
+"""One running app as the host sees it, and its life-cycle states (DESIGN §1).
+
+Life cycle of one app::
+
+    stopped ──launch──▶ starting ──loaded──▶ running ──exit 0 / stop()──▶ stopped
+                           │                    │
+                           └──────crash─────────┴──▶ crashed      (signal, non-zero exit)
+                                                └──▶ terminated   (the host stopped it for a reason)
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO
+
+from superapp.consent import ConsentAnswer
+from superapp.consentprompt import ConsentPrompt
+from superapp.protocol import Channel
+
+__all__ = [
+    "AppState",
+    "ConsentFn",
+    "RunningApp",
+    "ShareConfirmFn",
+    "StopTimeouts",
+    "describe_exit",
+]
+
+
+class AppState(StrEnum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    CRASHED = "crashed"
+    TERMINATED = "terminated"
+
+
+@dataclass(frozen=True)
+class StopTimeouts:
+    close_s: float = 3.0
+    term_s: float = 2.0
+
+
+#: Shows the host's consent prompt and returns the user's answer.
+ConsentFn = Callable[[ConsentPrompt], ConsentAnswer]
+#: Asks the user whether ``sender`` may send data to ``receiver`` (sender id, name, id).
+ShareConfirmFn = Callable[[str, str, str], bool]
+
+
+@dataclass
+class RunningApp:
+    app_id: str
+    proc: subprocess.Popen[bytes]
+    channel: Channel
+    lock: IO[bytes]
+    dev_src: Path | None = None
+    cdp_port: int | None = None
+    state: AppState = AppState.STARTING
+    detail: str = ""
+    started_at: float = field(default_factory=time.monotonic)
+    loaded_at: float | None = None
+    renderer_pid: int | None = None
+    sandbox: bool | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+    stop_reason: str | None = None
+    #: Set when the app is stopped over its engine-storage budget: once it has exited (and
+    #: before its lock is released) its engine profile is evicted, with this reason.
+    evict_engine: str | None = None
+    loaded: threading.Event = field(default_factory=threading.Event)
+    exited: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with status {code}"

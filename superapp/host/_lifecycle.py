@@ -1,0 +1,377 @@
+"""Spawns, watches and stops mini-app runtimes (DESIGN §1): the supervisor.
+
+Each app runs in its own OS process, in its own process group (so its engine children can
+be ended together), bound to the host by a control ``socketpair`` whose runtime end it
+inherits. The supervisor is the only place a runtime's app id comes from. What it does with
+the runtime's messages is the broker's (``_broker``); budgets are the monitor loop's
+(``_monitor_loop``); the kill switch is ``_revocation``'s; run records are ``_records``'.
+
+Stopping is close → terminate → kill: ask over the channel, then SIGTERM, then SIGKILL to
+the whole group. No orphans: runtimes die with the host (parent-death signal + channel EOF),
+and when a runtime dies its group is swept. At most one runtime per app on the machine: a
+per-app lock file is held while it runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from superapp._spawn import runtime_command
+from superapp.audit import AuditLog
+from superapp.consent import ConsentAnswer
+from superapp.errors import AppStateError, RuntimeStartError, SuperappError
+from superapp.host import _records, _revocation
+from superapp.host._app import (
+    AppState,
+    ConsentFn,
+    RunningApp,
+    ShareConfirmFn,
+    StopTimeouts,
+    describe_exit,
+)
+from superapp.host._broker import MessageBroker
+from superapp.host._monitor_loop import MonitorLoop
+from superapp.monitor import Decision, Monitor, record_decision
+from superapp.paths import Paths
+from superapp.policy import HostPolicy
+from superapp.protocol import Channel, ChannelClosedError, Message, RunRecord, Terminate
+
+__all__ = ["Supervisor"]
+
+
+class Supervisor:
+    def __init__(
+        self,
+        paths: Paths,
+        audit: AuditLog,
+        *,
+        consent: ConsentFn | None = None,
+        share_confirm: ShareConfirmFn | None = None,
+        on_change: Callable[[str], None] | None = None,
+        timeouts: StopTimeouts | None = None,
+        monitor: Monitor | None = None,
+        policy: HostPolicy | None = None,
+        runtime_argv: Sequence[str] | None = None,
+    ) -> None:
+        self.paths = paths
+        self.audit = audit
+        #: Resource budgets (DESIGN §1): over-budget apps are warned, then stopped with a reason.
+        self.monitor = monitor
+        #: The host's policy, loaded once (``HostContext``); without one it is read when used.
+        self._policy = policy
+        #: The runtime's command line before its per-app arguments (a test runs the
+        #: windowless fake runtime here, ``superapp.testing``).
+        self._runtime_argv = list(runtime_argv) if runtime_argv is not None else None
+        self._monitor_stop = threading.Event()
+        self._monitor_thread: threading.Thread | None = None
+        self._on_change = on_change or (lambda app_id: None)
+        self._timeouts = timeouts or StopTimeouts()
+        self._apps: dict[str, RunningApp] = {}
+        self._last: dict[str, tuple[AppState, str]] = {}
+        self._lock = threading.RLock()
+        self.broker = MessageBroker(
+            paths, audit, monitor,
+            consent or (lambda prompt: ConsentAnswer.DENY),
+            share_confirm or (lambda sender, name, receiver: False),
+            self._on_change,
+            lambda app_id, reason: self._stop_quietly(app_id, reason),
+        )  # fmt: skip
+        self.monitor_loop = (
+            MonitorLoop(
+                paths,
+                audit,
+                monitor,
+                on_decision=self._on_decision,
+                after_round=self._write_records,
+                policy=self.policy,
+            )
+            if monitor is not None
+            else None
+        )
+
+    def policy(self) -> HostPolicy:
+        if self._policy is not None:
+            return self._policy
+        from superapp.policy import load_policy
+
+        return load_policy(self.paths)
+
+    # --- queries -----------------------------------------------------------------------
+    def get(self, app_id: str) -> RunningApp | None:
+        with self._lock:
+            return self._apps.get(app_id)
+
+    def running(self) -> list[RunningApp]:
+        with self._lock:
+            return list(self._apps.values())
+
+    def state(self, app_id: str) -> tuple[AppState, str]:
+        with self._lock:
+            app = self._apps.get(app_id)
+            if app is not None:
+                return app.state, app.detail
+            return self._last.get(app_id, (AppState.STOPPED, ""))
+
+    # --- launch ------------------------------------------------------------------------
+    def _acquire_lock(self, app_id: str) -> IO[bytes]:
+        app_dir = self.paths.app_dir(app_id)
+        app_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        f = open(app_dir / ".run.lock", "a+b")  # noqa: SIM115 (held for the app's lifetime)
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            raise AppStateError(f"{app_id} is already running") from None
+        return f
+
+    def check_launch(self, app_id: str) -> None:
+        """Refuse to launch an installed app the platform has revoked (the kill switch).
+
+        Raises:
+            AppStateError: the app is revoked; the refusal is audited.
+        """
+        try:
+            _revocation.check_launch(self.paths, self.policy(), self.audit, app_id)
+        except _revocation.RevokedError as err:
+            self._last[app_id] = (AppState.TERMINATED, f"revoked: {err.hit}")
+            raise
+
+    def launch(
+        self, app_id: str, *, dev_src: Path | None = None, cdp_port: int | None = None
+    ) -> RunningApp:
+        if dev_src is None:
+            self.check_launch(app_id)
+        with self._lock:
+            if app_id in self._apps:
+                raise AppStateError(f"{app_id} is already running")
+            lock = self._acquire_lock(app_id)
+            parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            base = self._runtime_argv if self._runtime_argv is not None else runtime_command()
+            cmd = [
+                *base,
+                "--app-id", app_id,
+                "--control-fd", str(child_sock.fileno()),
+                "--parent-pid", str(os.getpid()),
+            ]  # fmt: skip
+            if dev_src is not None:
+                cmd += ["--dev", str(dev_src)]
+            if cdp_port is not None:
+                cmd += ["--remote-debugging-port", str(cdp_port)]
+            env = dict(os.environ)
+            env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+            env["SUPERAPP_HOME"] = env.get("SUPERAPP_HOME", "")
+            if not env["SUPERAPP_HOME"]:
+                del env["SUPERAPP_HOME"]
+            try:
+                proc = subprocess.Popen(  # noqa: S603 (our own interpreter or frozen executable)
+                    cmd,
+                    pass_fds=[child_sock.fileno()],
+                    start_new_session=True,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                )
+            except OSError as err:
+                lock.close()
+                parent_sock.close()
+                raise RuntimeStartError(f"cannot start the runtime for {app_id}: {err}") from err
+            finally:
+                child_sock.close()
+            app = RunningApp(
+                app_id, proc, Channel(parent_sock), lock, dev_src=dev_src, cdp_port=cdp_port
+            )
+            self._apps[app_id] = app
+        self._write_record(app)
+        self._watch(app)
+        self.audit.record(
+            "app.launched", app_id=app_id, outcome="success", reason="", pid=proc.pid,
+            dev_mode=dev_src is not None, cdp_port=cdp_port,
+        )  # fmt: skip
+        threading.Thread(target=self._read, args=(app,), name=f"ctl-{app_id}", daemon=True).start()
+        threading.Thread(target=self._wait, args=(app,), name=f"wait-{app_id}", daemon=True).start()
+        self._on_change(app_id)
+        return app
+
+    # --- control channel (the broker's) ------------------------------------------------
+    def _read(self, app: RunningApp) -> None:
+        self.broker.serve(app)
+
+    def _handle(self, app: RunningApp, msg: Message) -> None:
+        self.broker.handle(app, msg)
+
+    # --- exit --------------------------------------------------------------------------
+    def _wait(self, app: RunningApp) -> None:
+        code = app.proc.wait()
+        self._sweep_group(app.proc.pid)
+        app.channel.close()
+        if app.stop_reason is not None:
+            state = AppState.TERMINATED if app.stop_reason else AppState.STOPPED
+            detail = app.stop_reason
+        elif code == 0:
+            state, detail = AppState.STOPPED, ""
+        else:
+            state = AppState.CRASHED
+            detail = app.detail or describe_exit(code)
+            if app.detail:
+                detail = f"{app.detail} ({describe_exit(code)})"
+        app.state, app.detail = state, detail
+        self.audit.flush_app(app.app_id)  # its pending "N more like this", before the exit
+        self.audit.record(
+            "app.crashed" if state is AppState.CRASHED else "app.exited",
+            app_id=app.app_id,
+            outcome="failure" if state is AppState.CRASHED else "success",
+            reason=detail or describe_exit(code),
+            exit_code=code,
+        )
+        if self.monitor is not None:
+            self.monitor.unwatch(app.app_id)
+        with self._lock:
+            self._apps.pop(app.app_id, None)
+            self._last[app.app_id] = (state, detail)
+        _records.remove_record(self.paths, app.app_id)
+        if app.evict_engine is not None:
+            # Still over once stopped: without eviction the next launch would be stopped too.
+            from superapp.storage import evict_engine_storage
+
+            evict_engine_storage(self.paths, app.app_id, audit=self.audit, reason=app.evict_engine)
+        app.lock.close()
+        app.exited.set()
+        self._on_change(app.app_id)
+
+    @staticmethod
+    def _sweep_group(pgid: int) -> None:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def stop(self, app_id: str, *, reason: str = "", revoked: bool = False) -> None:
+        """Stop ``app_id``: close, then SIGTERM, then SIGKILL. ``reason`` marks a termination;
+        ``revoked`` tells the runtime to refuse calls (``REVOKED``) until it has closed."""
+        app = self.get(app_id)
+        if app is None:
+            raise AppStateError(f"{app_id} is not running")
+        app.stop_reason = reason
+        try:
+            app.channel.send(Terminate(reason=reason or "stopped by the user", revoked=revoked))
+        except ChannelClosedError:
+            pass
+        if app.exited.wait(self._timeouts.close_s):
+            return
+        for sig, wait in ((signal.SIGTERM, self._timeouts.term_s), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(app.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            if app.exited.wait(wait):
+                return
+
+    def _stop_quietly(self, app_id: str, reason: str, revoked: bool = False) -> None:
+        """``stop`` from a background thread: an app that is already gone is no error."""
+        try:
+            self.stop(app_id, reason=reason, revoked=revoked)
+        except AppStateError:
+            pass
+
+    # --- monitoring (the loop is ``_monitor_loop``'s) --------------------------------------
+    def _watch(self, app: RunningApp) -> None:
+        if self.monitor is None or self.monitor_loop is None:
+            return
+        # The runtime sends no page heartbeats yet, so hang detection is by the CPU budget
+        # (an infinite loop burns a core) rather than by missed heartbeats.
+        self.monitor.watch(
+            app.app_id,
+            app.pid,
+            self._display_name(app),
+            heartbeats=False,
+            engine_dir=self.paths.app_webview(app.app_id),
+        )
+        with self._lock:
+            if self._monitor_thread is None:
+                self._monitor_thread = threading.Thread(
+                    target=self.monitor_loop.run,
+                    args=(self._monitor_stop,),
+                    name="monitor",
+                    daemon=True,
+                )
+                self._monitor_thread.start()
+
+    def _display_name(self, app: RunningApp) -> str:
+        if app.dev_src is not None:
+            return app.app_id
+        from superapp import registry
+
+        try:
+            return registry.get_app(self.paths, app.app_id).name
+        except SuperappError:
+            return app.app_id
+
+    def _on_decision(self, decision: Decision) -> None:
+        record_decision(self.audit, decision)
+        app = self.get(decision.app_id)
+        if app is None:
+            return
+        if decision.action == "terminate":
+            if decision.metric == "engine_storage":
+                app.evict_engine = decision.message
+            threading.Thread(
+                target=self._stop_quietly,
+                args=(decision.app_id, decision.message),
+                name="budget-stop",
+                daemon=True,
+            ).start()
+        elif decision.action in ("warn", "throttle"):
+            app.detail = decision.message
+            self._on_change(app.app_id)
+
+    # --- the kill switch (``_revocation``) ------------------------------------------------
+    def start_revocation_refresher(self) -> bool:
+        """Fetch the revocation list now and every ``interval_s``; stop revoked running apps.
+
+        Returns False when the policy names no source (the kill switch is off).
+        """
+        return _revocation.start_refresher(
+            self.paths, self.policy(), self.audit, self._monitor_stop, self.running,
+            lambda app_id, reason: self._stop_quietly(app_id, reason, revoked=True),
+        )  # fmt: skip
+
+    def shutdown(self) -> None:
+        self._monitor_stop.set()
+        threads = [
+            threading.Thread(target=self.stop, args=(a.app_id,), daemon=True)
+            for a in self.running()
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    # --- run records (for `superapp stop` from another process) -------------------------
+    def _write_records(self) -> None:
+        for app in self.running():  # the latest sample, for `superapp ps`
+            self._write_record(app)
+
+    def _write_record(self, app: RunningApp) -> None:
+        sample = None
+        if self.monitor is not None:
+            latest = self.monitor.latest().get(app.app_id)
+            if latest is not None:
+                sample = latest.to_json()
+        record = RunRecord(
+            app_id=app.app_id,
+            host_pid=os.getpid(),
+            runtime_pid=app.pid,
+            cdp_port=app.cdp_port,
+            dev_mode=app.dev_src is not None,
+            state=app.state.value,
+            detail=app.detail,
+            sample=sample,
+        )
+        _records.write_record(self.paths, record)

@@ -1,0 +1,113 @@
+"""The kill switch on the host side: refuse to launch a revoked app, and stop revoked apps
+that are running when a fresh revocation list arrives (DESIGN §8)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from superapp.audit import AuditLog
+from superapp.errors import AppStateError, SuperappError
+from superapp.host._app import RunningApp
+from superapp.paths import Paths
+from superapp.policy import HostPolicy
+
+__all__ = ["RevokedError", "check_launch", "start_refresher", "stop_revoked"]
+
+
+class RevokedError(AppStateError):
+    """A launch refused by the kill switch; ``hit`` says which revocation matched."""
+
+    def __init__(self, message: str, hit: str) -> None:
+        super().__init__(message)
+        self.hit = hit
+
+
+def check_launch(paths: Paths, policy: HostPolicy, audit: AuditLog, app_id: str) -> None:
+    """Refuse to launch an installed app the platform has revoked.
+
+    Uses the last verified revocation list on disk (``superapp revocations refresh`` and the
+    host's refresher keep it current); with ``on_expired = "closed"`` and no current list,
+    every app is refused.
+
+    Raises:
+        RevokedError: the app is revoked; the refusal is audited.
+    """
+    from superapp import registry
+    from superapp.revocation import RevocationChecker
+
+    if policy.revocation.source is None:
+        return None
+    app = registry.get_app(paths, app_id)
+    checker = RevocationChecker(paths, policy, audit=audit)
+    hit = checker.is_revoked(app_id, app.version_code, app.key_id, app.digest)
+    if hit is None:
+        return None
+    audit.record(
+        "app.launch_refused", app_id=app_id, outcome="failure", reason=hit.describe(),
+        rule="revoked", kind=hit.kind,
+    )  # fmt: skip
+    raise RevokedError(
+        f"{app.name} was switched off by the platform: {hit.describe()}", hit.describe()
+    )
+
+
+def start_refresher(
+    paths: Paths,
+    policy: HostPolicy,
+    audit: AuditLog,
+    stop_event: threading.Event,
+    running: Callable[[], list[RunningApp]],
+    stop: Callable[[str, str], None],
+) -> bool:
+    """Fetch the revocation list now and every ``interval_s``; stop revoked running apps.
+
+    Returns False when the policy names no source (the kill switch is off).
+    """
+    from superapp.revocation import RevocationChecker
+
+    if policy.revocation.source is None:
+        return False
+    checker = RevocationChecker(paths, policy, audit=audit)
+
+    def on_result(result: Any) -> None:
+        if result.status == "updated" or result.stale:
+            stop_revoked(paths, audit, checker, running(), stop)
+
+    threading.Thread(
+        target=checker.run, args=(stop_event, on_result), name="revocations", daemon=True
+    ).start()
+    return True
+
+
+def stop_revoked(
+    paths: Paths,
+    audit: AuditLog,
+    checker: Any,
+    apps: list[RunningApp],
+    stop: Callable[[str, str], None],
+) -> list[str]:
+    """Stop every running app the checker finds revoked; returns their ids."""
+    from superapp import registry
+
+    stopped = []
+    for app in apps:
+        if app.dev_src is not None:
+            continue  # side-loaded folders are not published apps: nothing to revoke
+        try:
+            installed = registry.get_app(paths, app.app_id)
+        except SuperappError:
+            continue
+        hit = checker.is_revoked(
+            app.app_id, installed.version_code, installed.key_id, installed.digest
+        )
+        if hit is None:
+            continue
+        reason = f"{installed.name} was switched off by the platform: {hit.describe()}"
+        audit.record(
+            "app.revoked", app_id=app.app_id, outcome="failure", reason=reason, kind=hit.kind
+        )
+        threading.Thread(target=stop, args=(app.app_id, reason), daemon=True).start()
+        stopped.append(app.app_id)
+    return stopped

@@ -1,0 +1,48 @@
+"""``start_host``: the one host start-up, used by ``superapp run``/``dev`` (headless) and by
+the launcher window. Before this it was written twice (issue 13).
+
+Order: the ``HostContext`` (policy parsed once, the one audit sink), the supervisor with the
+policy's monitor budgets, the local control socket (``superapp stop`` from other processes),
+then the revocation refresher (it may stop apps, so it starts last).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from superapp.host._app import ConsentFn, ShareConfirmFn
+from superapp.host._context import HostContext
+from superapp.host._lifecycle import Supervisor
+from superapp.host._server import HostServer
+from superapp.paths import Paths
+
+__all__ = ["Host", "start_host"]
+
+
+@dataclass(frozen=True)
+class Host:
+    context: HostContext
+    supervisor: Supervisor
+    server: HostServer
+
+    def close(self) -> None:
+        """Stop every app, then the control socket (requests in flight get their reply)."""
+        self.supervisor.shutdown()
+        self.server.close()
+
+
+def start_host(paths: Paths, *, consent: ConsentFn, share_confirm: ShareConfirmFn) -> Host:
+    """Raises: PolicyError: the policy file is invalid (one line, naming the field)."""
+    context = HostContext.load(paths)
+    supervisor = Supervisor(
+        paths,
+        context.audit,
+        consent=consent,
+        share_confirm=share_confirm,
+        monitor=context.monitor(),
+        policy=context.policy,
+    )
+    server = HostServer(paths, supervisor)
+    server.start()
+    supervisor.start_revocation_refresher()
+    return Host(context, supervisor, server)

@@ -1,0 +1,45 @@
+"""The host↔runtime protocol: typed control messages (``_control``) and run records.
+
+Every message that crosses the control socket is a pydantic model here, decoded by the one
+strict decoder ``decode_message``; ``PROTOCOL_VERSION`` travels in ``hello``.
+"""
+
+from superapp.protocol._control import (
+    MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION,
+    Audit,
+    Channel,
+    ChannelClosedError,
+    ConsentReply,
+    ConsentRequest,
+    Hello,
+    Loaded,
+    Message,
+    Metrics,
+    Notice,
+    ShareAnswer,
+    ShareRequest,
+    Terminate,
+    decode_message,
+)
+from superapp.protocol._records import RunRecord
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "PROTOCOL_VERSION",
+    "Audit",
+    "Channel",
+    "ChannelClosedError",
+    "ConsentReply",
+    "ConsentRequest",
+    "Hello",
+    "Loaded",
+    "Message",
+    "Metrics",
+    "Notice",
+    "RunRecord",
+    "ShareAnswer",
+    "ShareRequest",
+    "Terminate",
+    "decode_message",
+]

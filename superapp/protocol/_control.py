@@ -1,0 +1,270 @@
+"""The control protocol between the host and one runtime process (DESIGN §1).
+
+It is a ``socketpair`` created by the supervisor; the runtime inherits its end as a file
+descriptor. There is no listening socket, so nothing else on the machine can connect, and the
+host knows which app is on the other end because it spawned that process for that app: the
+channel *is* the app's identity. Messages are typed (pydantic, discriminated by ``type``),
+framed as one JSON object per line, and capped in size; a malformed or oversized message
+(``decode_message``) closes the channel (the supervisor then stops the runtime).
+
+Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``share_request``,
+``metrics``, ``notice``. Host → runtime: ``consent_answer``, ``share_answer``, ``terminate``.
+
+Versioned: ``hello`` carries ``protocol``, and a host refuses (audits, then stops) a runtime
+whose version is not ``PROTOCOL_VERSION``; a frame that is not one of these messages is
+refused the same way (``Channel.serve``'s ``on_refused``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, NoReturn
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from superapp.consent import ConsentAnswer
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "PROTOCOL_VERSION",
+    "Audit",
+    "Channel",
+    "ChannelClosedError",
+    "ConsentReply",
+    "ConsentRequest",
+    "Hello",
+    "Loaded",
+    "Message",
+    "Metrics",
+    "Notice",
+    "ShareAnswer",
+    "ShareRequest",
+    "Terminate",
+    "decode_message",
+]
+
+#: A message larger than this is a protocol violation (consent reasons and audit fields are
+#: small; nothing page-sized crosses this channel).
+MAX_MESSAGE_BYTES = 256 * 1024
+#: Bumped whenever a message changes shape; host and runtime must agree (they ship together,
+#: but a runtime left over from an upgrade must not be half-understood).
+PROTOCOL_VERSION = 2
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hello(_Msg):
+    type: Literal["hello"] = "hello"
+    protocol: int  # PROTOCOL_VERSION of the sender; no default, so an old runtime is refused
+    pid: int
+    sandbox: bool  # False when Chromium's sandbox had to be disabled (DESIGN §6.9)
+
+
+class Loaded(_Msg):
+    type: Literal["loaded"] = "loaded"
+    url: str
+    elapsed_ms: float  # from the runtime's start to the first page load
+    renderer_pid: int | None = None
+
+
+class Audit(_Msg):
+    type: Literal["audit"] = "audit"
+    action: str
+    outcome: Literal["success", "failure", "unknown"] = "unknown"
+    reason: str = ""
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConsentRequest(_Msg):
+    type: Literal["consent_request"] = "consent_request"
+    request_id: int
+    capability: str
+    reason: str
+
+
+class ConsentReply(_Msg):
+    """The host's answer to a ``consent_request`` (the answer is the one ``ConsentAnswer``)."""
+
+    type: Literal["consent_answer"] = "consent_answer"
+    request_id: int
+    answer: ConsentAnswer
+
+
+class ShareRequest(_Msg):
+    type: Literal["share_request"] = "share_request"
+    request_id: int
+    to: str
+    data: str  # JSON text, already size-checked by the runtime
+
+
+class ShareAnswer(_Msg):
+    type: Literal["share_answer"] = "share_answer"
+    request_id: int
+    outcome: Literal["delivered", "declined", "unknown_app", "inbox_full", "invalid"]
+
+
+class Metrics(_Msg):
+    """The runtime's cumulative counters: ``net.*`` (its request guard), ``egress.*`` (its
+    proxy) and ``storage.writes`` (committed writes of its storage handle); the monitor turns
+    them into rates between two reports."""
+
+    type: Literal["metrics"] = "metrics"
+    counters: dict[str, int]
+
+
+class Notice(_Msg):
+    type: Literal["notice"] = "notice"
+    level: Literal["info", "warning", "error"]
+    message: str
+
+
+class Terminate(_Msg):
+    type: Literal["terminate"] = "terminate"
+    reason: str
+    #: The platform revoked the app: calls until the window closes are refused ``REVOKED``.
+    revoked: bool = False
+
+
+Message = Annotated[
+    Hello
+    | Loaded
+    | Audit
+    | ConsentRequest
+    | ConsentReply
+    | ShareRequest
+    | ShareAnswer
+    | Metrics
+    | Notice
+    | Terminate,
+    Field(discriminator="type"),
+]
+_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)
+
+
+class ChannelClosedError(Exception):
+    """The peer went away or broke the protocol."""
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as infinity
+        raise ValueError(f"{text[:20]} is not a finite number")
+    return value
+
+
+def _check_strings(root: object) -> None:
+    """Refuse lone surrogates (a JSON escape can carry them, UTF-8 cannot) in any string or
+    key: what the host accepts it writes back (audit log, launcher, answers). No recursion."""
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and not value.isascii():
+            value.encode("utf-8")  # UnicodeEncodeError is a ValueError
+
+
+def decode_message(line: bytes) -> Message:
+    """One received frame (a line, with its ``\\n``) as a typed message.
+
+    Strict JSON, as the bridge's codec: no NaN or infinities, no lone surrogates, and no
+    nesting so deep that the parser runs out of stack (bench/fuzz.py, bench/RESULTS.md).
+
+    Raises:
+        ChannelClosedError: the frame is oversized, unterminated, not JSON, or not one of
+            the messages above; the channel is then closed.
+    """
+    if len(line) > MAX_MESSAGE_BYTES or not line.endswith(b"\n"):
+        raise ChannelClosedError("oversized or unterminated control message")
+    try:
+        value = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
+        _check_strings(value)
+        msg = _ADAPTER.validate_python(value)
+    except (ValueError, ValidationError) as err:
+        raise ChannelClosedError(f"malformed control message: {err}") from None
+    except RecursionError:
+        # Deep nesting ("[[[[…", found by bench/fuzz.py) exhausts the JSON scanner's stack
+        # before any size check could matter; it must close the channel like any other
+        # malformed frame, not end the reader thread with an uncaught error.
+        raise ChannelClosedError("malformed control message: nested too deeply") from None
+    return msg
+
+
+class Channel:
+    """One end of the control socket: thread-safe ``send``, a reader loop for ``recv``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._send_lock = threading.Lock()
+        self._rfile = sock.makefile("rb", buffering=65536)
+        self._closed = False
+
+    @classmethod
+    def from_fd(cls, fd: int) -> Channel:
+        return cls(socket.socket(fileno=fd))
+
+    def send(self, msg: _Msg) -> None:
+        data = msg.model_dump_json().encode("utf-8") + b"\n"
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise ValueError(f"control message too large ({len(data)} bytes)")
+        with self._send_lock:
+            try:
+                self._sock.sendall(data)
+            except OSError as err:
+                raise ChannelClosedError(str(err)) from err
+
+    def recv(self) -> Message:
+        """The next message; raises ``ChannelClosedError`` at EOF or on a protocol violation."""
+        line = self._rfile.readline(MAX_MESSAGE_BYTES + 1)
+        if not line:
+            raise ChannelClosedError("peer closed the channel")
+        return decode_message(line)
+
+    def serve(
+        self,
+        handler: Callable[[Message], None],
+        on_refused: Callable[[str], None] | None = None,
+    ) -> None:
+        """Read until the channel closes, passing each message to ``handler``.
+
+        A frame that breaks the protocol ends the loop like EOF does, after ``on_refused``
+        is told why (the host audits it and stops the runtime).
+        """
+        while True:
+            try:
+                line = self._rfile.readline(MAX_MESSAGE_BYTES + 1)
+            except (OSError, ValueError):  # closed under us (the app exited): same as EOF
+                return
+            if not line:
+                return
+            try:
+                msg = decode_message(line)
+            except ChannelClosedError as err:
+                if on_refused is not None:
+                    on_refused(str(err)[:300])
+                return
+            handler(msg)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._rfile.close()
+        self._sock.close()

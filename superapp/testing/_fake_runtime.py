@@ -1,0 +1,181 @@
+"""A windowless runtime that speaks the real control protocol, for host tests without Qt.
+
+The supervisor starts it exactly as it starts the real runtime (its own process and process
+group, the control ``socketpair``'s end inherited as ``--control-fd``), so the host code under
+test is the real one end to end: spawn, the broker, consent and share, the monitor loop, the
+kill switch, exit and crash reporting. Only the engine is missing. What the fake does is a
+script of steps, given on its command line::
+
+    Supervisor(paths, audit, runtime_argv=fake_runtime_argv([{"hello": {}}, {"loaded": {}}]))
+
+Steps (each a one-key object):
+
+``hello``            ``{"protocol": N}`` overrides the protocol version it announces
+``loaded``           the page is showing
+``storage_writes``   ``{"count": N}``: N real writes through the app's real storage handle
+                     (``open_store``), then the metrics message with its real counter
+``metrics``          ``{"counters": {...}}``: a metrics message as given
+``audit``            ``{"action": ..., "reason": ...}``
+``consent``          ``{"capability": ..., "reason": ...}``: asks, waits for the host's answer,
+                     and reports it back as the audit event ``fake.consent_answered``
+``share``            ``{"to": ..., "data": ...}``: likewise, ``fake.share_answered``
+``raw``              ``{"line": "..."}``: bytes as given (a protocol violation)
+``exit``             ``{"code": N}``: exit now with that status (a crash when not 0)
+``signal``           ``{"name": "SIGSEGV"}``: kill itself with that signal
+
+After the last step it waits: ``terminate`` ends it with status 0 (unless the script's
+options say ``{"ignore_terminate": true}``, to test the SIGTERM/SIGKILL escalation), and so
+does the host closing the channel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from superapp.protocol import (
+    PROTOCOL_VERSION,
+    Audit,
+    Channel,
+    ChannelClosedError,
+    ConsentReply,
+    ConsentRequest,
+    Hello,
+    Loaded,
+    Metrics,
+    ShareAnswer,
+    ShareRequest,
+    Terminate,
+)
+
+__all__ = ["fake_runtime_argv", "main"]
+
+
+def fake_runtime_argv(steps: list[dict[str, Any]], **options: Any) -> list[str]:
+    """The command line a ``Supervisor`` prepends to its per-app arguments (``runtime_argv``)."""
+    script = json.dumps({"steps": steps, "options": options})
+    return [sys.executable, "-m", "superapp.testing._fake_runtime", "--script", script]
+
+
+class _FakeRuntime:
+    def __init__(self, channel: Channel, app_id: str, options: dict[str, Any]) -> None:
+        self.channel = channel
+        self.app_id = app_id
+        self.options = options
+        self._answers: dict[int, tuple[threading.Event, list[Any]]] = {}
+        self._ids = 0
+        self._store: Any = None
+        self.terminated = threading.Event()
+
+    # --- host → fake ---------------------------------------------------------------------
+    def read(self) -> None:
+        while True:
+            try:
+                msg = self.channel.recv()
+            except ChannelClosedError:
+                os._exit(0)  # the host went away: so does a runtime
+            if isinstance(msg, Terminate):
+                # What the host asked, where a test can see it (then the exit).
+                self.channel.send(
+                    Audit(
+                        action="fake.terminate", reason=msg.reason, fields={"revoked": msg.revoked}
+                    )
+                )
+                if not self.options.get("ignore_terminate"):
+                    os._exit(0)
+            if isinstance(msg, ConsentReply | ShareAnswer):
+                waiting = self._answers.get(msg.request_id)
+                if waiting is not None:
+                    waiting[1].append(msg)
+                    waiting[0].set()
+
+    def _ask(self, make: Any) -> Any:
+        self._ids += 1
+        event, box = threading.Event(), list[Any]()
+        self._answers[self._ids] = (event, box)
+        self.channel.send(make(self._ids))
+        event.wait(60)
+        return box[0] if box else None
+
+    # --- the script ------------------------------------------------------------------------
+    def step(self, kind: str, arg: dict[str, Any]) -> None:
+        if kind == "hello":
+            protocol = int(arg.get("protocol", PROTOCOL_VERSION))
+            self.channel.send(Hello(protocol=protocol, pid=os.getpid(), sandbox=True))
+        elif kind == "loaded":
+            self.channel.send(Loaded(url=f"app://{self.app_id}/index.html", elapsed_ms=1.0))
+        elif kind == "storage_writes":
+            self._write(int(arg["count"]))
+        elif kind == "metrics":
+            self.channel.send(Metrics(counters=arg["counters"]))
+        elif kind == "audit":
+            self.channel.send(Audit(action=arg["action"], reason=arg.get("reason", "")))
+        elif kind == "consent":
+            reply = self._ask(
+                lambda rid: ConsentRequest(
+                    request_id=rid, capability=arg["capability"], reason=arg.get("reason", "")
+                )
+            )
+            answer = reply.answer.value if reply is not None else "none"
+            self.channel.send(Audit(action="fake.consent_answered", fields={"answer": answer}))
+        elif kind == "share":
+            reply = self._ask(
+                lambda rid: ShareRequest(request_id=rid, to=arg["to"], data=arg.get("data", "{}"))
+            )
+            outcome = reply.outcome if reply is not None else "none"
+            self.channel.send(
+                Audit(action="fake.share_answered", fields={"share_outcome": outcome})
+            )
+        elif kind == "raw":
+            self.channel._sock.sendall(arg["line"].encode("utf-8"))
+        elif kind == "exit":
+            os._exit(int(arg["code"]))
+        elif kind == "signal":
+            os.kill(os.getpid(), signal.Signals[arg["name"]])
+        else:
+            raise ValueError(f"unknown step {kind!r}")
+
+    def _write(self, count: int) -> None:
+        """Real writes through the app's real storage handle, and the counter the real
+        runtime sends (``superapp.runtime._metrics.runtime_counters``)."""
+        from superapp.paths import Paths
+        from superapp.policy import load_policy
+        from superapp.runtime._metrics import runtime_counters
+        from superapp.storage import StorageLimits, open_store
+
+        paths = Paths.from_env()
+        if self._store is None:
+            limits = load_policy(paths).limits("storage", StorageLimits)
+            self._store = open_store(paths, self.app_id, limits=limits)
+        for i in range(count):
+            self._store.kv.set(f"k{i % 8}", i)
+        self.channel.send(Metrics(counters=runtime_counters({}, None, self._store)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m superapp.testing._fake_runtime")
+    parser.add_argument("--script", required=True)
+    parser.add_argument("--app-id", required=True)
+    parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--parent-pid", type=int, required=True)
+    parser.add_argument("--dev", type=Path, default=None)
+    parser.add_argument("--remote-debugging-port", type=int, default=None)
+    args = parser.parse_args(argv)
+    script = json.loads(args.script)
+    fake = _FakeRuntime(Channel.from_fd(args.control_fd), args.app_id, script.get("options", {}))
+    threading.Thread(target=fake.read, name="control", daemon=True).start()
+    for step in script["steps"]:
+        [(kind, arg)] = step.items()
+        fake.step(kind, arg or {})
+    threading.Event().wait()  # until terminate or EOF ends the process
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
