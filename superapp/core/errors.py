@@ -73,7 +73,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 __all__ = [
     "CODES",
@@ -342,18 +342,7 @@ ErrorCode = Literal[
     "INTERNAL",
 ]
 
-CODES: tuple[ErrorCode, ...] = (
-    "UNKNOWN_API",
-    "INVALID_PARAMS",
-    "PERMISSION_DENIED",
-    "CONSENT_DENIED",
-    "RATE_LIMITED",
-    "QUOTA_EXCEEDED",
-    "PAYLOAD_TOO_LARGE",
-    "NETWORK_BLOCKED",
-    "REVOKED",
-    "INTERNAL",
-)
+CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
 
 
 class BridgeError(SuperappError):
