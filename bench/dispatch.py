@@ -23,9 +23,9 @@ from pathlib import Path
 
 from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
 from bridge.testing import TestBridge, open_test_bridge, request
-from superapp.consent import PolicyBroker
-from superapp.grants import GrantStore
-from superapp.profile import Profile, save_profile
+from superapp.core.consent import PolicyBroker
+from superapp.state.grants import GrantStore
+from superapp.state.profile import Profile, save_profile
 
 DECLARED = {"notifications", "user:readProfile", "clipboard:write", "storage"}
 

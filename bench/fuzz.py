@@ -15,7 +15,7 @@ Targets (issue 13; outside the test suite because a campaign takes many minutes)
     JSON of the documented shape, an ``INTERNAL`` code (an unhandled exception inside), a
     traceback or the host's data folder in a reply.
 ``control``
-    ``superapp.control.decode_message(frame)``: the function that turns one received
+    ``superapp.protocol.decode_message(frame)``: the function that turns one received
     control-channel frame into a typed message. Finding: any exception other than
     ``ChannelClosedError``, or an accepted message that cannot be sent back and decoded to
     the same message (the host writes what it receives to the audit log and answers with it).
@@ -133,7 +133,7 @@ def _refuse_constant(name: str) -> object:
 
 
 def _declared() -> frozenset[str]:
-    from superapp.capabilities import CAPABILITIES, WEB_PERMISSION_CAPABILITIES
+    from superapp.core.capabilities import CAPABILITIES, WEB_PERMISSION_CAPABILITIES
 
     return CAPABILITIES - WEB_PERMISSION_CAPABILITIES
 
@@ -150,7 +150,7 @@ def _dispatcher_target() -> Callable[[bytes], None]:
         from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
         from bridge.table import API_TABLE
         from bridge.testing import open_test_bridge
-        from superapp.consent import PolicyBroker
+        from superapp.core.consent import PolicyBroker
 
     home = Path(os.environ.get("SUPERAPP_FUZZ_HOME") or tempfile.mkdtemp(prefix="fuzz-home-"))
     home.mkdir(parents=True, exist_ok=True)
@@ -235,7 +235,7 @@ def _dispatcher_target() -> Callable[[bytes], None]:
 # --- control channel ---------------------------------------------------------------------
 def _control_target() -> Callable[[bytes], None]:
     with atheris.instrument_imports(include=["superapp"]):
-        from superapp.control import ChannelClosedError, decode_message
+        from superapp.protocol import ChannelClosedError, decode_message
 
     # One valid message of each type (the seed corpus): half of the structured inputs start
     # from one and change, drop or add fields, so they reach the models' field validation and,

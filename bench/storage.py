@@ -27,7 +27,7 @@ from pathlib import Path
 from bridge.capabilities.storage import RESOURCE_KEY
 from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
 from bridge.testing import TestBridge, open_test_bridge, request
-from superapp.consent import PolicyBroker
+from superapp.core.consent import PolicyBroker
 from superapp.storage import StorageLimits, open_store
 
 LIMITS = StorageLimits(quota_bytes=1 << 30, max_keys=1_000_000, max_files=100_000)

@@ -43,7 +43,7 @@ from superapp.bundles import (
     remove_app,
     verify_bundle,
 )
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 MB = 1_000_000
 APP_ID = "com.example.bench"

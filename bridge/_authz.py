@@ -29,7 +29,7 @@ from bridge._ratelimit import TokenBuckets
 from bridge.context import CallContext
 from bridge.errors import ConsentDeniedError, PermissionDeniedError, RateLimitedError
 from bridge.limits import BridgeLimits
-from bridge.ports import ConsentAnswerLike, ConsentBroker
+from bridge.ports import ConsentAnswer, ConsentBroker
 from superapp.state.grants import Grant, GrantStore, is_effective
 
 __all__ = ["AUTHZ_RESOURCE", "Authorizer", "Scope", "authorizer"]
@@ -160,9 +160,10 @@ class Authorizer:
             raise ConsentDeniedError(f"the user denied {capability!r}")
 
 
-def _answer_value(answer: ConsentAnswerLike) -> Literal["allow_once", "allow_always", "deny"]:
-    """The broker's answer as one of the three values; anything else is a "deny"."""
-    value = answer.value
+def _answer_value(answer: ConsentAnswer) -> Literal["allow_once", "allow_always", "deny"]:
+    """The broker's answer as one of the three values; anything else (a broker that breaks
+    the protocol with another object or value) is a "deny"."""
+    value = getattr(answer, "value", None)
     if value == "allow_always":
         return "allow_always"
     if value == "allow_once":

@@ -21,7 +21,7 @@ from bridge.hostui import UI_RESOURCE, DummyUi
 from bridge.limits import DEFAULT_LIMITS, BridgeLimits
 from bridge.ports import ConsentBroker
 from superapp.audit import AuditLog
-from superapp.consent import PolicyBroker
+from superapp.core.consent import PolicyBroker
 from superapp.core.paths import Paths
 
 __all__ = ["ManualClock", "TestBridge", "open_test_bridge", "request"]

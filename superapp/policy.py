@@ -50,8 +50,8 @@ from pydantic import (
 )
 
 from superapp.audit import AuditLimits, FloodLimits
-from superapp.errors import PolicyError
-from superapp.paths import Paths
+from superapp.core.errors import PolicyError
+from superapp.core.paths import Paths
 
 __all__ = [
     "AuditPolicy",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests._selection import excludes_e2e, make_windowless
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from superapp import control
+from superapp import protocol as control
 from superapp.audit import AuditLog
-from superapp.consent import ConsentAnswer
-from superapp.paths import Paths
-from superapp.supervisor import RunningApp, Supervisor
+from superapp.core.consent import ConsentAnswer
+from superapp.core.paths import Paths
+from superapp.host import RunningApp, Supervisor
 
 
 @pytest.fixture

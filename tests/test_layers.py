@@ -67,7 +67,7 @@ VIOLATIONS = [
     ("core-is-the-bottom", "superapp/core/_layer_probe2.py", "from bridge import errors\n"),
     ("state-on-core", "superapp/state/_layer_probe.py", "import superapp.policy\n"),
     ("state-on-core", "superapp/state/_layer_probe2.py", "import PySide6.QtCore\n"),
-    ("bridge-through-ports", "bridge/_layer_probe.py", "import superapp.consent\n"),
+    ("bridge-through-ports", "bridge/_layer_probe.py", "import superapp.policy\n"),
     (
         "bridge-through-ports",
         "bridge/capabilities/_layer_probe.py",

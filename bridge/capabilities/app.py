@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 # Every known capability, spelled out so the generated .d.ts lists them; a test checks it
-# matches superapp.capabilities.CAPABILITIES.
+# matches superapp.core.capabilities.CAPABILITIES.
 Capability = Literal[
     "storage",
     "files",

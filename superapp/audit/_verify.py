@@ -19,7 +19,7 @@ from superapp.audit._log import (
     entry_hash,
 )
 from superapp.audit._retain import link, read_retained
-from superapp.errors import AuditError
+from superapp.core.errors import AuditError
 
 if TYPE_CHECKING:
     from superapp.audit._log import AuditLog

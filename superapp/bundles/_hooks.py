@@ -22,8 +22,8 @@ import os
 from typing import TYPE_CHECKING
 
 from superapp.audit import AuditLog
-from superapp.errors import AppStateError, InstallError
-from superapp.paths import Paths
+from superapp.core.errors import AppStateError, InstallError
+from superapp.core.paths import Paths
 
 if TYPE_CHECKING:
     from superapp.bundles._install import InstallContext

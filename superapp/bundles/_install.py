@@ -50,8 +50,8 @@ from superapp.bundles._hooks import destroy_data, forget_grants, refuse_while_ru
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._trust import TrustStore
 from superapp.bundles._verify import VerifiedBundle, verify_bundle
-from superapp.errors import BundleError, InstallError, NotInstalledError, SuperappError
-from superapp.paths import Paths
+from superapp.core.errors import BundleError, InstallError, NotInstalledError, SuperappError
+from superapp.core.paths import Paths
 from superapp.state import registry
 from superapp.state.registry import InstalledApp
 

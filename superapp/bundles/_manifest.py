@@ -27,9 +27,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._names import name_problem
-from superapp.capabilities import CAPABILITIES, CONSENT_REQUIRED
-from superapp.errors import ManifestError
-from superapp.paths import APP_ID_RE
+from superapp.core.capabilities import CAPABILITIES, CONSENT_REQUIRED
+from superapp.core.errors import ManifestError
+from superapp.core.paths import APP_ID_RE
 
 __all__ = [
     "ICON_TYPES",

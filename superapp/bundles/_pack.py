@@ -41,7 +41,7 @@ from superapp.bundles._manifest import MANIFEST_NAME, parse_manifest
 from superapp.bundles._names import collision_key, name_problem
 from superapp.bundles._trust import key_id_of
 from superapp.bundles._zip import DEFLATED, STORED, PackedEntry, write_zip
-from superapp.errors import BundleError
+from superapp.core.errors import BundleError
 
 __all__ = ["collect_files", "pack_bundle", "pack_dir"]
 

@@ -23,8 +23,8 @@ from superapp.bundles._trust import (
     load_private_key,
     write_private_key,
 )
-from superapp.errors import NotInstalledError
-from superapp.paths import Paths
+from superapp.core.errors import NotInstalledError
+from superapp.core.paths import Paths
 from superapp.resources import samples_root
 from superapp.state.registry import InstalledApp, get_app
 

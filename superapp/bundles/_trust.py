@@ -25,9 +25,9 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from superapp.core.errors import TrustError, UsageError
 from superapp.core.files import atomic_write
-from superapp.errors import TrustError, UsageError
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 __all__ = [
     "PRIVATE_KEY_FILE",

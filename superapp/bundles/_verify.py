@@ -62,7 +62,7 @@ from superapp.bundles._manifest import MANIFEST_NAME, Manifest, parse_manifest
 from superapp.bundles._names import collision_key, name_problem
 from superapp.bundles._trust import TrustStore
 from superapp.bundles._zip import STORED, ZipEntry, inflate, read_entries, stored_bytes
-from superapp.errors import BundleError, SignatureError, TrustError
+from superapp.core.errors import BundleError, SignatureError, TrustError
 
 __all__ = ["VerifiedBundle", "file_sha256", "verify_bundle"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from superapp.bundles._limits import BundleLimits
-from superapp.errors import BundleError
+from superapp.core.errors import BundleError
 
 __all__ = [
     "DEFLATED",

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import NoReturn
 
 from superapp import __version__
-from superapp.errors import SuperappError
+from superapp.core.errors import SuperappError
 
 __all__ = ["main"]
 

@@ -12,8 +12,8 @@ from types import FrameType
 from typing import Any
 
 from superapp.audit import safe_text
-from superapp.errors import AppStateError, UsageError
-from superapp.paths import Paths, is_valid_app_id
+from superapp.core.errors import AppStateError, UsageError
+from superapp.core.paths import Paths, is_valid_app_id
 
 __all__ = ["cmd_launcher", "register", "register_launcher_options"]
 
@@ -91,8 +91,7 @@ def cmd_launcher(args: argparse.Namespace) -> int:
 
 def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: int | None) -> int:
     """A host with no launcher window: runs one app until it closes or we are signalled."""
-    from superapp.host import AppState, start_host
-    from superapp.hostconsent import consent_from_env, share_confirm_from_env
+    from superapp.host import AppState, consent_from_env, share_confirm_from_env, start_host
 
     host = start_host(paths, consent=consent_from_env(), share_confirm=share_confirm_from_env())
     supervisor = host.supervisor
@@ -129,7 +128,7 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from superapp import registry
+    from superapp.state import registry
 
     paths = _paths()
     registry.get_app(paths, args.app_id)  # NotInstalledError, exit 2
@@ -137,8 +136,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    from superapp import bundles, registry
-    from superapp.errors import NotInstalledError
+    from superapp import bundles
+    from superapp.core.errors import NotInstalledError
+    from superapp.state import registry
 
     src: Path = args.src_dir
     if not src.is_dir():
@@ -167,8 +167,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from superapp import registry
     from superapp.host import running_record
+    from superapp.state import registry
 
     paths = _paths()
     rows: list[dict[str, Any]] = []

@@ -20,8 +20,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from superapp.audit import AuditLog, inert_json, render_line
-from superapp.errors import AuditError, UsageError
-from superapp.paths import Paths
+from superapp.core.errors import AuditError, UsageError
+from superapp.core.paths import Paths
 
 __all__ = ["parse_since", "register"]
 

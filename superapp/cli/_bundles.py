@@ -31,9 +31,9 @@ from superapp.bundles import (
     remove_app,
     verify_bundle,
 )
+from superapp.core.errors import BundleError, UsageError
 from superapp.core.files import atomic_write
-from superapp.errors import BundleError, UsageError
-from superapp.paths import Paths, is_valid_app_id
+from superapp.core.paths import Paths, is_valid_app_id
 from superapp.state.registry import InstalledApp, list_apps
 
 __all__ = ["register"]

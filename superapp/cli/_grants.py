@@ -22,9 +22,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from superapp.audit import AuditLog
-from superapp.capabilities import CAPABILITIES, CONSENT_REQUIRED
-from superapp.errors import NotInstalledError, SuperappError, UsageError
-from superapp.paths import Paths, is_valid_app_id
+from superapp.core.capabilities import CAPABILITIES, CONSENT_REQUIRED
+from superapp.core.errors import NotInstalledError, SuperappError, UsageError
+from superapp.core.paths import Paths, is_valid_app_id
 from superapp.state.grants import Grant, GrantStore, is_effective
 from superapp.state.profile import MAX_AVATAR_BYTES, Profile, load_profile, save_profile
 from superapp.state.registry import get_app

@@ -29,9 +29,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from superapp.core.errors import UsageError
 from superapp.core.files import atomic_write
-from superapp.errors import UsageError
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.policy import load_policy
 from superapp.revocation import (
     DOC_TYPE,

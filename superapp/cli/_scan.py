@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from superapp.analysis import Denylist, ScanReport, scan_path
-from superapp.errors import UsageError
+from superapp.core.errors import UsageError
 
 __all__ = ["cmd_scan", "format_text", "register"]
 

@@ -15,8 +15,8 @@ import json
 from typing import Any
 
 from superapp.audit import AuditLog
-from superapp.errors import NotInstalledError, UsageError
-from superapp.paths import Paths, is_valid_app_id
+from superapp.core.errors import NotInstalledError, UsageError
+from superapp.core.paths import Paths, is_valid_app_id
 from superapp.state.registry import get_app
 from superapp.storage import (
     KeyManager,

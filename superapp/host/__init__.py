@@ -4,6 +4,8 @@
 - ``_start``: ``start_host``, the one host start-up (CLI and launcher)
 - ``_lifecycle``: ``Supervisor``: spawn, stop, exit of runtimes
 - ``_broker``: what the host does with each control message; ``_consent``: consent and share
+- ``_prompt``: what the consent prompt says (``ConsentPrompt``) and the windowless answer
+  (``consent_from_env``, ``SUPERAPP_CONSENT``)
 - ``_monitor_loop``: budgets, cache eviction, samples for ``superapp ps``, guarded
 - ``_revocation``: the kill switch at launch and while running
 - ``_records``: run records on disk; ``_server``: the local control socket
@@ -15,22 +17,38 @@ protocol (``superapp.protocol``).
 from superapp.host._app import AppState, RunningApp, StopTimeouts
 from superapp.host._context import HostContext, host_audit, host_monitor
 from superapp.host._lifecycle import Supervisor
+from superapp.host._prompt import (
+    ANSWERS,
+    DESCRIPTIONS,
+    ConsentPrompt,
+    build_prompt,
+    consent_from_env,
+    describe,
+    share_confirm_from_env,
+)
 from superapp.host._records import running_record, running_records
 from superapp.host._server import HostServer, request_stop
 from superapp.host._start import Host, start_host
 
 __all__ = [
+    "ANSWERS",
+    "DESCRIPTIONS",
     "AppState",
+    "ConsentPrompt",
     "Host",
     "HostContext",
     "HostServer",
     "RunningApp",
     "StopTimeouts",
     "Supervisor",
+    "build_prompt",
+    "consent_from_env",
+    "describe",
     "host_audit",
     "host_monitor",
     "request_stop",
     "running_record",
     "running_records",
+    "share_confirm_from_env",
     "start_host",
 ]

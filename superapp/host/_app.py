@@ -20,8 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
-from superapp.consent import ConsentAnswer
-from superapp.consentprompt import ConsentPrompt
+from superapp.core.consent import ConsentAnswer
+from superapp.host._prompt import ConsentPrompt
 from superapp.protocol import Channel
 
 __all__ = [

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 
 from superapp.audit import AuditLog
+from superapp.core.paths import Paths
 from superapp.host._app import AppState, ConsentFn, RunningApp, ShareConfirmFn
 from superapp.host._consent import answer_consent, answer_share
 from superapp.monitor import Monitor
-from superapp.paths import Paths
 from superapp.protocol import (
     PROTOCOL_VERSION,
     Audit,

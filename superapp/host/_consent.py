@@ -8,11 +8,11 @@ capability, the reason and the receiver.
 from __future__ import annotations
 
 from superapp.audit import AuditLog
-from superapp.consent import as_answer
-from superapp.consentprompt import build_prompt
-from superapp.errors import SuperappError
+from superapp.core.consent import as_answer
+from superapp.core.errors import SuperappError
+from superapp.core.paths import Paths, is_valid_app_id
 from superapp.host._app import ConsentFn, RunningApp, ShareConfirmFn
-from superapp.paths import Paths, is_valid_app_id
+from superapp.host._prompt import build_prompt
 from superapp.protocol import (
     ChannelClosedError,
     ConsentReply,
@@ -38,7 +38,7 @@ def answer_share(
 ) -> None:
     """``share.send``: the receiver must be installed, the user must confirm, and the
     sender is the app this host launched (never a name from the page)."""
-    from superapp import registry, share
+    from superapp.state import inbox, registry
 
     outcome = "declined"
     if not is_valid_app_id(req.to) or req.to == app.app_id:
@@ -51,9 +51,9 @@ def answer_share(
         else:
             if confirm(app.app_id, receiver.name, req.to):
                 try:
-                    share.deliver(paths, app.app_id, req.to, req.data)
+                    inbox.deliver(paths, app.app_id, req.to, req.data)
                     outcome = "delivered"
-                except share.InboxFullError:
+                except inbox.InboxFullError:
                     outcome = "inbox_full"
                 except ValueError:
                     outcome = "invalid"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from superapp.audit import AuditLog
+from superapp.core.paths import Paths
 from superapp.monitor import Monitor
-from superapp.paths import Paths
 from superapp.policy import HostPolicy, load_policy
 
 __all__ = ["HostContext", "host_audit", "host_monitor"]

@@ -26,8 +26,9 @@ from typing import IO
 
 from superapp._spawn import runtime_command
 from superapp.audit import AuditLog
-from superapp.consent import ConsentAnswer
-from superapp.errors import AppStateError, RuntimeStartError, SuperappError
+from superapp.core.consent import ConsentAnswer
+from superapp.core.errors import AppStateError, RuntimeStartError, SuperappError
+from superapp.core.paths import Paths
 from superapp.host import _records, _revocation
 from superapp.host._app import (
     AppState,
@@ -40,7 +41,6 @@ from superapp.host._app import (
 from superapp.host._broker import MessageBroker
 from superapp.host._monitor_loop import MonitorLoop
 from superapp.monitor import Decision, Monitor, record_decision
-from superapp.paths import Paths
 from superapp.policy import HostPolicy
 from superapp.protocol import Channel, ChannelClosedError, Message, RunRecord, Terminate
 
@@ -306,7 +306,7 @@ class Supervisor:
     def _display_name(self, app: RunningApp) -> str:
         if app.dev_src is not None:
             return app.app_id
-        from superapp import registry
+        from superapp.state import registry
 
         try:
             return registry.get_app(self.paths, app.app_id).name

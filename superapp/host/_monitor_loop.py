@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 
 from superapp.audit import AuditLog
-from superapp.errors import SuperappError
+from superapp.core.errors import SuperappError
+from superapp.core.paths import Paths
 from superapp.monitor import Decision, Monitor
-from superapp.paths import Paths
 from superapp.policy import HostPolicy
 
 __all__ = ["EVICTION_PERIOD_S", "MonitorLoop"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.protocol import RunRecord
 
 __all__ = [

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from superapp.audit import AuditLog
-from superapp.errors import AppStateError, SuperappError
+from superapp.core.errors import AppStateError, SuperappError
+from superapp.core.paths import Paths
 from superapp.host._app import RunningApp
-from superapp.paths import Paths
 from superapp.policy import HostPolicy
 
 __all__ = ["RevokedError", "check_launch", "start_refresher", "stop_revoked"]
@@ -34,8 +34,8 @@ def check_launch(paths: Paths, policy: HostPolicy, audit: AuditLog, app_id: str)
     Raises:
         RevokedError: the app is revoked; the refusal is audited.
     """
-    from superapp import registry
     from superapp.revocation import RevocationChecker
+    from superapp.state import registry
 
     if policy.revocation.source is None:
         return None
@@ -89,7 +89,7 @@ def stop_revoked(
     stop: Callable[[str, str], None],
 ) -> list[str]:
     """Stop every running app the checker finds revoked; returns their ids."""
-    from superapp import registry
+    from superapp.state import registry
 
     stopped = []
     for app in apps:

@@ -17,10 +17,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from superapp.errors import AppStateError, SuperappError
+from superapp.core.errors import AppStateError, SuperappError
+from superapp.core.paths import Paths
 from superapp.host._lifecycle import Supervisor
 from superapp.host._records import running_record
-from superapp.paths import Paths
 
 __all__ = ["HostServer", "request_stop"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from superapp.core.paths import Paths
 from superapp.host._app import ConsentFn, ShareConfirmFn
 from superapp.host._context import HostContext
 from superapp.host._lifecycle import Supervisor
 from superapp.host._server import HostServer
-from superapp.paths import Paths
 
 __all__ = ["Host", "start_host"]
 

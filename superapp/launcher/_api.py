@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from superapp.audit import safe_text
-from superapp.errors import SuperappError
+from superapp.core.errors import SuperappError
+from superapp.core.paths import Paths, is_valid_app_id
 from superapp.host import Supervisor
-from superapp.paths import Paths, is_valid_app_id
 
 __all__ = ["LauncherApi"]
 
@@ -56,7 +56,7 @@ class _AppsApi:
         self._pick_file = pick_file
 
     def list_apps(self) -> list[dict[str, Any]]:
-        from superapp import registry
+        from superapp.state import registry
 
         rows = []
         for app in registry.list_apps(self._paths):
@@ -80,7 +80,7 @@ class _AppsApi:
     def launch(self, app_id: object) -> dict[str, Any]:
         if not isinstance(app_id, str) or not is_valid_app_id(app_id):
             return {"ok": False, "error": "invalid app id"}
-        from superapp import registry
+        from superapp.state import registry
 
         def go() -> None:
             registry.get_app(self._paths, app_id)
@@ -108,8 +108,8 @@ class _AppsApi:
     def grants(self, app_id: object) -> list[dict[str, Any]]:
         if not isinstance(app_id, str) or not is_valid_app_id(app_id):
             return []
-        from superapp import registry
-        from superapp.grants import GrantStore
+        from superapp.state import registry
+        from superapp.state.grants import GrantStore
 
         try:
             app = registry.get_app(self._paths, app_id)
@@ -133,7 +133,7 @@ class _AppsApi:
             isinstance(app_id, str) and is_valid_app_id(app_id) and isinstance(capability, str)
         ):
             return {"ok": False, "error": "invalid arguments"}
-        from superapp.grants import GrantStore
+        from superapp.state.grants import GrantStore
 
         def go() -> None:
             with GrantStore(self._paths.registry_db) as store:
@@ -226,7 +226,7 @@ class _DashboardApi:
     def clear_storage(self, app_id: object) -> dict[str, Any]:
         if not isinstance(app_id, str) or not is_valid_app_id(app_id):
             return {"ok": False, "error": "invalid app id"}
-        from superapp.errors import AppStateError
+        from superapp.core.errors import AppStateError
         from superapp.storage import clear_app_data
 
         def go() -> None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from superapp.consentprompt import ANSWERS, ConsentPrompt
+from superapp.host import ANSWERS, ConsentPrompt
 
 __all__ = ["TEST_ANSWER_ENV", "ConsentDialog", "MainThread"]
 

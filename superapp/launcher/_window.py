@@ -8,11 +8,10 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from superapp.consent import ConsentAnswer, as_answer
-from superapp.consentprompt import ConsentPrompt
-from superapp.host import start_host
+from superapp.core.consent import ConsentAnswer, as_answer
+from superapp.core.paths import Paths
+from superapp.host import ConsentPrompt, start_host
 from superapp.launcher._api import LauncherApi
-from superapp.paths import Paths
 from superapp.resources import asset_text
 
 if TYPE_CHECKING:

@@ -44,7 +44,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from superapp.errors import ManifestError
+from superapp.core.errors import ManifestError
 from superapp.net._host import Host, HostError, address_class
 from superapp.net._special import local_target
 from superapp.net._url import DEFAULT_PORTS, parse_authority, split_port, split_scheme

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from superapp.consent import ConsentAnswer
+from superapp.core.consent import ConsentAnswer
 
 __all__ = [
     "MAX_MESSAGE_BYTES",

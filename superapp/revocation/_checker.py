@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from superapp.audit import AuditLog
 from superapp.core.files import atomic_write_text
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.policy import HostPolicy, RevocationPolicy
 from superapp.revocation._document import Keyset, Revocation, RevocationList, verify_document
 from superapp.revocation._errors import FetchError, RevocationError

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from superapp import protocol as control
 from superapp.audit import safe_text
+from superapp.core.paths import Paths
 from superapp.net import EgressProxy, EgressUnavailableError
-from superapp.paths import Paths
 from superapp.resources import asset_text
 from superapp.runtime._door import RevocationGate
 from superapp.runtime._env import engine_switches, prepare_environment

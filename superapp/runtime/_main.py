@@ -24,7 +24,7 @@ from pathlib import Path
 
 from superapp import protocol as control
 from superapp.audit import InertLogFormatter
-from superapp.paths import Paths, is_valid_app_id
+from superapp.core.paths import Paths, is_valid_app_id
 
 __all__ = ["main"]
 

@@ -20,7 +20,7 @@ from bridge.hostui import UI_RESOURCE
 from bridge.limits import limits_from_policy
 from superapp import protocol as control
 from superapp.audit import AuditLog
-from superapp.consent import ConsentAnswer
+from superapp.core.consent import ConsentAnswer
 from superapp.net import Decision, EgressProxy, EgressUnavailableError, NetPolicy, RequestKind
 from superapp.policy import load_policy
 from superapp.runtime._workers import parked

@@ -6,8 +6,8 @@
 ``inbox``     shared items waiting for an app (the ``inbox`` table)
 ``profile``   the user's profile (``profile.json``, written atomically)
 
-``superapp.registry``, ``superapp.grants``, ``superapp.share`` and ``superapp.profile`` are
-re-exports of these modules, kept for their many call sites. This package imports no GUI
+Callers import these modules by their own names (``from superapp.state import registry``);
+the old top-level re-exports are gone (issue 13). This package imports no GUI
 code and nothing from the host or the bridge (an import-linter contract holds that).
 """
 

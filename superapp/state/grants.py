@@ -5,7 +5,7 @@ A capability is *effective* for an app only if all of these hold (DESIGN §5):
 1. the app's manifest declares it (``req_permissions``) — otherwise never, whatever the table
    says (a stale row for a capability a new version stopped declaring grants nothing);
 2. and either the table holds ``granted`` for it, or it needs no consent
-   (``superapp.capabilities.CONSENT_REQUIRED``) and the user has not revoked it.
+   (``superapp.core.capabilities.CONSENT_REQUIRED``) and the user has not revoked it.
 
 So a consent-needing capability is granted only by an "allow always" answer (written here)
 or, for a single call, "allow once" (never written). Revoking writes ``revoked``; the

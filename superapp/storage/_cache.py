@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from superapp.core.paths import Paths, is_valid_app_id
 from superapp.core.ports import AuditSink
-from superapp.paths import Paths, is_valid_app_id
 from superapp.storage._limits import StorageLimits
 
 __all__ = ["EvictionReport", "app_cache_dir", "evict_caches"]

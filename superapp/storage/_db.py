@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from superapp.core.errors import StorageError
 from superapp.core.ports import AuditSink
-from superapp.errors import StorageError
 from superapp.storage._crypto import Codec
 from superapp.storage._errors import UnreadableError
 from superapp.storage._limits import StorageLimits

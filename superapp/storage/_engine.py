@@ -16,8 +16,8 @@ import shutil
 import stat
 from pathlib import Path
 
+from superapp.core.paths import Paths
 from superapp.core.ports import AuditSink
-from superapp.paths import Paths
 
 __all__ = ["engine_bytes", "engine_quota", "evict_engine_storage", "folder_bytes"]
 
@@ -54,7 +54,7 @@ def engine_bytes(paths: Paths, app_id: str) -> int:
 def engine_quota(paths: Paths) -> int:
     """The engine-storage budget of the host policy (its default if the policy is unreadable:
     this is for showing usage; the host itself refuses to start on a bad policy)."""
-    from superapp.errors import PolicyError
+    from superapp.core.errors import PolicyError
     from superapp.policy import DiskBudget, load_policy
 
     try:

@@ -1,6 +1,6 @@
 """Errors of per-app storage (defined in ``superapp.core.errors``, re-exported here).
 
-They all derive from ``superapp.errors.StorageError``::
+They all derive from ``superapp.core.errors.StorageError``::
 
     StorageError
     ├── InvalidKeyError          a key that is empty, too long or not valid text

@@ -47,7 +47,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from superapp.core.files import atomic_write
-from superapp.paths import Paths, is_valid_app_id
+from superapp.core.paths import Paths, is_valid_app_id
 from superapp.storage._crypto import DATA_KEY_BYTES
 from superapp.storage._errors import KeyManagementError
 from superapp.storage._limits import KeyBackendChoice

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from superapp.audit import AuditLog
+from superapp.core.paths import Paths
 from superapp.core.ports import AuditSink
-from superapp.paths import Paths
 from superapp.storage._crypto import AesGcmCodec, Codec, PlainCodec
 from superapp.storage._db import Database, RecoveryReport
 from superapp.storage._engine import engine_bytes, engine_quota

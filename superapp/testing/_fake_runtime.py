@@ -144,7 +144,7 @@ class _FakeRuntime:
     def _write(self, count: int) -> None:
         """Real writes through the app's real storage handle, and the counter the real
         runtime sends (``superapp.runtime._metrics.runtime_counters``)."""
-        from superapp.paths import Paths
+        from superapp.core.paths import Paths
         from superapp.policy import load_policy
         from superapp.runtime._metrics import runtime_counters
         from superapp.storage import StorageLimits, open_store

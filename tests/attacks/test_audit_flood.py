@@ -21,15 +21,15 @@ import pytest
 
 from bridge.hostui import DummyUi
 from bridge.testing import ManualClock, request
-from superapp import control
+from superapp import protocol as control
 from superapp.audit import AuditLimits, AuditLog, FloodLimits
 from superapp.cli import main
+from superapp.core.paths import Paths
+from superapp.host import RunningApp, Supervisor, host_audit
 from superapp.monitor import Monitor, ProcessTreeSampler, TreeSample, record_decision
-from superapp.paths import Paths
 from superapp.policy import parse_policy
 from superapp.runtime import _wiring
 from superapp.runtime._app import RuntimeApp, load_app
-from superapp.supervisor import RunningApp, Supervisor, host_audit
 from tests.attacks.hostile import make_app
 
 ATTACKER = "com.attacker.flood"
@@ -53,7 +53,7 @@ class _Wire:
         self.runtime, self.host = control.Channel(a), control.Channel(b)
         self.deliver: Any = None
 
-    def send(self, msg: control._Msg) -> None:
+    def send(self, msg: control.Message) -> None:
         self.runtime.send(msg)
         self.deliver(self.host.recv())
 

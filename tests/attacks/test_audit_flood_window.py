@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.attacks.hostile import audit_events, call, make_app, wait_for_audit
 from tests.audit.test_audit_terminal import parse_line, render_on_terminal
 from tests.e2e.harness import HostProcess

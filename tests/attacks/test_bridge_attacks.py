@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.attacks.hostile import audit_events, call, make_app, raw_call, wait_for_audit
 
 APP = "com.attacker.door"

@@ -18,8 +18,8 @@ from superapp.bundles import (
     verify_bundle,
 )
 from superapp.bundles._format import SIGNATURE_NAME
-from superapp.errors import BundleError, SignatureError
-from superapp.paths import Paths
+from superapp.core.errors import BundleError, SignatureError
+from superapp.core.paths import Paths
 from tests.bundles.builders import (
     Env,
     RawEntry,

@@ -17,9 +17,9 @@ from superapp.bundles import (
     open_installed,
     pack_bundle,
 )
-from superapp.errors import BundleError, InstallError, NotInstalledError, SignatureError
-from superapp.paths import Paths
-from superapp.registry import get_app
+from superapp.core.errors import BundleError, InstallError, NotInstalledError, SignatureError
+from superapp.core.paths import Paths
+from superapp.state.registry import get_app
 from tests.bundles.builders import Env, app_files, audit_actions, make_env, state_of
 
 APP = "com.example.notes"

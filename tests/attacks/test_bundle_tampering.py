@@ -15,8 +15,8 @@ import pytest
 from superapp.bundles import DEFAULT_LIMITS, install_bundle, pack_bundle, verify_bundle
 from superapp.bundles._format import SIGNATURE_NAME
 from superapp.bundles._zip import read_entries
-from superapp.errors import BundleError, SignatureError
-from superapp.paths import Paths
+from superapp.core.errors import BundleError, SignatureError
+from superapp.core.paths import Paths
 from tests.bundles.builders import (
     Env,
     RawEntry,

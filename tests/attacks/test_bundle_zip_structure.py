@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from superapp.bundles import install_bundle, pack_bundle, verify_bundle
-from superapp.errors import BundleError
-from superapp.paths import Paths
+from superapp.core.errors import BundleError
+from superapp.core.paths import Paths
 from tests.bundles.builders import (
     SYMLINK_EXTERNAL,
     Env,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.attacks.hostile import call, make_app, wait_for_audit, wait_until
 from tests.helpers.clipboard import owned_clipboard, read_clipboard
 

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from superapp.bundles import install_samples
-from superapp.capabilities import CAPABILITIES
-from superapp.consentprompt import DESCRIPTIONS, ConsentPrompt, build_prompt
-from superapp.grants import GrantStore
-from superapp.paths import Paths
+from superapp.core.capabilities import CAPABILITIES
+from superapp.core.paths import Paths
+from superapp.host import DESCRIPTIONS, ConsentPrompt, build_prompt
+from superapp.state.grants import GrantStore
 from tests.attacks.hostile import call, make_app, wait_for_audit
 from tests.e2e.harness import REPO
 
@@ -36,7 +36,7 @@ APP = "com.attacker.consent"
 _DIALOG = """
 import json, os, sys
 from PySide6.QtWidgets import QApplication
-from superapp.consentprompt import ConsentPrompt
+from superapp.host import ConsentPrompt
 from superapp.launcher._consent_dialog import ask_in_dialog
 app = QApplication(["consent-test"])
 fields = json.loads(sys.argv[1])

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.attacks.hostile import call, make_app
 
 DEV_APP = "com.attacker.modes"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bridge.testing import TestBridge, open_test_bridge, request
-from superapp.consent import ConsentAnswer, PolicyBroker
-from superapp.grants import GrantStore
+from superapp.core.consent import ConsentAnswer, PolicyBroker
+from superapp.state.grants import GrantStore
 
 APP = "com.example.hostile"
 

@@ -11,7 +11,7 @@ import pytest
 
 from bridge.limits import BridgeLimits
 from bridge.testing import TestBridge, open_test_bridge
-from superapp.consent import PolicyBroker
+from superapp.core.consent import PolicyBroker
 
 APP = "com.example.hostile"
 

@@ -24,8 +24,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.bundles import TrustStore, install_bundle, pack_dir
-from superapp.errors import ManifestError
-from superapp.paths import Paths
+from superapp.core.errors import ManifestError
+from superapp.core.paths import Paths
 from tests.attacks.hostile import audit_events, call, make_app, wait_for_audit, wait_until
 from tests.e2e.harness import HostProcess
 

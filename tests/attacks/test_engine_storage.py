@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import folder_bytes
 from tests.attacks.hostile import call, make_app, wait_for_audit
 from tests.e2e.harness import HostProcess

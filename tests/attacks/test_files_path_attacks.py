@@ -22,9 +22,9 @@ from bridge.dispatcher import Dispatcher
 from bridge.errors import InternalError, InvalidParamsError
 from bridge.table import ApiSpec
 from superapp.audit import AuditLog
-from superapp.consent import PolicyBroker
-from superapp.grants import GrantStore
-from superapp.paths import Paths
+from superapp.core.consent import PolicyBroker
+from superapp.core.paths import Paths
+from superapp.state.grants import GrantStore
 
 APP = "com.example.victim"
 

@@ -7,11 +7,11 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from superapp import registry
 from superapp.audit import AuditLog
 from superapp.bundles import TrustStore, install_bundle, pack_bundle
-from superapp.errors import InstallError, NotInstalledError
-from superapp.paths import Paths
+from superapp.core.errors import InstallError, NotInstalledError
+from superapp.core.paths import Paths
+from superapp.state import registry
 
 APP = "com.attacker.evalapp"
 

@@ -13,7 +13,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.bundles import TrustStore, install_bundle, pack_dir
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.revocation import generate_private_key
 from tests.attacks.hostile import call, make_app, wait_for_audit
 from tests.e2e.harness import HostProcess

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.attacks.hostile import audit_events, call, make_app, wait_for_audit, wait_until
 
 APP = "com.attacker.nativeui"

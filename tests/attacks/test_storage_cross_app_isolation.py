@@ -18,7 +18,7 @@ from bridge.capabilities import storage as api
 from bridge.context import CallContext
 from bridge.errors import InternalError
 from superapp.audit import AuditLog
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import open_store
 
 ALICE, MALLORY = "com.example.alice", "com.example.mallory"

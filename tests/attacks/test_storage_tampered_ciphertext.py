@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import UnreadableError, open_store
 
 APP = "com.example.bank"

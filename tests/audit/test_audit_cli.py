@@ -10,8 +10,8 @@ import pytest
 from superapp.audit import AuditLog
 from superapp.cli import main
 from superapp.cli._audit import parse_since
-from superapp.errors import UsageError
-from superapp.paths import Paths
+from superapp.core.errors import UsageError
+from superapp.core.paths import Paths
 
 
 @pytest.fixture

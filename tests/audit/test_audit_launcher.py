@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from superapp.audit import AuditLog, is_inert
+from superapp.core.paths import Paths
 from superapp.launcher._api import _audit_row
-from superapp.paths import Paths
 from tests.conftest import REPO
 
 HOSTILE = "\u202e\u2028<img src=x onerror=alert(1)>\x1b]0;t\x07\n"

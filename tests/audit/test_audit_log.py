@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from superapp.audit import ECS_VERSION, GENESIS_HASH, AuditLimits, AuditLog, entry_hash
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 APP = "com.example.notes"
 

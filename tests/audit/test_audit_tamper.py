@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from superapp.audit import AuditLimits, AuditLog, entry_hash
 from superapp.cli import main
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 APP = "com.example.notes"
 

@@ -31,7 +31,7 @@ from wcwidth import wcwidth
 
 from superapp.audit import AuditLog, inert_json, is_inert, render_line, safe_text
 from superapp.cli import main
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 #: What a hostile page sends, besides arbitrary text.
 ATTACKS = [

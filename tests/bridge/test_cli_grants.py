@@ -10,11 +10,11 @@ import pytest
 
 from bridge.testing import open_test_bridge
 from superapp.cli import main
-from superapp.consent import PolicyBroker
-from superapp.grants import GrantStore
-from superapp.paths import Paths
-from superapp.profile import load_profile
-from superapp.registry import InstalledApp, put_app
+from superapp.core.consent import PolicyBroker
+from superapp.core.paths import Paths
+from superapp.state.grants import GrantStore
+from superapp.state.profile import load_profile
+from superapp.state.registry import InstalledApp, put_app
 
 APP = "com.example.notes"
 

@@ -7,8 +7,8 @@ import threading
 from collections.abc import Callable
 
 from bridge.testing import ManualClock, TestBridge, request
-from superapp.consent import ConsentAnswer, PolicyBroker
-from superapp.grants import GrantStore
+from superapp.core.consent import ConsentAnswer, PolicyBroker
+from superapp.state.grants import GrantStore
 
 MakeBridge = Callable[..., TestBridge]
 PROFILE = "user:readProfile"

@@ -19,9 +19,9 @@ from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
 from bridge.models import NoParams
 from bridge.table import API_TABLE, ApiSpec
 from bridge.testing import TestBridge, request
-from superapp.consent import ConsentAnswer, PolicyBroker
-from superapp.grants import GrantStore
-from superapp.profile import Profile, save_profile
+from superapp.core.consent import ConsentAnswer, PolicyBroker
+from superapp.state.grants import GrantStore
+from superapp.state.profile import Profile, save_profile
 
 MakeBridge = Callable[..., TestBridge]
 
@@ -203,7 +203,7 @@ def test_result_that_is_not_strict_json_is_internal(
 
 def test_missing_ui_is_internal_not_a_crash(home: Path) -> None:
     from superapp.audit import AuditLog
-    from superapp.paths import Paths
+    from superapp.core.paths import Paths
 
     paths = Paths.from_env({"SUPERAPP_HOME": str(home)})
     ctx = CallContext("com.example.noui", paths, AuditLog(paths.audit_log))

@@ -15,7 +15,7 @@ from bridge.errors import CODES
 from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
 from bridge.table import API_TABLE
 from bridge.testing import TestBridge, open_test_bridge
-from superapp.consent import PolicyBroker
+from superapp.core.consent import PolicyBroker
 
 SETTINGS = settings(
     max_examples=300,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from superapp.grants import GrantState, GrantStore, is_effective
+from superapp.state.grants import GrantState, GrantStore, is_effective
 
 APP = "com.example.app"
 

@@ -20,7 +20,8 @@ class _Answer:
 
 
 class _Broker:
-    """A consent broker that is not superapp.consent's: any object with ``ask`` will do."""
+    """A consent broker that is not superapp.core.consent's, answering with another type:
+    the bridge still reads only its ``value``, failing closed."""
 
     def __init__(self, value: str) -> None:
         self.value = value

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from superapp.paths import Paths
-from superapp.profile import (
+from superapp.core.paths import Paths
+from superapp.state.profile import (
     MAX_AVATAR_BYTES,
     MAX_PROFILE_FILE_BYTES,
     Profile,

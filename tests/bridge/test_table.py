@@ -15,8 +15,8 @@ from bridge.errors import CODES
 from bridge.limits import RATE_CLASSES
 from bridge.table import API_TABLE, ApiSpec, errors_of
 from bridge.testing import TestBridge
-from superapp.capabilities import CAPABILITIES, CONSENT_REQUIRED
-from superapp.consent import PolicyBroker
+from superapp.core.capabilities import CAPABILITIES, CONSENT_REQUIRED
+from superapp.core.consent import PolicyBroker
 
 MakeBridge = Callable[..., TestBridge]
 BRIDGE_DIR = Path(bridge.__file__).parent

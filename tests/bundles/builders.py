@@ -31,7 +31,7 @@ from superapp.bundles._format import (
     encode_envelope,
     encode_statement,
 )
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 CANONICAL_EXTERNAL = (stat.S_IFREG | 0o644) << 16
@@ -227,7 +227,7 @@ def with_entry(entries: list[RawEntry], index: int, **changes: Any) -> list[RawE
 
 def state_of(paths: Paths) -> tuple[object, ...]:
     """Everything an install could change: the registry rows and every file under apps/."""
-    from superapp.registry import list_apps
+    from superapp.state.registry import list_apps
 
     files = {}
     if paths.apps.exists():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from superapp.cli import main
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.bundles.builders import app_files, write_tree
 
 

@@ -23,8 +23,8 @@ from superapp.bundles import (
     pack_bundle,
     remove_app,
 )
-from superapp.errors import AppStateError, BundleError, InstallError, NotInstalledError
-from superapp.paths import Paths
+from superapp.core.errors import AppStateError, BundleError, InstallError, NotInstalledError
+from superapp.core.paths import Paths
 from superapp.state import registry
 from superapp.state.registry import get_app, list_apps
 from tests.bundles.builders import Env, app_files, audit_actions, make_env, state_of, write_tree
@@ -238,7 +238,7 @@ def test_sample_manifests_are_validated(superapp_home: Paths, tmp_path: Path) ->
     files = app_files("com.example.samples.bad")
     files["manifest.json"] = json.dumps({"app_id": "bad"}).encode()
     write_tree(root / "bad", files)
-    from superapp.errors import ManifestError
+    from superapp.core.errors import ManifestError
 
     with pytest.raises(ManifestError, match="app_id"):
         install_samples(superapp_home, root)

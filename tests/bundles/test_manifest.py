@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from superapp.bundles import Manifest, load_manifest_dir, parse_manifest
-from superapp.errors import ManifestError
+from superapp.core.errors import ManifestError
 from tests.bundles.builders import PNG, app_files, manifest, write_tree
 
 
@@ -194,7 +194,7 @@ def test_load_manifest_dir_refuses_symlinked_page_escaping_folder(tmp_path: Path
     outside.write_text("<p>host file</p>")
     app = write_tree(tmp_path / "app", {k: v for k, v in app_files().items() if k != "index.html"})
     os.symlink(outside, app / "index.html")
-    from superapp.errors import BundleError
+    from superapp.core.errors import BundleError
 
     with pytest.raises(BundleError, match="symlinks are not allowed"):
         load_manifest_dir(app)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from superapp.bundles import parse_manifest
-from superapp.errors import ManifestError
+from superapp.core.errors import ManifestError
 from tests.bundles.builders import manifest
 
 

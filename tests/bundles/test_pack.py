@@ -24,8 +24,8 @@ from superapp.bundles import (
     verify_bundle,
 )
 from superapp.bundles._names import collision_key
-from superapp.errors import BundleError, ManifestError, SuperappError
-from superapp.paths import Paths
+from superapp.core.errors import BundleError, ManifestError, SuperappError
+from superapp.core.paths import Paths
 from tests.bundles.builders import app_files, manifest, write_tree
 
 

@@ -18,8 +18,8 @@ from superapp.bundles import (
     load_private_key,
     load_public_key,
 )
-from superapp.errors import TrustError, UsageError
-from superapp.paths import Paths
+from superapp.core.errors import TrustError, UsageError
+from superapp.core.paths import Paths
 
 
 def test_key_id_is_sha256_of_the_raw_public_key() -> None:

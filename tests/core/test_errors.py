@@ -7,7 +7,6 @@ import inspect
 import pytest
 
 import bridge.errors
-import superapp.errors
 from superapp.core import errors
 from superapp.core.errors import (
     CODES,
@@ -115,16 +114,15 @@ def test_a_bridge_error_is_its_own_wire_error_and_a_bug_is_not_mapped() -> None:
     assert to_bridge_error(KeyError("x")) is None
 
 
-def test_the_old_modules_re_export_the_same_classes() -> None:
-    from superapp import profile, share
+def test_the_package_modules_re_export_the_same_classes() -> None:
     from superapp.net import NetError
     from superapp.revocation import RevocationError
+    from superapp.state import inbox, profile
     from superapp.storage import QuotaError
 
-    assert superapp.errors.StorageError is errors.StorageError
     assert bridge.errors.QuotaExceededError is errors.QuotaExceededError
     assert profile.ProfileError is errors.ProfileError
-    assert share.InboxFullError is errors.InboxFullError
+    assert inbox.InboxFullError is errors.InboxFullError
     assert NetError is errors.NetError
     assert RevocationError is errors.RevocationError
     assert QuotaError is errors.QuotaError

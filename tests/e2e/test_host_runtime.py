@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from superapp.bundles import install_samples
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.attacks.hostile import wait_until
 from tests.e2e.harness import REPO, HostProcess, connect, free_port, wait_gone
 

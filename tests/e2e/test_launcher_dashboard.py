@@ -8,7 +8,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.bundles import TrustStore, install_bundle, install_samples, pack_dir
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.attacks.hostile import make_app
 from tests.e2e.harness import REPO, HostProcess, connect, free_port
 from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage

@@ -8,7 +8,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.bundles import TrustStore, install_bundle, pack_dir
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.attacks.hostile import call, make_app, wait_for_audit
 
 SENDER = "com.example.sender"
@@ -53,7 +53,7 @@ def test_share_is_refused_when_the_user_declines_or_the_app_lacks_the_capability
     declared = make_app(tmp_path, SENDER, permissions=[("share:send", "Send a recipe")])
     _h2, page2 = open_app("dev", declared)  # the headless host's default policy says no
     assert call(page2, "share.send", {"to": RECEIVER, "data": 1})["code"] == "CONSENT_DENIED"
-    from superapp import share
+    from superapp.state import inbox as share
 
     assert share.pending(superapp_home, RECEIVER) == 0
 

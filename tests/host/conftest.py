@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from superapp.audit import AuditLog
+from superapp.core.paths import Paths
 from superapp.host import StopTimeouts, Supervisor
-from superapp.paths import Paths
 from superapp.testing._fake_runtime import fake_runtime_argv
 
 APP = "com.example.fake"

@@ -13,11 +13,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.bundles import TrustStore, install_bundle, pack_bundle
-from superapp.consent import ConsentAnswer
+from superapp.core.consent import ConsentAnswer
+from superapp.core.paths import Paths
 from superapp.host import AppState, Supervisor
 from superapp.host._records import read_record
 from superapp.monitor import Monitor
-from superapp.paths import Paths
 from superapp.policy import MonitorPolicy, RateBudget
 from superapp.protocol import PROTOCOL_VERSION
 from superapp.revocation import RevocationChecker, generate_private_key

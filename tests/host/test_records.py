@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 
+from superapp.core.paths import Paths
 from superapp.host._records import read_record, record_path, running_record, write_record
-from superapp.paths import Paths
 from superapp.protocol import RunRecord
 
 APP = "com.example.records"

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from superapp.audit import AuditLog
+from superapp.core.paths import Paths
 from superapp.monitor import (
     AppSample,
     BudgetEvaluator,
@@ -24,7 +25,6 @@ from superapp.monitor import (
     format_bytes,
     record_decision,
 )
-from superapp.paths import Paths
 from superapp.policy import HostPolicy, MonitorPolicy, parse_policy
 
 GiB = 1024**3

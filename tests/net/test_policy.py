@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from superapp.errors import ManifestError
+from superapp.core.errors import ManifestError
 from superapp.net import (
     Decision,
     HostError,

@@ -11,9 +11,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.bundles import install_bundle, pack_dir, parse_manifest
-from superapp.errors import ManifestError
+from superapp.core.errors import ManifestError
+from superapp.core.paths import Paths
 from superapp.net import NetPolicy, RequestKind, local_address, local_target, normalise_host
-from superapp.paths import Paths
 from tests.bundles.builders import (
     app_files,
     entries_of,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bridge.limits import DEFAULT_LIMITS, RateLimit, limits_from_policy
-from superapp.errors import PolicyError
+from superapp.core.errors import PolicyError
 from superapp.policy import parse_policy
 
 

@@ -9,8 +9,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from superapp.audit import AuditLimits, FloodLimits
-from superapp.errors import PolicyError
-from superapp.paths import Paths
+from superapp.core.errors import PolicyError
+from superapp.core.paths import Paths
 from superapp.policy import HostPolicy, load_policy, parse_policy, parse_size
 
 KEY = base64.b64encode(bytes(range(32))).decode()

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.audit import AuditLog
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.policy import RevocationPolicy
 from superapp.revocation import (
     Keyset,

@@ -10,11 +10,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.audit import AuditLog
 from superapp.bundles import TrustStore, install_bundle, pack_bundle
-from superapp.errors import AppStateError
-from superapp.paths import Paths
+from superapp.core.errors import AppStateError
+from superapp.core.paths import Paths
+from superapp.host import Supervisor
 from superapp.policy import load_policy
 from superapp.revocation import RevocationChecker, generate_private_key
-from superapp.supervisor import Supervisor
 from tests.revocation.conftest import make_doc, pub
 
 APP = "com.example.notes"

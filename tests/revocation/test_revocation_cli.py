@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from superapp.cli import main
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from tests.revocation.conftest import Server
 
 

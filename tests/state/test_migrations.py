@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.state import SCHEMA_VERSION, connect, inbox, registry
 from superapp.state._db import MIGRATIONS, schema_version
 from superapp.state.grants import GrantStore

@@ -9,7 +9,7 @@ import pytest
 
 from bridge.context import CallContext
 from superapp.audit import AuditLog
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 
 
 @pytest.fixture

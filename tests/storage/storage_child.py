@@ -18,7 +18,7 @@ import random
 import sys
 from pathlib import Path
 
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import QuotaError, StorageLimits, open_store
 
 

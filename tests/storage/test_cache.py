@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from superapp.audit import AuditLog
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import StorageLimits, app_cache_dir, evict_caches, open_store
 
 A, B = "com.example.a", "com.example.b"

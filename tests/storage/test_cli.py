@@ -8,7 +8,7 @@ import pytest
 
 from superapp.audit import AuditLog
 from superapp.cli import main
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import open_store
 
 APP = "com.example.notes"

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from superapp.audit import AuditLog
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import AppStore, StorageLimits, open_store
 
 sys.path.insert(0, str(Path(__file__).parent))

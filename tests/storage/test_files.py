@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bridge.capabilities import files as api
 from bridge.context import CallContext
 from bridge.errors import InvalidParamsError, PayloadTooLargeError, QuotaExceededError
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import InvalidPathError, StorageLimits, check_path, open_store
 
 APP = "com.example.files"

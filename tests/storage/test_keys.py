@@ -11,7 +11,7 @@ import pytest
 from keyring.backends import fail
 
 from superapp.audit import AuditLog
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import (
     KeyManagementError,
     KeyManager,

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bridge.capabilities import storage as api
 from bridge.context import CallContext
 from bridge.errors import InvalidParamsError, PayloadTooLargeError
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import StorageLimits, open_store
 
 APP = "com.example.notes"

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.testing import TestBridge, open_test_bridge
-from superapp.consent import PolicyBroker
+from superapp.core.consent import PolicyBroker
 
 NOTES = "dev.superapp.notes"  # miniapps/notes/manifest.json
 

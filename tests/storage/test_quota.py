@@ -14,7 +14,7 @@ from bridge.capabilities import files as files_api
 from bridge.capabilities import storage as api
 from bridge.context import CallContext
 from bridge.errors import QuotaExceededError
-from superapp.paths import Paths
+from superapp.core.paths import Paths
 from superapp.storage import QuotaError, StorageLimits, open_store
 
 APP = "com.example.hog"

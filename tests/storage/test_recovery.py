@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from superapp.audit import AuditLog
-from superapp.errors import StorageError
-from superapp.paths import Paths
+from superapp.core.errors import StorageError
+from superapp.core.paths import Paths
 from superapp.storage import KeyManager, StorageLimits, open_store
 
 APP = "com.example.fragile"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from superapp import share
-from superapp.paths import Paths
+from superapp.core.paths import Paths
+from superapp.state import inbox as share
 
 
 def test_delivered_items_are_taken_once_in_order_with_the_sender(superapp_home: Paths) -> None:

@@ -1,4 +1,5 @@
-"""What the host's consent prompt says, built by the host from what it verified itself.
+"""What the host's consent prompt says, built by the host from what it verified itself,
+and how a host without a window answers it.
 
 The prompt names the app by what the host knows (the registry's record of the verified,
 installed bundle: its name, icon and publisher; for developer mode, the folder's manifest,
@@ -8,21 +9,46 @@ and offers three answers: Allow once, Allow always, Deny. Only "Allow always" is
 
 Whoever shows it (the launcher's dialog, or the terminal of ``superapp run``) renders this one
 object, so tests can check what the user was shown from its ``record()``.
+
+How a host without a window answers (``consent_from_env``):
+
+``superapp run`` and ``superapp dev`` have no launcher to show a prompt in, so they follow a
+non-interactive policy from ``SUPERAPP_CONSENT``:
+
+- ``deny`` (the default): nothing sensitive is granted behind the user's back;
+- ``allow`` or ``allow_once`` (tests and kiosks that pre-approve): this one use, never remembered;
+- ``allow_always``: granted and remembered until revoked (tests of persistence).
+
+Each question is still shown: one line on the host's standard output,
+``superapp: consent-prompt {json}``, holding exactly what the launcher's dialog would show
+(``ConsentPrompt.record()``) and the policy's answer. JSON escapes every control character,
+so the app's name and reason cannot write to the terminal.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
-from superapp.capabilities import CAPABILITIES
-from superapp.paths import Paths
+from superapp.core.capabilities import CAPABILITIES
+from superapp.core.consent import ConsentAnswer
+from superapp.core.paths import Paths
 
-__all__ = ["ANSWERS", "DESCRIPTIONS", "ConsentPrompt", "build_prompt", "describe"]
+__all__ = [
+    "ANSWERS",
+    "DESCRIPTIONS",
+    "ConsentPrompt",
+    "build_prompt",
+    "consent_from_env",
+    "describe",
+    "share_confirm_from_env",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -131,7 +157,7 @@ def build_prompt(
         except Exception:  # a broken folder still gets a prompt, named by its id
             _log.warning("could not read the manifest of %s for its consent prompt", app_id)
         return ConsentPrompt(app_id, name, "", False, capability, reason, icon)
-    from superapp import registry
+    from superapp.state import registry
 
     try:
         app = registry.get_app(paths, app_id)
@@ -140,3 +166,25 @@ def build_prompt(
     publisher = app.publisher_name or f"key {app.key_id[:16]}"
     icon = _read_icon(app.icon_path)
     return ConsentPrompt(app_id, app.name, publisher, True, capability, reason, icon)
+
+
+_ENV_ANSWERS = {"allow": "allow_once", "allow_once": "allow_once", "allow_always": "allow_always"}
+
+
+def consent_from_env() -> Callable[[ConsentPrompt], ConsentAnswer]:
+    mode = os.environ.get("SUPERAPP_CONSENT", "deny").strip().lower()
+    answer = ConsentAnswer(_ENV_ANSWERS.get(mode, "deny"))
+
+    def ask(prompt: ConsentPrompt) -> ConsentAnswer:
+        line = dict(prompt.record(), answer=answer.value, answered_by="SUPERAPP_CONSENT")
+        print("superapp: consent-prompt " + json.dumps(line), flush=True)
+        return answer
+
+    return ask
+
+
+def share_confirm_from_env() -> Callable[[str, str, str], bool]:
+    """Confirmation of ``share.send`` for a host without a window: the same policy."""
+    mode = os.environ.get("SUPERAPP_CONSENT", "deny").strip().lower()
+    allowed = _ENV_ANSWERS.get(mode) is not None
+    return lambda sender, receiver_name, receiver: allowed
