@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
 from bridge.testing import TestBridge, open_test_bridge, request
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 from superapp.state.grants import GrantStore
 from superapp.state.profile import Profile, save_profile
 
@@ -79,7 +79,11 @@ def main() -> int:
     generous = RateLimit(burst=10**9, per_second=10**9)
     limits = BridgeLimits(rates=dict.fromkeys(RATE_CLASSES, generous))
     b: TestBridge = open_test_bridge(
-        home, "com.example.bench", declared=DECLARED, broker=PolicyBroker.allow(), limits=limits
+        home,
+        "com.example.bench",
+        declared=DECLARED,
+        broker=FixedAnswerBroker.allow(),
+        limits=limits,
     )
     save_profile(b.paths, Profile(display_name="Ada", email="ada@example.org"))
     b.call("user.profile")  # "allow always", persisted

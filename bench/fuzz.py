@@ -150,7 +150,7 @@ def _dispatcher_target() -> Callable[[bytes], None]:
         from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
         from bridge.table import API_TABLE
         from bridge.testing import open_test_bridge
-        from superapp.core.consent import PolicyBroker
+        from superapp.core.consent import FixedAnswerBroker
 
     home = Path(os.environ.get("SUPERAPP_FUZZ_HOME") or tempfile.mkdtemp(prefix="fuzz-home-"))
     home.mkdir(parents=True, exist_ok=True)
@@ -161,7 +161,7 @@ def _dispatcher_target() -> Callable[[bytes], None]:
         home,
         "com.example.fuzz",
         declared=DECLARED,
-        broker=PolicyBroker.allow(),
+        broker=FixedAnswerBroker.allow(),
         limits=BridgeLimits(rates=dict.fromkeys(RATE_CLASSES, generous), consent_prompts=generous),
     )
     dispatch = bridge.dispatcher.dispatch

@@ -27,7 +27,7 @@ from pathlib import Path
 from bridge.capabilities.storage import RESOURCE_KEY
 from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
 from bridge.testing import TestBridge, open_test_bridge, request
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 from superapp.storage import StorageLimits, open_store
 
 LIMITS = StorageLimits(quota_bytes=1 << 30, max_keys=1_000_000, max_files=100_000)
@@ -40,7 +40,7 @@ def _bridge(home: Path, app_id: str, *, encrypt: bool, sync: str) -> TestBridge:
     generous = RateLimit(burst=10**9, per_second=10**9)
     limits = BridgeLimits(rates=dict.fromkeys(RATE_CLASSES, generous))
     b = open_test_bridge(
-        home, app_id, declared={"storage", "files"}, broker=PolicyBroker.allow(), limits=limits
+        home, app_id, declared={"storage", "files"}, broker=FixedAnswerBroker.allow(), limits=limits
     )
     store_limits = LIMITS.model_copy(update={"synchronous": sync})
     b.ctx.set_resource(

@@ -11,7 +11,7 @@ protocol            used for                                     satisfied by (h
 ==================  ===========================================  =============================
 ``AuditSink``       ``ctx.audit``: denials, consent answers      ``superapp.audit.AuditLog``
 ``ConsentBroker``   step 6 of the dispatcher: asking the user    the runtime's channel broker,
-                                                                 ``core.consent.PolicyBroker``
+                                                                 ``FixedAnswerBroker`` (core)
 ``BridgePolicy``    ``limits_from_policy``: ``[bridge]`` and     ``superapp.policy.HostPolicy``
                     ``[bridge_rates.*]`` of the host policy
 ==================  ===========================================  =============================

@@ -2,7 +2,7 @@
 
 ``open_test_bridge`` builds a real ``Dispatcher`` for one app under a ``SUPERAPP_HOME``
 folder: real grants store (SQLite), real audit log, a ``DummyUi`` for the window seam, and
-a ``PolicyBroker`` for consent. ``ManualClock`` holds time still for rate-limit tests.
+a ``FixedAnswerBroker`` for consent. ``ManualClock`` holds time still for rate-limit tests.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bridge.hostui import UI_RESOURCE, DummyUi
 from bridge.limits import DEFAULT_LIMITS, BridgeLimits
 from bridge.ports import ConsentBroker
 from superapp.audit import AuditLog
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 from superapp.core.paths import Paths
 
 __all__ = ["ManualClock", "TestBridge", "open_test_bridge", "request"]
@@ -94,6 +94,6 @@ def open_test_bridge(
     )
     ui = DummyUi()
     ctx.set_resource(UI_RESOURCE, ui)
-    broker = broker if broker is not None else PolicyBroker.deny()
+    broker = broker if broker is not None else FixedAnswerBroker.deny()
     dispatcher = Dispatcher.open(ctx, broker, limits, clock=clock or time.monotonic)
     return TestBridge(dispatcher, ctx, ui, broker, paths)

@@ -1,12 +1,13 @@
-"""Asking the user for a capability: the broker seam and a non-interactive policy broker.
+"""Asking the user for a capability: the broker seam and a fixed-answer broker.
 
 The runtime implements ``ConsentBroker`` by asking the host over its control channel; the
 host shows the prompt in its own window, which the page can neither script nor click. The
 broker blocks the calling worker thread until the user answers (or the host gives up, which
 must be answered as ``DENY``).
 
-``PolicyBroker`` answers every question the same way without asking anyone: for tests, and
-for kiosks whose operator decided in advance.
+``FixedAnswerBroker`` answers every question the same way without asking anyone: for tests,
+and for kiosks whose operator decided in advance. (It was ``PolicyBroker``; renamed because
+"policy" names the host policy file, ``superapp.policy``.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["ConsentAnswer", "ConsentBroker", "ConsentQuestion", "PolicyBroker", "as_answer"]
+__all__ = ["ConsentAnswer", "ConsentBroker", "ConsentQuestion", "FixedAnswerBroker", "as_answer"]
 
 
 class ConsentAnswer(enum.Enum):
@@ -53,7 +54,7 @@ class ConsentQuestion:
     reason: str
 
 
-class PolicyBroker:
+class FixedAnswerBroker:
     """Answers ``answer`` to every question and keeps the questions it was asked."""
 
     def __init__(self, answer: ConsentAnswer) -> None:
@@ -62,11 +63,11 @@ class PolicyBroker:
         self._asked: list[ConsentQuestion] = []
 
     @classmethod
-    def allow(cls) -> PolicyBroker:
+    def allow(cls) -> FixedAnswerBroker:
         return cls(ConsentAnswer.ALLOW_ALWAYS)
 
     @classmethod
-    def deny(cls) -> PolicyBroker:
+    def deny(cls) -> FixedAnswerBroker:
         return cls(ConsentAnswer.DENY)
 
     def ask(self, app_id: str, capability: str, reason: str) -> ConsentAnswer:

@@ -40,7 +40,7 @@ from superapp.host._app import (
 )
 from superapp.host._broker import MessageBroker
 from superapp.host._monitor_loop import MonitorLoop
-from superapp.monitor import Decision, Monitor, record_decision
+from superapp.monitor import BudgetDecision, Monitor, record_decision
 from superapp.policy import HostPolicy
 from superapp.protocol import Channel, ChannelClosedError, Message, RunRecord, Terminate
 
@@ -313,7 +313,7 @@ class Supervisor:
         except SuperappError:
             return app.app_id
 
-    def _on_decision(self, decision: Decision) -> None:
+    def _on_decision(self, decision: BudgetDecision) -> None:
         record_decision(self.audit, decision)
         app = self.get(decision.app_id)
         if app is None:

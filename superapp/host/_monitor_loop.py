@@ -14,7 +14,7 @@ from collections.abc import Callable
 from superapp.audit import AuditLog
 from superapp.core.errors import SuperappError
 from superapp.core.paths import Paths
-from superapp.monitor import Decision, Monitor
+from superapp.monitor import BudgetDecision, Monitor
 from superapp.policy import HostPolicy
 
 __all__ = ["EVICTION_PERIOD_S", "MonitorLoop"]
@@ -32,7 +32,7 @@ class MonitorLoop:
         audit: AuditLog,
         monitor: Monitor,
         *,
-        on_decision: Callable[[Decision], None],
+        on_decision: Callable[[BudgetDecision], None],
         after_round: Callable[[], None],
         policy: Callable[[], HostPolicy],
     ) -> None:

@@ -10,11 +10,11 @@ Pieces, each usable alone (``_sampler``, ``_samples``, ``_budgets``, ``_monitor`
 ``RuntimeCounters``     cumulative counts the runtime reports over the control channel
                         (bridge calls and denials per API, network requests and blocks,
                         storage writes); rates are computed between two reports.
-``BudgetEvaluator``     pure: turns samples into ``Decision``s (warn → throttle → terminate,
+``BudgetEvaluator``     pure: turns samples into ``BudgetDecision``s (warn → throttle → terminate,
                         and recover) against the ``[monitor]`` budgets of the host policy,
                         with an injectable clock.
 ``Monitor``             ties them together for the supervisor: ``watch``/``unwatch``,
-                        ``report_counters``, ``heartbeat``, ``tick() -> [Decision]``, ``run``.
+                        ``report_counters``, ``heartbeat``, ``tick() -> [BudgetDecision]``, ``run``.
 
 Escalation (per app and per budget): while the value stays over the limit, the step whose
 ``*_after_s`` has elapsed since it first went over is taken, each step once; memory at
@@ -25,21 +25,21 @@ throttled, drops, and floods again keeps climbing). A page that sends no heartbe
 terminate decision the evaluator says nothing more about that app.
 
 The supervisor acts on decisions (throttle, kill) and audits them (``record_decision``);
-``Decision.message`` is the sentence for the user:
+``BudgetDecision.message`` is the sentence for the user:
 "Notes was stopped: it used 2.1 GB of memory (limit 1 GB)".
 """
 
 from superapp.monitor._budgets import BudgetEvaluator
 from superapp.monitor._monitor import Monitor
 from superapp.monitor._sampler import ProcessTreeSampler, TreeSample
-from superapp.monitor._samples import AppSample, Decision, RuntimeCounters, record_decision
+from superapp.monitor._samples import AppSample, BudgetDecision, RuntimeCounters, record_decision
 from superapp.monitor._types import Action, Metric, format_bytes
 
 __all__ = [
     "Action",
     "AppSample",
+    "BudgetDecision",
     "BudgetEvaluator",
-    "Decision",
     "Metric",
     "Monitor",
     "ProcessTreeSampler",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from superapp.monitor._samples import AppSample, Decision
+from superapp.monitor._samples import AppSample, BudgetDecision
 from superapp.monitor._types import _LEVELS, _RATE_NOUNS, Action, Clock, Metric, format_bytes
 from superapp.policy import Budget, MemoryBudget, MonitorPolicy
 
@@ -68,13 +68,13 @@ class BudgetEvaluator:
         for key in [k for k in self._episodes if k[0] == app_id]:
             del self._episodes[key]
 
-    def evaluate(self, sample: AppSample) -> list[Decision]:
+    def evaluate(self, sample: AppSample) -> list[BudgetDecision]:
         """Decisions for this sample, most severe last; empty when nothing changed."""
         if sample.app_id in self._terminated or not sample.alive:
             return []
         now = self._clock()
         p = self.policy
-        decisions: list[Decision] = []
+        decisions: list[BudgetDecision] = []
         if sample.seconds_since_heartbeat > p.hang_timeout_s:
             decisions.append(
                 self._decision(
@@ -108,7 +108,7 @@ class BudgetEvaluator:
 
     def _step(
         self, sample: AppSample, metric: Metric, budget: Budget, value: float, now: float
-    ) -> Decision | None:
+    ) -> BudgetDecision | None:
         ep = self._episodes.setdefault((sample.app_id, metric), _Episode())
         if value > budget.limit:
             ep.under_since = None
@@ -146,9 +146,11 @@ class BudgetEvaluator:
     @staticmethod
     def _decision(
         sample: AppSample, action: Action, metric: Metric, value: float, limit: float, over: float
-    ) -> Decision:
+    ) -> BudgetDecision:
         message = _message(sample.name, action, metric, value, limit, over)
-        return Decision(sample.app_id, sample.name, action, metric, value, limit, over, message)
+        return BudgetDecision(
+            sample.app_id, sample.name, action, metric, value, limit, over, message
+        )
 
 
 # --- the monitor -----------------------------------------------------------------------

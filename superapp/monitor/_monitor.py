@@ -10,7 +10,7 @@ from pathlib import Path
 
 from superapp.monitor._budgets import BudgetEvaluator
 from superapp.monitor._sampler import ProcessTreeSampler
-from superapp.monitor._samples import AppSample, Decision, RuntimeCounters
+from superapp.monitor._samples import AppSample, BudgetDecision, RuntimeCounters
 from superapp.monitor._types import Clock
 from superapp.policy import MonitorPolicy
 from superapp.storage._engine import folder_bytes
@@ -185,14 +185,14 @@ class Monitor:
         with self._lock:
             return dict(self._latest)
 
-    def tick(self) -> list[Decision]:
+    def tick(self) -> list[BudgetDecision]:
         """Sample everything and return the decisions the supervisor must act on."""
-        decisions: list[Decision] = []
+        decisions: list[BudgetDecision] = []
         for sample in self.sample().values():
             decisions.extend(self.evaluator.evaluate(sample))
         return decisions
 
-    def run(self, stop: threading.Event, on_decision: Callable[[Decision], None]) -> None:
+    def run(self, stop: threading.Event, on_decision: Callable[[BudgetDecision], None]) -> None:
         """Tick every ``sample_interval_s`` until ``stop`` is set (run it on a thread)."""
         while not stop.wait(self.policy.sample_interval_s):
             for decision in self.tick():

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from superapp.audit import AuditLog
 from superapp.monitor._types import Action, Metric
 
-__all__ = ["AppSample", "Decision", "RuntimeCounters", "record_decision"]
+__all__ = ["AppSample", "BudgetDecision", "RuntimeCounters", "record_decision"]
 
 
 _MAX_COUNTER_KEYS = 500
@@ -126,7 +126,7 @@ class AppSample:
 
 
 @dataclass(frozen=True)
-class Decision:
+class BudgetDecision:
     """One step the supervisor must take, with the sentence to show the user."""
 
     app_id: str
@@ -143,7 +143,7 @@ class Decision:
         return asdict(self)
 
 
-def record_decision(audit: AuditLog, decision: Decision) -> dict[str, Any]:
+def record_decision(audit: AuditLog, decision: BudgetDecision) -> dict[str, Any]:
     """Audit ``decision`` as ``monitor.<action>`` with the metric, value and limit."""
     return audit.record(
         f"monitor.{decision.action}",

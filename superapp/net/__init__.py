@@ -2,15 +2,13 @@
 
 ``NetPolicy.decide`` is the one matcher every enforcement point shares (the engine's request
 interceptor, its navigation hooks, ``net.request``); ``NetClient`` performs ``net.request``
-calls, re-deciding every redirect hop and vetting every DNS answer; ``BlockLog`` writes the
-``net.blocked`` audit events of the engine's refusals without letting a page flood the log;
+calls, re-deciding every redirect hop and vetting every DNS answer;
 ``EgressProxy`` is the wall below the engine, which every connection the engine opens must
 pass (names resolved and vetted there); ``local_target`` names what no app may reach.
 """
 
 from __future__ import annotations
 
-from superapp.net._blocklog import BlockLog, BlockLogLimits
 from superapp.net._client import (
     FORBIDDEN_HEADERS,
     METHODS,
@@ -36,17 +34,14 @@ from superapp.net._egress import (
     EgressUnavailableError,
 )
 from superapp.net._host import Host, HostError, IPAddress, address_class, normalise_host
-from superapp.net._policy import Decision, HostPattern, NetPolicy, RequestKind, parse_host_entry
+from superapp.net._policy import HostPattern, NetDecision, NetPolicy, RequestKind, parse_host_entry
 from superapp.net._special import SPECIAL_USE_NAMES, local_address, local_target
 
 __all__ = [
     "FORBIDDEN_HEADERS",
     "METHODS",
     "SPECIAL_USE_NAMES",
-    "BlockLog",
-    "BlockLogLimits",
     "ConnectionFailedError",
-    "Decision",
     "EgressLimits",
     "EgressProxy",
     "EgressUnavailableError",
@@ -56,6 +51,7 @@ __all__ = [
     "IPAddress",
     "NetBusyError",
     "NetClient",
+    "NetDecision",
     "NetError",
     "NetLimits",
     "NetPolicy",

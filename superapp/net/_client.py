@@ -56,7 +56,7 @@ from superapp.core.errors import (
 )
 from superapp.core.ports import AuditSink
 from superapp.net._host import IPAddress, address_class
-from superapp.net._policy import Decision, NetPolicy, RequestKind
+from superapp.net._policy import NetDecision, NetPolicy, RequestKind
 from superapp.net._url import Authority, parse_authority, split_scheme
 
 __all__ = [
@@ -298,7 +298,7 @@ class NetClient:
             raise RequestInvalidError(f"the timeout must be between 0 and {lim.max_timeout_s} s")
         return method, headers, body, timeout
 
-    def _decide(self, url: str) -> tuple[Authority, Decision]:
+    def _decide(self, url: str) -> tuple[Authority, NetDecision]:
         decision = self.policy.decide(
             url, kind=RequestKind.FETCH, top_level=False, initiator=self.policy.origin
         )
@@ -309,7 +309,7 @@ class NetClient:
             raise RequestInvalidError("net.request can only fetch http: and https: URLs")
         return parse_authority(scheme, rest), decision
 
-    def _vet(self, url: str, auth: Authority, decision: Decision) -> list[IPAddress]:
+    def _vet(self, url: str, auth: Authority, decision: NetDecision) -> list[IPAddress]:
         host = auth.host
         port = auth.port or 443
         if host.ip is not None:
@@ -336,7 +336,7 @@ class NetClient:
                 )
         return addresses
 
-    def _may_be_private(self, is_ip: bool, decision: Decision) -> bool:
+    def _may_be_private(self, is_ip: bool, decision: NetDecision) -> bool:
         if not decision.exact:
             return False
         return is_ip or self.limits.private_names_allowed

@@ -49,7 +49,7 @@ from superapp.net._host import Host, HostError, address_class
 from superapp.net._special import local_target
 from superapp.net._url import DEFAULT_PORTS, parse_authority, split_port, split_scheme
 
-__all__ = ["Decision", "HostPattern", "NetPolicy", "RequestKind", "parse_host_entry"]
+__all__ = ["HostPattern", "NetDecision", "NetPolicy", "RequestKind", "parse_host_entry"]
 
 
 class RequestKind(enum.StrEnum):
@@ -98,7 +98,7 @@ _INTERNAL_SCHEMES: Final = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class NetDecision:
     """The verdict on one URL. ``rule`` is a stable id (audit logs and tests key on it)."""
 
     allowed: bool
@@ -242,7 +242,7 @@ class NetPolicy:
         kind: RequestKind,
         top_level: bool,
         initiator: str | None = None,
-    ) -> Decision:
+    ) -> NetDecision:
         """May this app's engine (or ``net.request``) load ``url``? Never raises for any URL.
 
         ``kind`` is what is being loaded. ``top_level`` is True only when the request would
@@ -266,7 +266,7 @@ class NetPolicy:
         return self._local(scheme, rest, kind, top_level, initiator)
 
     # --- network schemes ---------------------------------------------------------------
-    def _network(self, scheme: str, rest: str, kind: RequestKind, top_level: bool) -> Decision:
+    def _network(self, scheme: str, rest: str, kind: RequestKind, top_level: bool) -> NetDecision:
         try:
             auth = parse_authority(scheme, rest)
         except HostError as exc:
@@ -307,7 +307,7 @@ class NetPolicy:
                     url,
                 )
         best = next((p for p in ported if not p.wildcard), ported[0])
-        return Decision(
+        return NetDecision(
             True,
             "allowlist",
             f"{auth.host} matches allowed host {best.text!r}",
@@ -329,7 +329,7 @@ class NetPolicy:
         return found
 
     # --- the app's own scheme ----------------------------------------------------------
-    def _app(self, rest: str) -> Decision:
+    def _app(self, rest: str) -> NetDecision:
         try:
             auth = parse_authority("app", rest)
         except HostError as exc:
@@ -346,12 +346,12 @@ class NetPolicy:
         kind: RequestKind,
         top_level: bool,
         initiator: str | None,
-    ) -> Decision:
+    ) -> NetDecision:
         if not scheme:
             return _refuse("malformed", "the URL has no scheme")
         if scheme == "about":
             if rest.split("?", 1)[0].split("#", 1)[0].lower() == "blank":
-                return Decision(True, "about-blank", "about:blank loads nothing")
+                return NetDecision(True, "about-blank", "about:blank loads nothing")
             return _refuse("scheme-about", f"about:{rest[:40]} is not allowed")
         if scheme in ("data", "blob"):
             return self._inline(scheme, rest, kind, top_level, initiator)
@@ -370,7 +370,7 @@ class NetPolicy:
         kind: RequestKind,
         top_level: bool,
         initiator: str | None,
-    ) -> Decision:
+    ) -> NetDecision:
         if top_level or kind in _DOCUMENT_KINDS:
             return _refuse("inline-top-level", f"{scheme}: URLs may not be navigated to or framed")
         if not self._is_own(initiator):
@@ -379,7 +379,7 @@ class NetPolicy:
             )
         if scheme == "blob" and not self._is_own(rest):
             return _refuse("inline-foreign", "blob: URL of another origin")
-        return Decision(True, "inline-subresource", f"{scheme}: sub-resource of the app")
+        return NetDecision(True, "inline-subresource", f"{scheme}: sub-resource of the app")
 
     def _is_own(self, origin: str | None) -> bool:
         if not origin:
@@ -394,8 +394,8 @@ class NetPolicy:
         return auth.host.name == self.app_id and not auth.host.is_ip
 
 
-_OWN_ORIGIN: Final = Decision(True, "own-origin", "the app's own files")
+_OWN_ORIGIN: Final = NetDecision(True, "own-origin", "the app's own files")
 
 
-def _refuse(rule: str, reason: str, url: str | None = None) -> Decision:
-    return Decision(False, rule, reason, url=url)
+def _refuse(rule: str, reason: str, url: str | None = None) -> NetDecision:
+    return NetDecision(False, rule, reason, url=url)

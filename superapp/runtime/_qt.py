@@ -45,7 +45,7 @@ from superapp.runtime._scheme import AppSchemeHandler
 from superapp.runtime._source import AppSource
 from superapp.runtime._transport import NativeBridge
 
-__all__ = ["AppPage", "Decision", "NetPolicy", "WindowSpec", "install"]
+__all__ = ["AppPage", "NetPolicy", "RequestDecision", "WindowSpec", "install"]
 
 _log = logging.getLogger(__name__)
 RT = QWebEngineUrlRequestInfo.ResourceType
@@ -100,7 +100,7 @@ _RETURN_CHECKS = 10
 _RETURN_CHECK_MS = 300
 
 
-class Decision(Protocol):
+class RequestDecision(Protocol):
     @property
     def allowed(self) -> bool: ...
     @property
@@ -110,7 +110,7 @@ class Decision(Protocol):
 
 
 class NetPolicy(Protocol):
-    def decide(self, url: str, *, kind: str, top_level: bool) -> Decision: ...
+    def decide(self, url: str, *, kind: str, top_level: bool) -> RequestDecision: ...
 
 
 @dataclass

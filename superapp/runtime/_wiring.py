@@ -21,7 +21,7 @@ from bridge.limits import limits_from_policy
 from superapp import protocol as control
 from superapp.audit import AuditLog
 from superapp.core.consent import ConsentAnswer
-from superapp.net import Decision, EgressProxy, EgressUnavailableError, NetPolicy, RequestKind
+from superapp.net import EgressProxy, EgressUnavailableError, NetDecision, NetPolicy, RequestKind
 from superapp.policy import load_policy
 from superapp.runtime._workers import parked
 
@@ -68,7 +68,7 @@ class _EnginePolicy:
     def __init__(self, policy: NetPolicy) -> None:
         self._policy = policy
 
-    def decide(self, url: str, *, kind: str, top_level: bool) -> Decision:
+    def decide(self, url: str, *, kind: str, top_level: bool) -> NetDecision:
         return self._policy.decide(url, kind=RequestKind(kind), top_level=top_level)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bridge.testing import TestBridge, open_test_bridge, request
-from superapp.core.consent import ConsentAnswer, PolicyBroker
+from superapp.core.consent import ConsentAnswer, FixedAnswerBroker
 from superapp.state.grants import GrantStore
 
 APP = "com.example.hostile"
@@ -48,7 +48,7 @@ def _nothing_happened(b: TestBridge) -> None:
 
 
 def test_undeclared_capability_is_permission_denied(home: Path, opened: list[TestBridge]) -> None:
-    broker = PolicyBroker.allow()
+    broker = FixedAnswerBroker.allow()
     b = _open(home, opened, declared={"notifications"}, broker=broker)
     reply = b.call("clipboard.readText", id=4)
     assert reply == {
@@ -68,7 +68,7 @@ def test_undeclared_capability_is_permission_denied(home: Path, opened: list[Tes
 
 
 def test_undeclared_capability_cannot_be_requested(home: Path, opened: list[TestBridge]) -> None:
-    broker = PolicyBroker.allow()
+    broker = FixedAnswerBroker.allow()
     b = _open(home, opened, broker=broker)
     reply = b.call("app.requestCapability", {"capability": "user:readProfile"})
     assert reply["error"]["code"] == "PERMISSION_DENIED"
@@ -79,14 +79,14 @@ def test_undeclared_capability_cannot_be_requested(home: Path, opened: list[Test
 def test_forged_grant_row_for_undeclared_capability_grants_nothing(
     home: Path, opened: list[TestBridge]
 ) -> None:
-    b = _open(home, opened, declared={"notifications"}, broker=PolicyBroker.allow())
+    b = _open(home, opened, declared={"notifications"}, broker=FixedAnswerBroker.allow())
     with GrantStore(b.paths.registry_db) as store:
         store.grant(APP, "clipboard:read")
     assert b.call("clipboard.readText")["error"]["code"] == "PERMISSION_DENIED"
 
 
 def test_consent_denied_is_consent_denied(home: Path, opened: list[TestBridge]) -> None:
-    broker = PolicyBroker.deny()
+    broker = FixedAnswerBroker.deny()
     b = _open(home, opened, declared={"clipboard:read"}, broker=broker)
     b.ui.clipboard_write("the user's password")
     reply = b.call("clipboard.readText", id=2)
@@ -100,7 +100,7 @@ def test_consent_denied_is_consent_denied(home: Path, opened: list[TestBridge]) 
 
 
 def test_revoked_grant_stops_working_without_restart(home: Path, opened: list[TestBridge]) -> None:
-    broker = PolicyBroker(ConsentAnswer.ALLOW_ALWAYS)
+    broker = FixedAnswerBroker(ConsentAnswer.ALLOW_ALWAYS)
     b = _open(home, opened, declared={"clipboard:read"}, broker=broker)
     assert b.call("clipboard.readText")["ok"] is True
     broker.answer = ConsentAnswer.DENY  # the user will say no if asked again
@@ -115,7 +115,7 @@ def test_revoked_grant_stops_working_without_restart(home: Path, opened: list[Te
 def test_revoked_consent_free_capability_stops_working(
     home: Path, opened: list[TestBridge]
 ) -> None:
-    b = _open(home, opened, declared={"notifications"}, broker=PolicyBroker.deny())
+    b = _open(home, opened, declared={"notifications"}, broker=FixedAnswerBroker.deny())
     assert b.call("notifications.show", {"title": "one"})["ok"] is True
     with GrantStore(b.paths.registry_db) as cli:
         cli.revoke(APP, "notifications")
@@ -189,7 +189,7 @@ def reply_api(raw: str) -> str:
 
 
 def test_page_cannot_supply_the_consent_prompt_text(home: Path, opened: list[TestBridge]) -> None:
-    broker = PolicyBroker.allow()
+    broker = FixedAnswerBroker.allow()
     b = _open(
         home,
         opened,
@@ -205,7 +205,7 @@ def test_page_cannot_supply_the_consent_prompt_text(home: Path, opened: list[Tes
 
 
 def test_no_reply_leaks_a_host_path(home: Path, opened: list[TestBridge]) -> None:
-    b = _open(home, opened, declared={"user:readProfile"}, broker=PolicyBroker.allow())
+    b = _open(home, opened, declared={"user:readProfile"}, broker=FixedAnswerBroker.allow())
     (b.paths.config / "profile.json").write_text("{not json")  # a broken profile file
     raws = [
         request("user.profile"),

@@ -11,7 +11,7 @@ import pytest
 
 from bridge.limits import BridgeLimits
 from bridge.testing import TestBridge, open_test_bridge
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 
 APP = "com.example.hostile"
 
@@ -22,7 +22,7 @@ def bridge(tmp_path: Path) -> Iterator[TestBridge]:
         tmp_path,
         APP,
         declared={"clipboard:write", "notifications"},
-        broker=PolicyBroker.allow(),
+        broker=FixedAnswerBroker.allow(),
         limits=BridgeLimits(max_request_bytes=64 * 1024),
     )
     yield b

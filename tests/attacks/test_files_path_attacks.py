@@ -22,7 +22,7 @@ from bridge.dispatcher import Dispatcher
 from bridge.errors import InternalError, InvalidParamsError
 from bridge.table import ApiSpec
 from superapp.audit import AuditLog
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 from superapp.core.paths import Paths
 from superapp.state.grants import GrantStore
 
@@ -93,7 +93,7 @@ def dispatcher(ctx: CallContext, home: Paths) -> Iterator[Dispatcher]:
     d = Dispatcher(
         ctx,
         grants=GrantStore(home.registry_db),
-        consent=PolicyBroker.deny(),
+        consent=FixedAnswerBroker.deny(),
         table=table,
         owns_grants=True,
     )

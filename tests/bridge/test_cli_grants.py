@@ -10,7 +10,7 @@ import pytest
 
 from bridge.testing import open_test_bridge
 from superapp.cli import main
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 from superapp.core.paths import Paths
 from superapp.state.grants import GrantStore
 from superapp.state.profile import load_profile
@@ -65,11 +65,11 @@ def test_revoke_grant_applies_to_the_running_apps_next_call(
     paths: Paths, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _install(paths, {"user:readProfile"})
-    broker = PolicyBroker.allow()
+    broker = FixedAnswerBroker.allow()
     bridge = open_test_bridge(home, APP, declared={"user:readProfile"}, broker=broker)
     try:
         assert bridge.call("user.profile")["ok"] is True  # "allow always"
-        broker.answer = PolicyBroker.deny().answer
+        broker.answer = FixedAnswerBroker.deny().answer
         assert main(["revoke-grant", APP, "user:readProfile"]) == 0
         assert "revoked user:readProfile" in capsys.readouterr().out
         assert bridge.call("user.profile")["error"]["code"] == "CONSENT_DENIED"

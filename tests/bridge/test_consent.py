@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from bridge.testing import ManualClock, TestBridge, request
-from superapp.core.consent import ConsentAnswer, PolicyBroker
+from superapp.core.consent import ConsentAnswer, FixedAnswerBroker
 from superapp.state.grants import GrantStore
 
 MakeBridge = Callable[..., TestBridge]
@@ -23,7 +23,7 @@ def _codes(b: TestBridge, api: str, n: int) -> list[str]:
 
 
 def test_allow_always_is_persisted_and_not_asked_again(make_bridge: MakeBridge) -> None:
-    broker = PolicyBroker.allow()
+    broker = FixedAnswerBroker.allow()
     b = make_bridge(declared={PROFILE}, broker=broker)
     assert _codes(b, "user.profile", 3) == ["ok", "ok", "ok"]
     assert len(broker.asked) == 1
@@ -35,7 +35,7 @@ def test_allow_always_is_persisted_and_not_asked_again(make_bridge: MakeBridge) 
 
 
 def test_allow_once_covers_one_call_and_persists_nothing(make_bridge: MakeBridge) -> None:
-    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    broker = FixedAnswerBroker(ConsentAnswer.ALLOW_ONCE)
     b = make_bridge(declared={PROFILE}, broker=broker)
     assert _codes(b, "user.profile", 2) == ["ok", "ok"]
     assert len(broker.asked) == 2
@@ -45,7 +45,7 @@ def test_allow_once_covers_one_call_and_persists_nothing(make_bridge: MakeBridge
 
 def test_deny_is_remembered_for_the_cooldown(make_bridge: MakeBridge) -> None:
     clock = ManualClock()
-    broker = PolicyBroker.deny()
+    broker = FixedAnswerBroker.deny()
     b = make_bridge(declared={PROFILE}, broker=broker, clock=clock)
     assert _codes(b, "user.profile", 5) == ["CONSENT_DENIED"] * 5
     assert len(broker.asked) == 1  # a page cannot re-prompt in a loop
@@ -56,7 +56,7 @@ def test_deny_is_remembered_for_the_cooldown(make_bridge: MakeBridge) -> None:
 
 def test_prompt_bombing_is_rate_limited(make_bridge: MakeBridge) -> None:
     clock = ManualClock()
-    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    broker = FixedAnswerBroker(ConsentAnswer.ALLOW_ONCE)
     b = make_bridge(declared={PROFILE}, broker=broker, clock=clock)
     burst = int(b.dispatcher.limits.consent_prompts.burst)
     assert _codes(b, "user.profile", burst + 2) == ["ok"] * burst + ["RATE_LIMITED"] * 2
@@ -74,7 +74,7 @@ def test_broker_failure_fails_closed(make_bridge: MakeBridge) -> None:
 
 
 def test_request_capability_for_consent_free_one_does_not_ask(make_bridge: MakeBridge) -> None:
-    broker = PolicyBroker.deny()
+    broker = FixedAnswerBroker.deny()
     b = make_bridge(declared={"notifications"}, broker=broker)
     reply = b.call("app.requestCapability", {"capability": "notifications"})
     assert reply["result"] == {"capability": "notifications", "granted": True, "scope": "always"}
@@ -82,7 +82,7 @@ def test_request_capability_for_consent_free_one_does_not_ask(make_bridge: MakeB
 
 
 def test_request_capability_allow_once_covers_the_next_call(make_bridge: MakeBridge) -> None:
-    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    broker = FixedAnswerBroker(ConsentAnswer.ALLOW_ONCE)
     b = make_bridge(declared={PROFILE}, broker=broker)
     reply = b.call("app.requestCapability", {"capability": PROFILE})
     assert reply["result"]["scope"] == "once"
@@ -93,20 +93,20 @@ def test_request_capability_allow_once_covers_the_next_call(make_bridge: MakeBri
 
 
 def test_request_capability_allow_always(make_bridge: MakeBridge) -> None:
-    b = make_bridge(declared={PROFILE}, broker=PolicyBroker.allow())
+    b = make_bridge(declared={PROFILE}, broker=FixedAnswerBroker.allow())
     reply = b.call("app.requestCapability", {"capability": PROFILE})
     assert reply["result"] == {"capability": PROFILE, "granted": True, "scope": "always"}
     assert b.call("app.info")["result"]["granted"] == [PROFILE]
 
 
 def test_request_capability_denied(make_bridge: MakeBridge) -> None:
-    b = make_bridge(declared={PROFILE}, broker=PolicyBroker.deny())
+    b = make_bridge(declared={PROFILE}, broker=FixedAnswerBroker.deny())
     reply = b.call("app.requestCapability", {"capability": PROFILE})
     assert reply["error"]["code"] == "CONSENT_DENIED"
 
 
 def test_request_capability_unknown_name_is_invalid(make_bridge: MakeBridge) -> None:
-    b = make_bridge(broker=PolicyBroker.allow())
+    b = make_bridge(broker=FixedAnswerBroker.allow())
     for name in ("superuser", "__class__", "storage "):
         reply = b.call("app.requestCapability", {"capability": name})
         assert reply["error"]["code"] == "INVALID_PARAMS"
@@ -164,7 +164,7 @@ def test_concurrent_calls_share_one_prompt_and_extra_waiters_are_refused(
 
 
 def test_allow_once_is_void_after_a_revocation(make_bridge: MakeBridge) -> None:
-    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    broker = FixedAnswerBroker(ConsentAnswer.ALLOW_ONCE)
     b = make_bridge(declared={PROFILE}, broker=broker)
     assert b.call("app.requestCapability", {"capability": PROFILE})["result"]["scope"] == "once"
     with GrantStore(b.paths.registry_db) as cli:
@@ -175,7 +175,7 @@ def test_allow_once_is_void_after_a_revocation(make_bridge: MakeBridge) -> None:
 
 
 def test_is_granted_never_asks(make_bridge: MakeBridge) -> None:
-    broker = PolicyBroker.allow()
+    broker = FixedAnswerBroker.allow()
     b = make_bridge(declared={"media:camera", "notifications"}, broker=broker)
     authz = b.dispatcher.authorizer
     assert authz.is_granted("notifications") is True

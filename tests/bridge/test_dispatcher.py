@@ -19,7 +19,7 @@ from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
 from bridge.models import NoParams
 from bridge.table import API_TABLE, ApiSpec
 from bridge.testing import TestBridge, request
-from superapp.core.consent import ConsentAnswer, PolicyBroker
+from superapp.core.consent import ConsentAnswer, FixedAnswerBroker
 from superapp.state.grants import GrantStore
 from superapp.state.profile import Profile, save_profile
 
@@ -56,7 +56,9 @@ def test_toast_close_and_notification_reach_the_window(make_bridge: MakeBridge) 
 
 
 def test_clipboard_round_trip_needs_both_capabilities(make_bridge: MakeBridge) -> None:
-    b = make_bridge(declared={"clipboard:write", "clipboard:read"}, broker=PolicyBroker.allow())
+    b = make_bridge(
+        declared={"clipboard:write", "clipboard:read"}, broker=FixedAnswerBroker.allow()
+    )
     assert b.call("clipboard.writeText", {"text": "héllo"})["ok"] is True
     assert b.call("clipboard.readText") == {"id": 1, "ok": True, "result": {"text": "héllo"}}
 
@@ -64,7 +66,7 @@ def test_clipboard_round_trip_needs_both_capabilities(make_bridge: MakeBridge) -
 def test_user_profile_returns_configured_profile_and_is_audited(
     make_bridge: MakeBridge,
 ) -> None:
-    b = make_bridge(declared={"user:readProfile"}, broker=PolicyBroker.allow())
+    b = make_bridge(declared={"user:readProfile"}, broker=FixedAnswerBroker.allow())
     save_profile(b.paths, Profile(display_name="Ada", email="ada@example.org"))
     reply = b.call("user.profile")
     assert reply["result"] == {"displayName": "Ada", "email": "ada@example.org", "avatar": None}
@@ -75,7 +77,7 @@ def test_user_profile_returns_configured_profile_and_is_audited(
 
 
 def test_user_profile_unconfigured_is_all_null(make_bridge: MakeBridge) -> None:
-    b = make_bridge(declared={"user:readProfile"}, broker=PolicyBroker.allow())
+    b = make_bridge(declared={"user:readProfile"}, broker=FixedAnswerBroker.allow())
     assert b.call("user.profile")["result"] == {
         "displayName": None,
         "email": None,
@@ -126,7 +128,7 @@ def _table_with(name: str, spec: ApiSpec) -> MappingProxyType[str, ApiSpec]:
 def _dispatcher(b: TestBridge, table: MappingProxyType[str, ApiSpec], **kw: Any) -> Dispatcher:
     grants = GrantStore(b.paths.registry_db)
     return Dispatcher(
-        b.ctx, grants=grants, consent=PolicyBroker.deny(), table=table, owns_grants=True, **kw
+        b.ctx, grants=grants, consent=FixedAnswerBroker.deny(), table=table, owns_grants=True, **kw
     )
 
 
@@ -207,7 +209,7 @@ def test_missing_ui_is_internal_not_a_crash(home: Path) -> None:
 
     paths = Paths.from_env({"SUPERAPP_HOME": str(home)})
     ctx = CallContext("com.example.noui", paths, AuditLog(paths.audit_log))
-    d = Dispatcher.open(ctx, PolicyBroker.deny())
+    d = Dispatcher.open(ctx, FixedAnswerBroker.deny())
     reply = json.loads(d.dispatch(request("ui.toast", {"text": "hi"})))
     d.close()
     assert reply["error"] == {"code": "INTERNAL", "message": "internal error"}
@@ -238,7 +240,7 @@ def test_concurrent_calls_each_get_their_own_reply(make_bridge: MakeBridge) -> N
 
 
 def test_consent_answer_is_asked_with_the_manifest_reason(make_bridge: MakeBridge) -> None:
-    broker = PolicyBroker(ConsentAnswer.ALLOW_ONCE)
+    broker = FixedAnswerBroker(ConsentAnswer.ALLOW_ONCE)
     b = make_bridge(
         declared={"user:readProfile"},
         reasons={"user:readProfile": "Greet you by name"},

@@ -15,7 +15,7 @@ from bridge.errors import CODES
 from bridge.limits import RATE_CLASSES, BridgeLimits, RateLimit
 from bridge.table import API_TABLE
 from bridge.testing import TestBridge, open_test_bridge
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 
 SETTINGS = settings(
     max_examples=300,
@@ -66,7 +66,7 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestBridge]:
             "storage",
             "files",
         },
-        broker=PolicyBroker.allow(),
+        broker=FixedAnswerBroker.allow(),
         limits=limits,
     )
     yield b

@@ -16,7 +16,7 @@ from bridge.limits import RATE_CLASSES
 from bridge.table import API_TABLE, ApiSpec, errors_of
 from bridge.testing import TestBridge
 from superapp.core.capabilities import CAPABILITIES, CONSENT_REQUIRED
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 
 MakeBridge = Callable[..., TestBridge]
 BRIDGE_DIR = Path(bridge.__file__).parent
@@ -62,7 +62,7 @@ def test_every_handler_declares_its_result_type() -> None:
 
 @pytest.mark.parametrize("name", sorted(API_TABLE))
 def test_every_api_refuses_unknown_params(make_bridge: MakeBridge, name: str) -> None:
-    b = make_bridge(declared=CAPABILITIES, broker=PolicyBroker.allow())
+    b = make_bridge(declared=CAPABILITIES, broker=FixedAnswerBroker.allow())
     reply = b.call(name, {"__unexpected__": 1})
     assert reply["error"]["code"] == "INVALID_PARAMS"
     assert (b.ui.toasts, b.ui.closed, b.ui.notifications) == ([], 0, [])
@@ -107,7 +107,7 @@ def test_every_api_behind_a_capability_refuses_an_undeclared_app(
     spec: ApiSpec = API_TABLE[name]
     if spec.capability is None:
         pytest.skip("needs no capability")
-    broker = PolicyBroker.allow()
+    broker = FixedAnswerBroker.allow()
     b = make_bridge(declared=CAPABILITIES - {spec.capability}, broker=broker)
     reply = b.call(name, VALID_PARAMS[name])
     assert reply["error"]["code"] == "PERMISSION_DENIED"

@@ -18,8 +18,8 @@ from superapp.audit import AuditLog
 from superapp.core.paths import Paths
 from superapp.monitor import (
     AppSample,
+    BudgetDecision,
     BudgetEvaluator,
-    Decision,
     Monitor,
     RuntimeCounters,
     format_bytes,
@@ -113,7 +113,7 @@ def test_nothing_more_is_said_after_terminate(evaluator: BudgetEvaluator, clock:
 def test_request_storm_is_throttled_then_stopped(
     evaluator: BudgetEvaluator, clock: FakeClock
 ) -> None:
-    decisions: list[Decision] = []
+    decisions: list[BudgetDecision] = []
     for t in range(12):
         clock.now = float(t)
         decisions += evaluator.evaluate(_sample(net_requests_per_s=500.0))
@@ -298,7 +298,7 @@ def test_monitor_run_loop_delivers_decisions(child: subprocess.Popen[bytes]) -> 
     policy = MonitorPolicy.model_validate({"sample_interval_s": 0.05, "hang_timeout_s": 0.2})
     monitor = Monitor(policy)
     monitor.watch("com.example.notes", child.pid, "Notes")
-    got: queue.Queue[Decision] = queue.Queue()
+    got: queue.Queue[BudgetDecision] = queue.Queue()
     stop = threading.Event()
     thread = threading.Thread(target=monitor.run, args=(stop, got.put))
     thread.start()
@@ -341,7 +341,7 @@ def test_escalation_is_monotonic_and_stops_once(steps: list[tuple[float, float, 
     clock = FakeClock()
     policy = HostPolicy().monitor
     ev = BudgetEvaluator(policy, clock)
-    seen: list[Decision] = []
+    seen: list[BudgetDecision] = []
     for gap, memory, cpu in steps:
         clock.now += gap
         seen += ev.evaluate(_sample(memory_bytes=int(memory), cpu_percent=cpu))
@@ -372,7 +372,7 @@ def test_audit_flood_is_counted_by_the_host_and_stopped_by_the_default_budget(
 ) -> None:
     monitor = Monitor(HostPolicy().monitor, clock=clock)
     monitor.watch("com.example.notes", child.pid, "Notes", heartbeats=False)
-    decisions: list[Decision] = []
+    decisions: list[BudgetDecision] = []
     for t in range(1, 13):
         monitor.count_audit("com.example.notes", 300)  # what the supervisor counts per event
         clock.now = float(t)

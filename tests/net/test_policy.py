@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from superapp.core.errors import ManifestError
 from superapp.net import (
-    Decision,
     HostError,
+    NetDecision,
     NetPolicy,
     RequestKind,
     address_class,
@@ -275,7 +275,7 @@ def test_table_ids_are_unique() -> None:
 
 def test_allowed_network_decision_carries_the_canonical_url_and_entry() -> None:
     d = APP.decide("HTTPS://Img.CDN.example.com.:443/a b?x#f", kind=K.IMAGE, top_level=False)
-    assert d == Decision(
+    assert d == NetDecision(
         True,
         "allowlist",
         d.reason,

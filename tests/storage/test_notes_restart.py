@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from bridge.testing import TestBridge, open_test_bridge
-from superapp.core.consent import PolicyBroker
+from superapp.core.consent import FixedAnswerBroker
 
 NOTES = "dev.superapp.notes"  # miniapps/notes/manifest.json
 
 
 def _runtime(home: Path, app_id: str = NOTES) -> TestBridge:
-    return open_test_bridge(home, app_id, declared={"storage"}, broker=PolicyBroker.deny())
+    return open_test_bridge(home, app_id, declared={"storage"}, broker=FixedAnswerBroker.deny())
 
 
 def _ok(reply: dict[str, Any]) -> Any:
