@@ -26,22 +26,20 @@ Each call follows this procedure, in order:
    e. Otherwise read the body, refusing it past ``max_response_bytes``.
 
 One deadline covers the whole call, redirects included; a watchdog shuts the socket when it
-passes, so a server that drips bytes cannot hold a call open. No cookies are stored or sent,
+passes, so a server that drips bytes cannot hold a call open (resolution, vetted connections
+and the watchdog are ``_connect``; this module is the procedure). No cookies are stored or sent,
 no proxy settings from the environment are used, and responses are not decompressed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import ipaddress
-import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urljoin
 
 from superapp.core.errors import (
@@ -55,6 +53,16 @@ from superapp.core.errors import (
     ResponseTooLargeError,
 )
 from superapp.core.ports import AuditSink
+from superapp.net._connect import (
+    Resolver,
+    VettedHTTPConnection,
+    VettedHTTPSConnection,
+    Watchdog,
+    failure,
+    response_headers,
+    system_resolver,
+    time_left,
+)
 from superapp.net._host import IPAddress, address_class
 from superapp.net._policy import NetDecision, NetPolicy, RequestKind
 from superapp.net._url import Authority, parse_authority, split_scheme
@@ -78,8 +86,6 @@ __all__ = [
     "resolve_location",
     "system_resolver",
 ]
-
-Resolver = Callable[[str, int], Sequence[IPAddress]]
 
 METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 #: Request headers a mini-app may not set: hop-by-hop and framing headers (the client owns
@@ -121,7 +127,6 @@ _TOKEN: Final = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
-_DROPPED_RESPONSE_HEADERS: Final = frozenset({"set-cookie", "set-cookie2"})
 
 
 @dataclass(frozen=True)
@@ -171,24 +176,6 @@ class NetResponse:
     #: Lower-case names; repeated headers joined with ", "; Set-Cookie removed.
     headers: Mapping[str, str]
     body: bytes
-
-
-def addresses_of(infos: Iterable[tuple[Any, ...]]) -> list[IPAddress]:
-    """The distinct addresses of ``getaddrinfo`` results, in their order (IPv6 scope ids
-    dropped): what ``net.request`` and the egress proxy vet before connecting."""
-    out: list[IPAddress] = []
-    for *_rest, sockaddr in infos:
-        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if ip not in out:
-            out.append(ip)
-    return out
-
-
-def system_resolver(host: str, port: int) -> list[IPAddress]:
-    """Every address the system resolver returns for ``host``, in its order."""
-    return addresses_of(
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    )
 
 
 class NetClient:
@@ -255,7 +242,7 @@ class NetClient:
                     reason=resp.reason,
                     url=auth.url(),
                     redirected=hop > 0,
-                    headers=_response_headers(resp),
+                    headers=response_headers(resp),
                     body=data,
                 )
             finally:
@@ -364,14 +351,14 @@ class NetClient:
         body: bytes | None,
         deadline: float,
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
-        remaining = _remaining(deadline)
+        remaining = time_left(deadline)
         port = auth.port or 443
         conn: http.client.HTTPConnection
         if auth.scheme == "https":
-            conn = _VettedHTTPSConnection(auth.host.name, port, addresses, remaining, self._ssl)
+            conn = VettedHTTPSConnection(auth.host.name, port, addresses, remaining, self._ssl)
         else:
-            conn = _VettedHTTPConnection(auth.host.name, port, addresses, remaining)
-        watchdog = _Watchdog(conn, remaining)
+            conn = VettedHTTPConnection(auth.host.name, port, addresses, remaining)
+        watchdog = Watchdog(conn, remaining)
         try:
             conn.putrequest(method, auth.target, skip_accept_encoding=True)
             conn.putheader("User-Agent", self.limits.user_agent)
@@ -384,7 +371,7 @@ class NetClient:
             resp = conn.getresponse()
         except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
             conn.close()
-            raise _failure(exc, watchdog, auth) from None
+            raise failure(exc, watchdog, auth) from None
         finally:
             watchdog.cancel()
         return conn, resp
@@ -404,7 +391,7 @@ class NetClient:
             raise ResponseTooLargeError(f"the response is larger than {cap} bytes")
         chunks: list[bytes] = []
         size = 0
-        watchdog = _Watchdog(conn, _remaining(deadline))
+        watchdog = Watchdog(conn, time_left(deadline))
         try:
             while True:
                 chunk = resp.read(self.limits.read_chunk_bytes)
@@ -415,7 +402,7 @@ class NetClient:
                     raise ResponseTooLargeError(f"the response is larger than {cap} bytes")
                 chunks.append(chunk)
         except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
-            raise _failure(exc, watchdog, None) from None
+            raise failure(exc, watchdog, None) from None
         finally:
             watchdog.cancel()
         return b"".join(chunks)
@@ -445,100 +432,3 @@ def resolve_location(base: Authority, location: str) -> str:
 
 _C0_SPACE: Final = "".join(chr(c) for c in range(0x21))
 _TAB_NL: Final = str.maketrans("", "", "\t\n\r")
-
-
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise RequestTimeoutError("the request timed out")
-    return left
-
-
-def _failure(exc: BaseException, watchdog: _Watchdog, auth: Authority | None) -> NetError:
-    if watchdog.fired or isinstance(exc, TimeoutError):
-        return RequestTimeoutError("the request timed out")
-    where = f" to {auth.host}" if auth is not None else ""
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return ConnectionFailedError(
-            f"TLS certificate of {auth.host if auth else 'the server'} is not valid"
-        )
-    if isinstance(exc, ssl.SSLError):
-        return ConnectionFailedError(f"TLS connection{where} failed")
-    if isinstance(exc, http.client.HTTPException):
-        return ConnectionFailedError(f"the server{where} sent a malformed response")
-    return ConnectionFailedError(f"connection{where} failed")
-
-
-def _response_headers(resp: http.client.HTTPResponse) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in resp.getheaders():
-        lower = name.lower()
-        if lower in _DROPPED_RESPONSE_HEADERS:
-            continue
-        out[lower] = f"{out[lower]}, {value}" if lower in out else value
-    return out
-
-
-class _Watchdog:
-    """Shuts the connection's socket when the deadline passes (a hard stop for slow peers)."""
-
-    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
-        self.fired = False
-        self._conn = conn
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self) -> None:
-        self.fired = True
-        sock = self._conn.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
-class _VettedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the vetted addresses only; ``self.host`` stays the name (Host header)."""
-
-    def __init__(
-        self, host: str, port: int, addresses: Sequence[IPAddress], timeout: float
-    ) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._addresses = tuple(addresses)
-
-    def connect(self) -> None:
-        error: OSError | None = None
-        for ip in self._addresses:
-            try:
-                self.sock = socket.create_connection((str(ip), self.port), self.timeout)
-            except OSError as exc:
-                error = exc
-                continue
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return
-        raise error or OSError("no address to connect to")
-
-
-class _VettedHTTPSConnection(_VettedHTTPConnection):
-    """As above, then TLS with SNI and certificate check against the host name."""
-
-    default_port = 443
-
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        addresses: Sequence[IPAddress],
-        timeout: float,
-        context: ssl.SSLContext,
-    ) -> None:
-        super().__init__(host, port, addresses, timeout)
-        self._context = context
-
-    def connect(self) -> None:
-        super().connect()
-        assert self.sock is not None  # noqa: S101 - set by super().connect()
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)

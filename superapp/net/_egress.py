@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from superapp.core.errors import EgressUnavailableError
-from superapp.net._client import addresses_of
+from superapp.net._connect import addresses_of
 from superapp.net._host import HostError, IPAddress
 from superapp.net._http1 import (
     HOP_HEADERS,
