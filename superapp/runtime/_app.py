@@ -188,7 +188,7 @@ class RuntimeApp:
             self._send(control.Notice(level="error", message=f"cannot start: {err}"))
             return 3
         self.egress = egress
-        from superapp.runtime import _qt, _scheme, _ui
+        from superapp.runtime.engine import _qt, _scheme, _ui, _window
 
         _scheme.register_scheme()
         # Qt WebEngine reads its Chromium switches from QApplication's argv (which pywebview
@@ -197,15 +197,8 @@ class RuntimeApp:
             "--webEngineArgs",
             *engine_switches(os.environ, proxy_port=egress.port),
         ]
-        import webview
-
-        webview._state["storage_path"] = str(webview_dir)  # read when the Qt backend loads
-        # Engine storage is off the record unless the manifest opts in (docs/storage.md):
-        # pywebview's private mode builds an unnamed QWebEngineProfile, which keeps
-        # localStorage, IndexedDB, cookies, cache storage and service workers in memory.
-        # This process is the app's alone, so the in-memory profile is the app's alone too.
         persistent = self.app.engine_storage == "persistent"
-        _wiring.patch_pywebview()
+        _window.load_backend(webview_dir)
         ctx = _wiring.build_context(self)
         icon = self.app.source.read(self.app.icon) if self.app.icon else None
         ui = _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon)
@@ -236,19 +229,14 @@ class RuntimeApp:
         )
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
-        self.window = webview.create_window(
-            self.app.title, url=None, html=" ", width=960, height=720, min_size=(360, 320)
-        )
 
         def before_show(window: Any) -> None:
             _qt.install(window.native, spec, shim, relay)
 
-        self.window.events.before_show += before_show
+        self.window = _window.create_window(self.app.title, before_show)
         threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()
         try:
-            webview.start(
-                gui="qt", private_mode=not persistent, storage_path=str(webview_dir), debug=False
-            )
+            _window.start(persistent=persistent, storage_dir=webview_dir)
         finally:
             self._stop.set()
             dispatcher.close()
