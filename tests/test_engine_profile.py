@@ -12,7 +12,7 @@ _PROBE = """
 import sys, tempfile
 from PySide6.QtWidgets import QApplication
 from PySide6.QtWebEngineCore import QWebEngineProfile
-from superapp.runtime._qt import _check_engine_storage
+from superapp.runtime.engine._qt import _check_engine_storage
 app = QApplication(["probe", "--webEngineArgs", "--no-sandbox"])
 memory = QWebEngineProfile()
 _check_engine_storage(memory, "memory")

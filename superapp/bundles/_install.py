@@ -52,6 +52,7 @@ from superapp.bundles._trust import TrustStore
 from superapp.bundles._verify import VerifiedBundle, verify_bundle
 from superapp.core.errors import BundleError, InstallError, NotInstalledError, SuperappError
 from superapp.core.paths import Paths
+from superapp.core.ports import AuditSink
 from superapp.state import registry
 from superapp.state.registry import InstalledApp
 
@@ -334,22 +335,31 @@ def _read_installed(path: Path, limits: BundleLimits) -> bytes:
 
 
 def open_installed(
-    paths: Paths, app_id: str, limits: BundleLimits = DEFAULT_LIMITS
+    paths: Paths,
+    app_id: str,
+    limits: BundleLimits = DEFAULT_LIMITS,
+    *,
+    audit: AuditSink | None = None,
 ) -> VerifiedBundle:
     """Re-verify the installed copy of ``app_id`` (the check before every launch).
+
+    ``audit`` receives the failure; by default the audit log itself (the CLI's own paths). A
+    runtime passes its control channel instead: runtimes never write the log (issue 13), the
+    host writes what they report, under the app id it launched.
 
     Raises:
         NotInstalledError: no such app is installed.
         BundleError / SignatureError: the installed copy fails verification, is not the bundle
             that was installed, or its publisher is no longer trusted; the failure is audited
-            as ``bundle.verify_failed``.
+            as ``bundle.verify_failed`` (to ``audit``).
     """
+    sink: AuditSink = audit if audit is not None else AuditLog(paths.audit_log)
     with _lock(paths, shared=True):
         app = registry.get_app(paths, app_id)
         try:
             data = _read_installed(paths.app_bundle(app_id) / BUNDLE_FILE, limits)
         except BundleError as err:
-            _audit_verify_failed(paths, app_id, err)
+            _audit_verify_failed(sink, app_id, err)
             raise
     try:
         try:
@@ -374,15 +384,13 @@ def open_installed(
             )
         bundle = bundle.with_digest(app.digest)
     except BundleError as err:
-        _audit_verify_failed(paths, app_id, err)
+        _audit_verify_failed(sink, app_id, err)
         raise
     return bundle
 
 
-def _audit_verify_failed(paths: Paths, app_id: str, err: BundleError) -> None:
-    AuditLog(paths.audit_log).record(
-        "bundle.verify_failed", app_id=app_id, outcome="failure", reason=str(err)
-    )
+def _audit_verify_failed(audit: AuditSink, app_id: str, err: BundleError) -> None:
+    audit.record("bundle.verify_failed", app_id=app_id, outcome="failure", reason=str(err))
 
 
 def remove_app(paths: Paths, app_id: str) -> None:

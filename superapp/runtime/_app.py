@@ -24,9 +24,10 @@ from superapp.runtime._metrics import runtime_counters
 from superapp.runtime._source import AppSource, BundleSource, DirSource
 
 if TYPE_CHECKING:
+    from superapp.core.ports import AuditSink
     from superapp.storage import AppStore
 
-__all__ = ["LoadedApp", "RuntimeApp", "load_app"]
+__all__ = ["ChannelSink", "LoadedApp", "RuntimeApp", "load_app", "send_audit"]
 
 _log = logging.getLogger("superapp.runtime")
 
@@ -56,14 +57,44 @@ class LoadedApp:
         return self.name
 
 
-def load_app(paths: Paths, app_id: str, dev: Path | None) -> LoadedApp:
+def send_audit(
+    channel: control.Channel, action: str, *, outcome: str, reason: str, **fields: Any
+) -> None:
+    """One audit event to the host, which writes it under the app id it launched this
+    process for. A runtime never opens the audit log itself (issue 13)."""
+    safe = json.loads(json.dumps(fields, default=str))
+    try:
+        channel.send(control.Audit(action=action, outcome=outcome, reason=reason, fields=safe))
+    except control.ChannelClosedError:
+        pass
+
+
+class ChannelSink:
+    """An ``AuditSink`` over the control channel, for checks that run before ``RuntimeApp``
+    exists (``load_app``). ``app_id`` is dropped: the host knows which app it launched."""
+
+    def __init__(self, channel: control.Channel) -> None:
+        self._channel = channel
+
+    def record(
+        self, action: str, *, app_id: str | None = None, outcome: str = "unknown",
+        reason: str = "", **fields: Any,
+    ) -> object:  # fmt: skip
+        send_audit(self._channel, action, outcome=outcome, reason=reason, **fields)
+        return None
+
+
+def load_app(paths: Paths, app_id: str, dev: Path | None, audit: AuditSink) -> LoadedApp:
+    """The app's manifest and files: a developer's folder, or the installed bundle verified
+    again (a failure is reported to ``audit``, the control channel, as ``bundle.verify_failed``).
+    """
     from superapp import bundles
 
     if dev is not None:
         manifest = bundles.load_manifest_dir(dev)
         source: AppSource = DirSource(dev)
     else:
-        verified = bundles.open_installed(paths, app_id)
+        verified = bundles.open_installed(paths, app_id, audit=audit)
         manifest = verified.manifest
         source = BundleSource({name: verified.read(name) for name in verified.names})
     if manifest.app_id != app_id:
@@ -117,13 +148,7 @@ class RuntimeApp:
         self, action: str, *, outcome: str = "unknown", reason: str = "", **fields: Any
     ) -> None:
         """Audit events go to the host, which writes them under the app id it launched."""
-        safe = json.loads(json.dumps(fields, default=str))
-        try:
-            self.channel.send(
-                control.Audit(action=action, outcome=outcome, reason=reason, fields=safe)
-            )
-        except control.ChannelClosedError:
-            pass
+        send_audit(self.channel, action, outcome=outcome, reason=reason, **fields)
 
     def _send(self, msg: Any) -> None:
         try:
@@ -188,7 +213,7 @@ class RuntimeApp:
             self._send(control.Notice(level="error", message=f"cannot start: {err}"))
             return 3
         self.egress = egress
-        from superapp.runtime import _qt, _scheme, _ui
+        from superapp.runtime.engine import _qt, _scheme, _ui, _window
 
         _scheme.register_scheme()
         # Qt WebEngine reads its Chromium switches from QApplication's argv (which pywebview
@@ -197,15 +222,8 @@ class RuntimeApp:
             "--webEngineArgs",
             *engine_switches(os.environ, proxy_port=egress.port),
         ]
-        import webview
-
-        webview._state["storage_path"] = str(webview_dir)  # read when the Qt backend loads
-        # Engine storage is off the record unless the manifest opts in (docs/storage.md):
-        # pywebview's private mode builds an unnamed QWebEngineProfile, which keeps
-        # localStorage, IndexedDB, cookies, cache storage and service workers in memory.
-        # This process is the app's alone, so the in-memory profile is the app's alone too.
         persistent = self.app.engine_storage == "persistent"
-        _wiring.patch_pywebview()
+        _window.load_backend(webview_dir)
         ctx = _wiring.build_context(self)
         icon = self.app.source.read(self.app.icon) if self.app.icon else None
         ui = _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon)
@@ -236,19 +254,14 @@ class RuntimeApp:
         )
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
-        self.window = webview.create_window(
-            self.app.title, url=None, html=" ", width=960, height=720, min_size=(360, 320)
-        )
 
         def before_show(window: Any) -> None:
             _qt.install(window.native, spec, shim, relay)
 
-        self.window.events.before_show += before_show
+        self.window = _window.create_window(self.app.title, before_show)
         threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()
         try:
-            webview.start(
-                gui="qt", private_mode=not persistent, storage_path=str(webview_dir), debug=False
-            )
+            _window.start(persistent=persistent, storage_dir=webview_dir)
         finally:
             self._stop.set()
             dispatcher.close()

@@ -75,10 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     channel = control.Channel.from_fd(args.control_fd)
     paths = Paths.from_env()
 
-    from superapp.runtime._app import RuntimeApp, load_app
+    from superapp.runtime._app import ChannelSink, RuntimeApp, load_app
 
     try:
-        loaded = load_app(paths, args.app_id, args.dev)
+        loaded = load_app(paths, args.app_id, args.dev, ChannelSink(channel))
     except Exception as err:  # reported to the host, which shows it to the user
         channel.send(control.Notice(level="error", message=f"cannot start: {err}"))
         return 3

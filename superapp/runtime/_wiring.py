@@ -36,30 +36,11 @@ __all__ = [
     "engine_policy",
     "make_dispatcher",
     "open_storage",
-    "patch_pywebview",
     "start_egress",
 ]
 
-#: Where Qt WebEngine reads Chromium switches from the environment. pywebview's Qt backend
-#: appends to it (--use-fake-ui-for-media-stream, which auto-accepts camera and microphone
-#: prompts and would bypass our permission hook, and an autoplay feature); setting it at all
-#: would also make Qt ignore the switches the runtime passes in argv.
-_CHROMIUM_FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
 #: How long a consent prompt may stay unanswered before it counts as "no".
 CONSENT_TIMEOUT_S = 300.0
-
-
-def patch_pywebview() -> None:
-    """Load pywebview's Qt backend and stop it from weakening the engine's configuration."""
-    import webview.platforms.qt as qt_backend
-    from webview import util
-
-    def environ_append(key: str, *values: str, sep: str = " ") -> None:
-        if key == _CHROMIUM_FLAGS_ENV:
-            return
-        util.environ_append(key, *values, sep=sep)
-
-    qt_backend.environ_append = environ_append  # type: ignore[attr-defined]
 
 
 class _EnginePolicy:

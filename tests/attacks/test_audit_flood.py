@@ -29,7 +29,7 @@ from superapp.host import RunningApp, Supervisor, host_audit
 from superapp.monitor import Monitor, ProcessTreeSampler, TreeSample, record_decision
 from superapp.policy import parse_policy
 from superapp.runtime import _wiring
-from superapp.runtime._app import RuntimeApp, load_app
+from superapp.runtime._app import ChannelSink, RuntimeApp, load_app
 from tests.attacks.hostile import make_app
 
 ATTACKER = "com.attacker.flood"
@@ -89,7 +89,8 @@ def rig(tmp_path: Path, superapp_home: Paths) -> Iterator[Rig]:
     wire = _Wire()
     host_app = RunningApp(ATTACKER, None, wire.host, None)  # type: ignore[arg-type]
     wire.deliver = lambda msg: supervisor._handle(host_app, msg)
-    rt = RuntimeApp(superapp_home, load_app(superapp_home, ATTACKER, src), wire, None)  # type: ignore[arg-type]
+    loaded = load_app(superapp_home, ATTACKER, src, ChannelSink(wire))  # type: ignore[arg-type]
+    rt = RuntimeApp(superapp_home, loaded, wire, None)  # type: ignore[arg-type]
     ctx = _wiring.build_context(rt)
     dispatcher = _wiring.make_dispatcher(rt, ctx, DummyUi(), _wiring.build_net_policy(rt))
     monitor.watch(ATTACKER, 1, "Flood", heartbeats=False)

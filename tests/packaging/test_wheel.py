@@ -8,6 +8,7 @@ README's test command: a wheel without its package data cannot start a single mi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -54,8 +55,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(the wheel, a folder outside the repository)."""
     outside = tmp_path_factory.mktemp("wheel")
     assert REPO not in outside.parents
+    # Built from a copy of what git would ship (tracked files and untracked ones it does not
+    # ignore): setuptools never cleans its build/ folder, so building in the checkout could
+    # package modules that were moved or deleted since the last build.
+    src = outside / "src"
+    listed = _run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        if (REPO / name).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, src / name)
     dist = outside / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(REPO)])
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(src)])
     (wheel,) = dist.glob("superapp-*.whl")
     return wheel, outside
 

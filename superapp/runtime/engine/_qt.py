@@ -41,9 +41,9 @@ from PySide6.QtWebEngineCore import (
 
 from superapp.runtime._csp import response_headers
 from superapp.runtime._guard import RequestGuard
-from superapp.runtime._scheme import AppSchemeHandler
 from superapp.runtime._source import AppSource
-from superapp.runtime._transport import NativeBridge
+from superapp.runtime.engine._scheme import AppSchemeHandler
+from superapp.runtime.engine._transport import NativeBridge
 
 __all__ = ["AppPage", "NetPolicy", "RequestDecision", "WindowSpec", "install"]
 
@@ -469,7 +469,7 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
         # dispatcher's business, the monitor needs the rate.
         lambda: spec.guard.allowed("bridge.calls.all"),
     )
-    from superapp.runtime._clipguard import ClipboardGuard, install_clipboard_guard
+    from superapp.runtime.engine._clipguard import ClipboardGuard, install_clipboard_guard
 
     def clipboard_refused() -> None:
         spec.guard.blocked(

@@ -96,7 +96,7 @@ class QtUi(QObject):
         if view is None:
             return
         if self._strip is None:
-            from superapp.runtime._chrome import HostStrip
+            from superapp.runtime.engine._chrome import HostStrip
 
             self._strip = HostStrip(view, self._app_name, self._icon_png)
         self._strip.show_notice(text)
