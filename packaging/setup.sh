@@ -99,9 +99,10 @@ year_ahead() {  # [PYTEST ARGS]: default, the date-sensitive suites
   # The -W: time-machine is imported at interpreter start, before pytest could rewrite the asserts
   # of its (unused) pytest plugin, and the suite turns warnings into errors.
   say "the date-sensitive suites again, with the clock one year ahead"
+  # Through PYTEST_ADDOPTS so that pytest runs started by tests (tests/test_selection.py) get it too.
   PYTHONPATH="$ROOT/tests/timetravel" SUPERAPP_TEST_CLOCK_AHEAD_DAYS=365 \
-    "$VENV/bin/python" -m pytest -p no:cacheprovider "${@:-${YEAR_AHEAD_SUITES[@]}}" \
-    -W "ignore:Module already imported so cannot be rewritten; time_machine:pytest.PytestAssertRewriteWarning"
+    PYTEST_ADDOPTS="-W 'ignore:Module already imported so cannot be rewritten; time_machine:pytest.PytestAssertRewriteWarning'" \
+    "$VENV/bin/python" -m pytest -p no:cacheprovider "${@:-${YEAR_AHEAD_SUITES[@]}}"
 }
 
 case "$MODE" in

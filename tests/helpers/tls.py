@@ -32,6 +32,12 @@ def _name(common: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
 
+#: Either side of "now". OpenSSL checks validity against the real clock while Python code reads
+#: time-machine's clock in the year-ahead run (packaging/setup.sh), a year apart: both must fall
+#: inside the window.
+_VALIDITY = datetime.timedelta(days=800)
+
+
 def make_tls(*names: str) -> TestTLS:
     """A CA and a certificate valid for ``names`` (DNS names or IP addresses)."""
     now = datetime.datetime.now(datetime.UTC)
@@ -42,8 +48,8 @@ def make_tls(*names: str) -> TestTLS:
         .issuer_name(_name("superapp test CA"))
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
+        .not_valid_before(now - _VALIDITY)
+        .not_valid_after(now + _VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
@@ -60,8 +66,8 @@ def make_tls(*names: str) -> TestTLS:
         .issuer_name(ca.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
+        .not_valid_before(now - _VALIDITY)
+        .not_valid_after(now + _VALIDITY)
         .add_extension(x509.SubjectAlternativeName(alt), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
