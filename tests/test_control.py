@@ -52,6 +52,10 @@ MALFORMED = {
     "extra_field": b'{"type":"terminate","reason":"x","app_id":"com.other"}\n',
     "hello_without_version": b'{"type":"hello","pid":7,"sandbox":true}\n',
     "not_utf8": b'{"type":"notice","level":"info","message":"\xff"}\n',
+    # Parses and validates, but pydantic cannot serialise it back ("Maximum serialization
+    # depth exceeded"): found by bench/fuzz.py on protocol v2.
+    "deeper_than_it_can_be_written_back": b'{"type":"audit","action":"x","fields":{"a":'
+    + b"[" * 300 + b"]" * 300 + b"}}\n",
 }
 
 
@@ -63,6 +67,17 @@ def test_malformed_frame_closes_the_channel(
     _send_soon(runtime, frame)
     with pytest.raises(control.ChannelClosedError, match="malformed control message"):
         channel.recv()
+
+
+def test_nesting_the_limit_allows_is_accepted_and_written_back() -> None:
+    inner: object = 1
+    for _ in range(control.MAX_NESTING - 2):  # the message and its fields are two levels
+        inner = [inner]
+    msg = control.Audit(action="x", fields={"a": inner})
+    frame = msg.model_dump_json().encode("utf-8") + b"\n"
+    assert control.decode_message(frame) == msg
+    with pytest.raises(control.ChannelClosedError, match="nested deeper"):
+        control.decode_message(frame.replace(b"[", b"[[", 1).replace(b"]", b"]]", 1))
 
 
 def test_deep_nesting_ends_serve_instead_of_killing_the_reader(

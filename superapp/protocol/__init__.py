@@ -6,6 +6,7 @@ strict decoder ``decode_message``; ``PROTOCOL_VERSION`` travels in ``hello``.
 
 from superapp.protocol._control import (
     MAX_MESSAGE_BYTES,
+    MAX_NESTING,
     PROTOCOL_VERSION,
     Audit,
     Channel,
@@ -26,6 +27,7 @@ from superapp.protocol._records import RunRecord
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
+    "MAX_NESTING",
     "PROTOCOL_VERSION",
     "Audit",
     "Channel",

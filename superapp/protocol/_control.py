@@ -30,6 +30,7 @@ from superapp.core.consent import ConsentAnswer
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
+    "MAX_NESTING",
     "PROTOCOL_VERSION",
     "Audit",
     "Channel",
@@ -50,6 +51,10 @@ __all__ = [
 #: A message larger than this is a protocol violation (consent reasons and audit fields are
 #: small; nothing page-sized crosses this channel).
 MAX_MESSAGE_BYTES = 256 * 1024
+#: Nesting of arrays and objects a frame may have. Messages are flat and audit fields shallow;
+#: what the host accepts it serialises again (audit log, answers), and pydantic refuses to
+#: serialise deep values ("Maximum serialization depth exceeded", found by bench/fuzz.py).
+MAX_NESTING = 32
 #: Bumped whenever a message changes shape; host and runtime must agree (they ship together,
 #: but a runtime left over from an upgrade must not be half-understood).
 PROTOCOL_VERSION = 2
@@ -164,15 +169,16 @@ def _finite_float(text: str) -> float:
 
 def _check_strings(root: object) -> None:
     """Refuse lone surrogates (a JSON escape can carry them, UTF-8 cannot) in any string or
-    key: what the host accepts it writes back (audit log, launcher, answers). No recursion."""
-    stack = [root]
+    key, and nesting deeper than ``MAX_NESTING``: what the host accepts it writes back (audit
+    log, launcher, answers). No recursion."""
+    stack: list[tuple[object, int]] = [(root, 0)]
     while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend(value.keys())
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= MAX_NESTING:
+                raise ValueError(f"nested deeper than {MAX_NESTING}")
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
         elif isinstance(value, str) and not value.isascii():
             value.encode("utf-8")  # UnicodeEncodeError is a ValueError
 
