@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench._common import xvfb  # noqa: E402
-from tests.e2e.harness import HostProcess, connect, free_port  # noqa: E402
+from superapp.testing import HostProcess, connect, free_port  # noqa: E402
 
 
 def _open(
