@@ -6,7 +6,7 @@ mini-app developers' own tests share one harness; nothing here is imported by th
     _harness.py   HostProcess (a ``superapp`` command in its own process group, read line by
                   line), Xvfb, connect (Playwright over CDP), free_port, wait_gone
     _apps.py      make_app (a test mini-app folder), call/raw_call (callNative from a page),
-                  audit_events, wait_until, wait_for_audit
+                  audit_events, wait_until, wait_for_audit, wait_for_budget_stop
     _npm.py       published front-end libraries fetched with npm (the analyser's real inputs)
     _fake_runtime.py  a windowless runtime speaking the real control protocol (host tests
                   without Qt): ``fake_runtime_argv(steps)`` for ``Supervisor(runtime_argv=)``
@@ -18,6 +18,7 @@ from superapp.testing._apps import (
     make_app,
     raw_call,
     wait_for_audit,
+    wait_for_budget_stop,
     wait_until,
 )
 from superapp.testing._fake_runtime import fake_runtime_argv
@@ -43,6 +44,7 @@ __all__ = [
     "make_app",
     "raw_call",
     "wait_for_audit",
+    "wait_for_budget_stop",
     "wait_gone",
     "wait_until",
     "with_group_gone",

@@ -125,3 +125,19 @@ def wait_for_audit(
         raise AssertionError(
             f"no matching {action} audit event for {app_id}; last: {seen}"
         ) from None
+
+
+def wait_for_budget_stop(
+    host: Any, paths: Any, app_id: str, metric: str, *, timeout: float = 90.0
+) -> tuple[str, Any]:
+    """Wait until the host stopped ``app_id`` by its ``metric`` budget: the host's
+    "… terminated" line (the sentence the launcher shows too) and the ``monitor.terminate``
+    audit event for that metric. Returns both for the test's own assertions."""
+    line: str = host.wait_for_line(rf"{app_id} terminated", timeout=timeout)
+    event = wait_for_audit(
+        paths,
+        lambda e: e["superapp"].get("metric") == metric,
+        action="monitor.terminate",
+        app_id=app_id,
+    )
+    return line, event

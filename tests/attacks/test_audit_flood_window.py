@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from superapp.core.paths import Paths
-from tests.attacks.hostile import audit_events, call, make_app, wait_for_audit
+from superapp.testing import audit_events, call, make_app, wait_for_audit, wait_for_budget_stop
 from tests.audit.test_audit_terminal import parse_line, render_on_terminal
 from tests.e2e.harness import HostProcess
 
@@ -72,12 +72,10 @@ def test_page_flooding_the_audit_log_is_stopped_and_cannot_flush_its_earlier_eve
     hosts.append(hostile_host)
 
     # Stopped by its audit budget, with the reason shown and audited.
-    line = hostile_host.wait_for_line(rf"{HOSTILE} terminated", timeout=120)
+    line, _event = wait_for_budget_stop(
+        hostile_host, superapp_home, HOSTILE, "audit_events", timeout=120
+    )
     assert "audit log entries a second" in line, line
-    wait_for_audit(
-        superapp_home, lambda e: e["superapp"].get("metric") == "audit_events",
-        action="monitor.terminate", app_id=HOSTILE,
-    )  # fmt: skip
     assert hostile_host.proc.wait(30) == 0
 
     # The flood was aggregated: the summary written at exit accounts for what was not written.

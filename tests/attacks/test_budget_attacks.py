@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from superapp.core.paths import Paths
-from tests.attacks.hostile import call, make_app, wait_for_audit
+from superapp.testing import call, make_app, wait_for_budget_stop
 from tests.e2e.harness import HostProcess
 
 HOSTILE = "com.attacker.hog"
@@ -65,12 +65,8 @@ def test_app_over_its_budget_is_stopped_with_a_reason_while_others_keep_answerin
     hosts.append(hostile_host)
 
     # The host stops the app and says why (the launcher shows the same sentence).
-    line = hostile_host.wait_for_line(rf"{HOSTILE} terminated", timeout=90)
+    line, event = wait_for_budget_stop(hostile_host, superapp_home, HOSTILE, metric)
     assert "was stopped" in line, line
-    event = wait_for_audit(
-        superapp_home, lambda e: e["superapp"].get("metric") == metric,
-        action="monitor.terminate", app_id=HOSTILE,
-    )  # fmt: skip
     assert event["event"]["reason"] in line
     assert hostile_host.proc.wait(30) == 0
     # The other app never noticed.
@@ -100,11 +96,7 @@ def test_request_storm_against_an_allowlisted_host_is_stopped(
     _bystander_host, bystander = open_app("dev", make_app(tmp_path, BYSTANDER), env=net_hosts.env)
     hostile_host = HostProcess(["dev", str(folder)], net_hosts.env)
     hosts.append(hostile_host)
-    line = hostile_host.wait_for_line(rf"{HOSTILE} terminated", timeout=90)
+    line, _event = wait_for_budget_stop(hostile_host, superapp_home, HOSTILE, "net_requests")
     assert "was stopped" in line, line
-    wait_for_audit(
-        superapp_home, lambda e: e["superapp"].get("metric") == "net_requests",
-        action="monitor.terminate", app_id=HOSTILE,
-    )  # fmt: skip
     assert net_hosts.good.hits  # the storm really reached the allowlisted host
     assert call(bystander, "app.info")["result"]["appId"] == BYSTANDER

@@ -21,7 +21,7 @@ import pytest
 
 from superapp.core.paths import Paths
 from superapp.storage import folder_bytes
-from tests.attacks.hostile import call, make_app, wait_for_audit
+from superapp.testing import call, make_app, wait_for_audit, wait_for_budget_stop
 from tests.e2e.harness import HostProcess
 
 APP = "com.attacker.hoarder"
@@ -181,12 +181,8 @@ def test_persistent_engine_storage_over_its_quota_is_stopped_and_evicted(
     host = HostProcess(["dev", str(folder)], host_env)
     hosts.append(host)
 
-    line = host.wait_for_line(rf"{APP} terminated", timeout=120)
+    line, event = wait_for_budget_stop(host, superapp_home, APP, "engine_storage", timeout=120)
     assert "was stopped" in line and "web storage" in line, line
-    event = wait_for_audit(
-        superapp_home, lambda e: e["superapp"].get("metric") == "engine_storage",
-        action="monitor.terminate", app_id=APP,
-    )  # fmt: skip
     assert event["superapp"]["value"] > event["superapp"]["limit"] == 24 * 1024 * 1024
     assert event["event"]["reason"] in line
     evicted = wait_for_audit(
@@ -229,12 +225,8 @@ def test_in_memory_engine_storage_counts_in_the_memory_budget(
     )
     host = HostProcess(["dev", str(make_app(tmp_path, APP, script=FILL_BINARY))], host_env)
     hosts.append(host)
-    line = host.wait_for_line(rf"{APP} terminated", timeout=180)
+    line, _event = wait_for_budget_stop(host, superapp_home, APP, "memory", timeout=180)
     assert "of memory" in line, line
-    wait_for_audit(
-        superapp_home, lambda e: e["superapp"].get("metric") == "memory",
-        action="monitor.terminate", app_id=APP,
-    )  # fmt: skip
     assert host.proc.wait(30) == 0
     # Hundreds of MiB were held, none of it went to disk.
     assert folder_bytes(superapp_home.app_dir(APP)) < 16 * 1024 * 1024
