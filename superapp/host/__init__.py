@@ -15,7 +15,7 @@ protocol (``superapp.protocol``).
 """
 
 from superapp.host._app import AppState, RunningApp, StopTimeouts
-from superapp.host._context import HostContext, host_audit, host_monitor
+from superapp.host._context import HostContext
 from superapp.host._lifecycle import Supervisor
 from superapp.host._prompt import (
     ANSWERS,
@@ -44,8 +44,6 @@ __all__ = [
     "build_prompt",
     "consent_from_env",
     "describe",
-    "host_audit",
-    "host_monitor",
     "request_stop",
     "running_record",
     "running_records",

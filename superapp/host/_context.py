@@ -15,7 +15,7 @@ from superapp.core.paths import Paths
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy, load_policy
 
-__all__ = ["HostContext", "host_audit", "host_monitor"]
+__all__ = ["HostContext"]
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,3 @@ class HostContext:
     def monitor(self) -> Monitor:
         """A resource monitor with the policy's ``[monitor]`` budgets."""
         return Monitor(self.policy.monitor)
-
-
-def host_monitor(paths: Paths) -> Monitor:
-    """The resource monitor for a host, with the ``[monitor]`` budgets of its policy file.
-
-    Raises:
-        PolicyError: the policy file is invalid (one line, naming the field).
-    """
-    return Monitor(load_policy(paths).monitor)
-
-
-def host_audit(paths: Paths) -> AuditLog:
-    """The host's audit log, with the ``[audit]`` rotation, retention and flood limits of its
-    policy file.
-
-    Raises:
-        PolicyError: the policy file is invalid (one line, naming the field).
-    """
-    return AuditLog(paths.audit_log, limits=load_policy(paths).audit_limits())

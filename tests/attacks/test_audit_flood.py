@@ -25,7 +25,7 @@ from superapp import protocol as control
 from superapp.audit import AuditLimits, AuditLog, FloodLimits
 from superapp.cli import main
 from superapp.core.paths import Paths
-from superapp.host import RunningApp, Supervisor, host_audit
+from superapp.host import HostContext, RunningApp, Supervisor
 from superapp.monitor import Monitor, ProcessTreeSampler, TreeSample, record_decision
 from superapp.policy import parse_policy
 from superapp.runtime import _wiring
@@ -83,7 +83,7 @@ def rig(tmp_path: Path, superapp_home: Paths) -> Iterator[Rig]:
     policy = parse_policy(superapp_home.policy_file.read_text(encoding="utf-8"))
     clock = ManualClock()
     monitor = Monitor(policy.monitor, clock=clock, sampler=_QuietSampler(clock))
-    audit = host_audit(superapp_home)
+    audit = HostContext.load(superapp_home).audit
     supervisor = Supervisor(superapp_home, audit, monitor=monitor)
     src = make_app(tmp_path, ATTACKER)
     wire = _Wire()
