@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ from superapp import protocol as control
 from superapp.audit import safe_text
 from superapp.core.paths import Paths
 from superapp.net import EgressProxy, EgressUnavailableError
+from superapp.policy import HostPolicy, load_policy
 from superapp.resources import asset_text
 from superapp.runtime._door import RevocationGate
 from superapp.runtime._env import engine_switches, prepare_environment
@@ -142,6 +144,11 @@ class RuntimeApp:
 
         self.consent = RuntimeConsent(self)
         self.share = RuntimeShare(self)
+
+    @functools.cached_property
+    def host_policy(self) -> HostPolicy:
+        """The host policy file, read once for this runtime (storage and bridge limits)."""
+        return load_policy(self.paths)
 
     # --- to the host -------------------------------------------------------------------
     def audit(

@@ -22,7 +22,6 @@ from superapp import protocol as control
 from superapp.audit import AuditLog
 from superapp.core.consent import ConsentAnswer
 from superapp.net import EgressProxy, EgressUnavailableError, NetDecision, NetPolicy, RequestKind
-from superapp.policy import load_policy
 from superapp.runtime._workers import parked
 
 if TYPE_CHECKING:
@@ -206,7 +205,7 @@ def open_storage(rt: RuntimeApp, ctx: CallContext, ui: Any) -> None:
         return
     from superapp.storage import StorageLimits, open_store
 
-    limits = load_policy(rt.paths).limits("storage", StorageLimits)
+    limits = rt.host_policy.limits("storage", StorageLimits)
     store = open_store(rt.paths, rt.app.app_id, limits=limits, audit=ctx.audit)
     ctx.set_resource("storage", store)
     rt.store = store  # its write counter goes to the host in the metrics message
@@ -221,4 +220,4 @@ def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object, policy: NetPol
     ctx.set_resource(UI_RESOURCE, ui)
     ctx.set_resource(net_api.POLICY_RESOURCE, policy)
     ctx.set_resource(share_api.SHARE_RESOURCE, rt.share)
-    return Dispatcher.open(ctx, rt.consent, limits_from_policy(load_policy(rt.paths)))
+    return Dispatcher.open(ctx, rt.consent, limits_from_policy(rt.host_policy))
