@@ -132,6 +132,9 @@ def render_line(ev: Mapping[str, Any]) -> str:
     reason = meta.get("reason") or ""
     if reason:
         parts.append(" " + token(reason))
+    # A field with no value says nothing a reader needs (and ``null``/``None`` is program
+    # spelling, not words); it stays in the stored JSON (``--json``).
+    extra = {k: v for k, v in extra.items() if v is not None}
     if extra:
         details = " ".join(f"{token(k)}={_value(v)}" for k, v in extra.items())
         parts.append(f" [{details}]")

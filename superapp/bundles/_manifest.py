@@ -27,6 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._names import name_problem
+from superapp.bundles._problems import FIXES, ManifestProblem, join_problems, problems_from
 from superapp.core.capabilities import CAPABILITIES, CONSENT_REQUIRED
 from superapp.core.errors import ManifestError
 from superapp.core.paths import APP_ID_RE
@@ -41,6 +42,7 @@ __all__ = [
     "SuperappExtension",
     "Version",
     "Window",
+    "check_manifest",
     "load_manifest_dir",
     "parse_manifest",
 ]
@@ -298,6 +300,15 @@ class Manifest(_Model):
         },
     )
 
+    #: Where editors find this file's JSON Schema (``superapp new`` writes a local copy); the
+    #: host never fetches or reads it.
+    schema_ref: str | None = Field(
+        default=None,
+        alias="$schema",
+        max_length=2048,
+        description="URL or relative path of the manifest's JSON Schema, for editors; "
+        "ignored by the host.",
+    )
     app_id: AppId
     name: Name
     short_name: ShortName | None = None
@@ -344,15 +355,34 @@ class Manifest(_Model):
         Raises:
             ManifestError: naming the field whose file is missing or not what it claims.
         """
+        problems = self.file_problems(files)
+        if problems:
+            raise ManifestError(join_problems(MANIFEST_NAME, problems))
+
+    def file_problems(self, files: Mapping[str, bytes]) -> list[ManifestProblem]:
+        """Every referenced page or icon that is missing or not what it claims to be."""
+        out: list[ManifestProblem] = []
         for field, path in self.referenced_files():
             if path not in files:
-                raise ManifestError(f"{MANIFEST_NAME}: {field}: file {path!r} is not in the bundle")
+                out.append(
+                    ManifestProblem(
+                        field,
+                        f"file {path!r} is not in the bundle",
+                        f"add {path!r} to the app folder, or correct the path (paths are "
+                        "relative to manifest.json and case-sensitive)",
+                    )
+                )
         for i, icon in enumerate(self.icons):
             ext = icon.src.rsplit(".", 1)[-1].lower()
-            if not files[icon.src].startswith(ICON_TYPES[ext]):
-                raise ManifestError(
-                    f"{MANIFEST_NAME}: icons[{i}].src: {icon.src!r} is not a {ext.upper()} image"
+            if icon.src in files and not files[icon.src].startswith(ICON_TYPES[ext]):
+                out.append(
+                    ManifestProblem(
+                        f"icons[{i}].src",
+                        f"{icon.src!r} is not a {ext.upper()} image",
+                        f"save the icon as a real {ext.upper()} file, or name it after its format",
+                    )
                 )
+        return out
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -371,62 +401,60 @@ def _no_constants(name: str) -> Any:
     raise ManifestError(f"{MANIFEST_NAME}: {name} is not valid JSON")
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.startswith(("function-", "json-or-python", "lax-or-strict")):
-            continue  # pydantic's internal validator steps, not fields
-        else:
-            out += f".{part}" if out else part
-    return out or "(top level)"
+def _json_problem(message: str, fix: str) -> list[ManifestProblem]:
+    return [ManifestProblem("", message, fix)]
 
 
-def _message(err: Mapping[str, Any]) -> str:
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return "unknown field (this host refuses fields it does not know; see docs/manifest.md)"
-    if kind == "missing":
-        return "required field is missing"
-    msg = str(err["msg"])
-    return msg.removeprefix("Value error, ")
+def check_manifest(
+    data: bytes, limits: BundleLimits = DEFAULT_LIMITS
+) -> tuple[Manifest | None, list[ManifestProblem]]:
+    """Parse and validate the bytes of a ``manifest.json``, collecting every problem.
 
-
-def _format(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    loc = _loc(tuple(first["loc"]))
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return f"{MANIFEST_NAME}: {loc}: {_message(first)}" + (more if len(errors) > 1 else "")
+    Returns ``(manifest, [])`` when it is valid, ``(None, problems)`` otherwise; a file that is
+    not JSON has one problem (nothing past it can be checked).
+    """
+    if len(data) > limits.max_manifest_bytes:
+        return None, _json_problem(
+            f"{MANIFEST_NAME} is larger than {limits.max_manifest_bytes} bytes",
+            "keep the manifest small; data belongs in files",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, _json_problem(
+            f"{MANIFEST_NAME} is not UTF-8 ({exc.reason})", "save the file as UTF-8"
+        )
+    try:
+        obj = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        return None, _json_problem(
+            f"{MANIFEST_NAME} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            "fix the JSON syntax there (no trailing commas or comments; strings in double quotes)",
+        )
+    except ManifestError as exc:
+        return None, _json_problem(str(exc), "give every key once, and no NaN or Infinity")
+    except RecursionError:
+        return None, _json_problem(f"{MANIFEST_NAME} is nested too deeply", FIXES[""])
+    if not isinstance(obj, dict):
+        return None, _json_problem(
+            f"{MANIFEST_NAME}: the top level must be a JSON object", FIXES[""]
+        )
+    try:
+        return Manifest.model_validate(obj), []
+    except ValidationError as exc:
+        return None, problems_from(exc, Manifest)
 
 
 def parse_manifest(data: bytes, limits: BundleLimits = DEFAULT_LIMITS) -> Manifest:
     """Parse and validate the bytes of a ``manifest.json``.
 
     Raises:
-        ManifestError: one line naming the field and the problem.
+        ManifestError: one line naming every field with a problem.
     """
-    if len(data) > limits.max_manifest_bytes:
-        raise ManifestError(f"{MANIFEST_NAME} is larger than {limits.max_manifest_bytes} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ManifestError(f"{MANIFEST_NAME} is not UTF-8 ({exc.reason})") from None
-    try:
-        obj = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
-    except json.JSONDecodeError as exc:
-        raise ManifestError(
-            f"{MANIFEST_NAME} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except RecursionError:
-        raise ManifestError(f"{MANIFEST_NAME} is nested too deeply") from None
-    if not isinstance(obj, dict):
-        raise ManifestError(f"{MANIFEST_NAME}: the top level must be a JSON object")
-    try:
-        return Manifest.model_validate(obj)
-    except ValidationError as exc:
-        raise ManifestError(_format(exc)) from None
+    manifest, problems = check_manifest(data, limits)
+    if manifest is None:
+        raise ManifestError(join_problems(MANIFEST_NAME, problems))
+    return manifest
 
 
 def load_manifest_dir(src: Path, limits: BundleLimits = DEFAULT_LIMITS) -> Manifest:

@@ -98,13 +98,29 @@ def load_private_key(path: Path, password: bytes | None = None) -> Ed25519Privat
         data = path.read_bytes()
     except OSError as exc:
         raise TrustError(f"cannot read key {path}: {exc.strerror}") from None
+    if _is_public_key(data):
+        raise TrustError(
+            f"{path} is the public half of a key pair; signing needs the private key "
+            f"('{PRIVATE_KEY_FILE}' next to it, as written by 'superapp keygen'). The public "
+            "key is what users add with 'superapp trust add'"
+        )
     try:
         key = serialization.load_pem_private_key(data, password=password)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise TrustError(f"{path} is not a usable PEM private key ({exc})") from None
+    except TypeError:
+        raise TrustError(f"{path} is encrypted with a password; give an unencrypted key") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise TrustError(
+            f"{path} is not a PEM private key (expected a '{PRIVATE_KEY_FILE}' file as written "
+            "by 'superapp keygen')"
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise TrustError(f"{path} is not an Ed25519 key")
     return key
+
+
+def _is_public_key(data: bytes) -> bool:
+    head = data.lstrip()
+    return head.startswith((b"ssh-", b"-----BEGIN PUBLIC KEY-----", b"-----BEGIN SSH2 PUBLIC"))
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
@@ -177,6 +193,10 @@ class TrustStore:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write_atomic(self._file(key_id), json.dumps(record, indent=2).encode() + b"\n", 0o600)
         return TrustedKey(key_id, name, public_key, str(record["added_at"]))
+
+    def knows(self, key_id: str) -> bool:
+        """Whether a record for ``key_id`` exists (``get`` still checks it)."""
+        return bool(_KEY_ID_RE.fullmatch(key_id)) and self._file(key_id).exists()
 
     def get(self, key_id: str) -> TrustedKey:
         """The trusted key with exactly this id.

@@ -263,13 +263,16 @@ def _check_signature(
         raise SignatureError(f"{SIGNATURE_NAME} is not in canonical form")
     statement_bytes = _b64(envelope.statement)
     signature = _b64(envelope.signature)
+    if not trust.knows(envelope.key_id):
+        raise SignatureError(
+            f"bundle is signed by key {envelope.key_id[:16]}…, which is not trusted here; "
+            "if you trust its publisher, add their public key with 'superapp trust add PUBKEY'"
+        )
     try:
         trusted = trust.get(envelope.key_id)
     except TrustError as err:
-        raise SignatureError(
-            f"bundle is signed by key {envelope.key_id[:16]}…, which is not trusted ({err}; "
-            "see 'superapp trust add')"
-        ) from None
+        # The key is in the store but its record is unusable: say what is wrong with it.
+        raise SignatureError(f"bundle is signed by key {envelope.key_id[:16]}…: {err}") from None
     try:
         trusted.public_key.verify(signature, SIGNING_CONTEXT + statement_bytes)
     except InvalidSignature:

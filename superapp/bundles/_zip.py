@@ -56,6 +56,12 @@ _MADE_BY: Final = (3 << 8) | 20  # Unix, 2.0
 _TIME: Final = 0
 _DATE: Final = (0 << 9) | (1 << 5) | 1  # 1980-01-01
 _EXTERNAL: Final = (stat.S_IFREG | 0o644) << 16
+#: Why an entry's headers differ from what the packer writes, in the usual case: a file added
+#: to (or changed in) the archive with a ZIP tool after signing.
+_NOT_PACKED: Final = (
+    ": it was not written by 'superapp pack' (was a file added or changed after signing?); "
+    "pack the folder again"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +173,10 @@ def read_entries(data: bytes, limits: BundleLimits) -> list[ZipEntry]:
         mode = external >> 16
         if stat.S_ISLNK(mode):
             raise BundleError(f"ZIP entry {label} is a symlink")
-        if (mode and not stat.S_ISREG(mode)) or external & 0x10:
-            raise BundleError(f"ZIP entry {label} is a folder or a special file")
+        if stat.S_ISDIR(mode) or external & 0x10:
+            raise BundleError(f"ZIP entry {label} is a folder entry")
+        if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+            raise BundleError(f"ZIP entry {label} is a special file (device, FIFO or socket)")
         if flags & 0x0001:
             raise BundleError(f"ZIP entry {label} is encrypted")
         if method not in (STORED, DEFLATED):
@@ -176,7 +184,7 @@ def read_entries(data: bytes, limits: BundleLimits) -> list[ZipEntry]:
         if method == STORED and csize != usize:
             raise BundleError(f"ZIP entry {label} is stored but its sizes differ")
         if extra_len or comment_len:
-            raise BundleError(f"ZIP entry {label} has extra fields or a comment")
+            raise BundleError(f"ZIP entry {label} has extra fields or a comment{_NOT_PACKED}")
         if (made_by, needed, flags, mtime, mdate, disk_start, internal, external) != (
             _MADE_BY,
             _NEEDED,
@@ -187,7 +195,7 @@ def read_entries(data: bytes, limits: BundleLimits) -> list[ZipEntry]:
             0,
             _EXTERNAL,
         ):
-            raise BundleError(f"ZIP entry {label} has non-canonical header fields")
+            raise BundleError(f"ZIP entry {label} has non-canonical header fields{_NOT_PACKED}")
         if local_offset != expected_offset:
             raise BundleError(f"ZIP entry {label} overlaps another entry or follows hidden bytes")
         if local_offset + _LFH.size + name_len > cd_offset:

@@ -24,18 +24,29 @@ from typing import Any
 
 from superapp.bundles._manifest import Manifest
 
-__all__ = ["PACKAGED_SCHEMA_PATH", "SCHEMA_PATH", "main", "manifest_schema", "render"]
+__all__ = [
+    "PACKAGED_SCHEMA_PATH",
+    "SCHEMA_ID",
+    "SCHEMA_PATH",
+    "main",
+    "manifest_schema",
+    "render",
+]
 
 #: The copy for people (exists in the repository only; --write/--check are developer tools).
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "manifest.schema.json"
 #: The copy shipped as package data.
 PACKAGED_SCHEMA_PATH = Path(__file__).resolve().parent / "manifest.schema.json"
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: The schema's identity. A URN, not a URL: the project publishes the file itself (docs/ and
+#: package data; ``superapp new`` copies it into each app), and a URL we do not serve would
+#: invite editors to fetch it. Bump the trailing number when a change is incompatible.
+SCHEMA_ID = "urn:superapp:schema:manifest:1"
 
 
 def manifest_schema() -> dict[str, Any]:
-    schema = Manifest.model_json_schema(mode="validation")
-    return {"$schema": _DIALECT, **schema}
+    schema = Manifest.model_json_schema(mode="validation", by_alias=True)
+    return {"$schema": _DIALECT, "$id": SCHEMA_ID, **schema}
 
 
 def render() -> str:

@@ -9,6 +9,7 @@ exit 2 with a one-line message too. Exit code 0 only on success.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -26,6 +27,19 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        # A mistyped command or choice gets the nearest valid one, not the whole list.
+        choices = action.choices
+        if choices is None or value in choices:
+            return
+        names = [str(c) for c in choices]
+        command = isinstance(action, argparse._SubParsersAction)
+        close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (one of: {', '.join(names)})"
+        what = "command" if command else "choice"
+        # No "argument COMMAND:" prefix for a command: the word says what it is.
+        raise argparse.ArgumentError(None if command else action, f"unknown {what} {value!r}{hint}")
 
 
 def build_parser() -> argparse.ArgumentParser:

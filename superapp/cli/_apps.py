@@ -159,9 +159,23 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from superapp.host import request_stop
+    from superapp.core.errors import NotInstalledError
+    from superapp.host import request_stop, running_record
+    from superapp.state import registry
 
-    request_stop(_paths(), args.app_id)
+    paths = _paths()
+    if running_record(paths, args.app_id) is None:
+        # An id nothing knows is a usage error (exit 2, as the README promises); an installed
+        # app that is not running is a state error (exit 1).
+        try:
+            registry.get_app(paths, args.app_id)
+        except NotInstalledError:
+            raise UsageError(
+                f"no mini-app with id {args.app_id!r} is running or installed "
+                "(see 'superapp ps' and 'superapp list')"
+            ) from None
+        raise AppStateError(f"{args.app_id} is installed but not running")
+    request_stop(paths, args.app_id)
     print(f"superapp: {args.app_id} stopped")
     return 0
 

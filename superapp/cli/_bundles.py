@@ -128,6 +128,13 @@ def _emit(args: argparse.Namespace, doc: Any, lines: Sequence[tuple[str, object]
 
 def _read_bundle(path: Path) -> bytes:
     limit = DEFAULT_LIMITS.max_bundle_bytes
+    if path.is_dir():
+        # The usual slip: the app's folder instead of the bundle packed from it.
+        raise UsageError(
+            f"{path} is a folder, not a .sapp bundle: pack and sign it first "
+            f"('superapp pack {path} --key publisher.key --out app.sapp'), or run it unsigned "
+            f"with 'superapp dev {path}'"
+        )
     try:
         with path.open("rb") as f:
             data = f.read(limit + 1)

@@ -162,7 +162,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         outcome="success",
         reason=f"revoked {args.capability} from the command line",
         capability=args.capability,
-        previous=before,
+        previous=before or "never granted",
     )
     print(f"revoked {args.capability} from {args.app_id} (applies to its next call)")
     return 0

@@ -77,7 +77,7 @@ def test_symlink_entry_is_rejected(env: Env) -> None:
 def test_folder_entry_is_rejected(env: Env) -> None:
     entries = entries_of(app_files(code=2))
     folder = RawEntry("js/", b"", external=(0o040755 << 16) | 0x10)
-    _refused(env, signed_raw_bundle([*entries, folder], env.key), "folder or a special file")
+    _refused(env, signed_raw_bundle([*entries, folder], env.key), "is a folder entry")
 
 
 def test_duplicate_names_are_rejected(env: Env) -> None:
