@@ -12,6 +12,7 @@ package                     edited in              holds
 ``superapp.samples``        ``miniapps/``          the sample mini-apps (one folder each)
 ``superapp.bundles``        (generated)            ``manifest.schema.json``
 ``superapp.analysis``       ``superapp/analysis``  ``denylist.txt``
+``superapp.templates``      ``superapp/templates`` ``superapp new`` templates, one folder each
 ==========================  =====================  =========================================
 """
 
@@ -21,7 +22,14 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-__all__ = ["asset_bytes", "asset_text", "manifest_schema_text", "samples_root"]
+__all__ = [
+    "asset_bytes",
+    "asset_text",
+    "manifest_schema_text",
+    "samples_root",
+    "template_names",
+    "template_text",
+]
 
 
 def _asset(name: str) -> Traversable:
@@ -58,3 +66,19 @@ def samples_root() -> Path:
     if not isinstance(root, Path):
         raise RuntimeError(f"the sample mini-apps are not on the file system ({root!r})")
     return root
+
+
+def template_names() -> list[str]:
+    """The templates ``superapp new`` offers: folders of ``superapp.templates`` holding a
+    ``template.json``."""
+    root = resources.files("superapp.templates")
+    return sorted(
+        node.name
+        for node in root.iterdir()
+        if node.is_dir() and node.joinpath("template.json").is_file()
+    )
+
+
+def template_text(template: str, name: str) -> str:
+    """The text of file ``name`` of ``template`` (``template.json`` or a file it lists)."""
+    return resources.files("superapp.templates").joinpath(template, name).read_text("utf-8")

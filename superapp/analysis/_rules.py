@@ -238,6 +238,44 @@ _ALL = (
         "an inline suppression that names a block rule or gives no reason is ignored",
         "Block-level findings cannot be suppressed by the bundle; suppressions must say why.",
     ),
+    # --- will not run under the app's CSP (superapp.analysis._csp) -----------------------
+    Rule(
+        "SA701",
+        "csp-inline-script",
+        _W,
+        "an inline <script> body: the app's CSP refuses it, so it will not run",
+        "Pages are served with script-src 'self'; code must come from files in the bundle.",
+    ),
+    Rule(
+        "SA702",
+        "csp-inline-handler",
+        _W,
+        "an on*= handler or javascript: URL in HTML: the app's CSP refuses it",
+        "Inline event handlers are inline scripts to the CSP; attach listeners in a script file.",
+    ),
+    Rule(
+        "SA703",
+        "csp-import-map",
+        _W,
+        'a <script type="importmap">: Chromium reads import maps only inline, which the CSP '
+        "refuses",
+        "Bare module specifiers then fail to resolve; import by relative path or bundle.",
+    ),
+    Rule(
+        "SA704",
+        "csp-runtime-code",
+        _W,
+        "eval, new Function or a string timer: the app's CSP (no 'unsafe-eval') refuses it",
+        "The call throws at run time; use functions, JSON.parse, or build-time compilation.",
+    ),
+    Rule(
+        "SA705",
+        "csp-library-build",
+        _W,
+        "a library build that compiles code at run time (Vue full build, standard Alpine)",
+        "The library loads but its templates or directives never run; each has a build that "
+        "works under the CSP.",
+    ),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _ALL}

@@ -9,7 +9,8 @@
    analyses inline scripts, ``on*`` handlers and ``javascript:`` URLs as JavaScript);
 4. files the bundle loads as code (``<script src>``, ``new Worker``, ``importScripts``) are
    analysed as JavaScript whatever their extension;
-5. bundle-wide rules (SA403: fetched WebAssembly plus workers) are evaluated;
+5. bundle-wide rules (SA403: fetched WebAssembly plus workers) are evaluated, then what the
+   app's CSP will refuse at run time (SA701-SA705, ``_csp``);
 6. inline suppressions are applied per file: a ``superapp-scan: allow SAnnn -- reason``
    comment covers findings of the named warn- or info-level rules on its own line and on the
    next line. A suppression naming a block rule, or without a reason, is itself reported
@@ -32,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from superapp.analysis._csp import csp_findings
 from superapp.analysis._denylist import Denylist
 from superapp.analysis._html import analyse_html
 from superapp.analysis._js import BundleState, Context, Suppression, analyse_js
@@ -230,6 +232,9 @@ def scan_files(
 
     if shared.spawns_workers:
         findings.extend(shared.wasm_sites)
+
+    # What the app's CSP will refuse at run time (SA7xx), partly derived from the above.
+    findings.extend(csp_findings(files, findings, limits.snippet_chars))
 
     unique = sorted(set(findings), key=_order)
     return ScanReport(

@@ -39,6 +39,7 @@ def step_scan(ctx: InstallContext) -> None:
     bundle = ctx.verified
     manifest = bundle.manifest
     report = scan_files(bundle.files, manifest.superapp.allowed_hosts)
+    ctx.notes["scan_report"] = report
     blocking = report.blocking
     AuditLog(ctx.paths.audit_log).record(
         "bundle.scanned",
@@ -81,4 +82,3 @@ def forget_grants(paths: Paths, app_id: str) -> None:
 
     with GrantStore(paths.registry_db) as store:
         store.forget_app(app_id)
-

@@ -272,10 +272,13 @@ def install_bundle(
     allow_downgrade: bool = False,
     allow_publisher_change: bool = False,
     limits: BundleLimits = DEFAULT_LIMITS,
+    notes: dict[str, object] | None = None,
 ) -> InstalledApp:
     """Verify and install (or update) the ``.sapp`` file ``data``.
 
     Installing the very same bundle again is a no-op that returns the installed app.
+    ``notes``, when given, is the steps' shared ``InstallContext.notes`` (``scan`` leaves its
+    report there as ``"scan_report"``, so the caller can show the warnings).
 
     Raises:
         BundleError / SignatureError / ManifestError: the bundle does not verify.
@@ -283,6 +286,8 @@ def install_bundle(
     """
     audit = AuditLog(paths.audit_log)
     ctx = InstallContext(paths, data, allow_downgrade, allow_publisher_change, limits)
+    if notes is not None:
+        ctx.notes = notes
     step_name = ""
     with _lock(paths):
         try:

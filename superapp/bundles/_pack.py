@@ -11,8 +11,9 @@ measures deflated text at about a tenth of that). ``deflate=True`` (``superapp p
 makes it smaller and keeps it within the compression-ratio limit, so a packed bundle always
 passes verification under the same limits.
 
-Files and folders whose name starts with ``.`` (``.git``, ``.DS_Store``) are left out. Symlinks
-and other special files anywhere in the folder are refused, not followed.
+Files and folders whose name starts with ``.`` (``.git``, ``.DS_Store``) are left out, and so is
+whatever the folder's ``.sappignore`` lists (``_ignore``). Symlinks and other special files
+anywhere else in the folder are refused, not followed.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from superapp.bundles._format import (
     encode_envelope,
     encode_statement,
 )
+from superapp.bundles._ignore import load_ignore
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._manifest import MANIFEST_NAME, parse_manifest
 from superapp.bundles._names import collision_key, name_problem
@@ -55,6 +57,7 @@ def collect_files(src: Path, limits: BundleLimits = DEFAULT_LIMITS) -> dict[str,
     root = Path(src)
     if not root.is_dir():
         raise BundleError(f"{root} is not a folder")
+    ignore = load_ignore(root)
     files: dict[str, bytes] = {}
     seen: dict[str, str] = {}
     total = 0
@@ -67,6 +70,8 @@ def collect_files(src: Path, limits: BundleLimits = DEFAULT_LIMITS) -> dict[str,
             if item.name.startswith("."):
                 continue
             rel = prefix + item.name
+            if ignore.ignores(rel, is_dir=item.is_dir(follow_symlinks=False)):
+                continue
             if item.is_symlink():
                 raise BundleError(f"{folder / item.name}: symlinks are not allowed in a bundle")
             if item.is_dir(follow_symlinks=False):

@@ -14,11 +14,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from superapp.analysis import ScanReport, scan_files
 from superapp.bundles import (
     DEFAULT_LIMITS,
+    MANIFEST_NAME,
     SAMPLE_PUBLISHER,
     TrustedKey,
     TrustStore,
+    collect_files,
     default_samples_root,
     file_sha256,
     generate_keypair,
@@ -27,10 +30,12 @@ from superapp.bundles import (
     key_id_of,
     load_private_key,
     load_public_key,
-    pack_dir,
+    pack_bundle,
+    parse_manifest,
     remove_app,
     verify_bundle,
 )
+from superapp.cli._findings import print_findings
 from superapp.core.errors import BundleError, UsageError
 from superapp.core.files import atomic_write
 from superapp.core.paths import Paths, is_valid_app_id
@@ -145,6 +150,19 @@ def _read_bundle(path: Path) -> bytes:
     return data
 
 
+def _show_scan(report: ScanReport) -> None:
+    """The analyser's warnings (and errors) on stderr: docs/rules.md says install shows them."""
+    shown = print_findings(report.findings, sys.stderr, severities=("block", "warn"))
+    if report.blocking:
+        print("superapp: install will refuse this bundle (errors above)", file=sys.stderr)
+    elif shown:
+        print(
+            f"superapp: {shown} warning(s): the code above will not work as written "
+            "(docs/rules.md)",
+            file=sys.stderr,
+        )
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     atomic_write(path.resolve(), data, mode=0o644)
 
@@ -193,7 +211,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if out.suffix != ".sapp":
         raise UsageError(f"{out}: the output file must end in .sapp")
     key = load_private_key(args.key)
-    data = pack_dir(args.src_dir, key, deflate=args.deflate)
+    files = collect_files(args.src_dir)
+    data = pack_bundle(files, key, deflate=args.deflate)
+    _show_scan(scan_files(files, parse_manifest(files[MANIFEST_NAME]).superapp.allowed_hosts))
     try:
         _write_atomic(out, data)
     except OSError as exc:
@@ -286,12 +306,17 @@ def cmd_trust_remove(args: argparse.Namespace) -> int:
 def cmd_install(args: argparse.Namespace) -> int:
     paths = _paths()
     before = {a.app_id: a.digest for a in list_apps(paths)}
+    notes: dict[str, object] = {}
     app = install_bundle(
         paths,
         _read_bundle(args.file),
         allow_downgrade=args.allow_downgrade,
         allow_publisher_change=args.allow_publisher_change,
+        notes=notes,
     )
+    report = notes.get("scan_report")
+    if isinstance(report, ScanReport):
+        _show_scan(report)
     previous = before.get(app.app_id)
     status = (
         "installed" if previous is None else "unchanged" if previous == app.digest else "updated"

@@ -1,6 +1,7 @@
 """``superapp scan PATH_OR_BUNDLE``: the install-time analyser, for developers and CI.
 
-Exit codes: 0 no block-level finding, 1 at least one block-level finding, 2 bad input
+Exit codes: 0 no block-level finding, 1 at least one block-level finding or a
+``manifest.json`` that does not parse or validate (install would refuse either), 2 bad input
 (missing path, unreadable or unsafe archive, malformed denylist).
 """
 
@@ -11,7 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from superapp.analysis import Denylist, ScanReport, scan_path
+from superapp.analysis import Denylist, ScanReport, read_bundle, scan_path
+from superapp.audit import safe_text
+from superapp.bundles import MANIFEST_NAME
+from superapp.bundles._manifest import check_manifest
 from superapp.core.errors import UsageError
 
 __all__ = ["cmd_scan", "format_text", "register"]
@@ -84,9 +88,26 @@ def format_text(report: ScanReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _manifest_problems(path: Path) -> list[str]:
+    """Problems of the folder's or bundle's ``manifest.json`` (none when it has none: scan
+    also reads plain code folders and single files)."""
+    if path.is_file() and path.name.lower().endswith((".js", ".mjs", ".cjs", ".html", ".htm")):
+        return []
+    files, _ = read_bundle(path)
+    raw = files.get(MANIFEST_NAME)
+    if raw is None:
+        return []
+    _, problems = check_manifest(raw)
+    return [safe_text(f"{MANIFEST_NAME}: {p}") for p in problems]
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     denylist = Denylist.default(args.denylist)
     report = scan_path(args.path, allowed_hosts=args.allowed_host, denylist=denylist)
+    manifest_problems = _manifest_problems(args.path)
+    for line in manifest_problems:
+        # On stderr, so --format json/sarif on stdout stay what their schemas say.
+        print(f"superapp scan: {line}", file=sys.stderr)
     if args.format == "json":
         out = json.dumps(report.to_json(), indent=2) + "\n"
     elif args.format == "sarif":
@@ -100,4 +121,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write the report to {args.output}: {err.strerror}") from err
     else:
         sys.stdout.write(out)
-    return 1 if report.blocking else 0
+    if manifest_problems:
+        print(
+            "superapp scan: install would refuse this bundle (manifest problems above; "
+            "'superapp validate' shows fixes)",
+            file=sys.stderr,
+        )
+    return 1 if report.blocking or manifest_problems else 0
