@@ -56,13 +56,13 @@ class LibraryBuild:
 
 LIBRARY_BUILDS: tuple[LibraryBuild, ...] = (
     LibraryBuild(
-        "Vue full build (with the template compiler)",
+        "Vue full build",
         re.compile(rb"\bvue v3\.\d|Vue\.js v2\.\d"),
         "use vue.runtime.global.prod.js with render functions, or a bundler (Vite with "
         "@vitejs/plugin-vue) that compiles templates at build time",
     ),
     LibraryBuild(
-        "Alpine.js (standard build)",
+        "Alpine.js standard build",
         re.compile(rb"alpine:init"),
         "use the CSP build, @alpinejs/csp (same directives; expressions limited to property "
         "paths and method calls)",

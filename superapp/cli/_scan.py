@@ -1,8 +1,9 @@
 """``superapp scan PATH_OR_BUNDLE``: the install-time analyser, for developers and CI.
 
 Exit codes: 0 no block-level finding, 1 at least one block-level finding or a
-``manifest.json`` that does not parse or validate (install would refuse either), 2 bad input
-(missing path, unreadable or unsafe archive, malformed denylist).
+``manifest.json`` that does not parse (not UTF-8 JSON with an object at the top), 2 bad input
+(missing path, unreadable or unsafe archive, malformed denylist). A manifest that parses but
+has other problems is noted on stderr (``superapp validate`` is the full check).
 """
 
 from __future__ import annotations
@@ -88,26 +89,34 @@ def format_text(report: ScanReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _manifest_problems(path: Path) -> list[str]:
-    """Problems of the folder's or bundle's ``manifest.json`` (none when it has none: scan
-    also reads plain code folders and single files)."""
+def _manifest_unparsable(path: Path) -> bool:
+    """Report the ``manifest.json`` of a folder or bundle on stderr (so ``--format json``
+    and ``sarif`` on stdout stay what their schemas say); True when it does not parse. No
+    manifest is fine: scan also reads plain code folders and single files."""
     if path.is_file() and path.name.lower().endswith((".js", ".mjs", ".cjs", ".html", ".htm")):
-        return []
+        return False
     files, _ = read_bundle(path)
     raw = files.get(MANIFEST_NAME)
     if raw is None:
-        return []
+        return False
     _, problems = check_manifest(raw)
-    return [safe_text(f"{MANIFEST_NAME}: {p}") for p in problems]
+    unparsable = any(not p.field for p in problems)  # JSON-level: nothing else was checked
+    for p in problems:
+        label = "error" if unparsable else "note"
+        print(f"superapp scan: {label}: {MANIFEST_NAME}: {safe_text(p)}", file=sys.stderr)
+    if problems:
+        print(
+            "superapp scan: install would refuse this bundle's manifest "
+            "('superapp validate' lists every problem with a fix)",
+            file=sys.stderr,
+        )
+    return unparsable
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     denylist = Denylist.default(args.denylist)
     report = scan_path(args.path, allowed_hosts=args.allowed_host, denylist=denylist)
-    manifest_problems = _manifest_problems(args.path)
-    for line in manifest_problems:
-        # On stderr, so --format json/sarif on stdout stay what their schemas say.
-        print(f"superapp scan: {line}", file=sys.stderr)
+    manifest_broken = _manifest_unparsable(args.path)
     if args.format == "json":
         out = json.dumps(report.to_json(), indent=2) + "\n"
     elif args.format == "sarif":
@@ -121,10 +130,4 @@ def cmd_scan(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write the report to {args.output}: {err.strerror}") from err
     else:
         sys.stdout.write(out)
-    if manifest_problems:
-        print(
-            "superapp scan: install would refuse this bundle (manifest problems above; "
-            "'superapp validate' shows fixes)",
-            file=sys.stderr,
-        )
-    return 1 if report.blocking or manifest_problems else 0
+    return 1 if report.blocking or manifest_broken else 0

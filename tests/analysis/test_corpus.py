@@ -30,7 +30,12 @@ def test_malicious_technique_is_detected_with_the_right_rule(path: Path) -> None
         if not want <= found.get(line, set())
     }
     assert not missing, f"{path.name}: expected rule ids not reported on lines {missing}"
-    unexpected = [(f.line, f.rule_id, f.message) for f in report.findings if f.line not in expected]
+    # The CSP rules (SA7xx) say what will not run, not what is malicious: test_csp_rules.py.
+    unexpected = [
+        (f.line, f.rule_id, f.message)
+        for f in report.findings
+        if f.line not in expected and not f.rule_id.startswith("SA7")
+    ]
     assert not unexpected, f"{path.name}: findings on lines without expectations {unexpected}"
 
 
@@ -48,9 +53,10 @@ def test_benign_corpus_has_no_block_level_finding() -> None:
     files = {p.name: p.read_bytes() for p in BENIGN}
     report = scan_files(files, allowed_hosts=CORPUS_ALLOWED_HOSTS)
     assert report.blocking == ()
-    assert report.warnings == ()
+    # Only what the app's CSP will refuse (its inline script and handler) is a warning.
+    assert {f.rule_id for f in report.warnings} <= {"SA701", "SA702"}
     # The global-this idioms are recorded as info, not held against the bundle.
-    assert {f.rule_id for f in report.findings} == {"SA105"}
+    assert {f.rule_id for f in report.findings if not f.rule_id.startswith("SA7")} == {"SA105"}
 
 
 def test_every_block_rule_has_a_corpus_case() -> None:
