@@ -101,6 +101,8 @@ def test_wheel_carries_every_package_and_the_runtime_files(built: tuple[Path, Pa
         "superapp/assets/launcher/launcher.js",
         "superapp/bundles/manifest.schema.json",
         "superapp/analysis/denylist.txt",
+        "superapp/templates/default/template.json",
+        "superapp/templates/default/test_app.py.tmpl",
         "superapp/samples/notes/manifest.json",
         "superapp/samples/converter/index.html",
         "superapp/py.typed",
