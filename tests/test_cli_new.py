@@ -154,6 +154,28 @@ def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path, superapp_home: P
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".superapp-new-")]
 
 
+def test_new_fills_an_empty_working_directory_in_place(
+    tmp_path: Path, superapp_home: Paths
+) -> None:
+    here = tmp_path / "shopping-list"
+    here.mkdir()
+    inode = here.stat().st_ino
+    out = subprocess.run(
+        [sys.executable, "-m", "superapp", "new", "."],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=here,
+        env=os.environ.copy(),
+    )
+    assert out.returncode == 0, out.stderr
+    # The folder the shell stands in is the same folder, now holding the app.
+    assert here.stat().st_ino == inode
+    manifest = parse_manifest((here / "manifest.json").read_bytes())
+    assert (manifest.app_id, manifest.name) == ("com.example.shopping-list", "Shopping List")
+    assert not [p for p in here.iterdir() if p.name.startswith(".superapp-new-")]
+
+
 def test_new_takes_an_app_id_and_name_and_refuses_a_bad_id(
     tmp_path: Path, superapp_home: Paths
 ) -> None:

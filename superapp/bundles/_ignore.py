@@ -1,4 +1,5 @@
-"""``.sappignore``: files of an app folder that ``pack`` (and ``dev``, ``validate``) leave out.
+"""``.sappignore``: files of an app folder that ``pack`` leaves out (``validate`` and ``dev``'s
+folder check read the folder through the same ``collect_files``).
 
 A small, predictable subset of ``.gitignore``, read from the folder's top level only:
 

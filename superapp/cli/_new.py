@@ -124,17 +124,28 @@ def create_app(dest: Path, template: str, app_id: str, name: str) -> list[str]:
         staging = Path(tempfile.mkdtemp(prefix=".superapp-new-", dir=parent))
     except OSError as exc:
         raise UsageError(f"cannot create {dest}: {exc.strerror}") from None
+    moved: list[Path] = []
     try:
         for rel, data in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.chmod(0o755)  # a project folder, not host state: the usual modes
             path.write_bytes(data)
             path.chmod(0o644)
-        staging.chmod(0o755)
         if dest.is_dir():
-            dest.rmdir()  # empty, checked above; rename cannot replace a folder otherwise
-        os.rename(staging, dest)
+            # An existing empty folder (perhaps the shell's working directory) is kept, and
+            # filled entry by entry rather than replaced.
+            for entry in sorted(staging.iterdir()):
+                os.rename(entry, dest / entry.name)
+                moved.append(dest / entry.name)
+        else:
+            os.rename(staging, dest)
     except OSError as exc:
+        for path in moved:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
         raise UsageError(f"cannot create {dest}: {exc.strerror}") from None
     finally:
         if staging.exists():

@@ -82,7 +82,10 @@ def validate_dir(src: Path) -> ValidationResult:
         UsageError: ``src`` is not a folder.
     """
     if not src.is_dir():
-        raise UsageError(f"{src} is not a folder (validate takes the app's folder)")
+        raise UsageError(
+            f"{src} is not a folder (validate takes the app's folder; for a .sapp bundle use "
+            "'superapp verify' and 'superapp scan')"
+        )
     try:
         files = collect_files(src)
     except BundleError as err:
