@@ -71,13 +71,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def format_text(report: ScanReport) -> str:
+    """The human report. File names, messages and snippets come from the scanned bundle, so
+    each is made inert (``safe_text``) before a terminal sees it."""
     lines: list[str] = []
     for f in report.findings:
         lines.append(
-            f"{f.file}:{f.line}:{f.column}: {f.severity} {f.rule_id} [{f.rule_name}] {f.message}"
+            f"{safe_text(f.file)}:{f.line}:{f.column}: {f.severity} {f.rule_id} "
+            f"[{f.rule_name}] {safe_text(f.message)}"
         )
         if f.snippet:
-            lines.append(f"    {f.snippet}")
+            lines.append(f"    {safe_text(f.snippet)}")
     c = report.counts()
     lines.append(
         f"{report.files_scanned} files, {report.bytes_scanned} bytes: "

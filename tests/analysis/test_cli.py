@@ -87,3 +87,20 @@ def test_unwritable_output_is_a_one_line_error(
     app = _app(tmp_path / "app", "1\n")
     assert main(["scan", "-o", str(tmp_path / "missing" / "out.txt"), str(app)]) == 2
     assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_scan_text_report_cannot_drive_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hostile bundle puts terminal controls in a file name and in the flagged line: the
+    text report shows them as escapes, and a terminal fed the report does nothing but draw."""
+    from tests.audit.test_audit_terminal import render_on_terminal
+
+    app = _app(tmp_path, "eval(x) // \x1b]0;pwned\x07\x1b[2J\x1b[31m\n")
+    (app / "a\x1b[2Jb.js").write_text("eval(y)\n")
+    main(["scan", str(app)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    screen, recorder = render_on_terminal(out)
+    assert recorder.actions == []  # no title, no erase, no colour: only drawing
+    assert any("a\\x1b[2Jb.js" in line for line in screen.display)
