@@ -62,7 +62,7 @@ CONSTRUCTS: Final[Mapping[str, tuple[str, str]]] = {
 #: ``eval`` refusal (its first 40 characters) → (the library build, what to use instead).
 SAMPLE_HINTS: Final[tuple[tuple[str, str, str], ...]] = (
     (
-        "const _Vue = Vue",
+        "const _Vue =",
         "Vue full build (compiles templates with new Function)",
         "use vue.runtime.global.prod.js with templates compiled at build time, or a bundler",
     ),
