@@ -55,7 +55,7 @@ BAD_TARGETS = [
     ("target", "why"), [(t, w) for _i, t, w in BAD_TARGETS], ids=[i for i, _t, _w in BAD_TARGETS]
 )
 def test_target_outside_the_bundle_is_refused(target: str, why: str) -> None:
-    with pytest.raises(ManifestError, match="importmap.json: imports\\['lit'\\]") as err:
+    with pytest.raises(ManifestError, match=r"importmap\.json: imports\['lit'\]") as err:
         _parse({"imports": {"lit": target}})
     assert why in str(err.value)
 
@@ -75,7 +75,7 @@ def test_target_outside_the_bundle_is_refused(target: str, why: str) -> None:
     ids=["array", "integrity", "empty", "prefix", "empty-spec", "control", "number", "scope"],
 )
 def test_malformed_map_is_refused_with_the_reason(doc: object, why: str) -> None:
-    with pytest.raises(ManifestError, match="importmap.json") as err:
+    with pytest.raises(ManifestError, match=r"importmap\.json") as err:
         _parse(doc)
     assert why in str(err.value)
 
@@ -137,12 +137,12 @@ def test_manifest_accepts_a_good_map_and_refuses_a_missing_file(tmp_path: Path) 
     assert load_manifest_dir(folder).superapp.importmap == "importmap.json"
     (folder / "importmap.json").unlink()
     with pytest.raises(
-        ManifestError, match="superapp.importmap: file 'importmap.json' is not in the bundle"
+        ManifestError, match=r"superapp\.importmap: file 'importmap\.json' is not in the bundle"
     ):
         load_manifest_dir(folder)
 
 
 def test_manifest_refuses_a_map_that_is_not_json_by_name(tmp_path: Path) -> None:
     folder = _app(tmp_path, {"imports": {"x": "./app.js"}}, name="importmap.js")
-    with pytest.raises(ManifestError, match="is not a .json file"):
+    with pytest.raises(ManifestError, match=r"is not a \.json file"):
         load_manifest_dir(folder)

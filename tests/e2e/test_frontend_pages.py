@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from superapp.core.paths import Paths
-from superapp.testing import audit_events, make_app, wait_for_audit, wait_until
+from superapp.testing import make_app, wait_for_audit
 
 APP = "com.example.frontend"
 
