@@ -59,7 +59,7 @@ MAX_MESSAGE_BYTES = 256 * 1024
 MAX_NESTING = 32
 #: Bumped whenever a message changes shape; host and runtime must agree (they ship together,
 #: but a runtime left over from an upgrade must not be half-understood).
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3  # 3: the runtime may send `console` (developer mode)
 
 
 class _Msg(BaseModel):
