@@ -146,3 +146,15 @@ def test_manifest_refuses_a_map_that_is_not_json_by_name(tmp_path: Path) -> None
     folder = _app(tmp_path, {"imports": {"x": "./app.js"}}, name="importmap.js")
     with pytest.raises(ManifestError, match=r"is not a \.json file"):
         load_manifest_dir(folder)
+
+
+def test_pack_refuses_a_map_pointing_outside_the_bundle(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from superapp.bundles import pack_dir
+
+    folder = _app(tmp_path, {"imports": {"x": "blob:app://com.example.maps/1"}})
+    with pytest.raises(
+        ManifestError, match=r"superapp\.importmap: importmap\.json: imports\['x'\]"
+    ):
+        pack_dir(folder, Ed25519PrivateKey.generate())

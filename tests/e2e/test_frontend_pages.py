@@ -73,6 +73,17 @@ def test_import_map_from_the_manifest_resolves_bare_specifiers(
     assert page.text_content("#out") == "hello lit hello lit"
 
 
+def test_import_map_edited_in_dev_applies_on_reload(tmp_path: Path, open_app: Any) -> None:
+    folder = _module_app(tmp_path)
+    (folder / "lib/greeter/v2.js").write_text("export const greet = (n) => 'hi ' + n;\n")
+    _host, page = open_app("dev", folder)
+    page.wait_for_function("() => document.getElementById('out').textContent !== ''")
+    with_import_map(folder, {"imports": {"greeter": "./lib/greeter/v2.js", "util/": "./lib/util/"}})
+    page.reload()
+    page.wait_for_function("() => document.getElementById('out').textContent !== ''")
+    assert page.text_content("#out") == "hi lit hi lit"
+
+
 def test_nonce_is_fresh_per_response_and_only_on_pages(tmp_path: Path, open_app: Any) -> None:
     _host, page = open_app("dev", _module_app(tmp_path))
     (one, body_one), (two, body_two) = _fetch(page, "index.html"), _fetch(page, "index.html")
