@@ -38,7 +38,9 @@ __all__ = ["NONCE_BYTES", "PageResponder", "inject_import_map"]
 NONCE_BYTES: Final = 18
 _META_CHARSET = re.compile(rb"<meta\s[^>]*charset[^>]*>", re.IGNORECASE)
 _HEAD = re.compile(rb"<head(\s[^>]*)?>", re.IGNORECASE)
-_DOCTYPE = re.compile(rb"^\s*<!doctype[^>]*>", re.IGNORECASE)
+_DOCTYPE = re.compile(rb"\s*<!doctype[^>]*>", re.IGNORECASE)
+_BOM = b"\xef\xbb\xbf"
+_LOADER = re.compile(rb"<(script|link)\b", re.IGNORECASE)
 #: After the host's import map: no inline script element from here on, whatever its nonce.
 _PIN = (
     '<meta http-equiv="Content-Security-Policy" '
@@ -52,15 +54,19 @@ Headers = dict[str, list[str]]
 
 def inject_import_map(html: bytes, element: bytes) -> bytes:
     """``html`` with ``element`` placed before anything that could load a module: after
-    ``<meta charset>`` if the page has one early, else right after ``<head>``, else after the
-    doctype, else first. (Text inside a comment that looks like ``<head>`` only makes the map
+    ``<meta charset>`` if the page has one early and before any ``<script>``/``<link>``, else
+    right after ``<head>`` (likewise), else after the doctype, else first. (Text inside a comment that looks like ``<head>`` only makes the map
     not apply: it fails closed, the page's modules do not resolve.)"""
+    loader = _LOADER.search(html)
+    first_loader = loader.start() if loader is not None else len(html)
     for pattern, limit in ((_META_CHARSET, _PRESCAN), (_HEAD, None)):
         match = pattern.search(html, 0, limit if limit is not None else len(html))
-        if match is not None:
+        # Not after a script or link: a module fetched before the map would not see it.
+        if match is not None and match.start() < first_loader:
             return html[: match.end()] + element + html[match.end() :]
-    match = _DOCTYPE.match(html)
-    at = match.end() if match is not None else 0
+    start = len(_BOM) if html.startswith(_BOM) else 0  # the byte-order mark stays first
+    match = _DOCTYPE.match(html, start)
+    at = match.end() if match is not None else start
     return html[:at] + element + html[at:]
 
 

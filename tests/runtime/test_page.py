@@ -26,8 +26,23 @@ EL = b"<X>"
         (b"<!doctype html><html><header>h</header>", b"<!doctype html><X><html><header>"),
         (b"<p>no head</p>", b"<X><p>no head</p>"),
         (b"  <!doctype html>\n<body>", b"  <!doctype html><X>\n<body>"),
+        (b"\xef\xbb\xbf<p>x</p>", b"\xef\xbb\xbf<X><p>x</p>"),
+        (
+            b"<html><head><script type=module src=m.js></script><meta charset=utf-8>",
+            b"<html><head><X><script type=module",
+        ),
+        (b"\xef\xbb\xbf<!doctype html><p>", b"\xef\xbb\xbf<!doctype html><X><p>"),
     ],
-    ids=["after-meta-charset", "after-head", "header-is-not-head", "first", "after-doctype"],
+    ids=[
+        "after-meta-charset",
+        "after-head",
+        "header-is-not-head",
+        "first",
+        "after-doctype",
+        "after-bom",
+        "before-an-earlier-module",
+        "after-bom-and-doctype",
+    ],
 )
 def test_import_map_goes_before_any_script(html: bytes, expected: bytes) -> None:
     assert expected in inject_import_map(html, EL)
