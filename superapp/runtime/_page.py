@@ -55,8 +55,9 @@ Headers = dict[str, list[str]]
 def inject_import_map(html: bytes, element: bytes) -> bytes:
     """``html`` with ``element`` placed before anything that could load a module: after
     ``<meta charset>`` if the page has one early and before any ``<script>``/``<link>``, else
-    right after ``<head>`` (likewise), else after the doctype, else first. (Text inside a comment that looks like ``<head>`` only makes the map
-    not apply: it fails closed, the page's modules do not resolve.)"""
+    right after ``<head>`` (likewise), else after the doctype, else first. (Text inside a
+    comment that looks like ``<head>`` only makes the map not apply: it fails closed, the
+    page's modules do not resolve.)"""
     loader = _LOADER.search(html)
     first_loader = loader.start() if loader is not None else len(html)
     for pattern, limit in ((_META_CHARSET, _PRESCAN), (_HEAD, None)):
