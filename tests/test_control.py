@@ -55,7 +55,9 @@ MALFORMED = {
     # Parses and validates, but pydantic cannot serialise it back ("Maximum serialization
     # depth exceeded"): found by bench/fuzz.py on protocol v2.
     "deeper_than_it_can_be_written_back": b'{"type":"audit","action":"x","fields":{"a":'
-    + b"[" * 300 + b"]" * 300 + b"}}\n",
+    + b"[" * 300
+    + b"]" * 300
+    + b"}}\n",
 }
 
 
@@ -117,6 +119,9 @@ def test_every_message_type_still_round_trips(pair: tuple[socket.socket, control
         control.ShareAnswer(request_id=4, outcome="declined"),
         control.Metrics(counters={"storage.writes": 9}),
         control.Notice(level="error", message="m"),
+        control.Console(
+            stream="csp", level="error", text="index.html:3: x", source="index.html", line=3
+        ),
         control.Terminate(reason="budget"),
     ]
     for msg in messages:

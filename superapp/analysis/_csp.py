@@ -119,8 +119,8 @@ def _html_findings(name: str, data: bytes, snippet_chars: int) -> Iterable[Findi
                 "SA703",
                 node,
                 f"import map {_WONT_RUN} refuses inline scripts, and Chromium reads import "
-                "maps only from inline scripts; import modules by relative path "
-                "(import { h } from './vendor/preact.mjs') or use a bundler",
+                "maps only from inline scripts; move the map to a file and name it in the "
+                "manifest as superapp.importmap (docs/frontend.md), or import by relative path",
             )
             continue
         siblings = node.parent.named_children if node.parent is not None else []

@@ -259,7 +259,8 @@ _ALL = (
         _W,
         'a <script type="importmap">: Chromium reads import maps only inline, which the CSP '
         "refuses",
-        "Bare module specifiers then fail to resolve; import by relative path or bundle.",
+        "Bare module specifiers then fail to resolve; name the map in the manifest "
+        "(superapp.importmap, docs/frontend.md) or import by relative path.",
     ),
     Rule(
         "SA704",

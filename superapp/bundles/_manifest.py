@@ -139,6 +139,13 @@ def _check_page(value: str) -> str:
     return value
 
 
+def _check_json_path(value: str) -> str:
+    _check_path(value)
+    if not value.lower().endswith(".json"):
+        raise ValueError(f"{value!r} is not a .json file")
+    return value
+
+
 def _check_icon_src(value: str) -> str:
     _check_path(value)
     ext = value.rsplit(".", 1)[-1].lower() if "." in value else ""
@@ -170,6 +177,11 @@ PagePath = Annotated[
     str,
     Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\.[hH][tT][mM][lL]?$"}),
     AfterValidator(_check_page),
+]
+JsonPath = Annotated[
+    str,
+    Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\.[jJ][sS][oO][nN]$"}),
+    AfterValidator(_check_json_path),
 ]
 IconPath = Annotated[
     str,
@@ -278,6 +290,14 @@ class SuperappExtension(_Model):
         "gone when the app closes) or 'persistent' (kept on disk in plain text, bounded by the "
         "host's engine-storage quota). Apps keep data across launches with storage.* instead.",
     )
+    #: An import map file in the bundle; the host injects it into every page it serves
+    #: (``superapp.bundles._importmap``, docs/frontend.md).
+    importmap: JsonPath | None = Field(
+        default=None,
+        description="Path of an import map JSON file in the bundle ({'imports': {...}, "
+        "'scopes': {...}}, targets relative to the file and inside the bundle). The host "
+        "injects it into every page, so modules can be imported by bare specifier.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> SuperappExtension:
@@ -347,6 +367,8 @@ class Manifest(_Model):
         """``(field, path)`` for every file the manifest points at."""
         refs = [(f"pages[{i}]", page) for i, page in enumerate(self.pages)]
         refs += [(f"icons[{i}].src", icon.src) for i, icon in enumerate(self.icons)]
+        if self.superapp.importmap is not None:
+            refs.append(("superapp.importmap", self.superapp.importmap))
         return refs
 
     def check_files(self, files: Mapping[str, bytes]) -> None:
@@ -370,6 +392,21 @@ class Manifest(_Model):
                         f"file {path!r} is not in the bundle",
                         f"add {path!r} to the app folder, or correct the path (paths are "
                         "relative to manifest.json and case-sensitive)",
+                    )
+                )
+        importmap = self.superapp.importmap
+        if importmap is not None and importmap in files:
+            from superapp.bundles._importmap import parse_import_map
+
+            try:
+                parse_import_map(files[importmap], importmap, files)
+            except ManifestError as err:
+                out.append(
+                    ManifestProblem(
+                        "superapp.importmap",
+                        str(err),
+                        "map each name to a relative path inside the bundle "
+                        "(docs/frontend.md, import maps)",
                     )
                 )
         for i, icon in enumerate(self.icons):

@@ -95,6 +95,10 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
 
     host = start_host(paths, consent=consent_from_env(), share_confirm=share_confirm_from_env())
     supervisor = host.supervisor
+    if dev_src is not None:  # the page's console and CSP refusals, on stdout (issue 15)
+        from superapp.cli._pageout import use_page_output
+
+        use_page_output(host)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         def stop() -> None:

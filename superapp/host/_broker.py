@@ -21,6 +21,7 @@ from superapp.protocol import (
     PROTOCOL_VERSION,
     Audit,
     ConsentRequest,
+    Console,
     Hello,
     Loaded,
     Message,
@@ -57,6 +58,9 @@ class MessageBroker:
         self._on_change = on_change
         #: Stops an app with a reason (in a thread of its own: the reader must not block).
         self._stop = stop
+        #: Where a developer-mode app's page output goes (``superapp dev`` sets it; see
+        #: ``superapp.cli._pageout``): (app id, message), page text unescaped.
+        self.page_output: Callable[[str, Console], None] | None = None
 
     def serve(self, app: RunningApp) -> None:
         """Read ``app``'s channel until it closes (the app's reader thread)."""
@@ -121,6 +125,11 @@ class MessageBroker:
         elif isinstance(msg, Notice):
             app.detail = msg.message
             self._on_change(app.app_id)
+        elif isinstance(msg, Console):
+            # Developer mode only: an installed app's runtime never sends it, and if one did
+            # its text would go nowhere.
+            if app.dev_src is not None and self.page_output is not None:
+                self.page_output(app.app_id, msg)
         else:  # a runtime must not send host-to-runtime messages
             _log.warning("unexpected %s from %s", msg.type, app.app_id)
             self._audit.record(

@@ -8,7 +8,8 @@ framed as one JSON object per line, and capped in size; a malformed or oversized
 (``decode_message``) closes the channel (the supervisor then stops the runtime).
 
 Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``share_request``,
-``metrics``, ``notice``. Host → runtime: ``consent_answer``, ``share_answer``, ``terminate``.
+``metrics``, ``notice``, ``console`` (developer mode only). Host → runtime:
+``consent_answer``, ``share_answer``, ``terminate``.
 
 Versioned: ``hello`` carries ``protocol``, and a host refuses (audits, then stops) a runtime
 whose version is not ``PROTOCOL_VERSION``; a frame that is not one of these messages is
@@ -37,6 +38,7 @@ __all__ = [
     "ChannelClosedError",
     "ConsentReply",
     "ConsentRequest",
+    "Console",
     "Hello",
     "Loaded",
     "Message",
@@ -57,7 +59,7 @@ MAX_MESSAGE_BYTES = 256 * 1024
 MAX_NESTING = 32
 #: Bumped whenever a message changes shape; host and runtime must agree (they ship together,
 #: but a runtime left over from an upgrade must not be half-understood).
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3  # 3: the runtime may send `console` (developer mode)
 
 
 class _Msg(BaseModel):
@@ -129,6 +131,21 @@ class Notice(_Msg):
     message: str
 
 
+class Console(_Msg):
+    """Developer mode only: one line the page printed (``stream="console"``) or one CSP
+    refusal naming the file, the construct and the fix (``stream="csp"``). Page-chosen
+    text: escaped wherever it is shown (``superapp.audit.safe_text``). The host ignores it
+    from an app that is not in developer mode."""
+
+    type: Literal["console"] = "console"
+    stream: Literal["console", "csp"] = "console"
+    level: Literal["info", "warning", "error"] = "info"
+    text: str = Field(max_length=4096)
+    #: The file (a bundle path, or a URL outside the app) and line it came from.
+    source: str = Field(default="", max_length=2048)
+    line: int = Field(default=0, ge=0)
+
+
 class Terminate(_Msg):
     type: Literal["terminate"] = "terminate"
     reason: str
@@ -146,6 +163,7 @@ Message = Annotated[
     | ShareAnswer
     | Metrics
     | Notice
+    | Console
     | Terminate,
     Field(discriminator="type"),
 ]

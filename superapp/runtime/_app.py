@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from superapp import protocol as control
-from superapp.audit import safe_text
 from superapp.core.paths import Paths
 from superapp.net import EgressProxy, EgressUnavailableError
 from superapp.policy import HostPolicy, load_policy
@@ -51,6 +50,8 @@ class LoadedApp:
     engine_storage: str = "memory"
     #: the manifest's first icon (a path inside the verified bundle), for host chrome
     icon: str | None = None
+    #: manifest ``superapp.importmap``: injected into every page (``_page``)
+    importmap: str | None = None
 
     @property
     def title(self) -> str:
@@ -115,11 +116,8 @@ def load_app(paths: Paths, app_id: str, dev: Path | None, audit: AuditSink) -> L
         reasons={p.name: p.reason or "" for p in manifest.req_permissions},
         engine_storage=ext.engine_storage,
         icon=manifest.icons[0].src if manifest.icons else None,
+        importmap=ext.importmap,
     )
-
-
-def _print_escaped(line: str) -> None:
-    print(safe_text(line), file=sys.stderr)
 
 
 class RuntimeApp:
@@ -191,6 +189,31 @@ class RuntimeApp:
                 os._exit(0)
 
     # --- the window --------------------------------------------------------------------
+    def _page_hooks(self, spec: Any) -> None:
+        """The page's import map (``_page``), its CSP refusals audited (``_cspreport``) and,
+        in developer mode only, its console and refusals sent to the host (``_console``)."""
+        from superapp.runtime._console import ConsoleForwarder
+        from superapp.runtime._cspreport import ViolationReporter
+        from superapp.runtime._page import PageResponder
+
+        origin = f"app://{self.app.app_id}"
+        console = ConsoleForwarder(origin, self._send) if self.app.dev_mode else None
+        spec.on_console = console.console if console is not None else None
+        spec.on_violation = ViolationReporter(
+            origin, self.guard.blocked, console.refusal if console is not None else None
+        )
+        spec.responder = PageResponder(
+            origin,
+            self.app.source,
+            self.app.importmap,
+            self.app.allowed_hosts,
+            self.app.http_hosts,
+            lambda reason: self.audit(
+                "page.importmap_refused", outcome="failure", reason=reason[:500],
+                action_taken="served without the import map",
+            ),
+        )  # fmt: skip
+
     def run(self) -> int:
         webview_dir = self.paths.app_webview(self.app.app_id)
         webview_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -252,13 +275,12 @@ class RuntimeApp:
             on_loaded=lambda url, pid: self._send(
                 control.Loaded(url=url, elapsed_ms=self._elapsed_ms(), renderer_pid=pid)
             ),
-            # Page text on the developer's terminal: escaped (control sequences, line breaks).
-            on_console=_print_escaped if self.app.dev_mode else None,
             engine_storage=self.app.engine_storage,
             on_notice=ui.notice,
             name=self.app.name,
             on_clipboard_guard=lambda guard: setattr(ui, "clipboard_guard", guard),
         )
+        self._page_hooks(spec)
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
 

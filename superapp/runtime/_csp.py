@@ -26,7 +26,16 @@ def _sources(allowed_hosts: Sequence[str], http_hosts: Sequence[str], ws: bool) 
     return " ".join(out)
 
 
-def build_csp(allowed_hosts: Sequence[str] = (), http_hosts: Sequence[str] = ()) -> str:
+def build_csp(
+    allowed_hosts: Sequence[str] = (), http_hosts: Sequence[str] = (), nonce: str | None = None
+) -> str:
+    """The app's policy. ``nonce``: the one inline script of this response, the host's
+    import map (``_page``); no other response carries one.
+
+    ``'report-sample'`` makes the engine hand the first characters of a refused inline
+    script, handler or eval'd string to the violation report (``_cspreport``), so the audit
+    entry and the developer's console can say which one it was."""
+    scripts = "script-src 'self' 'report-sample'" + (f" 'nonce-{nonce}'" if nonce else "")
     remote = _sources(allowed_hosts, http_hosts, ws=False)
     connect = _sources(allowed_hosts, http_hosts, ws=True)
     frames = (
@@ -36,7 +45,7 @@ def build_csp(allowed_hosts: Sequence[str] = (), http_hosts: Sequence[str] = ())
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
+            scripts,
             f"connect-src {connect}",
             f"img-src {remote} data: blob:",
             f"media-src {remote} data: blob:",
@@ -58,10 +67,10 @@ def build_csp(allowed_hosts: Sequence[str] = (), http_hosts: Sequence[str] = ())
 
 
 def response_headers(
-    allowed_hosts: Sequence[str] = (), http_hosts: Sequence[str] = ()
+    allowed_hosts: Sequence[str] = (), http_hosts: Sequence[str] = (), nonce: str | None = None
 ) -> dict[str, str]:
     return {
-        "Content-Security-Policy": build_csp(allowed_hosts, http_hosts),
+        "Content-Security-Policy": build_csp(allowed_hosts, http_hosts, nonce),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",

@@ -8,6 +8,7 @@ mini-app developers' own tests share one harness; nothing here is imported by th
     _apps.py      make_app (a test mini-app folder), call/raw_call (callNative from a page),
                   audit_events, wait_until, wait_for_audit, wait_for_budget_stop
     _npm.py       published front-end libraries fetched with npm (the analyser's real inputs)
+    _vendor.py    npm builds copied into test mini-apps with their licences (issue 15)
     _fake_runtime.py  a windowless runtime speaking the real control protocol (host tests
                   without Qt): ``fake_runtime_argv(steps)`` for ``Supervisor(runtime_argv=)``
 """

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,9 +63,9 @@ class Unavailable(Exception):
     """npm or the registry cannot be used here; the message says why."""
 
 
-def fetch_all(timeout: float = 240.0) -> None:
+def fetch_all(timeout: float = 240.0, libraries: Sequence[Library] = LIBRARIES) -> None:
     """``npm pack`` every library not yet cached. Raises Unavailable with the reason."""
-    missing = [lib for lib in LIBRARIES if not lib.tarball.is_file()]
+    missing = [lib for lib in libraries if not lib.tarball.is_file()]
     if not missing:
         return
     npm = shutil.which("npm")
@@ -93,7 +94,7 @@ def fetch_all(timeout: float = 240.0) -> None:
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
         raise Unavailable(f"npm pack exited with {proc.returncode} (registry unreachable?): {last}")
-    still = [lib.spec for lib in LIBRARIES if not lib.tarball.is_file()]
+    still = [lib.spec for lib in libraries if not lib.tarball.is_file()]
     if still:
         raise Unavailable(f"npm pack did not produce {still}")
 

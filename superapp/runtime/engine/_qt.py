@@ -39,8 +39,9 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 
-from superapp.runtime._csp import response_headers
+from superapp.runtime._cspreport import ViolationReporter
 from superapp.runtime._guard import RequestGuard
+from superapp.runtime._page import PageResponder
 from superapp.runtime._source import AppSource
 from superapp.runtime.engine._scheme import AppSchemeHandler
 from superapp.runtime.engine._transport import NativeBridge
@@ -90,6 +91,12 @@ _PERMISSION_CAPS: dict[Any, tuple[str, ...]] = {
 }
 
 
+_ML = QWebEnginePage.JavaScriptConsoleMessageLevel
+_LEVELS: dict[Any, str] = {
+    _ML.InfoMessageLevel: "info",
+    _ML.WarningMessageLevel: "warning",
+    _ML.ErrorMessageLevel: "error",
+}
 _LOCAL_RESOURCE_REFUSED = "Not allowed to load local resource:"
 _DATA_NAV_REFUSED = "Not allowed to navigate top frame to data URL:"
 #: Qt routes beforeunload ("leave this page?") through javaScriptConfirm with this text.
@@ -126,7 +133,12 @@ class WindowSpec:
     allowed_hosts: tuple[str, ...] = ()
     http_hosts: tuple[str, ...] = ()
     on_loaded: Callable[[str, int | None], None] = lambda url, pid: None
-    on_console: Callable[[str], None] | None = None
+    #: Developer mode: (level "info"/"warning"/"error", message, line, source URL).
+    on_console: Callable[[str, str, int, str], None] | None = None
+    #: Each CSP refusal the relay reports; None: audited by a ``ViolationReporter``.
+    on_violation: Callable[[Any], None] | None = None
+    #: Builds each app:// response (import map, nonce); None: the files as they are.
+    responder: PageResponder | None = None
     #: manifest ``superapp.engine_storage``: the profile must match it (checked in install)
     engine_storage: str = "memory"
     #: Tells the user something in host chrome outside the web view (``_chrome.HostStrip``).
@@ -245,7 +257,7 @@ class AppPage(QWebEnginePage):
             reason = "top-level navigation away from the app is refused"
             self._spec.guard.blocked("nav.blocked", url, "scheme-data", reason)
         if self._spec.on_console is not None:
-            self._spec.on_console(f"{source}:{line}: {message}")
+            self._spec.on_console(_LEVELS.get(level, "info"), message, line, source)
 
     # --- native UI the page asks for (issue 12, class 5) ---------------------------------
     # The engine's defaults draw host-looking message boxes and file dialogs with the page's
@@ -420,11 +432,14 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
     )
     interceptor = _Interceptor(spec)
     profile.setUrlRequestInterceptor(interceptor)
+    responder = spec.responder or PageResponder(
+        spec.origin, spec.source, None, spec.allowed_hosts, spec.http_hosts
+    )
     handler = AppSchemeHandler(
         spec.app_id,
         spec.source,
         spec.entry_page,
-        response_headers(spec.allowed_hosts, spec.http_hosts),
+        responder.respond,
         lambda url, rule: spec.guard.blocked("net.blocked", url, rule, "another app's origin"),
     )
     profile.installUrlSchemeHandler(b"app", handler)
@@ -458,13 +473,7 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
         lambda raw: spec.guard.blocked(
             "bridge.denied", page.url().toString(), "origin", "call from outside the app's document"
         ),
-        lambda directive, blocked: spec.guard.blocked(
-            "net.blocked",
-            blocked or "(inline)",
-            f"csp-{directive}" if directive else "csp",
-            "refused by the app's Content-Security-Policy",
-            kind="csp",
-        ),
+        spec.on_violation or ViolationReporter(spec.origin, spec.guard.blocked),
         # Counted for the host's monitor (the bridge_calls budget); per-API counts are the
         # dispatcher's business, the monitor needs the rate.
         lambda: spec.guard.allowed("bridge.calls.all"),

@@ -1,12 +1,14 @@
 """The ``app://<app_id>/`` scheme: the app's files, served from memory with no TCP port.
 
 No other local process can read an app's files through a port, and every response carries
-the app's Content-Security-Policy (defence in depth behind the request interceptor).
+the app's Content-Security-Policy (defence in depth behind the request interceptor). What a
+response says (its body with the import map injected, its headers with a fresh nonce) is
+``superapp.runtime._page``'s; this module only moves it into the engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
 from PySide6.QtWebEngineCore import (
@@ -42,17 +44,14 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         app_id: str,
         source: AppSource,
         entry_page: str,
-        headers: dict[str, str],
+        respond: Callable[[str, bytes], tuple[bytes, Mapping[str, Sequence[str]]]],
         on_refused: Callable[[str, str], None],
     ) -> None:
         super().__init__()
         self._app_id = app_id
         self._source = source
         self._entry = entry_page
-        # PySide maps QMultiMap<QByteArray, QByteArray> from a dict of lists.
-        self._headers = {
-            QByteArray(k.encode()): [QByteArray(v.encode())] for k, v in headers.items()
-        }
+        self._respond = respond
         self._on_refused = on_refused
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
@@ -71,8 +70,15 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
         if data is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
+        body, headers = self._respond(name or "", data)
         buf = QBuffer(job)
-        buf.setData(QByteArray(data))
+        buf.setData(QByteArray(body))
         buf.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.setAdditionalResponseHeaders(self._headers)  # type: ignore[arg-type]  # PySide's stub says dict[QByteArray, QByteArray]
+        # PySide maps QMultiMap<QByteArray, QByteArray> from a dict of lists (two values of
+        # one name are two header lines: two policies, both enforced).
+        multi = {
+            QByteArray(k.encode()): [QByteArray(v.encode()) for v in values]
+            for k, values in headers.items()
+        }
+        job.setAdditionalResponseHeaders(multi)  # type: ignore[arg-type]  # PySide's stub says dict[QByteArray, QByteArray]
         job.reply(content_type(name or "").encode(), buf)

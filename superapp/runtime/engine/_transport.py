@@ -18,7 +18,8 @@ import json
 import logging
 import os
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 
@@ -38,7 +39,7 @@ class NativeBridge(QObject):
         dispatch: Callable[[str], str],
         origin_ok: Callable[[], bool],
         on_refused: Callable[[str], None],
-        on_violation: Callable[[str, str], None] = lambda directive, blocked: None,
+        on_violation: Callable[[Mapping[str, Any]], None] = lambda report: None,
         on_call: Callable[[], None] = lambda: None,
         workers: int = 4,
     ) -> None:
@@ -72,14 +73,15 @@ class NativeBridge(QObject):
 
     @Slot(str)
     def violation(self, report: str) -> None:
-        """A Content-Security-Policy refusal seen by the isolated world (audited only)."""
+        """A Content-Security-Policy refusal seen by the isolated world (``_cspreport``)."""
+        if len(report) > 16384:
+            return  # the relay sends a few short fields; anything larger is not its report
         try:
             data = json.loads(report)
-            directive = str(data.get("directive", ""))[:64]
-            blocked = str(data.get("blocked", ""))[:2048]
-        except (ValueError, AttributeError):
+        except ValueError:
             return
-        self._on_violation(directive, blocked)
+        if isinstance(data, dict):
+            self._on_violation(data)
 
     def _run(self, raw: str) -> None:
         try:
