@@ -83,6 +83,8 @@ class Supervisor:
             share_confirm or (lambda sender, name, receiver: False),
             self._on_change,
             lambda app_id, reason: self._stop_quietly(app_id, reason),
+            policy=self.policy,
+            write_record=self._write_record,
         )  # fmt: skip
         self.monitor_loop = (
             MonitorLoop(
@@ -373,5 +375,6 @@ class Supervisor:
             state=app.state.value,
             detail=app.detail,
             sample=sample,
+            confinement=dict(app.confinement) or None,
         )
         _records.write_record(self.paths, record)

@@ -47,6 +47,10 @@ class Xvfb:
                 "1280x800x24",
                 "-nolisten",
                 "tcp",
+                # No abstract socket: a confined runtime may not reach abstract sockets
+                # (superapp.confine), and libxcb would try it first and not fall back.
+                "-nolisten",
+                "local",
             ],
             pass_fds=[write_fd],
             stdout=subprocess.DEVNULL,
