@@ -258,8 +258,8 @@ class AuditPolicy(_Section):
 #: Layers ``[confinement] require`` may name: ``superapp.confine.LAYERS`` and the engine's own
 #: sandbox (checked by the host on the renderer process).
 CONFINEMENT_LAYERS: tuple[str, ...] = (
-    "no_new_privs", "rlimits", "seccomp", "landlock_fs", "landlock_net", "landlock_scope",
-    "engine_sandbox",
+    "no_new_privs", "capabilities", "not_dumpable", "rlimits", "seccomp", "landlock_fs",
+    "landlock_net", "landlock_scope", "engine_sandbox",
 )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ The runtime calls :func:`confine` once, with a :class:`ConfinementPlan` from
 engine, the egress proxy), and sends the :class:`ConfinementReport` to the host, which audits
 every layer that is not on and may refuse the app by policy (``[confinement]``).
 
-Layers: ``no_new_privs``; ``rlimits`` (no core dumps, bounded file size and task count);
+Layers: ``no_new_privs``; ``capabilities`` (all dropped); ``not_dumpable``; ``rlimits`` (no core dumps, bounded file size and task count);
 ``seccomp`` (a deny-list that leaves Chromium's own sandbox working, ``_seccomp``);
 Landlock (``_landlock``): ``landlock_fs`` (read-only system and Python, the bundle; read-write
 only the app's own folders), ``landlock_net`` (TCP connect only to the egress port and the
@@ -28,7 +28,8 @@ that can only narrow what the process already has, never widen it:
 
 from __future__ import annotations
 
-from superapp.confine._apply import confine, thread_count
+from superapp.confine._apply import confine, harden_host, thread_count
+from superapp.confine._peer import more_confined_than_self
 from superapp.confine._plan import (
     LAYERS,
     ConfinementPlan,
@@ -49,6 +50,8 @@ __all__ = [
     "Rlimits",
     "app_folders",
     "confine",
+    "harden_host",
+    "more_confined_than_self",
     "runtime_plan",
     "thread_count",
 ]

@@ -1,6 +1,9 @@
 """``confine``: apply a plan to this process, layer by layer, and say what took.
 
-Order: no_new_privs (Landlock and an unprivileged seccomp filter need it) → rlimits →
+Order: no_new_privs (Landlock and an unprivileged seccomp filter need it) → capabilities
+(all dropped: a root runtime keeps no CAP_SYS_PTRACE, CAP_NET_RAW, CAP_DAC_OVERRIDE …) →
+not_dumpable (same-user processes cannot read its /proc memory maps and environment:
+Landlock's ptrace rule covers attaching, not those reads — measured) → rlimits →
 seccomp (TSYNC: every thread) → Landlock (calling thread and what it starts; so only while
 this process has one thread). A layer that this system cannot give is reported
 ``unavailable`` with the reason and the others still apply: confinement degrades, loudly,
@@ -16,10 +19,30 @@ import resource
 from superapp.confine import _landlock, _seccomp
 from superapp.confine._plan import ConfinementPlan, ConfinementReport, LayerResult
 
-__all__ = ["confine", "thread_count"]
+__all__ = ["confine", "harden_host", "thread_count"]
 
+_PR_SET_DUMPABLE = 4
+_PR_CAPBSET_DROP = 24
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_GET_NO_NEW_PRIVS = 39
+_CAP_VERSION_3 = 0x20080522
+_CAP_LAST = 63  # probing past the kernel's last capability is harmless (EINVAL)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = (("version", ctypes.c_uint32), ("pid", ctypes.c_int))
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = (
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    )
+
+
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -37,6 +60,44 @@ def _no_new_privs() -> LayerResult:
     if _libc.prctl(_PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1:
         return LayerResult("no_new_privs", "unavailable", "the flag did not stick")
     return LayerResult("no_new_privs", "on", "setuid/file capabilities cannot raise privileges")
+
+
+def _effective_caps() -> int:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    return 0
+
+
+def _capabilities() -> LayerResult:
+    """Drop every capability: bounding set, ambient, then effective/permitted/inheritable."""
+    try:
+        held = _effective_caps()
+    except (OSError, ValueError) as err:
+        return LayerResult("capabilities", "unavailable", f"cannot read them: {err}")
+    for cap in range(_CAP_LAST + 1):
+        _libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # EPERM without CAP_SETPCAP: none held
+    _libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header, data = _CapHeader(_CAP_VERSION_3, 0), (_CapData * 2)()
+    if _libc.capset(ctypes.byref(header), data) != 0:
+        return LayerResult("capabilities", "unavailable", os.strerror(ctypes.get_errno()))
+    if _effective_caps() != 0:
+        return LayerResult("capabilities", "unavailable", "capabilities remain after capset")
+    return LayerResult("capabilities", "on", f"dropped {bin(held).count('1')} (none remain)")
+
+
+def _not_dumpable() -> LayerResult:
+    if _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        return LayerResult("not_dumpable", "unavailable", os.strerror(ctypes.get_errno()))
+    return LayerResult("not_dumpable", "on", "no core dump; /proc maps and environ owner-only")
+
+
+def harden_host() -> bool:
+    """The host's own part: not dumpable, so a runtime of the same user (which Landlock's
+    ptrace rule does not stop from *reading* /proc) cannot read the host's memory maps or
+    environment. Returns whether it took."""
+    return bool(_libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
 
 
 def _rlimits(plan: ConfinementPlan) -> LayerResult:
@@ -57,8 +118,8 @@ def _rlimits(plan: ConfinementPlan) -> LayerResult:
     if failed:
         return LayerResult("rlimits", "partial", "; ".join(failed))
     detail = f"core=0 fsize={limits.file_bytes} nproc={limits.nproc}"
-    if os.geteuid() == 0:
-        return LayerResult("rlimits", "partial", detail + " (root ignores nproc)")
+    if os.geteuid() == 0 and _effective_caps() != 0:
+        return LayerResult("rlimits", "partial", detail + " (root with capabilities ignores nproc)")
     return LayerResult("rlimits", "on", detail)
 
 
@@ -131,7 +192,7 @@ def confine(plan: ConfinementPlan) -> ConfinementReport:
     Landlock layers are reported unavailable.
     """
     nnp = _no_new_privs()
-    layers = [nnp, _rlimits(plan), _seccomp_layer()]
+    layers = [nnp, _capabilities(), _not_dumpable(), _rlimits(plan), _seccomp_layer()]
     if not plan.landlock:
         layers += [LayerResult(n, "off", "not in this stage") for n in _LANDLOCK]
     elif nnp.status == "on":

@@ -34,6 +34,8 @@ LayerStatus = Literal["on", "partial", "off", "unavailable"]
 #: Every layer a report names, in the order they are applied.
 LAYERS: tuple[str, ...] = (
     "no_new_privs",
+    "capabilities",
+    "not_dumpable",
     "rlimits",
     "seccomp",
     "landlock_fs",
