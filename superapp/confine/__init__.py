@@ -5,7 +5,8 @@ The runtime calls :func:`confine` once, with a :class:`ConfinementPlan` from
 engine, the egress proxy), and sends the :class:`ConfinementReport` to the host, which audits
 every layer that is not on and may refuse the app by policy (``[confinement]``).
 
-Layers: ``no_new_privs``; ``capabilities`` (all dropped); ``not_dumpable``; ``rlimits`` (no core dumps, bounded file size and task count);
+Layers: ``no_new_privs``; ``capabilities`` (all dropped); ``not_dumpable``; ``rlimits`` (no
+core dumps, bounded file size and task count);
 ``seccomp`` (a deny-list that leaves Chromium's own sandbox working, ``_seccomp``);
 Landlock (``_landlock``): ``landlock_fs`` (read-only system and Python, the bundle; read-write
 only the app's own folders), ``landlock_net`` (TCP connect only to the egress port and the

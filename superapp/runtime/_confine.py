@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 import socket
-from importlib import resources
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 

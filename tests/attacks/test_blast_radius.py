@@ -9,6 +9,7 @@ that the listener saw no connection, that the signalled process got no signal an
 from __future__ import annotations
 
 import errno
+import json
 import os
 import select
 import signal
@@ -169,7 +170,7 @@ def test_app_cannot_signal_or_trace_another_app(world: World) -> None:
 def test_app_cannot_trace_or_read_the_host(world: World) -> None:
     """The host stand-in hardens itself as ``start_host`` does (``harden_host``)."""
     code = "import sys; from superapp.confine import harden_host; harden_host(); sys.stdin.read()"
-    stand_in = subprocess.Popen(  # noqa: S603
+    stand_in = subprocess.Popen(
         [sys.executable, "-c", code], env=world.env(), stdin=subprocess.PIPE
     )
     try:
@@ -218,7 +219,7 @@ def test_app_cannot_use_the_hosts_control_socket(world: World) -> None:
     server = HostServer(world.paths, supervisor)  # type: ignore[arg-type]
     server.start()
     try:
-        request = '{"op": "stop", "app_id": "%s"}\n' % VICTIM
+        request = json.dumps({"op": "stop", "app_id": VICTIM}) + "\n"
         run = world.run([("connect_unix", [str(server.path), request])])
         result = run.only()
         # Landlock ABI 7 does not cover named sockets: the host refuses the confined peer.
@@ -233,5 +234,3 @@ def test_app_cannot_use_the_hosts_control_socket(world: World) -> None:
         assert supervisor.stopped == [VICTIM]
     finally:
         server.close(drain_s=5)
-
-

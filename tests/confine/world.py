@@ -68,7 +68,7 @@ class World:
 
     def run(self, steps: list[tuple[str, list[Any]]], **extra: Any) -> ConfinedRun:
         """Run ``steps`` in a confined attacker process; returns its report and results."""
-        out = subprocess.run(  # noqa: S603 (our interpreter, our test module)
+        out = subprocess.run(
             [sys.executable, "-m", "tests.confine._child", json.dumps(self.spec(steps=steps, **extra))],
             env=self.env(), cwd=self.root, capture_output=True, text=True, timeout=60,
             check=False,
@@ -80,7 +80,7 @@ class World:
 
     def start_victim(self) -> subprocess.Popen[str]:
         """Another app's process, confined the same way, alive until its stdin closes."""
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [sys.executable, "-m", "tests.confine._child", json.dumps(self.spec(VICTIM, wait=True))],
             env=self.env(), cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             text=True,
