@@ -41,8 +41,10 @@ from superapp.confine._plan import (
     app_folders,
     runtime_plan,
 )
+from superapp.confine._userns import INNER_ID, leave_root
 
 __all__ = [
+    "INNER_ID",
     "LAYERS",
     "ConfinementPlan",
     "ConfinementReport",
@@ -52,6 +54,7 @@ __all__ = [
     "app_folders",
     "confine",
     "harden_host",
+    "leave_root",
     "more_confined_than_self",
     "runtime_plan",
     "thread_count",

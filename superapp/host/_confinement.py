@@ -56,26 +56,42 @@ def _status(pid: int) -> dict[str, str]:
     return out
 
 
+_NO_NAMESPACES = (
+    "renderer under Chromium's seccomp-bpf; its namespace layer is off (Landlock keeps /proc "
+    "read-only, so Chromium cannot map its namespace's ids): the runtime's Landlock domain "
+    "confines the renderer instead"
+)
+
+
+def _filters(fields: dict[str, str]) -> int:
+    try:
+        return int(fields.get("Seccomp_filters", "1" if fields.get("Seccomp") == "2" else "0"))
+    except ValueError:
+        return 0
+
+
 def check_engine_sandbox(audit: AuditLog, app: RunningApp) -> None:
-    """Record whether the app's renderer really runs in Chromium's sandbox."""
+    """Record whether the app's renderer really runs in Chromium's sandbox: its own seccomp
+    filter stacked on the runtime's (layer 2) and its own user namespace (layer 1)."""
     pid = app.renderer_pid
     if pid is None:
         status, detail = "unavailable", "the runtime named no renderer process"
     else:
         try:
-            seccomp = _status(pid).get("Seccomp", "0")
+            renderer, runtime = _status(pid), _status(app.pid)
             own_ns = os.readlink(f"/proc/{pid}/ns/user") != os.readlink(f"/proc/{app.pid}/ns/user")
         except OSError as err:
             status, detail = "unavailable", f"cannot inspect the renderer: {err.strerror}"
         else:
-            if seccomp == "2" and own_ns:
-                status, detail = "on", "renderer under seccomp-bpf in its own user namespace"
+            seccomp = _filters(renderer) > _filters(runtime)
+            if seccomp and own_ns:
+                status, detail = "on", "renderer under Chromium's seccomp-bpf in its own namespaces"
+            elif seccomp:
+                status, detail = "partial", _NO_NAMESPACES
             else:
                 status = "off"
-                detail = f"renderer seccomp={seccomp}, own user namespace={own_ns}" + (
-                    " (the engine's sandbox is disabled: the runtime runs as root)"
-                    if app.sandbox is False
-                    else ""
+                detail = "the renderer runs without Chromium's sandbox" + (
+                    " (disabled: the runtime runs as root)" if app.sandbox is False else ""
                 )
     _record_layer(audit, app, "engine_sandbox", status, detail)
 

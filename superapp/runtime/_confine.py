@@ -12,6 +12,7 @@ connect to nothing but its own proxy.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from superapp.confine import ConfinementReport, app_folders, confine, runtime_plan
+from superapp.confine import ConfinementReport, app_folders, confine, leave_root, runtime_plan
 from superapp.core.paths import Paths
 from superapp.net import NetPolicy
 from superapp.runtime._env import test_dns_map, test_host_map
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Lockdown", "allowlist_ports", "lock_down"]
 
+_log = logging.getLogger("superapp.runtime")
 _HTTPS, _HTTP, _DNS = 443, 80, 53
 #: ``SUPERAPP_NO_CONFINE=1`` (benchmarks only: bench/startup.py --no-confine) skips it; the
 #: report then says every layer is off, so the host audits and the policy can refuse it.
@@ -84,6 +86,12 @@ def lock_down(
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     # A private temporary folder: Qt and Python write temporaries under TMPDIR.
     os.environ["TMPDIR"] = str(paths.app_dir(app_id) / "tmp")
+    # A root runtime becomes an ordinary user in its own user namespace, so that Chromium's
+    # sandbox can stay on (``superapp.confine._userns``); why not, if it cannot, is logged
+    # and the host's renderer check reports the sandbox off.
+    why_not = leave_root()
+    if why_not is not None:
+        _log.warning("the engine's sandbox stays off: %s", why_not)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)

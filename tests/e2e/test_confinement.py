@@ -94,8 +94,13 @@ def test_confined_app_works_and_the_host_records_its_confinement(
     assert audited == missing
     # The engine's sandbox is checked by the host on the renderer, not taken on trust.
     assert "engine_sandbox" in layers
+
+    # A root host's runtime leaves root in a user namespace of its own, so Chromium's sandbox
+    # runs: its seccomp-bpf on the renderer (its namespace layer needs /proc writes Landlock
+    # refuses; the report says so).
+    assert layers["engine_sandbox"]["status"] in ("on", "partial"), layers["engine_sandbox"]
     if os.geteuid() == 0:
-        assert layers["engine_sandbox"]["status"] == "off"
+        assert os.readlink(f"/proc/{runtime['pid']}/ns/user") != os.readlink("/proc/self/ns/user")
     text = subprocess.run(
         [sys.executable, "-m", "superapp", "ps"], env=env, capture_output=True, text=True,
         timeout=60, check=True,
