@@ -169,6 +169,10 @@ class Supervisor:
                 cmd += ["--remote-debugging-port", str(cdp_port)]
             env = dict(os.environ)
             env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+            if os.geteuid() == 0:
+                # A root host (and its launcher window) runs Qt without Chromium's sandbox;
+                # its runtimes leave root (superapp.confine.leave_root) and keep theirs on.
+                env.pop("QTWEBENGINE_DISABLE_SANDBOX", None)
             env["SUPERAPP_HOME"] = env.get("SUPERAPP_HOME", "")
             if not env["SUPERAPP_HOME"]:
                 del env["SUPERAPP_HOME"]
