@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import platform
 import select
 import signal
 import socket
@@ -204,6 +205,24 @@ def test_app_cannot_connect_to_an_abstract_socket_outside(world: World) -> None:
         run = world.run([("connect_abstract", [name])])
         assert_refused(run.only())
         assert not _accepted(server)
+
+
+#: x86_64 numbers: each call works for an unprivileged process without the filter (keyrings,
+#: io_uring, perf on itself) or needs a capability the runtime dropped too.
+_KERNEL_SURFACE = {
+    "keyctl_get_keyring_id": (250, 0, -3, 0),  # KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING
+    "io_uring_setup": (425, 4, -1),
+    "perf_event_open_self": (298, -1, 0, -1, -1, 0),
+    "bpf_map_create": (321, 0, -1, 72),
+    "unshare_mount_ns": (272, 0x00020000),
+}
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="system call numbers are x86_64's")
+@pytest.mark.parametrize("call", sorted(_KERNEL_SURFACE))
+def test_app_cannot_reach_kernel_surfaces(world: World, call: str) -> None:
+    run = world.run([("syscall", list(_KERNEL_SURFACE[call]))])
+    assert_refused(run.only())
 
 
 class _RecordingSupervisor:

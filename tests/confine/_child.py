@@ -96,7 +96,19 @@ def _bind_tcp(port: int) -> str:
         return "bound"
 
 
+def _syscall(nr: int, *args: int) -> str:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    params = ctypes.create_string_buffer(256)  # zeroed struct for calls that take one
+    res = libc.syscall(nr, *[params if a == -1 else ctypes.c_long(a) for a in args])
+    if res < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return f"returned {res}"
+
+
 STEPS: dict[str, Callable[..., str]] = {
+    "syscall": _syscall,
     "read": _read,
     "list": _list,
     "write": _write,
