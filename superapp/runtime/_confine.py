@@ -86,20 +86,20 @@ def lock_down(
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     # A private temporary folder: Qt and Python write temporaries under TMPDIR.
     os.environ["TMPDIR"] = str(paths.app_dir(app_id) / "tmp")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    if os.environ.get(_OFF_SWITCH) == "1":  # as before issue 14: not even leave_root
+        from superapp.confine import LAYERS, LayerResult
+
+        off = tuple(LayerResult(n, "off", f"{_OFF_SWITCH}=1 (benchmarks)") for n in LAYERS)
+        return Lockdown(ConfinementReport(off), sock)
     # A root runtime becomes an ordinary user in its own user namespace, so that Chromium's
     # sandbox can stay on (``superapp.confine._userns``); why not, if it cannot, is logged
     # and the host's renderer check reports the sandbox off.
     why_not = leave_root()
     if why_not is not None:
         _log.warning("the engine's sandbox stays off: %s", why_not)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    if os.environ.get(_OFF_SWITCH) == "1":
-        from superapp.confine import LAYERS, LayerResult
-
-        off = tuple(LayerResult(n, "off", f"{_OFF_SWITCH}=1 (benchmarks)") for n in LAYERS)
-        return Lockdown(ConfinementReport(off), sock)
     plan = runtime_plan(
         paths,
         app_id,
