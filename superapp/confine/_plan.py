@@ -7,6 +7,7 @@ the page. Limits live in :class:`Rlimits` with documented defaults.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -129,9 +130,23 @@ class ConfinementReport:
 
 
 def _python_paths() -> list[Path]:
-    """The interpreter, its standard library and site-packages, and PYTHONPATH entries."""
-    out = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent}
-    out.update(Path(p) for p in sys.path if p and Path(p).is_absolute())
+    """The interpreter, its standard library and site-packages, and where ``superapp`` and
+    ``bridge`` are imported from — not every ``sys.path`` entry: ``python -m`` puts the
+    working directory there, which may be any folder of the user's."""
+    prefixes = {Path(sys.prefix), Path(sys.base_prefix)}
+    out = {*prefixes, Path(sys.executable).resolve().parent}
+    for entry in sys.path:
+        path = Path(entry)
+        if not entry or not path.is_absolute():
+            continue
+        if path.name in ("site-packages", "dist-packages") or any(
+            path.is_relative_to(prefix) for prefix in prefixes
+        ):
+            out.add(path)
+    for name in ("superapp", "bridge"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            out.update(Path(p).parent for p in spec.submodule_search_locations)
     return sorted(out)
 
 

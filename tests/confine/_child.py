@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -142,11 +141,14 @@ def main(argv: list[str]) -> int:
             detail, succeeded, code = STEPS[step](*args), True, 0
         except OSError as err:
             detail, succeeded, code = str(err), False, err.errno or 0
+        except Exception as err:  # reported, so a test sees what went wrong
+            detail, succeeded, code = f"{type(err).__name__}: {err}", False, 0
         print(json.dumps({"step": step, "succeeded": succeeded, "errno": code,
                           "detail": detail}), flush=True)  # fmt: skip
     return 0
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # SIGPIPE stays ignored (Python's default): a peer that hangs up is a BrokenPipeError to
+    # report, not a silent death.
     raise SystemExit(main(sys.argv[1:]))

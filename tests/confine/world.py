@@ -76,7 +76,7 @@ class World:
         lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
         if not lines or "report" not in lines[0]:
             raise AssertionError(f"the confined child failed: {out.stderr[-2000:]}")
-        return ConfinedRun(lines[0]["report"], lines[1:], out.returncode)
+        return ConfinedRun(lines[0]["report"], lines[1:], out.returncode, out.stderr)
 
     def start_victim(self) -> subprocess.Popen[str]:
         """Another app's process, confined the same way, alive until its stdin closes."""
@@ -95,7 +95,8 @@ class ConfinedRun:
     report: dict[str, dict[str, str]]
     results: list[dict[str, Any]]
     returncode: int
+    stderr: str = ""
 
     def only(self) -> dict[str, Any]:
-        assert self.returncode == 0 and len(self.results) == 1, self.results
+        assert self.returncode == 0 and len(self.results) == 1, (self.results, self.stderr)
         return self.results[0]
