@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from superapp.confine import _landlock
@@ -33,6 +34,17 @@ pytestmark = pytest.mark.skipif(_landlock.abi_version() < 6, reason="no Landlock
 def _status(pid: int) -> dict[str, str]:
     with open(f"/proc/{pid}/status", encoding="utf-8") as f:
         return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def _tree(pid: int) -> list[int]:
+    return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+
+
+def _filters(pid: int) -> int:
+    try:
+        return int(_status(pid).get("Seccomp_filters", "0"))
+    except OSError:  # exited meanwhile
+        return 0
 
 
 def _ps(env: dict[str, str]) -> list[dict[str, Any]]:
@@ -101,6 +113,11 @@ def test_confined_app_works_and_the_host_records_its_confinement(
     assert layers["engine_sandbox"]["status"] in ("on", "partial"), layers["engine_sandbox"]
     if os.geteuid() == 0:
         assert os.readlink(f"/proc/{runtime['pid']}/ns/user") != os.readlink("/proc/self/ns/user")
+    # The process tree, not only the report: renderers (forked by the zygote, so they carry its
+    # command line) run under Chromium's own seccomp filter, stacked on the runtime's.
+    own = int(proc["Seccomp_filters"])
+    stacked = [pid for pid in _tree(runtime["pid"]) if _filters(pid) > own]
+    assert stacked, "no engine process runs under Chromium's seccomp filter"
     text = subprocess.run(
         [sys.executable, "-m", "superapp", "ps"], env=env, capture_output=True, text=True,
         timeout=60, check=True,
