@@ -50,7 +50,15 @@ def _measure(page: Any, call: str) -> tuple[float, float, float, int]:
 
 
 def main() -> int:
+    import argparse
+
     from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser()
+    # The runtime's OS-level lockdown (superapp.confine) on, off (SUPERAPP_NO_CONFINE=1), or both.
+    parser.add_argument("--lockdown", choices=("both", "on", "off"), default="both")
+    modes = ("on", "off") if (mode := parser.parse_args().lockdown) == "both" else (mode,)
+    ours: dict[str, tuple[float, float, float, int]] = {}
 
     with tempfile.TemporaryDirectory() as home, xvfb(), sync_playwright() as pw:
         env = dict(os.environ, SUPERAPP_HOME=home, PYTHONPATH=str(REPO))
@@ -60,15 +68,17 @@ def main() -> int:
             "[bridge_rates.cheap]\nburst = 100000\nper_second = 100000\n", encoding="utf-8"
         )
         app = make_app(Path(home) / "src", "dev.superapp.benchdoor")
-        port = free_port()
-        host = HostProcess(["dev", str(app), "--remote-debugging-port", str(port)], env)
-        try:
-            host.wait_for_line("running$")
-            browser, page = connect(pw, port)
-            ours = _measure(page, "window.callNative('app.info', {})")
-            browser.close()
-        finally:
-            host.stop()
+        for lockdown in modes:
+            port = free_port()
+            run_env = dict(env, SUPERAPP_NO_CONFINE="1") if lockdown == "off" else env
+            host = HostProcess(["dev", str(app), "--remote-debugging-port", str(port)], run_env)
+            try:
+                host.wait_for_line("running$")
+                browser, page = connect(pw, port)
+                ours[lockdown] = _measure(page, "window.callNative('app.info', {})")
+                browser.close()
+            finally:
+                host.stop()
 
         port = free_port()
         bare_env = dict(env, QTWEBENGINE_REMOTE_DEBUGGING=f"127.0.0.1:{port}")
@@ -94,12 +104,12 @@ def main() -> int:
     print(f"## Bridge round trip ({machine()})\n")
     print("| | p50 latency | p99 latency | calls/s, 100 in flight | failed |")
     print("|---|---|---|---|---|")
-    for label, (p50, p99, rate, failed) in (
-        ("bare pywebview js_api echo", theirs),
-        ("superapp callNative('app.info')", ours),
-    ):
+    rows = [("bare pywebview js_api echo", theirs)]
+    rows += [(f"superapp callNative('app.info'), lockdown {m}", ours[m]) for m in modes]
+    for label, (p50, p99, rate, failed) in rows:
         print(f"| {label} | {p50:.3f} ms | {p99:.3f} ms | {rate:,.0f} | {failed} |")
-    print(f"\nlatency ratio (p50, superapp / bare): {ours[0] / theirs[0]:.2f}×")
+    for m in modes:
+        print(f"\nlatency ratio (p50, superapp lockdown {m} / bare): {ours[m][0] / theirs[0]:.2f}×")
     return 0
 
 

@@ -4,7 +4,10 @@ Both load the Unit Converter sample's page in the same run, alternating, under a
 superapp through ``superapp run`` (host + runtime process, verified bundle, app:// scheme,
 guards), the baseline through a plain pywebview script serving the same folder.
 
-Usage: python bench/startup.py [--runs 10]
+``--lockdown both`` (default) measures superapp with the runtime's OS-level lockdown on
+(``superapp.confine``) and off (``SUPERAPP_NO_CONFINE=1``) in the same run; ``on``/``off`` one.
+
+Usage: python bench/startup.py [--runs 10] [--lockdown both|on|off]
 """
 
 from __future__ import annotations
@@ -59,20 +62,26 @@ def _time_until(cmd: list[str], needle: str, env: dict[str, str]) -> tuple[float
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--lockdown", choices=("both", "on", "off"), default="both")
     args = parser.parse_args()
+    modes = ("on", "off") if args.lockdown == "both" else (args.lockdown,)
     with tempfile.TemporaryDirectory() as home, xvfb():
         env = dict(os.environ, SUPERAPP_HOME=home, PYTHONPATH=str(REPO))
         subprocess.run(
             [sys.executable, "-m", "superapp", "samples", "install"], env=env, check=True,
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        ours, bare, ours_pss, bare_pss = [], [], [], []
+        ours: dict[str, list[float]] = {m: [] for m in modes}
+        ours_pss: dict[str, list[float]] = {m: [] for m in modes}
+        bare, bare_pss = [], []
         for _ in range(args.runs):
-            t, m = _time_until(
-                [sys.executable, "-m", "superapp", "run", APP], f"{APP} running", env
-            )
-            ours.append(t)
-            ours_pss.append(m)
+            for mode in modes:
+                mode_env = dict(env, SUPERAPP_NO_CONFINE="1") if mode == "off" else env
+                t, m = _time_until(
+                    [sys.executable, "-m", "superapp", "run", APP], f"{APP} running", mode_env
+                )
+                ours[mode].append(t)
+                ours_pss[mode].append(m)
             t, m = _time_until(
                 [sys.executable, str(REPO / "bench" / "_bare_pywebview.py"),
                  str(REPO / "miniapps" / "converter")],
@@ -87,12 +96,15 @@ def main() -> int:
         f"| bare pywebview | {median(bare):.3f} s | {min(bare):.3f} s | {max(bare):.3f} s "
         f"| {median(bare_pss):.0f} MB |"
     )
-    print(
-        f"| superapp run | {median(ours):.3f} s | {min(ours):.3f} s | {max(ours):.3f} s "
-        f"| {median(ours_pss):.0f} MB |"
-    )
-    print(f"\nsuperapp / bare: {median(ours) / median(bare):.2f}× time, "
-          f"{median(ours_pss) / median(bare_pss):.2f}× memory")  # fmt: skip
+    for mode in modes:
+        t, p = ours[mode], ours_pss[mode]
+        print(
+            f"| superapp run, lockdown {mode} | {median(t):.3f} s | {min(t):.3f} s "
+            f"| {max(t):.3f} s | {median(p):.0f} MB |"
+        )
+    for mode in modes:
+        print(f"\nsuperapp (lockdown {mode}) / bare: {median(ours[mode]) / median(bare):.2f}× "
+              f"time, {median(ours_pss[mode]) / median(bare_pss):.2f}× memory")  # fmt: skip
     return 0
 
 

@@ -29,6 +29,8 @@ DEB_PACKAGES=(
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 libxcb-shm0 libxcb-sync1 libxcb-glx0
   # The desktop package's build (PyInstaller reads binaries with objdump) and its menu-entry check.
   binutils desktop-file-utils
+  # A runtime's seccomp filter (superapp.confine._seccomp, through ctypes; issue 14).
+  libseccomp2
 )
 # The ordinary npm client: the analyser's false-positive tests fetch real libraries with it.
 NPM_PACKAGE="npm"

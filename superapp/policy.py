@@ -20,6 +20,7 @@ Sections::
     [audit]                    audit log rotation, retained security log, per-app flood gate
     [bridge]                   overrides for the bridge's frozen limits model (see ``limits``)
     [storage]                  overrides for storage's frozen limits model (see ``limits``)
+    [confinement]              OS-level layers a runtime must have, or the app is refused
 
 A budget escalates while the app stays over ``limit``: a warning after ``warn_after_s``,
 throttling after ``throttle_after_s``, termination after ``terminate_after_s`` (a step set to
@@ -54,8 +55,10 @@ from superapp.core.errors import PolicyError
 from superapp.core.paths import Paths
 
 __all__ = [
+    "CONFINEMENT_LAYERS",
     "AuditPolicy",
     "Budget",
+    "ConfinementPolicy",
     "DiskBudget",
     "HostPolicy",
     "LimitOverrides",
@@ -252,6 +255,37 @@ class AuditPolicy(_Section):
     flood_per_app: Annotated[int, Field(ge=1)] = 50
 
 
+#: Layers ``[confinement] require`` may name: ``superapp.confine.LAYERS`` and the engine's own
+#: sandbox (checked by the host on the renderer process).
+CONFINEMENT_LAYERS: tuple[str, ...] = (
+    "no_new_privs", "capabilities", "not_dumpable", "rlimits", "seccomp", "landlock_fs",
+    "landlock_net", "landlock_scope", "engine_sandbox",
+)  # fmt: skip
+
+
+class ConfinementPolicy(_Section):
+    """``[confinement]``: refuse to run an app whose runtime lacks a layer (issue 14).
+
+    ``require = ["landlock_fs", "seccomp"]`` names layers; ``require_all = true`` all of them.
+    A layer reported ``partial`` or ``unavailable`` does not count. Default: warn, run anyway.
+    """
+
+    require: tuple[str, ...] = ()
+    require_all: bool = False
+
+    @field_validator("require")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in CONFINEMENT_LAYERS]
+        if unknown:
+            names = ", ".join(CONFINEMENT_LAYERS)
+            raise ValueError(f"unknown layer {unknown[0]!r}; one of {names}")
+        return value
+
+    def required(self) -> tuple[str, ...]:
+        return CONFINEMENT_LAYERS if self.require_all else self.require
+
+
 class HostPolicy(_Section):
     """The whole policy file. Frozen: the host loads it once at start."""
 
@@ -265,6 +299,7 @@ class HostPolicy(_Section):
     #: Token buckets of the bridge's rate classes (``[bridge_rates.cheap]`` etc.), replacing
     #: the defaults of the classes named; checked against the class names by the bridge.
     bridge_rates: dict[str, RateOverride] = Field(default_factory=dict)
+    confinement: ConfinementPolicy = Field(default_factory=ConfinementPolicy)
 
     def limits(self, section: Literal["bridge", "storage"], model: type[T]) -> T:
         """Build ``model`` (a frozen pydantic model or dataclass) with this section's overrides.

@@ -56,6 +56,8 @@
     var state = el("span", "state");
     state.dataset.testid = "state-" + app.app_id;
     var detail = el("p", "detail");
+    var confined = el("p", "confinement-warning");
+    confined.dataset.testid = "confinement-" + app.app_id;
     var actions = el("div", "actions");
     var launch = el("button", "btn primary", "Launch");
     launch.dataset.testid = "launch-" + app.app_id;
@@ -67,8 +69,8 @@
     perms.dataset.testid = "permissions-" + app.app_id;
     perms.addEventListener("click", function () { openPermissions(app); });
     actions.append(launch, stop, perms);
-    card.append(head, state, detail, actions);
-    return { root: card, name: name, meta: meta, state: state, detail: detail, launch: launch, stop: stop };
+    card.append(head, state, detail, confined, actions);
+    return { root: card, name: name, meta: meta, state: state, detail: detail, confined: confined, launch: launch, stop: stop };
   }
 
   function update(c, app) {
@@ -78,6 +80,8 @@
     c.state.textContent = (STATE_WORDS[app.state] || app.state) + (app.dev_mode ? " · developer mode" : "");
     c.detail.textContent = app.state_detail || "";
     c.detail.hidden = !app.state_detail;
+    c.confined.textContent = app.confinement_warning || "";
+    c.confined.hidden = !app.confinement_warning;
     var live = app.state === "running" || app.state === "starting";
     c.launch.disabled = live;
     c.stop.disabled = !live;

@@ -235,6 +235,7 @@ def cmd_ps(args: argparse.Namespace) -> int:
                 "processes": sample.get("processes"),
                 "bridge_calls_per_s": sample.get("bridge_calls_per_s"),
                 "net_requests_per_s": sample.get("net_requests_per_s"),
+                "confinement": record.confinement,
             }
         )
     if args.json:
@@ -253,4 +254,17 @@ def cmd_ps(args: argparse.Namespace) -> int:
         net = f"{r['net_requests_per_s']:.0f}" if r["net_requests_per_s"] is not None else "-"
         procs = r["processes"] if r["processes"] is not None else "-"
         print(f"{r['app_id']:<32} {r['pid']:>7} {cpu:>6} {mem:>9} {procs:>5} {calls:>8} {net:>6}")
+        print(f"  confinement: {_confinement_line(r['confinement'])}")
     return 0
+
+
+def _confinement_line(layers: dict[str, dict[str, str]] | None) -> str:
+    """One line for ``superapp ps``: which OS-level layers are missing (issue 14)."""
+    if not layers:
+        return "not reported yet"
+    missing = [f"{name} {state.get('status', '?')}" for name, state in layers.items()
+               if state.get("status") != "on"]  # fmt: skip
+    on = sum(1 for state in layers.values() if state.get("status") == "on")
+    if not missing:
+        return f"all {on} layers on"
+    return safe_text(f"{on} on; WARNING missing: {', '.join(missing)}")

@@ -68,6 +68,9 @@ class RunningApp:
     loaded_at: float | None = None
     renderer_pid: int | None = None
     sandbox: bool | None = None
+    #: Layer -> {status, detail}: the runtime's confinement report and the host's own check
+    #: of the engine's sandbox (``_confinement``).
+    confinement: dict[str, dict[str, str]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     stop_reason: str | None = None
     #: Set when the app is stopped over its engine-storage budget: once it has exited (and

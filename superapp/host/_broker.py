@@ -14,12 +14,15 @@ from collections.abc import Callable
 
 from superapp.audit import AuditLog
 from superapp.core.paths import Paths
+from superapp.host import _confinement
 from superapp.host._app import AppState, ConsentFn, RunningApp, ShareConfirmFn
 from superapp.host._consent import answer_consent, answer_share
 from superapp.monitor import Monitor
+from superapp.policy import HostPolicy
 from superapp.protocol import (
     PROTOCOL_VERSION,
     Audit,
+    Confinement,
     ConsentRequest,
     Console,
     Hello,
@@ -49,6 +52,8 @@ class MessageBroker:
         share_confirm: ShareConfirmFn,
         on_change: Callable[[str], None],
         stop: Callable[[str, str], None],
+        policy: Callable[[], HostPolicy] | None = None,
+        write_record: Callable[[RunningApp], None] | None = None,
     ) -> None:
         self._paths = paths
         self._audit = audit
@@ -61,6 +66,9 @@ class MessageBroker:
         #: Where a developer-mode app's page output goes (``superapp dev`` sets it; see
         #: ``superapp.cli._pageout``): (app id, message), page text unescaped.
         self.page_output: Callable[[str, Console], None] | None = None
+        self._policy = policy
+        #: Publishes the app's run record again (its confinement, for ``superapp ps``).
+        self._write_record = write_record or (lambda app: None)
 
     def serve(self, app: RunningApp) -> None:
         """Read ``app``'s channel until it closes (the app's reader thread)."""
@@ -75,6 +83,21 @@ class MessageBroker:
             target=self._stop, args=(app.app_id, reason), name="protocol-stop", daemon=True
         ).start()
 
+    def _enforce_confinement(self, app: RunningApp) -> None:
+        """Publish ``app``'s confinement; stop it if the policy requires a layer it lacks."""
+        self._write_record(app)
+        self._on_change(app.app_id)
+        if self._policy is None:
+            return
+        reason = _confinement.refusal(self._policy(), app)
+        if reason is not None:
+            self._audit.record(
+                "confinement.refused", app_id=app.app_id, outcome="failure", reason=reason
+            )
+            threading.Thread(
+                target=self._stop, args=(app.app_id, reason), name="policy-stop", daemon=True
+            ).start()
+
     def handle(self, app: RunningApp, msg: Message) -> None:
         if isinstance(msg, Hello):
             if msg.protocol != PROTOCOL_VERSION:
@@ -88,9 +111,15 @@ class MessageBroker:
                     "engine.sandbox_disabled", app_id=app.app_id, outcome="unknown",
                     reason="Chromium's sandbox is off for this app (running as root)",
                 )  # fmt: skip
+        elif isinstance(msg, Confinement):
+            _confinement.record_confinement(self._audit, app, msg)
+            self._enforce_confinement(app)
         elif isinstance(msg, Loaded):
             app.loaded_at = time.monotonic()
             app.renderer_pid = msg.renderer_pid
+            if "engine_sandbox" not in app.confinement:
+                _confinement.on_loaded(self._audit, app)
+                self._enforce_confinement(app)
             app.state = AppState.RUNNING
             app.loaded.set()
             self._on_change(app.app_id)

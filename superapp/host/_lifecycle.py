@@ -83,6 +83,8 @@ class Supervisor:
             share_confirm or (lambda sender, name, receiver: False),
             self._on_change,
             lambda app_id, reason: self._stop_quietly(app_id, reason),
+            policy=self.policy,
+            write_record=self._write_record,
         )  # fmt: skip
         self.monitor_loop = (
             MonitorLoop(
@@ -167,6 +169,10 @@ class Supervisor:
                 cmd += ["--remote-debugging-port", str(cdp_port)]
             env = dict(os.environ)
             env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+            if os.geteuid() == 0:
+                # A root host (and its launcher window) runs Qt without Chromium's sandbox;
+                # its runtimes leave root (superapp.confine.leave_root) and keep theirs on.
+                env.pop("QTWEBENGINE_DISABLE_SANDBOX", None)
             env["SUPERAPP_HOME"] = env.get("SUPERAPP_HOME", "")
             if not env["SUPERAPP_HOME"]:
                 del env["SUPERAPP_HOME"]
@@ -373,5 +379,6 @@ class Supervisor:
             state=app.state.value,
             detail=app.detail,
             sample=sample,
+            confinement=dict(app.confinement) or None,
         )
         _records.write_record(self.paths, record)

@@ -3,7 +3,8 @@
 ``superapp stop APP_ID`` runs in another process; it finds the host that runs the app through
 the app's run record (``<state>/run/apps/<app_id>.json``) and asks that host over its Unix
 socket (``<state>/run/host-<pid>.sock``, in an owner-only folder). The host also checks the
-peer's uid (``SO_PEERCRED``), so only the same user can stop apps.
+peer's uid (``SO_PEERCRED``), so only the same user can stop apps, and refuses a peer more
+confined than itself (a mini-app's runtime, ``superapp.confine``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from superapp.confine import more_confined_than_self
 from superapp.core.errors import AppStateError, SuperappError
 from superapp.core.paths import Paths
 from superapp.host._lifecycle import Supervisor
@@ -79,8 +81,10 @@ class HostServer:
     def _serve_one(self, conn: socket.socket) -> None:
         with conn:
             creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-            _pid, uid, _gid = struct.unpack("3i", creds)
-            if uid != os.getuid():
+            pid, uid, _gid = struct.unpack("3i", creds)
+            # A confined runtime of this user reaches the socket by its path (Landlock does
+            # not cover named sockets here): refused by what the peer is (issue 14).
+            if uid != os.getuid() or more_confined_than_self(pid):
                 return
             reply: dict[str, Any]
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from superapp.confine import harden_host
 from superapp.core.paths import Paths
 from superapp.host._app import ConsentFn, ShareConfirmFn
 from superapp.host._context import HostContext
@@ -33,6 +34,7 @@ class Host:
 
 def start_host(paths: Paths, *, consent: ConsentFn, share_confirm: ShareConfirmFn) -> Host:
     """Raises: PolicyError: the policy file is invalid (one line, naming the field)."""
+    harden_host()  # runtimes of this user cannot read the host's /proc maps or environ
     context = HostContext.load(paths)
     supervisor = Supervisor(
         paths,

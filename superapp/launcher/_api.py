@@ -73,6 +73,7 @@ class _AppsApi:
                     "state": state.value,
                     "state_detail": safe_text(detail),
                     "dev_mode": bool(running and running.dev_src is not None),
+                    "confinement_warning": _confinement_warning(running),
                 }
             )
         return rows
@@ -240,3 +241,13 @@ class _DashboardApi:
 class LauncherApi(_AppsApi, _DashboardApi):
     """Every method the launcher page may call. pywebview exposes public methods only, and
     this object exists only in the host process: mini-app processes have no js_api at all."""
+
+
+def _confinement_warning(app: Any) -> str:
+    """Shown on a running app's card when an OS-level layer is missing (issue 14)."""
+    layers: dict[str, dict[str, str]] = getattr(app, "confinement", None) or {}
+    missing = [f"{name} {state['status']}" for name, state in layers.items()
+               if state.get("status") != "on"]  # fmt: skip
+    if not missing:
+        return ""
+    return safe_text("OS-level protection incomplete on this system: " + ", ".join(missing))

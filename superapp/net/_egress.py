@@ -141,8 +141,9 @@ class EgressProxy:
         self.port = 0
 
     # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> int:
-        """Listen on 127.0.0.1 (an ephemeral port) and serve from a daemon thread."""
+    def start(self, sock: socket.socket | None = None) -> int:
+        """Listen on 127.0.0.1 (an ephemeral port, or ``sock``: a listening socket bound
+        before the runtime's lockdown took its bind right away) and serve from a thread."""
         if self._thread is not None:
             raise RuntimeError("the egress proxy was already started")
         started = threading.Event()
@@ -153,7 +154,9 @@ class EgressProxy:
             asyncio.set_event_loop(loop)
             try:
                 self._server = loop.run_until_complete(
-                    asyncio.start_server(
+                    asyncio.start_server(self._client, sock=sock, limit=self.limits.max_head_bytes)
+                    if sock is not None
+                    else asyncio.start_server(
                         self._client, str(_LOOPBACK), 0, limit=self.limits.max_head_bytes
                     )
                 )

@@ -7,8 +7,8 @@ channel *is* the app's identity. Messages are typed (pydantic, discriminated by 
 framed as one JSON object per line, and capped in size; a malformed or oversized message
 (``decode_message``) closes the channel (the supervisor then stops the runtime).
 
-Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``share_request``,
-``metrics``, ``notice``, ``console`` (developer mode only). Host → runtime:
+Runtime → host: ``hello``, ``confinement``, ``loaded``, ``audit``, ``consent_request``,
+``share_request``, ``metrics``, ``notice``, ``console`` (developer mode only). Host → runtime:
 ``consent_answer``, ``share_answer``, ``terminate``.
 
 Versioned: ``hello`` carries ``protocol``, and a host refuses (audits, then stops) a runtime
@@ -36,6 +36,8 @@ __all__ = [
     "Audit",
     "Channel",
     "ChannelClosedError",
+    "Confinement",
+    "ConfinementLayer",
     "ConsentReply",
     "ConsentRequest",
     "Console",
@@ -59,7 +61,7 @@ MAX_MESSAGE_BYTES = 256 * 1024
 MAX_NESTING = 32
 #: Bumped whenever a message changes shape; host and runtime must agree (they ship together,
 #: but a runtime left over from an upgrade must not be half-understood).
-PROTOCOL_VERSION = 3  # 3: the runtime may send `console` (developer mode)
+PROTOCOL_VERSION = 3  # 3: ``confinement`` (issue 14), ``console`` (developer mode)
 
 
 class _Msg(BaseModel):
@@ -71,6 +73,19 @@ class Hello(_Msg):
     protocol: int  # PROTOCOL_VERSION of the sender; no default, so an old runtime is refused
     pid: int
     sandbox: bool  # False when Chromium's sandbox had to be disabled (DESIGN §6.9)
+
+
+class ConfinementLayer(_Msg):
+    status: Literal["on", "partial", "off", "unavailable"]
+    detail: Annotated[str, Field(max_length=500)] = ""
+
+
+class Confinement(_Msg):
+    """Which OS-level layers the runtime applied before any app code (``superapp.confine``),
+    by layer name; the host audits each one that is not on and may refuse the app."""
+
+    type: Literal["confinement"] = "confinement"
+    layers: Annotated[dict[str, ConfinementLayer], Field(max_length=16)]
 
 
 class Loaded(_Msg):
@@ -155,6 +170,7 @@ class Terminate(_Msg):
 
 Message = Annotated[
     Hello
+    | Confinement
     | Loaded
     | Audit
     | ConsentRequest

@@ -28,3 +28,5 @@ class RunRecord(BaseModel):
     detail: str = ""
     #: The monitor's latest sample of the app (``AppSample.to_json``), when one was taken.
     sample: dict[str, Any] | None = None
+    #: The runtime's confinement report, layer -> {status, detail} (``superapp.confine``).
+    confinement: dict[str, dict[str, str]] | None = None

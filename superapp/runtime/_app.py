@@ -26,6 +26,7 @@ from superapp.runtime._source import AppSource, BundleSource, DirSource
 
 if TYPE_CHECKING:
     from superapp.core.ports import AuditSink
+    from superapp.runtime._confine import Lockdown
     from superapp.storage import AppStore
 
 __all__ = ["ChannelSink", "LoadedApp", "RuntimeApp", "load_app", "send_audit"]
@@ -135,6 +136,8 @@ class RuntimeApp:
         #: The app's storage handle once opened (``_wiring.open_storage``): its write counter
         #: is reported in the metrics message.
         self.store: AppStore | None = None
+        #: The OS-level lockdown applied before this object existed (``_confine``).
+        self.lockdown: Lockdown | None = None
         #: In front of the dispatcher once the window is built (``_door``).
         self.gate: RevocationGate | None = None
         self.guard = RequestGuard(self.audit)
@@ -221,6 +224,9 @@ class RuntimeApp:
         self._send(
             control.Hello(protocol=control.PROTOCOL_VERSION, pid=os.getpid(), sandbox=sandbox)
         )
+        if self.lockdown is not None:
+            layers = self.lockdown.report.to_wire()
+            self._send(control.Confinement.model_validate({"layers": layers}))
         if not sandbox:
             print(
                 "superapp: WARNING: the engine's sandbox is disabled (running as root); "

@@ -6,6 +6,7 @@
    the verified files in memory; developer mode → read the folder (signature skipped, nothing
    else).
 3. Prepare the engine's environment (profile, caches, sandbox, CDP opt-in) — before Qt loads.
+3b. Lock the process down (``_confine``, ``superapp.confine``): still one thread.
 4. Start the app's egress proxy and prove it live; if it is not, refuse to run (exit 3): the
    engine is only ever started forced through it (``superapp.net._egress``).
 5. Build the one window, the one door and the guards (``_qt``), and run until it closes.
@@ -82,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # reported to the host, which shows it to the user
         channel.send(control.Notice(level="error", message=f"cannot start: {err}"))
         return 3
+    from superapp.runtime._confine import lock_down
+
+    # OS-level lockdown: after the bundle is verified, before any thread or app code (issue 14).
+    lockdown = lock_down(paths, loaded, cdp_port=args.remote_debugging_port, dev=args.dev)
     app = RuntimeApp(paths, loaded, channel, cdp_port=args.remote_debugging_port)
+    app.lockdown = lockdown
 
     def on_message(msg: control.Message) -> None:
         app.on_control(msg)

@@ -83,7 +83,7 @@ def start_egress(rt: RuntimeApp, policy: NetPolicy) -> EgressProxy:
         test_hosts=test_host_map(os.environ),
         test_dns=test_dns_map(os.environ),
     )
-    proxy.start()
+    proxy.start(rt.lockdown.egress_sock if rt.lockdown is not None else None)
     if os.environ.get(_TEST_BREAK_EGRESS) == "1":
         proxy.close()
     try:

@@ -32,6 +32,24 @@ def free_port() -> int:
         return port
 
 
+def _free_display() -> str:
+    """A display number with no socket (path or abstract) and no lock: abstract names are
+    shared by every process in the network namespace, so a number another X server holds
+    there would route our windows to it. Started away from 0, where other servers start."""
+    with open("/proc/net/unix", encoding="ascii", errors="replace") as f:
+        taken = f.read()
+    base = 100 + os.getpid() % 400
+    sockets = "/tmp/.X11-unix"  # noqa: S108 (X's own fixed folder, only looked at)
+    for n in range(base, base + 400):
+        if (
+            f"{sockets}/X{n}\n" not in taken
+            and not os.path.exists(f"{sockets}/X{n}")
+            and not os.path.exists(f"/tmp/.X{n}-lock")  # noqa: S108 (X's lock, looked at)
+        ):
+            return f":{n}"
+    raise RuntimeError("no free X display number")
+
+
 class Xvfb:
     """A private X server for this test session; Xvfb tells us its display via -displayfd."""
 
@@ -40,6 +58,7 @@ class Xvfb:
         self.proc = subprocess.Popen(
             [
                 "Xvfb",
+                _free_display(),
                 "-displayfd",
                 str(write_fd),
                 "-screen",
@@ -47,6 +66,10 @@ class Xvfb:
                 "1280x800x24",
                 "-nolisten",
                 "tcp",
+                # No abstract socket: a confined runtime may not reach abstract sockets
+                # (superapp.confine), and libxcb would try it first and not fall back.
+                "-nolisten",
+                "local",
             ],
             pass_fds=[write_fd],
             stdout=subprocess.DEVNULL,

@@ -1,0 +1,112 @@
+"""The runtime's lockdown (issue 14): the plan for this app, applied before any thread starts.
+
+Called once from ``_main`` after the app is loaded and verified (the trust store is read then,
+and never again) and before ``RuntimeApp.run`` starts the egress proxy, Qt and the engine:
+Landlock binds only the calling thread on this kernel, so it must be the only thread.
+
+The egress proxy's listening socket is bound here, before the lockdown, so the runtime needs
+no TCP bind right at all (only the test-only CDP port); the plan's connect ports are that
+socket's port and the ports the app's allowlist names. An app with an empty allowlist may
+connect to nothing but its own proxy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from superapp.confine import ConfinementReport, app_folders, confine, leave_root, runtime_plan
+from superapp.core.paths import Paths
+from superapp.net import NetPolicy
+from superapp.runtime._env import test_dns_map, test_host_map
+
+if TYPE_CHECKING:
+    from superapp.runtime._app import LoadedApp
+
+__all__ = ["Lockdown", "allowlist_ports", "lock_down"]
+
+_log = logging.getLogger("superapp.runtime")
+_HTTPS, _HTTP, _DNS = 443, 80, 53
+#: ``SUPERAPP_NO_CONFINE=1`` (benchmarks only: bench/startup.py --no-confine) skips it; the
+#: report then says every layer is off, so the host audits and the policy can refuse it.
+_OFF_SWITCH = "SUPERAPP_NO_CONFINE"
+
+
+def _package_data_dirs() -> list[Path]:
+    """Where the shim and the other assets are read from after the lockdown: an editable
+    install maps ``superapp.assets`` outside the ``superapp`` folder (ADR 0006)."""
+    try:
+        return [Path(str(resources.files("superapp.assets")))]
+    except (ModuleNotFoundError, TypeError):
+        return []
+
+
+@dataclass(frozen=True)
+class Lockdown:
+    report: ConfinementReport
+    #: The egress proxy's listening socket (127.0.0.1, bound before the lockdown).
+    egress_sock: socket.socket
+
+
+def allowlist_ports(policy: NetPolicy, env: Mapping[str, str]) -> set[int]:
+    """TCP ports the app's egress proxy and ``net.request`` may connect to."""
+    ports: set[int] = set()
+    for entry in policy.entries:
+        if entry.port is not None:
+            ports.add(entry.port)
+        else:
+            ports.add(_HTTPS)
+            if entry.http:
+                ports.add(_HTTP)
+    if ports:
+        ports.add(_DNS)  # a resolver falls back to TCP for long answers
+        ports.update(test_host_map(env).values())
+        ports.update(p for _ip, p in test_dns_map(env).values() if p)
+    return ports
+
+
+def lock_down(
+    paths: Paths, app: LoadedApp, *, cdp_port: int | None, dev: Path | None,
+    legacy_host_state: bool = True,
+) -> Lockdown:  # fmt: skip
+    """Bind the egress socket, then confine this process to the app's plan.
+
+    ``legacy_host_state`` stays True until the runtime no longer opens the registry and the
+    key folder itself (issue 14 point 1: the host's Bind message); then drop the argument.
+    """
+    app_id = app.app_id
+    policy = NetPolicy.from_manifest(app_id, app.allowed_hosts, app.http_hosts)
+    for folder in app_folders(paths, app_id):
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # A private temporary folder: Qt and Python write temporaries under TMPDIR.
+    os.environ["TMPDIR"] = str(paths.app_dir(app_id) / "tmp")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    if os.environ.get(_OFF_SWITCH) == "1":  # as before issue 14: not even leave_root
+        from superapp.confine import LAYERS, LayerResult
+
+        off = tuple(LayerResult(n, "off", f"{_OFF_SWITCH}=1 (benchmarks)") for n in LAYERS)
+        return Lockdown(ConfinementReport(off), sock)
+    # A root runtime becomes an ordinary user in its own user namespace, so that Chromium's
+    # sandbox can stay on (``superapp.confine._userns``); why not, if it cannot, is logged
+    # and the host's renderer check reports the sandbox off.
+    why_not = leave_root()
+    if why_not is not None:
+        _log.warning("the engine's sandbox stays off: %s", why_not)
+    plan = runtime_plan(
+        paths,
+        app_id,
+        egress_port=sock.getsockname()[1],
+        net_ports=allowlist_ports(policy, os.environ),
+        cdp_port=cdp_port,
+        extra_read=[*_package_data_dirs(), *([dev] if dev is not None else [])],
+        legacy_host_state=legacy_host_state,
+    )
+    return Lockdown(confine(plan), sock)
