@@ -255,8 +255,12 @@ class FleetClient:
         fleet_md = updater._trusted_set["fleet"]  # noqa: SLF001 - its expiry is the freeze bound
         state = FleetState(index, revs.revocations, fleet_md.expires, self._clock())
         old = self.load_state()
-        atomic_write_text(self.state_path, state.to_json())
-        if old is None or (old.index, old.revocations) != (state.index, state.revocations):
+        changed = old is None or (old.index, old.revocations) != (state.index, state.revocations)
+        if changed or old is None or old.expires != state.expires:
+            # Written only when what it says changes (a poll that finds nothing new writes
+            # nothing), atomically, after everything in it verified.
+            atomic_write_text(self.state_path, state.to_json())
+        if changed:
             self.audit.record(
                 "fleet.updated", outcome="success",
                 reason=f"verified repository: {len(index.apps)} apps, {len(revs.revocations)} revocations",

@@ -61,14 +61,24 @@ class World:
         return [e for e in lines if e["event"]["action"] == action]
 
     def snapshot_files(self) -> dict[str, bytes]:
-        """Every file of the host's fleet metadata and installed apps (to show nothing changed)."""
+        """Installed apps, the registry and the held fleet state: what a refused poll must leave
+        as it was. (ngclient persists only metadata that verified: a valid timestamp before a
+        refused snapshot is kept, as TUF says; the timestamp tests check that file too.)"""
         out = {}
-        for base in (self.paths.data / "fleet" / "metadata", self.paths.apps):
-            if base.exists():
-                for p in sorted(base.rglob("*")):
-                    if p.is_file() and not p.name.startswith("."):
-                        out[str(p)] = p.read_bytes()
+        if self.paths.apps.exists():
+            for p in sorted(self.paths.apps.rglob("*")):
+                if p.is_file() and not p.name.startswith("."):
+                    out[str(p)] = p.read_bytes()
+        fleet = self.paths.data / "fleet"
+        for p in (fleet / "state.json", self.paths.registry_db):
+            if p.exists():
+                out[str(p)] = p.read_bytes()
         return out
+
+    def poll(self) -> dict[str, bytes]:
+        """A clean poll, then what it left (the baseline for an attack on the next one)."""
+        self.store().client.session()
+        return self.snapshot_files()
 
 
 def make_host(root: Path, world: World | None = None, *, url: str = "", root_json: Path | None = None) -> Paths:
