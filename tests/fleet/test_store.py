@@ -12,3 +12,84 @@ def test_install_from_the_store_verifies_and_installs(world: World) -> None:
     assert outcome.status == "installed"
     assert world.installed() == 1
     assert world.audit("fleet.installed")
+
+
+def _no(diff: CapabilityDiff) -> bool:
+    return False
+
+
+def test_update_asking_a_new_capability_waits_for_consent(world: World) -> None:
+    world.publish(NOTES, 1)
+    store = world.store()
+    store.install(NOTES)
+    world.publish(NOTES, 2, caps=("storage", "clipboard:write"))
+    asked: list[CapabilityDiff] = []
+
+    def refuse(diff: CapabilityDiff) -> bool:
+        asked.append(diff)
+        return False
+
+    [outcome] = store.update_all(refuse)
+    assert outcome.status == "pending"
+    assert asked[0].added == ("clipboard:write",) and asked[0].removed == ()
+    assert world.installed() == 1  # nothing of v2 runs before the user says yes
+    assert world.audit("fleet.update_pending")
+    [outcome] = store.update_all(lambda d: True)
+    assert outcome.status == "updated" and world.installed() == 2
+
+
+def test_update_without_new_capabilities_installs_and_keeps_previous(world: World) -> None:
+    world.publish(NOTES, 1)
+    store = world.store()
+    store.install(NOTES)
+    world.publish(NOTES, 2)
+    [outcome] = store.update_all(_no)
+    assert outcome.status == "updated" and world.installed() == 2
+    assert (world.paths.app_dir(NOTES) / "fleet-previous.sapp").exists()
+    assert store.rollback(NOTES).status == "rolled_back"
+    assert world.installed() == 1
+    assert world.audit("fleet.rolled_back")
+
+
+def test_rollout_reaches_the_percentage_of_install_ids_and_revert_goes_back(world: World) -> None:
+    world.publish(NOTES, 1)
+    hosts = [world.host(f"h{i}") for i in range(20)]
+    for h in hosts:
+        world.store(h).install(NOTES)
+    world.publish(NOTES, 2, rollout=0)
+
+    def on_v2() -> int:
+        n = 0
+        for h in hosts:
+            world.store(h).update_all(_no)
+            n += world.installed(NOTES, h) == 2
+        return n
+
+    assert on_v2() == 0
+    from superapp.fleet import revert_rollout, set_rollout
+
+    set_rollout(world.repo, NOTES, 2, 50)
+    half = on_v2()
+    assert 0 < half < 20
+    set_rollout(world.repo, NOTES, 2, 100)
+    assert on_v2() == 20
+    revert_rollout(world.repo, NOTES)
+    assert on_v2() == 0
+    assert all(world.installed(NOTES, h) == 1 for h in hosts)
+
+
+def test_rollout_percentage_only_grows_and_pause_holds_new_hosts(world: World) -> None:
+    from superapp.core.errors import FleetError
+    from superapp.fleet import pause_rollout, set_rollout
+
+    world.publish(NOTES, 1)
+    world.publish(NOTES, 2, rollout=50)
+    try:
+        set_rollout(world.repo, NOTES, 2, 40)
+    except FleetError as err:
+        assert err.rule == "rollout"
+    else:
+        raise AssertionError("a rollout went down")
+    pause_rollout(world.repo, NOTES)
+    index, _ = world.repo.fleet_state()
+    assert index.apps[NOTES].rollout is not None and index.apps[NOTES].rollout.state == "paused"
