@@ -48,8 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules() -> list[ModuleType]:
     # A static list (no plugin discovery): every command the CLI has is visible here.
-    from superapp.cli import _apps, _audit, _bundles, _grants, _repo, _revocation, _scan, _storage
-    from superapp.cli import _store
+    from superapp.cli import (
+        _apps,
+        _audit,
+        _bundles,
+        _grants,
+        _repo,
+        _revocation,
+        _scan,
+        _storage,
+        _store,
+    )
 
     return [_apps, _audit, _bundles, _grants, _revocation, _scan, _storage, _repo, _store]
 

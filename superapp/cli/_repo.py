@@ -42,7 +42,9 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    repo = sub.add_parser("repo", help="operate a mini-app repository (TUF): publish, roll out, revoke")
+    repo = sub.add_parser(
+        "repo", help="operate a mini-app repository (TUF): publish, roll out, revoke"
+    )
     cmds = repo.add_subparsers(dest="repo_command", metavar="ACTION", required=True)
 
     def cmd(name: str, help: str, func: object, *, keys: bool = True) -> argparse.ArgumentParser:
@@ -59,8 +61,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("out", type=Path)
     p = cmd("add-publisher", "delegate app ids to a publisher's key", _add_publisher)
     p.add_argument("name")
-    p.add_argument("--key", type=Path, required=True, help="the publisher's public (or private) key")
-    p.add_argument("--app", action="append", default=[], help="an app id or pattern (com.example.*)")
+    p.add_argument(
+        "--key", type=Path, required=True, help="the publisher's public (or private) key"
+    )
+    p.add_argument(
+        "--app", action="append", default=[], help="an app id or pattern (com.example.*)"
+    )
     p = cmd("rotate-publisher", "replace a publisher's key", _rotate_publisher)
     p.add_argument("name")
     p.add_argument("--key", type=Path, required=True, help="the publisher's NEW private key")
@@ -79,7 +85,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("app_id")
     p = cmd("revert", "send every host back to the stable version", _revert)
     p.add_argument("app_id")
-    p = cmd("revoke", "switch an app, versions, a publisher key or a bundle off everywhere", _revoke)
+    p = cmd(
+        "revoke", "switch an app, versions, a publisher key or a bundle off everywhere", _revoke
+    )
     p.add_argument("--app")
     p.add_argument("--versions", help="comma-separated version codes (with --app)")
     p.add_argument("--publisher-key", help="hex key id of a bundle signing key")
@@ -151,7 +159,9 @@ def _pause(args: argparse.Namespace) -> int:
 
 def _revert(args: argparse.Namespace) -> int:
     revert_rollout(_repo(args), args.app_id)
-    print(f"{args.app_id}: rollout reverted; hosts go back to the stable version on their next poll")
+    print(
+        f"{args.app_id}: rollout reverted; hosts go back to the stable version on their next poll"
+    )
     return 0
 
 

@@ -46,7 +46,8 @@ def _store() -> Store:
 
 def diff_text(diff: CapabilityDiff) -> str:
     lines = [
-        f"{safe_text(diff.name)} {safe_text(diff.from_version)} → {safe_text(diff.to_version)} asks to:"
+        f"{safe_text(diff.name)} {safe_text(diff.from_version)} → "
+        f"{safe_text(diff.to_version)} asks to:"
     ]
     lines += [f"  + {describe(c)} ({c})" for c in diff.added]
     lines += [f"  - no longer {describe(c)} ({c})" for c in diff.removed]

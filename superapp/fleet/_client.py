@@ -136,7 +136,9 @@ class FleetSession:
         try:
             release = Release.model_validate(info.custom)
         except ValidationError as err:
-            raise self._client.refuse(f"{path} has bad release data: {err.errors()[0]['msg']}", "format", app_id) from None
+            raise self._client.refuse(
+                f"{path} has bad release data: {err.errors()[0]['msg']}", "format", app_id
+            ) from None
         if release.app_id != app_id or release.version_code != version_code:
             raise self._client.refuse(f"{path} describes another release", "format", app_id)
         return info, release
@@ -186,7 +188,9 @@ class FleetClient:
         return fleet_dir(self.paths) / "state.json"
 
     # --- errors ----------------------------------------------------------------------------
-    def refuse(self, message: str, rule: str, app_id: str | None = None, **extra: object) -> FleetError:
+    def refuse(
+        self, message: str, rule: str, app_id: str | None = None, **extra: object
+    ) -> FleetError:
         self.audit.record(
             "fleet.refused", app_id=app_id, outcome="failure", reason=message, rule=rule,
             repository=self.url, **extra,
@@ -205,7 +209,9 @@ class FleetClient:
                 step=step, tuf_error=type(err).__name__,
             ) from None  # fmt: skip
         except OSError as err:
-            raise self.refuse(f"cannot keep fleet metadata: {err}", "store", app_id, step=step) from None
+            raise self.refuse(
+                f"cannot keep fleet metadata: {err}", "store", app_id, step=step
+            ) from None
 
     # --- a poll ----------------------------------------------------------------------------
     def _updater(self) -> Updater:
@@ -214,11 +220,12 @@ class FleetClient:
         if not (self.metadata_dir / "root.json").exists():
             # First use: the trust anchor shipped with the policy. Afterwards the root on disk,
             # which only ever moves forward through roots signed by the previous one.
-            assert self.policy.root is not None
             try:
-                bootstrap = Path(self.policy.root).expanduser().read_bytes()
+                bootstrap = Path(self.policy.root or "").expanduser().read_bytes()
             except OSError as err:
-                raise FleetError(f"cannot read the trusted root {self.policy.root}: {err.strerror}", "root") from None
+                raise FleetError(
+                    f"cannot read the trusted root {self.policy.root}: {err.strerror}", "root"
+                ) from None
         fetcher = self._fetcher or Urllib3Fetcher(
             socket_timeout=self.policy.fetch_timeout_s, app_user_agent="superapp-fleet/1"
         )
@@ -252,7 +259,7 @@ class FleetClient:
             revs = Revocations.model_validate(revs_info.custom)
         except ValidationError as err:
             raise self.refuse(f"bad fleet data: {err.errors()[0]['msg']}", "format") from None
-        fleet_md = updater._trusted_set["fleet"]  # noqa: SLF001 - its expiry is the freeze bound
+        fleet_md = updater._trusted_set["fleet"]
         state = FleetState(index, revs.revocations, fleet_md.expires, self._clock())
         old = self.load_state()
         changed = old is None or (old.index, old.revocations) != (state.index, state.revocations)
@@ -263,7 +270,10 @@ class FleetClient:
         if changed:
             self.audit.record(
                 "fleet.updated", outcome="success",
-                reason=f"verified repository: {len(index.apps)} apps, {len(revs.revocations)} revocations",
+                reason=(
+                    f"verified repository: {len(index.apps)} apps, "
+                    f"{len(revs.revocations)} revocations"
+                ),
                 repository=self.url, apps=len(index.apps), revocations=len(revs.revocations),
             )  # fmt: skip
         return FleetSession(self, updater, state)

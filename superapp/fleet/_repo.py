@@ -133,11 +133,7 @@ def init_repository(
     keys: dict[str, SSlibKey] = {}
     for role in (*TOP_ROLES, FLEET_ROLE):
         path = keys_dir / f"{role}.pem"
-        keys[role] = (
-            signer_from_file(path).public_key
-            if path.exists()
-            else generate_key(path)
-        )
+        keys[role] = signer_from_file(path).public_key if path.exists() else generate_key(path)
     (repo_dir / "targets").mkdir(parents=True, exist_ok=True)
     meta.mkdir(parents=True, exist_ok=True)
     now = _now()
@@ -147,11 +143,9 @@ def init_repository(
     repo = Repository(repo_dir, keys_dir, expiry=expiry)
     repo._sign_and_save(Metadata(root), "root", [repo._signer("root")])
     targets = _fresh(Targets(expires=now))
-    targets.delegations = Delegations(keys={}, roles={})
-    targets.delegations.keys[keys[FLEET_ROLE].keyid] = keys[FLEET_ROLE]
-    assert targets.delegations.roles is not None
-    targets.delegations.roles[FLEET_ROLE] = DelegatedRole(
-        FLEET_ROLE, [keys[FLEET_ROLE].keyid], 1, True, paths=["_fleet/*"]
+    fleet_role = DelegatedRole(FLEET_ROLE, [keys[FLEET_ROLE].keyid], 1, True, paths=["_fleet/*"])
+    targets.delegations = Delegations(
+        keys={keys[FLEET_ROLE].keyid: keys[FLEET_ROLE]}, roles={FLEET_ROLE: fleet_role}
     )
     fleet = _fresh(Targets(expires=now))
     repo._set_fleet_targets(fleet, FleetIndex(), Revocations())
@@ -208,7 +202,9 @@ class Repository:
     ) -> None:
         """Bump and sign each changed targets role, then snapshot, then timestamp."""
         now = _now()
-        snapshot = Metadata(_fresh(Snapshot(expires=now))) if new_snapshot else self.load("snapshot")
+        snapshot = (
+            Metadata(_fresh(Snapshot(expires=now))) if new_snapshot else self.load("snapshot")
+        )
         for role, md in changed.items():
             md.signed.version += 1
             md.signed.expires = now + self.expiry.of(role)
@@ -274,7 +270,7 @@ class Repository:
     # --- publishers ------------------------------------------------------------------------
     def publishers(self) -> dict[str, DelegatedRole]:
         roles = self.load("targets").signed.delegations
-        assert roles is not None and roles.roles is not None
+        _need(roles)
         return {name: r for name, r in roles.roles.items() if name != FLEET_ROLE}
 
     def add_publisher(self, name: str, key: SSlibKey, apps: list[str]) -> None:
@@ -300,7 +296,7 @@ class Repository:
                         raise FleetError(f"{app} overlaps {owned} of publisher {other!r}", "usage")
         md = self.load("targets")
         delegations = md.signed.delegations
-        assert delegations is not None and delegations.roles is not None
+        _need(delegations)
         delegations.keys[key.keyid] = key
         delegations.roles[name] = DelegatedRole(
             name, [key.keyid], 1, True, paths=[f"{app}/*" for app in apps]
@@ -315,7 +311,7 @@ class Repository:
         md = self.load("targets")
         role = self._publisher_role(md, name)
         delegations = md.signed.delegations
-        assert delegations is not None
+        _need(delegations)
         for old in role.keyids:
             delegations.keys.pop(old, None)
         delegations.keys[new_key.keyid] = new_key
@@ -330,7 +326,7 @@ class Repository:
         md = self.load("targets")
         role = self._publisher_role(md, name)
         delegations = md.signed.delegations
-        assert delegations is not None and delegations.roles is not None
+        _need(delegations)
         for keyid in role.keyids:
             delegations.keys.pop(keyid, None)
         del delegations.roles[name]
@@ -344,7 +340,9 @@ class Repository:
         return role
 
     # --- publishing ------------------------------------------------------------------------
-    def publish(self, bundle: bytes, publisher: str, key_file: Path, *, rollout: int = 0) -> Release:
+    def publish(
+        self, bundle: bytes, publisher: str, key_file: Path, *, rollout: int = 0
+    ) -> Release:
         """Add a bundle to ``publisher``'s role and start its rollout at ``rollout`` %.
 
         The bundle must verify with the publisher's own key (the bundle signature is the
@@ -365,7 +363,9 @@ class Repository:
             try:
                 verified = verify_bundle(bundle, TrustStore(paths))
             except SuperappError as err:
-                raise FleetError(f"the bundle does not verify with {publisher}'s key: {err}", "bundle") from None
+                raise FleetError(
+                    f"the bundle does not verify with {publisher}'s key: {err}", "bundle"
+                ) from None
         manifest = verified.manifest
         app_id, code = manifest.app_id, manifest.version.code
         path = release_path(app_id, code)
@@ -381,7 +381,9 @@ class Repository:
             raise FleetError(f"{app_id} version code {code} is already published", "usage")
         latest = max([c for c in _codes(pmd.signed.targets, app_id)], default=-1)
         if code <= latest:
-            raise FleetError(f"{app_id} version code {code} is not above the published {latest}", "usage")
+            raise FleetError(
+                f"{app_id} version code {code} is not above the published {latest}", "usage"
+            )
         if channel is not None and channel.rollout is not None:
             _check_rollout_finished(channel.rollout, app_id)
         release = Release(
@@ -405,6 +407,11 @@ class Repository:
         return release
 
 
+def _need(delegations: Delegations | None) -> None:
+    if delegations is None or delegations.roles is None:
+        raise FleetError("the targets role has no delegations (not made by superapp repo)", "repo")
+
+
 def _codes(targets: dict[str, TargetFile], app_id: str) -> list[int]:
     out = []
     for path in targets:
@@ -417,7 +424,8 @@ def _codes(targets: dict[str, TargetFile], app_id: str) -> list[int]:
 def _check_rollout_finished(rollout: object, app_id: str) -> None:
     from superapp.fleet._model import Rollout
 
-    assert isinstance(rollout, Rollout)
+    if not isinstance(rollout, Rollout):
+        raise TypeError(rollout)
     if rollout.state == "reverted" or (rollout.state == "active" and rollout.percent == 100):
         return
     raise FleetError(

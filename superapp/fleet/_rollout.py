@@ -81,11 +81,11 @@ def load_install_id(folder: Path) -> str:
 
 
 # --- the operator's side: rules the repository tool enforces -------------------------------
-def _channel(index: FleetIndex, app_id: str) -> AppChannel:
+def _channel(index: FleetIndex, app_id: str) -> tuple[AppChannel, Rollout]:
     channel = index.apps.get(app_id)
     if channel is None or channel.rollout is None:
         raise FleetError(f"{app_id} has no rollout in this repository", "usage")
-    return channel
+    return channel, channel.rollout
 
 
 def _with(index: FleetIndex, app_id: str, channel: AppChannel) -> FleetIndex:
@@ -115,39 +115,38 @@ def set_percent(index: FleetIndex, app_id: str, version_code: int, percent: int)
     Raises:
         FleetError: another version is rolling out, it was reverted, or ``percent`` is lower.
     """
-    channel = _channel(index, app_id)
-    rollout = channel.rollout
-    assert rollout is not None
+    channel, rollout = _channel(index, app_id)
     if rollout.version_code != version_code:
         raise FleetError(
             f"{app_id} is rolling out version code {rollout.version_code}, not {version_code}",
             "usage",
         )
     if rollout.state == "reverted":
-        raise FleetError(f"{app_id} version code {version_code} was reverted; publish a new one", "rollout")
+        raise FleetError(
+            f"{app_id} version code {version_code} was reverted; publish a new one", "rollout"
+        )
     if not rollout.percent <= percent <= 100:
         raise FleetError(
-            f"a rollout only grows: {app_id} is at {rollout.percent} %, asked {percent} %", "rollout"
+            f"a rollout only grows: {app_id} is at {rollout.percent} %, asked {percent} %",
+            "rollout",
         )
     new = rollout.model_copy(update={"percent": percent, "state": "active"})
     return _with(index, app_id, channel.model_copy(update={"rollout": new}))
 
 
 def pause(index: FleetIndex, app_id: str) -> FleetIndex:
-    channel = _channel(index, app_id)
-    assert channel.rollout is not None
-    if channel.rollout.state == "reverted":
+    channel, rollout = _channel(index, app_id)
+    if rollout.state == "reverted":
         raise FleetError(f"{app_id}'s rollout was reverted; nothing to pause", "rollout")
-    new = channel.rollout.model_copy(update={"state": "paused"})
+    new = rollout.model_copy(update={"state": "paused"})
     return _with(index, app_id, channel.model_copy(update={"rollout": new}))
 
 
 def revert(index: FleetIndex, app_id: str) -> FleetIndex:
-    channel = _channel(index, app_id)
-    assert channel.rollout is not None
+    channel, rollout = _channel(index, app_id)
     if channel.stable is None:
         raise FleetError(
             f"{app_id} has no stable version to go back to (revoke it instead)", "rollout"
         )
-    new = channel.rollout.model_copy(update={"state": "reverted"})
+    new = rollout.model_copy(update={"state": "reverted"})
     return _with(index, app_id, channel.model_copy(update={"rollout": new}))

@@ -56,7 +56,16 @@ class CapabilityDiff:
 @dataclass(frozen=True)
 class Outcome:
     app_id: str
-    status: Literal["installed", "updated", "rolled_back", "unchanged", "pending", "revoked", "unavailable", "failed"]
+    status: Literal[
+        "installed",
+        "updated",
+        "rolled_back",
+        "unchanged",
+        "pending",
+        "revoked",
+        "unavailable",
+        "failed",
+    ]
     message: str
     version_code: int | None = None
     diff: CapabilityDiff | None = None
@@ -80,7 +89,9 @@ def _installed(paths: Paths, app_id: str) -> InstalledApp | None:
 
 
 class Store:
-    def __init__(self, paths: Paths, policy: HostPolicy, audit: AuditLog, **client_kw: object) -> None:
+    def __init__(
+        self, paths: Paths, policy: HostPolicy, audit: AuditLog, **client_kw: object
+    ) -> None:
         self.paths = paths
         self.audit = audit
         self.client = FleetClient(paths, policy.fleet, audit, **client_kw)  # type: ignore[arg-type]
@@ -92,14 +103,18 @@ class Store:
         for app_id, channel in sorted(session.state.index.apps.items()):
             have = _installed(self.paths, app_id)
             code = have.version_code if have else None
-            rows.append((app_id, channel.name, code, wanted_version(channel, self.install_id, app_id, code)))
+            rows.append(
+                (app_id, channel.name, code, wanted_version(channel, self.install_id, app_id, code))
+            )
         return rows
 
     def install(self, app_id: str, consent: ConsentToUpdate | None = None) -> Outcome:
         session = self.client.session()
         return self.sync(session, app_id, consent, allow_new=True)
 
-    def update_all(self, consent: ConsentToUpdate | None = None, session: FleetSession | None = None) -> list[Outcome]:
+    def update_all(
+        self, consent: ConsentToUpdate | None = None, session: FleetSession | None = None
+    ) -> list[Outcome]:
         """Bring every installed app that the repository knows to the version it wants."""
         session = session or self.client.session()
         out = []
@@ -112,7 +127,12 @@ class Store:
         return out
 
     def sync(
-        self, session: FleetSession, app_id: str, consent: ConsentToUpdate | None, *, allow_new: bool = False
+        self,
+        session: FleetSession,
+        app_id: str,
+        consent: ConsentToUpdate | None,
+        *,
+        allow_new: bool = False,
     ) -> Outcome:
         channel = session.state.index.apps.get(app_id)
         if channel is None:
@@ -134,17 +154,30 @@ class Store:
                     "fleet.install_refused", app_id=app_id, outcome="failure",
                     reason=f"revoked: {entry.describe()}", rule="revoked", version_code=code,
                 )  # fmt: skip
-                return Outcome(app_id, "revoked", f"{app_id} version code {code} is revoked: {entry.describe()}")
+                return Outcome(
+                    app_id,
+                    "revoked",
+                    f"{app_id} version code {code} is revoked: {entry.describe()}",
+                )
         data = session.download(info, app_id)
         try:
             bundle = verify_bundle(data, TrustStore(self.paths))
         except SuperappError as err:
-            raise self.client.refuse(f"{app_id} {code}: the bundle signature check failed: {err}", "bundle", app_id) from None
+            raise self.client.refuse(
+                f"{app_id} {code}: the bundle signature check failed: {err}", "bundle", app_id
+            ) from None
         m = bundle.manifest
         if (m.app_id, m.version.code, bundle.key_id, tuple(sorted(m.declared_capabilities))) != (
-            app_id, code, release.bundle_key, release.capabilities,
+            app_id,
+            code,
+            release.bundle_key,
+            release.capabilities,
         ):
-            raise self.client.refuse(f"{app_id} {code}: the bundle is not the release its publisher signed", "bundle", app_id)
+            raise self.client.refuse(
+                f"{app_id} {code}: the bundle is not the release its publisher signed",
+                "bundle",
+                app_id,
+            )
         diff = None
         if have is not None:
             added = tuple(sorted(m.declared_capabilities - have.declared_capabilities))
@@ -153,12 +186,20 @@ class Store:
             if added and not (consent is not None and consent(diff)):
                 self.audit.record(
                     "fleet.update_pending", app_id=app_id, outcome="unknown",
-                    reason=f"version {m.version.name} asks for new capabilities: {', '.join(added)}",
+                    reason=f"version {m.version.name} asks for: {', '.join(added)}",
                     version_code=code, added=list(added),
                 )  # fmt: skip
-                return Outcome(app_id, "pending", f"{m.name} {m.version.name} waits for your consent to: {', '.join(added)}", code, diff)
+                return Outcome(
+                    app_id,
+                    "pending",
+                    f"{m.name} {m.version.name} waits for your consent to: {', '.join(added)}",
+                    code,
+                    diff,
+                )
             self._keep_previous(app_id)
-        result = install_bundle(self.paths, data, allow_downgrade=have is not None and code < have.version_code)
+        result = install_bundle(
+            self.paths, data, allow_downgrade=have is not None and code < have.version_code
+        )
         status: Literal["installed", "updated"] = "installed" if have is None else "updated"
         self.audit.record(
             f"fleet.{status}", app_id=app_id, outcome="success",
@@ -175,7 +216,9 @@ class Store:
         try:
             atomic_write(kept, current.read_bytes(), mode=0o400)
         except OSError as err:
-            raise FleetError(f"cannot keep the previous version of {app_id}: {err.strerror}", "store") from None
+            raise FleetError(
+                f"cannot keep the previous version of {app_id}: {err.strerror}", "store"
+            ) from None
 
     def _kept_code(self, app_id: str) -> int | None:
         kept = self.paths.app_dir(app_id) / PREVIOUS_FILE
@@ -199,11 +242,19 @@ class Store:
             data = kept.read_bytes()
             bundle = verify_bundle(data, TrustStore(self.paths))
         except (OSError, SuperappError) as err:
-            raise self.client.refuse(f"the kept version of {app_id} does not verify: {err}", "bundle", app_id) from None
+            raise self.client.refuse(
+                f"the kept version of {app_id} does not verify: {err}", "bundle", app_id
+            ) from None
         if state is not None:
             for entry in state.revocations:
-                if entry.matches(app_id, bundle.manifest.version.code, bundle.key_id, bundle.digest):
-                    raise self.client.refuse(f"the kept version of {app_id} is revoked: {entry.describe()}", "revoked", app_id)
+                if entry.matches(
+                    app_id, bundle.manifest.version.code, bundle.key_id, bundle.digest
+                ):
+                    raise self.client.refuse(
+                        f"the kept version of {app_id} is revoked: {entry.describe()}",
+                        "revoked",
+                        app_id,
+                    )
         current = (self.paths.app_bundle(app_id) / BUNDLE_FILE).read_bytes()
         result = install_bundle(self.paths, data, allow_downgrade=True)
         # The version rolled back from becomes the kept one, so the rollback is undoable too.
@@ -214,6 +265,9 @@ class Store:
             reason=f"back to {result.version_name} (code {result.version_code}): {reason}",
             version_code=result.version_code, previous_version_code=have.version_code,
         )  # fmt: skip
-        return Outcome(app_id, "rolled_back", f"{result.name} is back on {result.version_name}", result.version_code)
-
-
+        return Outcome(
+            app_id,
+            "rolled_back",
+            f"{result.name} is back on {result.version_name}",
+            result.version_code,
+        )

@@ -64,7 +64,9 @@ def stop_revoked_fleet(
         if hit is None:
             continue
         reason = f"{app.app_id} was switched off by the platform: {hit}"
-        audit.record("app.revoked", app_id=app.app_id, outcome="failure", reason=reason, kind="fleet")
+        audit.record(
+            "app.revoked", app_id=app.app_id, outcome="failure", reason=reason, kind="fleet"
+        )
         threading.Thread(target=stop, args=(app.app_id, reason), daemon=True).start()
         stopped.append(app.app_id)
     return stopped

@@ -45,7 +45,7 @@ class StaticServer:
             def log_message(self, format: str, *args: object) -> None:
                 return None
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 path = unquote(urlsplit(self.path).path).lstrip("/")
                 with server._lock:
                     server.stats.requests += 1
@@ -124,7 +124,8 @@ def make_bundle(
         "index.html": (
             b"<!doctype html><html><head><meta charset='utf-8'><title>t</title>"
             b"<script src='app.js'></script></head><body><h1 id='h'>v"
-            + str(code).encode() + b"</h1></body></html>"
+            + str(code).encode()
+            + b"</h1></body></html>"
         ),
         "app.js": b"// app\n",
     }

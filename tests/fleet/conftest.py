@@ -31,7 +31,15 @@ class World:
     beta_key: Path
     paths: Paths
 
-    def publish(self, app_id: str, code: int, *, caps: tuple[str, ...] = ("storage",), rollout: int = 100, publisher: str = "acme") -> bytes:
+    def publish(
+        self,
+        app_id: str,
+        code: int,
+        *,
+        caps: tuple[str, ...] = ("storage",),
+        rollout: int = 100,
+        publisher: str = "acme",
+    ) -> bytes:
         key = self.acme_key if publisher == "acme" else self.beta_key
         data = make_bundle(key, app_id, code, capabilities=caps)
         self.repo.publish(data, publisher, key, rollout=rollout)
@@ -81,7 +89,9 @@ class World:
         return self.snapshot_files()
 
 
-def make_host(root: Path, world: World | None = None, *, url: str = "", root_json: Path | None = None) -> Paths:
+def make_host(
+    root: Path, world: World | None = None, *, url: str = "", root_json: Path | None = None
+) -> Paths:
     paths = Paths(root / "data", root / "state", root / "config", root / "cache")
     paths.config.mkdir(parents=True, exist_ok=True)
     if world is not None:
@@ -102,6 +112,8 @@ def world(tmp_path: Path) -> Iterator[World]:
     repo.add_publisher("acme", generate_key(acme_key), ["com.acme.*"])
     repo.add_publisher("beta", generate_key(beta_key), ["com.beta.*"])
     with StaticServer(tmp_path / "repo") as server:
-        w = World(repo, server, keys, acme_key, beta_key, Paths(tmp_path, tmp_path, tmp_path, tmp_path))
+        w = World(
+            repo, server, keys, acme_key, beta_key, Paths(tmp_path, tmp_path, tmp_path, tmp_path)
+        )
         w.paths = make_host(tmp_path / "host", w)
         yield w

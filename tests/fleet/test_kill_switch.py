@@ -93,12 +93,16 @@ def test_frozen_revocation_list_is_refused_and_fail_closed_refuses_launch(
     policy = world.paths.config / "policy.toml"
     policy.write_text(policy.read_text() + 'on_expired = "closed"\n', encoding="utf-8")
     # The mirror freezes: it keeps serving today's metadata while the clock moves on.
-    world.server.overrides["metadata/timestamp.json"] = (world.repo.meta / "timestamp.json").read_bytes()
+    world.server.overrides["metadata/timestamp.json"] = (
+        world.repo.meta / "timestamp.json"
+    ).read_bytes()
     with time_machine.travel(datetime.now(UTC) + timedelta(days=2), tick=True):
         with pytest.raises(FleetError) as info:
             store.client.session()
         assert info.value.rule == "expired"
-        sup = Supervisor(world.paths, AuditLog(world.paths.audit_log), runtime_argv=fake_runtime_argv(READY))
+        sup = Supervisor(
+            world.paths, AuditLog(world.paths.audit_log), runtime_argv=fake_runtime_argv(READY)
+        )
         try:
             with pytest.raises(AppStateError, match="fail-closed"):
                 sup.launch(NOTES)

@@ -23,7 +23,9 @@ from superapp.testing._fleet import make_bundle
 from tests.fleet.conftest import CHAT, NOTES, World
 
 
-def _refused(world: World, rule: str | tuple[str, ...], before: dict[str, bytes], call: object) -> FleetError:
+def _refused(
+    world: World, rule: str | tuple[str, ...], before: dict[str, bytes], call: object
+) -> FleetError:
     with pytest.raises(FleetError) as info:
         call()  # type: ignore[operator]
     rules = (rule,) if isinstance(rule, str) else rule
@@ -69,8 +71,7 @@ def test_rollback_of_snapshot_is_refused(world: World) -> None:
     ts.signed.snapshot_meta.hashes = None
     ts.signed.version += 1
     ts.signatures.clear()
-    ts.sign(CryptoSigner.from_priv_key_uri  # noqa: B009 - the real timestamp key
-            if False else world.repo._signer("timestamp"))  # noqa: SLF001
+    ts.sign(CryptoSigner.from_priv_key_uri if False else world.repo._signer("timestamp"))
     world.server.overrides["metadata/timestamp.json"] = ts.to_bytes(_SERIALIZER)
     _refused(world, "version", before, lambda: world.store().update_all())
 
@@ -107,7 +108,9 @@ def test_mix_and_match_snapshot_is_refused(world: World) -> None:
     _refused(world, ("hash", "length"), before, lambda: world.store().update_all())
 
 
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings(
+    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
+)
 def test_endless_data_timestamp_is_refused(world: World) -> None:
     before = _installed_v1(world)
     world.server.endless.add("metadata/timestamp.json")
@@ -116,7 +119,9 @@ def test_endless_data_timestamp_is_refused(world: World) -> None:
 
 # urllib3 leaves the aborted response's socket to the garbage collector when ngclient stops
 # reading at the signed length; the refusal itself is what this test is about.
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings(
+    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
+)
 def test_endless_data_bundle_is_refused(world: World) -> None:
     world.publish(NOTES, 1)
     before = world.poll()
@@ -126,14 +131,18 @@ def test_endless_data_bundle_is_refused(world: World) -> None:
     assert world.installed() is None
 
 
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings(
+    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
+)
 def test_target_swapped_on_the_mirror_is_refused(world: World) -> None:
     """Another validly signed bundle of the same app served in place of the published one."""
     world.publish(NOTES, 1)
     before = world.poll()
     served = next((world.repo.targets_dir / NOTES).iterdir())
     evil = make_bundle(world.acme_key, NOTES, 1, capabilities=("storage", "clipboard:read"))
-    world.server.overrides[f"targets/{NOTES}/{served.name}"] = evil[: served.stat().st_size].ljust(served.stat().st_size, b"\0")
+    world.server.overrides[f"targets/{NOTES}/{served.name}"] = evil[: served.stat().st_size].ljust(
+        served.stat().st_size, b"\0"
+    )
     _refused(world, "hash", before, lambda: world.store().install(NOTES))
     assert world.installed() is None
     assert not list((world.paths.data / "fleet" / "downloads").rglob("*.sapp"))
@@ -167,17 +176,27 @@ def test_publisher_cannot_sign_another_publishers_app(world: World) -> None:
     evil = make_bundle(world.beta_key, NOTES, 1)
     md = world.repo.load("beta")
     path = f"{NOTES}/1.sapp"
-    md.signed.targets[path] = world.repo._write_target(path, evil)  # noqa: SLF001
+    md.signed.targets[path] = world.repo._write_target(path, evil)
     md.signed.targets[path].unrecognized_fields["custom"] = {
-        "app_id": NOTES, "name": "Notes", "version_code": 1, "version_name": "1.1.0",
-        "capabilities": ["storage"], "bundle_key": "0" * 64, "publisher": "beta",
+        "app_id": NOTES,
+        "name": "Notes",
+        "version_code": 1,
+        "version_name": "1.1.0",
+        "capabilities": ["storage"],
+        "bundle_key": "0" * 64,
+        "publisher": "beta",
     }
-    world.repo._commit({"beta": md}, signers={"beta": world.repo._signer("beta")})  # noqa: SLF001
+    world.repo._commit({"beta": md}, signers={"beta": world.repo._signer("beta")})
     # ... and the operator's index is made to point at it (the worst case: index compromised).
     from superapp.fleet._model import AppChannel, Rollout
 
     index, revs = world.repo.fleet_state()
-    apps = {**index.apps, NOTES: AppChannel(publisher="beta", stable=None, rollout=Rollout(version_code=1, percent=100))}
+    apps = {
+        **index.apps,
+        NOTES: AppChannel(
+            publisher="beta", stable=None, rollout=Rollout(version_code=1, percent=100)
+        ),
+    }
     world.repo.save_fleet(index.model_copy(update={"apps": apps}), revs)
     before = world.poll()
     _refused(world, "not_found", before, lambda: world.store().install(NOTES))
@@ -196,9 +215,11 @@ def test_revoked_publisher_key_is_refused(world: World) -> None:
     world.repo.publish(make_bundle(new_key, NOTES, 2), "acme", new_key, rollout=100)
     before = world.poll()
     forged = world.repo.load("acme")
-    forged.signed.targets[f"{NOTES}/3.sapp"] = TargetFile.from_data(f"{NOTES}/3.sapp", b"x", ["sha256"])
+    forged.signed.targets[f"{NOTES}/3.sapp"] = TargetFile.from_data(
+        f"{NOTES}/3.sapp", b"x", ["sha256"]
+    )
     forged.signatures.clear()
-    forged.sign(world.repo._signer("acme"))  # noqa: SLF001 - acme.pem is the revoked key
+    forged.sign(world.repo._signer("acme"))
     v = forged.signed.version
     world.server.overrides[f"metadata/{v}.acme.json"] = forged.to_bytes(_SERIALIZER)
     _refused(world, ("hash", "length", "signature"), before, lambda: world.store().install(NOTES))
@@ -214,7 +235,7 @@ def test_below_threshold_signatures_are_refused(world: World, tmp_path: Path) ->
     root.signed.add_key(second, "targets")
     root.signed.roles["targets"].threshold = 2
     root.signed.version += 1
-    world.repo._sign_and_save(root, "root", [world.repo._signer("root")])  # noqa: SLF001
+    world.repo._sign_and_save(root, "root", [world.repo._signer("root")])
     world.publish(NOTES, 2)  # targets signed only by targets.pem: below the threshold of 2
     err = _refused(world, "signature", world.snapshot_files(), lambda: world.store().update_all())
     assert "targets" in str(err)
