@@ -73,8 +73,9 @@ def _print(o: Outcome) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     store = _store()
-    session = store.client.session()
-    for app_id, name, have, want in store.catalog(session):
+    with store.client.session() as session:
+        rows = store.catalog(session)
+    for app_id, name, have, want in rows:
         have_s = "-" if have is None else str(have)
         want_s = "-" if want is None else str(want)
         print(f"{app_id}\t{safe_text(name)}\tinstalled {have_s}\tavailable {want_s}")

@@ -4,6 +4,8 @@ python-tuf (the reference implementation of The Update Framework) does the metad
 client workflow; this package adds only what TUF leaves to applications:
 
 - ``_repo``: the repository side (``superapp repo``): roles, publisher delegations, publish;
+- ``_operate``: rollout changes and revocations in the operator's ``fleet`` role;
+- ``_pending``: updates waiting for the user's consent (new capabilities);
 - ``_model``: what our custom target fields say (release, fleet index, revocations);
 - ``_rollout``: phased rollout rules and each host's decision from its private install id;
 - ``_client``: the host's TUF client (one ngclient ``Updater`` per poll), errors → audit;
@@ -25,16 +27,8 @@ from superapp.fleet._model import (
     Rollout,
     release_path,
 )
-from superapp.fleet._repo import (
-    DEFAULT_EXPIRY,
-    Expiry,
-    Repository,
-    add_revocation,
-    init_repository,
-    pause_rollout,
-    revert_rollout,
-    set_rollout,
-)
+from superapp.fleet._operate import add_revocation, pause_rollout, revert_rollout, set_rollout
+from superapp.fleet._repo import DEFAULT_EXPIRY, Expiry, Repository, init_repository
 from superapp.fleet._rollout import bucket, in_rollout, load_install_id, wanted_version
 from superapp.fleet._store import PREVIOUS_FILE, CapabilityDiff, Outcome, Store, revoked_hit
 

@@ -115,10 +115,25 @@ def _rule(err: Exception) -> str:
 class FleetSession:
     """One verified view of the repository (one ngclient ``Updater``, one consistent snapshot)."""
 
-    def __init__(self, client: FleetClient, updater: Updater, state: FleetState) -> None:
+    def __init__(
+        self, client: FleetClient, updater: Updater, state: FleetState, fetcher: object
+    ) -> None:
         self._client = client
         self._updater = updater
+        self._fetcher = fetcher
         self.state = state
+
+    def close(self) -> None:
+        """Close the fetcher's pooled connections (an aborted download leaves one open)."""
+        env = getattr(self._fetcher, "_proxy_env", None)
+        for manager in dict(getattr(env, "_pool_managers", {}) or {}).values():
+            manager.clear()
+
+    def __enter__(self) -> FleetSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def release(self, app_id: str, version_code: int) -> tuple[TargetFile, Release]:
         """The verified target info of one release, through its publisher's delegation.
@@ -177,6 +192,7 @@ class FleetClient:
         self.audit = audit
         self.url = policy.repository.rstrip("/")
         self._fetcher = fetcher
+        self._last_fetcher: object = None
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @property
@@ -229,6 +245,7 @@ class FleetClient:
         fetcher = self._fetcher or Urllib3Fetcher(
             socket_timeout=self.policy.fetch_timeout_s, app_user_agent="superapp-fleet/1"
         )
+        self._last_fetcher = fetcher
         with self.guard("root"):
             return Updater(
                 str(self.metadata_dir),
@@ -247,11 +264,16 @@ class FleetClient:
             FleetError: any check failed (audited ``fleet.refused``); nothing was changed.
         """
         updater = self._updater()
-        with self.guard("refresh"):
-            updater.refresh()
-        with self.guard("fleet"):
-            index_info = updater.get_targetinfo(INDEX_PATH)
-            revs_info = updater.get_targetinfo(REVOCATIONS_PATH)
+        fetcher = self._last_fetcher
+        try:
+            with self.guard("refresh"):
+                updater.refresh()
+            with self.guard("fleet"):
+                index_info = updater.get_targetinfo(INDEX_PATH)
+                revs_info = updater.get_targetinfo(REVOCATIONS_PATH)
+        except FleetError:
+            FleetSession(self, updater, None, fetcher).close()  # type: ignore[arg-type]
+            raise
         if index_info is None or revs_info is None:
             raise self.refuse("the repository has no fleet index or revocation list", "format")
         try:
@@ -276,16 +298,22 @@ class FleetClient:
                 ),
                 repository=self.url, apps=len(index.apps), revocations=len(revs.revocations),
             )  # fmt: skip
-        return FleetSession(self, updater, state)
+        return FleetSession(self, updater, state, fetcher)
 
     def load_state(self) -> FleetState | None:
         """The last verified state on disk (None: never polled, or unreadable)."""
+        return self.held_state(self.paths, self.audit)
+
+    @staticmethod
+    def held_state(paths: Paths, audit: AuditLog) -> FleetState | None:
+        """``load_state`` without a configured repository (launch checks, waiting updates)."""
         try:
-            return FleetState.from_json(self.state_path.read_text(encoding="utf-8"))
+            path = fleet_dir(paths) / "state.json"
+            return FleetState.from_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError, ValidationError):
-            self.audit.record(
+            audit.record(
                 "fleet.state_corrupt", outcome="failure",
                 reason="the stored fleet state is unreadable; the next poll replaces it",
             )  # fmt: skip

@@ -26,7 +26,7 @@ import fnmatch
 import hashlib
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +57,6 @@ from superapp.fleet._model import (
     REVOCATIONS_PATH,
     FleetIndex,
     Release,
-    Revocation,
     Revocations,
     release_path,
 )
@@ -67,11 +66,7 @@ __all__ = [
     "TOP_ROLES",
     "Expiry",
     "Repository",
-    "add_revocation",
     "init_repository",
-    "pause_rollout",
-    "revert_rollout",
-    "set_rollout",
 ]
 
 _T = TypeVar("_T", Targets, Snapshot, Timestamp)
@@ -433,39 +428,3 @@ def _check_rollout_finished(rollout: object, app_id: str) -> None:
         f"({rollout.state}): take it to 100 % or revert it before publishing another",
         "rollout",
     )
-
-
-def _fleet_change(repo: Repository, change: Callable[[FleetIndex], FleetIndex]) -> FleetIndex:
-    index, revs = repo.fleet_state()
-    new = change(index)
-    repo.save_fleet(new, revs)
-    return new
-
-
-def set_rollout(repo: Repository, app_id: str, version_code: int, percent: int) -> FleetIndex:
-    """Raise a rollout (only up). Raises: FleetError: see ``_rollout.set_percent``."""
-    from superapp.fleet import _rollout
-
-    return _fleet_change(repo, lambda i: _rollout.set_percent(i, app_id, version_code, percent))
-
-
-def pause_rollout(repo: Repository, app_id: str) -> FleetIndex:
-    from superapp.fleet import _rollout
-
-    return _fleet_change(repo, lambda i: _rollout.pause(i, app_id))
-
-
-def revert_rollout(repo: Repository, app_id: str) -> FleetIndex:
-    from superapp.fleet import _rollout
-
-    return _fleet_change(repo, lambda i: _rollout.revert(i, app_id))
-
-
-def add_revocation(repo: Repository, entry: Revocation) -> Revocations:
-    """Append ``entry`` to the kill switch list (hosts stop the app at their next poll)."""
-    index, revs = repo.fleet_state()
-    if entry in revs.revocations:
-        return revs
-    new = Revocations(revocations=(*revs.revocations, entry))
-    repo.save_fleet(index, new)
-    return new

@@ -30,6 +30,7 @@ from superapp.core.errors import FleetError, NotInstalledError, SuperappError
 from superapp.core.files import atomic_write
 from superapp.core.paths import Paths
 from superapp.fleet._client import FleetClient, FleetSession, FleetState, fleet_dir
+from superapp.fleet._pending import discard_pending, keep_pending, load_pending
 from superapp.fleet._rollout import load_install_id, wanted_version
 from superapp.policy import HostPolicy
 from superapp.state import registry
@@ -109,14 +110,16 @@ class Store:
         return rows
 
     def install(self, app_id: str, consent: ConsentToUpdate | None = None) -> Outcome:
-        session = self.client.session()
-        return self.sync(session, app_id, consent, allow_new=True)
+        with self.client.session() as session:
+            return self.sync(session, app_id, consent, allow_new=True)
 
     def update_all(
         self, consent: ConsentToUpdate | None = None, session: FleetSession | None = None
     ) -> list[Outcome]:
         """Bring every installed app that the repository knows to the version it wants."""
-        session = session or self.client.session()
+        if session is None:
+            with self.client.session() as own:
+                return self.update_all(consent, own)
         out = []
         for app in registry.list_apps(self.paths):
             if app.app_id in session.state.index.apps:
@@ -184,6 +187,7 @@ class Store:
             removed = tuple(sorted(have.declared_capabilities - m.declared_capabilities))
             diff = CapabilityDiff(app_id, m.name, have.version_name, m.version.name, added, removed)
             if added and not (consent is not None and consent(diff)):
+                keep_pending(self.paths, app_id, data)
                 self.audit.record(
                     "fleet.update_pending", app_id=app_id, outcome="unknown",
                     reason=f"version {m.version.name} asks for: {', '.join(added)}",
@@ -197,6 +201,7 @@ class Store:
                     diff,
                 )
             self._keep_previous(app_id)
+        discard_pending(self.paths, app_id)
         result = install_bundle(
             self.paths, data, allow_downgrade=have is not None and code < have.version_code
         )
@@ -208,6 +213,14 @@ class Store:
             consented=list(diff.added) if diff else [],
         )  # fmt: skip
         return Outcome(app_id, status, f"{result.name} {result.version_name} {status}", code, diff)
+
+    def apply_pending(self, app_id: str) -> Outcome:
+        """Install the update waiting for consent (the user said yes), verified again.
+
+        Raises:
+            FleetError: nothing waits, or the held list revokes it.
+        """
+        return apply_pending(self.paths, self.audit, app_id)
 
     # --- keeping the previous version ------------------------------------------------------
     def _keep_previous(self, app_id: str) -> None:
@@ -271,3 +284,45 @@ class Store:
             f"{result.name} is back on {result.version_name}",
             result.version_code,
         )
+
+
+def keep_previous(paths: Paths, app_id: str) -> None:
+    """Copy the installed bundle aside, so a rollback is one step and needs no network."""
+    current = paths.app_bundle(app_id) / BUNDLE_FILE
+    kept = paths.app_dir(app_id) / PREVIOUS_FILE
+    try:
+        atomic_write(kept, current.read_bytes(), mode=0o400)
+    except OSError as err:
+        raise FleetError(
+            f"cannot keep the previous version of {app_id}: {err.strerror}", "store"
+        ) from None
+
+
+def apply_pending(paths: Paths, audit: AuditLog, app_id: str) -> Outcome:
+    """Install ``app_id``'s waiting update after the user accepted it (no network needed).
+
+    Raises:
+        FleetError: nothing waits, or the held revocation list switches it off.
+    """
+    pending = load_pending(paths, app_id)
+    if pending is None:
+        raise FleetError(f"no update of {app_id} is waiting", "not_found")
+    b = pending.bundle
+    state = FleetClient.held_state(paths, audit)
+    if state is not None:
+        for entry in state.revocations:
+            if entry.matches(app_id, b.manifest.version.code, b.key_id, b.digest):
+                discard_pending(paths, app_id)
+                raise FleetError(f"the waiting update is revoked: {entry.describe()}", "revoked")
+    keep_previous(paths, app_id)
+    result = install_bundle(paths, pending.data)
+    discard_pending(paths, app_id)
+    added = [c for c, _ in pending.added]
+    audit.record(
+        "fleet.updated", app_id=app_id, outcome="success",
+        reason=f"{result.name} {result.version_name} after the user allowed: {', '.join(added)}",
+        version_code=result.version_code, consented=added,
+    )  # fmt: skip
+    return Outcome(
+        app_id, "updated", f"{result.name} {result.version_name} updated", result.version_code
+    )

@@ -15,7 +15,9 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from superapp.audit import AuditLog
 from superapp.core.errors import FleetError, SuperappError
@@ -23,7 +25,7 @@ from superapp.core.paths import Paths
 from superapp.host._app import RunningApp
 from superapp.policy import HostPolicy
 
-__all__ = ["fleet_hit", "start_fleet_poller", "stop_revoked_fleet"]
+__all__ = ["fleet_hit", "offer_pending", "start_fleet_poller", "stop_revoked_fleet"]
 
 
 def fleet_hit(paths: Paths, policy: HostPolicy, audit: AuditLog, app_id: str) -> str | None:
@@ -93,12 +95,12 @@ def start_fleet_poller(
         while True:
             try:
                 store = Store(paths, policy, audit)
-                session = store.client.session()
-                stop_revoked_fleet(paths, policy, audit, running(), stop)
-                if policy.fleet.auto_update:
-                    # Updates asking new capabilities come back "pending": nothing runs
-                    # before the user accepts the diff (superapp store update, launcher).
-                    store.update_all(None, session)
+                with store.client.session() as session:
+                    stop_revoked_fleet(paths, policy, audit, running(), stop)
+                    if policy.fleet.auto_update:
+                        # Updates asking new capabilities come back "pending": nothing runs
+                        # before the user accepts the diff (offered at the next launch).
+                        store.update_all(None, session)
             except FleetError:
                 # Refused or unreachable: audited by the client; what is held stays enforced,
                 # and a list gone stale is enforced by policy (on_expired).
@@ -109,4 +111,41 @@ def start_fleet_poller(
                 return
 
     threading.Thread(target=loop, name="fleet-poller", daemon=True).start()
+    return True
+
+
+def offer_pending(
+    paths: Paths, audit: AuditLog, consent: Callable[[Any], object], app_id: str
+) -> bool:
+    """Before a launch: if an update of ``app_id`` waits for consent, ask the user (the host's
+    own prompt, one question per new capability, quoting the new manifest's reason); install
+    it when every answer allows. Returns True when the update was installed.
+    """
+    from superapp.core.consent import ConsentAnswer, as_answer
+    from superapp.fleet._pending import load_pending
+    from superapp.fleet._store import apply_pending
+    from superapp.host._prompt import build_prompt
+
+    try:
+        pending = load_pending(paths, app_id)
+    except FleetError:
+        return False
+    if pending is None:
+        return False
+    to = pending.bundle.manifest.version.name
+    for capability, reason in pending.added:
+        prompt = build_prompt(paths, app_id, capability, reason)
+        prompt = replace(prompt, update=f"{pending.from_version} → {to}")
+        if as_answer(consent(prompt)) is ConsentAnswer.DENY:
+            audit.record(
+                "fleet.update_declined", app_id=app_id, outcome="failure",
+                reason=f"the user did not allow {capability} for version {to}",
+                capability=capability,
+            )  # fmt: skip
+            return False
+    try:
+        apply_pending(paths, audit, app_id)
+    except SuperappError as err:
+        audit.record("fleet.update_failed", app_id=app_id, outcome="failure", reason=str(err))
+        return False
     return True

@@ -85,7 +85,7 @@ class World:
 
     def poll(self) -> dict[str, bytes]:
         """A clean poll, then what it left (the baseline for an attack on the next one)."""
-        self.store().client.session()
+        self.store().client.session().close()
         return self.snapshot_files()
 
 

@@ -93,3 +93,44 @@ def test_rollout_percentage_only_grows_and_pause_holds_new_hosts(world: World) -
     pause_rollout(world.repo, NOTES)
     index, _ = world.repo.fleet_state()
     assert index.apps[NOTES].rollout is not None and index.apps[NOTES].rollout.state == "paused"
+
+
+def test_waiting_update_is_offered_at_launch_and_runs_only_when_allowed(world: World) -> None:
+    """The host asks (its own prompt, naming the update) before the new version runs."""
+    from superapp.audit import AuditLog
+    from superapp.core.consent import ConsentAnswer
+    from superapp.host import ConsentPrompt, StopTimeouts, Supervisor
+    from superapp.testing._fake_runtime import fake_runtime_argv
+
+    world.publish(NOTES, 1)
+    store = world.store()
+    store.install(NOTES)
+    world.publish(NOTES, 2, caps=("storage", "clipboard:write"))
+    [outcome] = store.update_all(None)
+    assert outcome.status == "pending" and world.installed() == 1
+    asked: list[ConsentPrompt] = []
+    answer = ConsentAnswer.DENY
+
+    def consent(prompt: ConsentPrompt) -> ConsentAnswer:
+        asked.append(prompt)
+        return answer
+
+    ready = [{"hello": {}}, {"loaded": {}}]
+    sup = Supervisor(
+        world.paths, AuditLog(world.paths.audit_log), consent=consent,
+        runtime_argv=fake_runtime_argv(ready), timeouts=StopTimeouts(close_s=5.0, term_s=2.0),
+    )  # fmt: skip
+    try:
+        app = sup.launch(NOTES)
+        assert asked[-1].capability == "clipboard:write" and asked[-1].update == "1.1.0 → 1.2.0"
+        assert "update" in asked[-1].headline
+        assert world.installed() == 1  # declined: the installed version runs
+        assert world.audit("fleet.update_declined")
+        assert app.loaded.wait(60)
+        sup.stop(NOTES)
+        answer = ConsentAnswer.ALLOW_ONCE
+        app = sup.launch(NOTES)
+        assert world.installed() == 2  # allowed: installed before the launch
+        assert app.loaded.wait(60)
+    finally:
+        sup.shutdown()

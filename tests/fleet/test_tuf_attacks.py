@@ -8,6 +8,8 @@ bytes, as a compromised mirror or CDN would.
 
 from __future__ import annotations
 
+import gc
+
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -108,6 +110,8 @@ def test_mix_and_match_snapshot_is_refused(world: World) -> None:
     _refused(world, ("hash", "length"), before, lambda: world.store().update_all())
 
 
+# ngclient stops reading at the signed length and leaves urllib3's half-read response (and its
+# socket) to the garbage collector; the refusal is what these tests are about.
 @pytest.mark.filterwarnings(
     "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
 )
@@ -115,10 +119,11 @@ def test_endless_data_timestamp_is_refused(world: World) -> None:
     before = _installed_v1(world)
     world.server.endless.add("metadata/timestamp.json")
     _refused(world, "length", before, lambda: world.store().update_all())
+    gc.collect()  # the half-read response's socket goes here, not in the next test
 
 
-# urllib3 leaves the aborted response's socket to the garbage collector when ngclient stops
-# reading at the signed length; the refusal itself is what this test is about.
+# ngclient stops reading at the signed length and leaves urllib3's half-read response (and its
+# socket) to the garbage collector; the refusal is what these tests are about.
 @pytest.mark.filterwarnings(
     "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
 )
@@ -129,11 +134,9 @@ def test_endless_data_bundle_is_refused(world: World) -> None:
     world.server.endless.add(f"targets/{NOTES}/{info_path.name}")
     _refused(world, "length", before, lambda: world.store().install(NOTES))
     assert world.installed() is None
+    gc.collect()  # the half-read response's socket goes here, not in the next test
 
 
-@pytest.mark.filterwarnings(
-    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
-)
 def test_target_swapped_on_the_mirror_is_refused(world: World) -> None:
     """Another validly signed bundle of the same app served in place of the published one."""
     world.publish(NOTES, 1)
