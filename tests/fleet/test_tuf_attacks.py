@@ -9,7 +9,6 @@ bytes, as a compromised mirror or CDN would.
 from __future__ import annotations
 
 import gc
-
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
