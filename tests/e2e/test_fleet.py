@@ -164,3 +164,35 @@ def test_publish_install_consent_rollout_revert_and_revoke(
     )  # fmt: skip
     assert again.returncode != 0 and "switched off by the platform" in again.stderr
     assert audit_events(superapp_home, "app.launch_refused", APP)
+
+
+def test_launcher_store_view_installs_from_the_repository(
+    superapp_home: Paths,
+    repo: tuple[Repository, StaticServer, Path],
+    playwright: Any,
+    host_env: dict[str, str],
+    hosts: list[HostProcess],
+) -> None:
+    from tests.e2e.harness import connect, free_port
+    from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage
+
+    repository, server, acme = repo
+    _host(superapp_home, server, repository, acme)
+    repository.publish(make_bundle(acme, APP, 1, name="Acme Notes"), "acme", acme, rollout=100)
+    port = free_port()
+    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
+    hosts.append(host)
+    host.wait_for_line(r"launcher running$")
+    browser, page = connect(playwright, port)
+    try:
+        page.get_by_test_id("tab-store").click()
+        row = page.get_by_test_id("store-row").filter(has_text=APP)
+        row.wait_for(timeout=TIMEOUT_MS)
+        assert "Acme Notes" in row.inner_text()
+        row.get_by_test_id("store-install").click()
+        page.get_by_test_id("tab-apps").click()
+        LauncherPage(page).card(APP).wait_for(timeout=TIMEOUT_MS)
+        assert _version(superapp_home) == 1
+        assert audit_events(superapp_home, "fleet.installed", APP)
+    finally:
+        browser.close()
