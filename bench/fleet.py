@@ -3,14 +3,18 @@ polling a repository served by a static HTTP server on loopback.
 
     .venv/bin/python bench/fleet.py [--clients 1000] [--interval 900] [--jitter 0.25]
 
-Each client is a real host folder (its own TUF metadata cache, trust store, registry and random
-install id) running ``Store``: ngclient's whole workflow, the bundle signature check and a real
-install. The run:
+Each client is a real host folder (its own TUF metadata cache, trust store and random install
+id) running the host's poll (``FleetClient.session``: ngclient's whole workflow, the fleet state
+written to disk), then, when the version this machine should run differs from what it holds,
+``session.release`` + ``session.download`` (the bundle against its signed length and hash) and
+the bundle signature check (``verify_bundle``). Not included: the registry install and the
+install-time code scan (``superapp.bundles``), which are measured by bench/verify.py and
+bench/scan.py and do not touch the network. The run:
 
-1. bootstrap: every client installs v1 (first poll: all metadata + the bundle);
+1. bootstrap: every client fetches v1 (first poll: all metadata + the bundle);
 2. idle: every client polls once with nothing new (what a fleet costs the CDN every interval);
 3. change: the operator publishes v2 at 100 % and revokes another app, in one step each; every
-   client polls once more and must end with v2 installed and the revocation held.
+   client polls once more and must end holding v2 (verified) and the revocation.
 
 Polls run for real, one after another (wall clock measured); *when* each client polls is a
 virtual schedule: a random phase in [0, interval) and then ``interval × U(1 ± jitter)``, as the
@@ -34,33 +38,53 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import machine, pct
 from superapp.audit import AuditLog
-from superapp.bundles import TrustStore, load_private_key
+from superapp.bundles import TrustStore, load_private_key, verify_bundle
 from superapp.core.paths import Paths
 from superapp.fleet import (
-    Store,
+    FleetClient,
     add_revocation,
+    fleet_dir,
     generate_key,
     init_repository,
+    load_install_id,
+    wanted_version,
 )
 from superapp.fleet._model import Revocation
 from superapp.policy import load_policy
-from superapp.state import registry
 from superapp.testing._fleet import StaticServer, make_bundle
 
 APP = "com.acme.notes"
 
 
-def _client(root: Path, url: str, root_json: Path, key: Path) -> Store:
-    paths = Paths(root / "data", root / "state", root / "config", root / "cache")
-    paths.config.mkdir(parents=True)
-    (paths.config / "policy.toml").write_text(
-        f'[fleet]\nrepository = "{url}"\nroot = "{root_json}"\n', encoding="utf-8"
-    )
-    TrustStore(paths).add(load_private_key(key).public_key(), "acme")
-    return Store(paths, load_policy(paths), AuditLog(paths.audit_log))
+class Client:
+    """One host's fleet client: the code the host's poller runs, minus the registry install."""
+
+    def __init__(self, root: Path, url: str, root_json: Path, key: Path) -> None:
+        paths = Paths(root / "data", root / "state", root / "config", root / "cache")
+        paths.config.mkdir(parents=True)
+        (paths.config / "policy.toml").write_text(
+            f'[fleet]\nrepository = "{url}"\nroot = "{root_json}"\n', encoding="utf-8"
+        )
+        TrustStore(paths).add(load_private_key(key).public_key(), "acme")
+        self.paths = paths
+        self.client = FleetClient(paths, load_policy(paths).fleet, AuditLog(paths.audit_log))
+        self.install_id = load_install_id(fleet_dir(paths))
+        self.held: int | None = None
+
+    def poll(self) -> None:
+        with self.client.session() as session:
+            channel = session.state.index.apps[APP]
+            want = wanted_version(channel, self.install_id, APP, self.held)
+            if want is not None and want != self.held:
+                info, _release = session.release(APP, want)
+                data = session.download(info, APP)
+                verify_bundle(data, TrustStore(self.paths))
+                self.held = want
 
 
-def _phase(server: StaticServer, label: str, stores: list[Store], step: object) -> dict[str, float]:
+def _phase(
+    server: StaticServer, label: str, stores: list[Client], step: object
+) -> dict[str, float]:
     server.reset_stats()
     start = time.perf_counter()
     for store in stores:
@@ -85,7 +109,7 @@ def _phase(server: StaticServer, label: str, stores: list[Store], step: object) 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=1000)
-    ap.add_argument("--interval", type=float, default=900.0)
+    ap.add_argument("--interval", type=float, nargs="+", default=[900.0, 60.0])
     ap.add_argument("--jitter", type=float, default=0.25)
     ap.add_argument("--seed", type=int, default=17)
     args = ap.parse_args()
@@ -100,47 +124,50 @@ def main() -> int:
         repo.publish(make_bundle(acme, APP, 1), "acme", acme, rollout=100)
         with StaticServer(tmp / "repo") as server:
             stores = [
-                _client(tmp / f"h{i}", server.url, repo.meta / "1.root.json", acme)
+                Client(tmp / f"h{i}", server.url, repo.meta / "1.root.json", acme)
                 for i in range(args.clients)
             ]
-            boot = _phase(server, "bootstrap", stores, lambda s: s.install(APP))
+            boot = _phase(server, "bootstrap", stores, lambda s: s.poll())
             bare = _phase(
                 server, "bare GET", stores,
                 lambda s: urllib.request.urlopen(  # noqa: S310 - loopback URL we built
                     f"{server.url}/metadata/timestamp.json", timeout=10
                 ).read(),
             )  # fmt: skip
-            idle = _phase(server, "idle poll", stores, lambda s: s.update_all())
+            idle = _phase(server, "idle poll", stores, lambda s: s.poll())
             # The change: one publish and one revoke (each a signed commit).
             repo.publish(make_bundle(acme, APP, 2), "acme", acme, rollout=100)
             add_revocation(repo, Revocation(kind="app", app_id="com.acme.evil", reason="bench"))
-            change = _phase(server, "change", stores, lambda s: s.update_all())
-            have = sum(
-                registry.get_app(s.paths, APP).version_code == 2
-                and any(r.app_id == "com.acme.evil" for r in s.client.load_state().revocations)  # type: ignore[union-attr]
-                for s in stores
-            )
+            change = _phase(server, "change", stores, lambda s: s.poll())
+            have = 0
+            for s in stores:
+                state = s.client.load_state()
+                revoked = state is not None and any(
+                    r.app_id == "com.acme.evil" for r in state.revocations
+                )
+                have += s.held == 2 and revoked
             print(f"clients with v2 and the revocation after one poll: {have}/{len(stores)}")
         # The virtual schedule: first poll after the change, per client.
-        arrivals = []
-        for _ in stores:
-            t = -rng.uniform(0, args.interval)  # the last poll before the change
-            while t <= 0:
-                t += args.interval * rng.uniform(1 - args.jitter, 1 + args.jitter)
-            arrivals.append(t)
-        p50, p99, pmax = pct(arrivals, 0.5), pct(arrivals, 0.99), max(arrivals)
-        print(
-            f"interval {args.interval:g} s ±{args.jitter:.0%}: time until 50 % {p50:.0f} s, "
-            f"99 % {p99:.0f} s, 100 % {pmax:.0f} s"
-        )
-        per_poll_rps = 1_000_000 / args.interval
-        print(
-            f"1 M devices: {per_poll_rps:,.0f} req-polls/s → "
-            f"{per_poll_rps * idle['requests_per_client']:,.0f} HTTP requests/s, "
-            f"{per_poll_rps * idle['bytes_per_client'] * 8 / 1e6:,.1f} Mbit/s idle; "
-            f"a change costs {change['bytes_per_client'] * 1e6 / 1e9:,.2f} GB in total "
-            f"({change['requests_per_client']:.2f} requests per device)"
-        )
+        for interval in args.interval:
+            arrivals = []
+            for _ in stores:
+                t = -rng.uniform(0, interval)  # the last poll before the change
+                while t <= 0:
+                    t += interval * rng.uniform(1 - args.jitter, 1 + args.jitter)
+                arrivals.append(t)
+            p50, p99, pmax = pct(arrivals, 0.5), pct(arrivals, 0.99), max(arrivals)
+            print(
+                f"interval {interval:g} s ±{args.jitter:.0%}: time until 50 % {p50:.0f} s, "
+                f"99 % {p99:.0f} s, 100 % {pmax:.0f} s"
+            )
+            polls = 1_000_000 / interval
+            print(
+                f"  1 M devices: {polls:,.0f} polls/s → "
+                f"{polls * idle['requests_per_client']:,.0f} HTTP requests/s, "
+                f"{polls * idle['bytes_per_client'] * 8 / 1e6:,.1f} Mbit/s of bodies idle; "
+                f"a change costs {change['bytes_per_client'] * 1e6 / 1e9:,.2f} GB in total "
+                f"({change['requests_per_client']:.2f} requests per device)"
+            )
         _ = boot, bare
     return 0
 

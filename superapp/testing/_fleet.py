@@ -36,11 +36,16 @@ class StaticServer:
         self.overrides: dict[str, bytes] = {}
         self.endless: set[str] = set()
         self.stats = _Stats()
+        #: Every request as received: request line and headers (what a client disclosed).
+        self.seen: list[str] = []
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes: without TCP_NODELAY every keep-alive
+            # response would wait for the client's delayed ACK (tens of ms per file).
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: object) -> None:
                 return None
@@ -48,6 +53,7 @@ class StaticServer:
             def do_GET(self) -> None:
                 path = unquote(urlsplit(self.path).path).lstrip("/")
                 with server._lock:
+                    server.seen.append(self.requestline + "\n" + str(self.headers))
                     server.stats.requests += 1
                     server.stats.by_path[path] = server.stats.by_path.get(path, 0) + 1
                 if path in server.endless:
