@@ -192,7 +192,7 @@ class Repository:
         changed: dict[str, Metadata],  # type: ignore[type-arg]
         *,
         signers: dict[str, Signer] | None = None,
-        removed: Iterable[str] = (),
+        unsigned: Iterable[str] = (),
         new_snapshot: bool = False,
     ) -> None:
         """Bump and sign each changed targets role, then snapshot, then timestamp."""
@@ -200,18 +200,17 @@ class Repository:
         snapshot = (
             Metadata(_fresh(Snapshot(expires=now))) if new_snapshot else self.load("snapshot")
         )
+        blank = set(unsigned)
         for role, md in changed.items():
             md.signed.version += 1
             md.signed.expires = now + self.expiry.of(role)
-            signer = (signers or {}).get(role) or self._signer(role)
-            data = self._sign_and_save(md, role, [signer])
+            signer = [] if role in blank else [(signers or {}).get(role) or self._signer(role)]
+            data = self._sign_and_save(md, role, signer)
             snapshot.signed.meta[f"{role}.json"] = MetaFile(
                 version=md.signed.version,
                 length=len(data),
                 hashes={"sha256": hashlib.sha256(data).hexdigest()},
             )
-        for role in removed:
-            snapshot.signed.meta.pop(f"{role}.json", None)
         self._bump_snapshot_and_timestamp(snapshot, now)
 
     def _bump_snapshot_and_timestamp(self, snapshot: Metadata, now: datetime) -> None:  # type: ignore[type-arg]
@@ -325,7 +324,15 @@ class Repository:
         for keyid in role.keyids:
             delegations.keys.pop(keyid, None)
         del delegations.roles[name]
-        self._commit({"targets": md}, removed=[name])
+        # TUF forbids a snapshot that drops a role hosts have seen ("missing info"): the role
+        # stays listed, emptied and signed by nobody. No delegation points at it, so no host
+        # loads it; a publisher re-added under this name starts from it, above its version.
+        changed = {"targets": md}
+        if (self.meta / f"{name}.json").exists():
+            old = self.load(name)
+            old.signed.targets.clear()
+            changed[name] = old
+        self._commit(changed, unsigned=[name])
 
     def _publisher_role(self, md: Metadata, name: str) -> DelegatedRole:  # type: ignore[type-arg]
         roles = md.signed.delegations.roles if md.signed.delegations else None

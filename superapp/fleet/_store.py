@@ -125,7 +125,7 @@ class Store:
             if app.app_id in session.state.index.apps:
                 try:
                     out.append(self.sync(session, app.app_id, consent))
-                except FleetError as err:
+                except SuperappError as err:  # refused and audited where it was refused
                     out.append(Outcome(app.app_id, "failed", str(err)))
         return out
 

@@ -12,6 +12,7 @@ installed from the repository.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from superapp.core.errors import FleetError, SuperappError
 from superapp.core.paths import Paths
 from superapp.host._app import RunningApp
 from superapp.policy import HostPolicy
+
+_log = logging.getLogger("superapp.fleet")
 
 __all__ = ["fleet_hit", "offer_pending", "start_fleet_poller", "stop_revoked_fleet"]
 
@@ -105,6 +108,8 @@ def start_fleet_poller(
                 # Refused or unreachable: audited by the client; what is held stays enforced,
                 # and a list gone stale is enforced by policy (on_expired).
                 stop_revoked_fleet(paths, policy, audit, running(), stop)
+            except Exception:  # the poller must outlive any one bad round
+                _log.exception("fleet poll failed")
             f = policy.fleet
             wait = f.interval_s * rng.uniform(1 - f.jitter, 1 + f.jitter)
             if stop_event.wait(wait):

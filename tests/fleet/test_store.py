@@ -134,3 +134,41 @@ def test_waiting_update_is_offered_at_launch_and_runs_only_when_allowed(world: W
         assert app.loaded.wait(60)
     finally:
         sup.shutdown()
+
+
+def test_revoking_a_publisher_keeps_hosts_polling_and_a_rotated_key_publishes(
+    world: World,
+) -> None:
+    """TUF refuses a snapshot that drops a role a host has seen: revoke-publisher keeps it
+    listed (empty), so hosts that knew the publisher keep verifying the repository."""
+    from superapp.bundles import TrustStore, load_private_key
+    from superapp.fleet import generate_key
+    from superapp.testing._fleet import make_bundle
+
+    world.publish(NOTES, 1)
+    store = world.store()
+    store.install(NOTES)
+    world.repo.revoke_publisher("acme")
+    with store.client.session() as session:
+        assert NOTES in session.state.index.apps
+    new_key = world.keys / "acme-2.pem"
+    world.repo.add_publisher("acme", generate_key(new_key), ["com.acme.*"])
+    TrustStore(world.paths).add(load_private_key(new_key).public_key(), "acme 2")
+    world.repo.publish(make_bundle(new_key, NOTES, 2), "acme", new_key, rollout=100)
+    [outcome] = store.update_all(None)
+    assert outcome.status == "failed" and "publisher" in outcome.message  # key changed: refused
+    assert world.installed() == 1
+
+
+def test_rotating_a_publisher_key_keeps_its_releases(world: World) -> None:
+    from superapp.fleet import generate_key
+
+    world.publish(NOTES, 1)
+    store = world.store()
+    store.install(NOTES)
+    new_key = world.keys / "acme-rotated.pem"
+    generate_key(new_key)
+    world.repo.rotate_publisher("acme", new_key)
+    with store.client.session() as session:
+        info, release = session.release(NOTES, 1)
+    assert release.version_code == 1 and info.length > 0
