@@ -250,3 +250,15 @@ def test_delegation_to_a_publisher_is_by_app_id(world: World) -> None:
     world.publish(CHAT, 1, publisher="beta")
     assert world.store().install(CHAT).status == "installed"
     _ = DelegatedRole, Metadata
+
+
+def test_rollback_of_root_is_refused(world: World) -> None:
+    """The host trusts root v2; the mirror serves v1's content as the next root (v3)."""
+    root = world.repo.load("root")
+    root.signed.version += 1
+    world.repo._sign_and_save(root, "root", [world.repo._signer("root")])
+    before = _installed_v1(world)
+    world.server.overrides["metadata/3.root.json"] = _meta(world, "1.root.json")
+    _refused(world, "version", before, lambda: world.store().update_all())
+    trusted = world.paths.data / "fleet" / "metadata" / "root.json"
+    assert b'"version":2' in trusted.read_bytes()
