@@ -51,6 +51,9 @@ class LoadedApp:
     engine_storage: str = "memory"
     #: the manifest's first icon (a path inside the verified bundle), for host chrome
     icon: str | None = None
+    #: manifest ``superapp.mode`` and, in ``dual`` mode, its logic scripts (``_dual``)
+    mode: str = "single"
+    logic: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -115,6 +118,8 @@ def load_app(paths: Paths, app_id: str, dev: Path | None, audit: AuditSink) -> L
         reasons={p.name: p.reason or "" for p in manifest.req_permissions},
         engine_storage=ext.engine_storage,
         icon=manifest.icons[0].src if manifest.icons else None,
+        mode=ext.mode,
+        logic=tuple(ext.logic),
     )
 
 
@@ -144,6 +149,11 @@ class RuntimeApp:
 
         self.consent = RuntimeConsent(self)
         self.share = RuntimeShare(self)
+        #: What ``run`` returns; a context that crashed makes it non-zero (``_dualwiring``).
+        self.exit_code = 0
+        #: Dual mode's engine half once the window is built (``engine._dual.DualMode``); the
+        #: lifecycle's suspend/resume freezes both contexts through its ``set_frozen``.
+        self.dual: Any = None
 
     @functools.cached_property
     def host_policy(self) -> HostPolicy:
@@ -208,11 +218,19 @@ class RuntimeApp:
         from superapp.runtime import _wiring
 
         policy = _wiring.build_net_policy(self)
+        if self.app.mode == "dual":
+            from superapp.runtime import _dualwiring
+
+            # Neither context reaches the network through the engine: the view has no
+            # network at all, the logic's is net.request (host-proxied, through callNative).
+            engine_net = _dualwiring.engine_net_policy(self)
+        else:
+            engine_net = policy
         # The egress proxy goes up, and is proven live, before anything of the engine
         # loads: no window is ever created for an engine that could reach the network
         # around it (DESIGN §6.3).
         try:
-            egress = _wiring.start_egress(self, policy)
+            egress = _wiring.start_egress(self, engine_net)
         except EgressUnavailableError as err:
             self.audit(
                 "egress.unavailable", outcome="failure", reason=str(err), action_taken="refused"
@@ -242,7 +260,7 @@ class RuntimeApp:
             title=self.app.title,
             entry_page=self.app.entry_page,
             source=self.app.source,
-            policy=_wiring.engine_policy(policy),
+            policy=_wiring.engine_policy(engine_net),
             guard=self.guard,
             dispatch=self.gate,
             # Web permissions read the grants on every request, so a revocation is live.
@@ -259,6 +277,8 @@ class RuntimeApp:
             name=self.app.name,
             on_clipboard_guard=lambda guard: setattr(ui, "clipboard_guard", guard),
         )
+        if self.app.mode == "dual":
+            spec.dual = self.dual = _dualwiring.dual_mode(self)
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
 
@@ -274,4 +294,4 @@ class RuntimeApp:
             dispatcher.close()
             ctx.close()
             egress.close()
-        return 0
+        return self.exit_code
