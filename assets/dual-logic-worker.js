@@ -99,8 +99,8 @@
     });
   }
   function postToView(message) {
+    plain(message, 1);  // throws TypeError now, before any promise: a programming error
     return new Prom(function (resolve, reject) {
-      plain(message, 1);
       var id = nextId++;
       posts.set(id, { resolve: resolve, reject: reject });
       send("post", stringify({ id: id, data: message }));

@@ -82,8 +82,8 @@
   });
 
   function postToLogic(message) {
+    plain(message, 1);  // throws TypeError now, before any promise: a programming error
     return new Prom(function (resolve, reject) {
-      plain(message, 1);
       var id = nextId++;
       var text = stringify({ id: id, data: message });
       pending.set(id, { resolve: resolve, reject: reject });

@@ -34,7 +34,7 @@ def engine_net_policy(rt: RuntimeApp) -> NetPolicy:
 def on_context_crashed(rt: RuntimeApp, which: str, reason: str) -> None:
     """Either context gone ends the app: audited, told to the host (shown with the exit),
     and the window closed so both stop together."""
-    rt.audit("app.context_crashed", outcome="failure", reason=reason, context=which)
+    rt.audit("dual.context_crashed", outcome="failure", reason=reason, context=which)
     rt._send(control.Notice(level="error", message=reason))
     rt.exit_code = CONTEXT_CRASHED_EXIT
     if rt.window is not None:

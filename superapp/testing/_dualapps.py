@@ -60,7 +60,7 @@ def make_dual_app(
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (folder / "index.html").write_text(
         "<!doctype html><html><head><meta charset='utf-8'><title>t</title>"
-        f"<script src='view.js'></script></head><body><h1 id='h'>test</h1>{body}</body></html>",
+        f"<script src='view.js' defer></script></head><body><h1 id='h'>test</h1>{body}</body></html>",
         encoding="utf-8",
     )
     view = (
