@@ -9,7 +9,8 @@
  *
  * Before the app's scripts run, this removes what a logic context must not have: connections
  * of its own (fetch, XHR, WebSocket, ...; net.request goes through callNative) and the places
- * the same-origin view could also reach (IndexedDB, Cache Storage, BroadcastChannel), so the
+ * the same-origin view could also reach (IndexedDB, Cache Storage, BroadcastChannel, the
+ * origin-private file system, Web Locks), so the
  * view can change the logic's state only through messages the logic accepts.
  *
  * __SUPERAPP_LOGIC_SCRIPTS__ is replaced by the host with a JSON array of the script paths.
@@ -130,6 +131,11 @@
       if (hasOwn.call(o, name)) { try { delete o[name]; } catch (_) { /* pinned below */ } }
     }
     try { fixed(name, undefined); } catch (_) { /* already pinned */ }
+  }
+  // The origin-private file system and Web Locks are shared with the same-origin view too.
+  for (var np = g.navigator && getProto(g.navigator); np; np = getProto(np)) {
+    if (hasOwn.call(np, "storage")) { try { delete np.storage; } catch (_) { /* left */ } }
+    if (hasOwn.call(np, "locks")) { try { delete np.locks; } catch (_) { /* left */ } }
   }
   fixed("callNative", callNative);
   fixed("postToView", postToView);

@@ -177,6 +177,8 @@ var r = {};
  "caches", "BroadcastChannel", "SharedWorker", "Worker", "importScripts", "close"]
   .forEach(function (n) { r[n] = typeof self[n]; });
 r.globalScope = Object.prototype.toString.call(self);
+r.navStorage = typeof navigator.storage;
+r.navLocks = typeof navigator.locks;
 var proto = Object.getPrototypeOf(self), recovered = [];
 for (; proto; proto = Object.getPrototypeOf(proto)) {
   ["fetch", "indexedDB", "importScripts", "BroadcastChannel"].forEach(function (n) {
@@ -204,6 +206,7 @@ def test_logic_context_has_no_dom_and_cannot_open_windows_or_navigate(
                  "importScripts", "close"):  # fmt: skip
         assert probe[name] == "undefined", name
     assert probe["globalScope"] == "[object DedicatedWorkerGlobalScope]"
+    assert probe["navStorage"] == probe["navLocks"] == "undefined"  # OPFS and Web Locks
     assert probe["recovered"] == []
     assert probe["locationUnchanged"] is True and probe["popup"] == "TypeError"
     assert logic.url.endswith("/__superapp/logic.html") and view.url.endswith("/index.html")
