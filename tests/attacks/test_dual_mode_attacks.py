@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from superapp.core.paths import Paths
 from superapp.testing import dual_pages, make_dual_app, post_to_logic
 from tests.attacks.hostile import audit_events, make_app, wait_for_audit, wait_until
@@ -337,14 +339,16 @@ def test_view_cannot_read_or_change_logic_state_except_by_messages(
 # --- lifecycle: a crash of either context ends the app ---------------------------------------
 
 
-def test_logic_context_crash_ends_the_app_with_the_reason(
-    tmp_path: Path, open_app: Any, superapp_home: Paths
+@pytest.mark.parametrize("crashed", ["logic", "view"])
+def test_a_context_crash_ends_the_app_with_the_reason(
+    crashed: str, tmp_path: Path, open_app: Any, superapp_home: Paths
 ) -> None:
     folder = make_dual_app(tmp_path, APP)
     host, page = open_app("dev", folder)
     view, logic = dual_pages(page)
     assert post_to_logic(view, {"before": "crash"}) == {"ok": True}
-    session = logic.context.new_cdp_session(logic)
+    target = logic if crashed == "logic" else view
+    session = target.context.new_cdp_session(target)
     # The target may be gone before it answers: that is the point.
     with contextlib.suppress(Exception):
         session.send("Page.crash")
