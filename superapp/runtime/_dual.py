@@ -22,11 +22,13 @@ or object with behaviour can cross, and nothing a view sends is ever read as a b
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from superapp.bundles import RESERVED_PREFIX
-from superapp.core.errors import InvalidParamsError, PayloadTooLargeError
+from superapp.core.errors import InvalidParamsError, PayloadTooLargeError, RateLimitedError
 
 __all__ = [
     "DEFAULT_DUAL_LIMITS",
@@ -35,6 +37,7 @@ __all__ = [
     "LOGIC_WORKER",
     "RESERVED_PREFIX",
     "DualLimits",
+    "MessageRate",
     "check_message",
     "envelope_id",
     "logic_csp",
@@ -60,6 +63,33 @@ class DualLimits:
     max_nodes: int = 10_000
     #: Messages held for a side whose context is not up yet; more are refused.
     max_queued: int = 256
+    #: Each side's token bucket (the same figures as the door's per-app ``calls`` bucket):
+    #: up to ``burst`` messages at once, refilled at ``per_second``; more are RATE_LIMITED.
+    burst: float = 1000.0
+    per_second: float = 500.0
+
+
+class MessageRate:
+    """One token bucket per sending side, Qt-free (time from ``clock``, so tests hold it)."""
+
+    def __init__(self, limits: DualLimits, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limits = limits
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, side: str) -> None:
+        """Spend one token of ``side``'s bucket.
+
+        Raises:
+            RateLimitedError: the bucket is empty.
+        """
+        now = self._clock()
+        tokens, last = self._buckets.get(side, (self._limits.burst, now))
+        tokens = min(self._limits.burst, tokens + max(0.0, now - last) * self._limits.per_second)
+        if tokens < 1.0:
+            self._buckets[side] = (tokens, now)
+            raise RateLimitedError(f"too many messages from the app's {side}")
+        self._buckets[side] = (tokens - 1.0, now)
 
 
 DEFAULT_DUAL_LIMITS: Final = DualLimits()

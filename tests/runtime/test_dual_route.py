@@ -11,7 +11,8 @@ import pytest
 
 pytest.importorskip("PySide6.QtWebEngineCore")
 
-from superapp.runtime._dual import DEFAULT_DUAL_LIMITS, DualLimits
+from superapp.core.errors import RateLimitedError
+from superapp.runtime._dual import DEFAULT_DUAL_LIMITS, DualLimits, MessageRate
 from superapp.runtime._guard import RequestGuard
 from superapp.runtime.engine._dual import DualMode
 
@@ -90,3 +91,15 @@ def test_messages_wait_for_a_side_that_is_not_up_until_the_limit() -> None:
     assert json.loads(acks[2])["error"]["code"] == "RATE_LIMITED"
     mode.logic_link.ready()
     assert got == ["0", "1"]
+
+
+def test_a_message_flood_meets_each_sides_bucket() -> None:
+    now = [100.0]
+    rate = MessageRate(DualLimits(burst=3, per_second=1), clock=lambda: now[0])
+    for _ in range(3):
+        rate.take("view")
+    with pytest.raises(RateLimitedError, match="from the app's view"):
+        rate.take("view")
+    rate.take("logic")  # the other side has its own bucket
+    now[0] += 1.0
+    rate.take("view")  # refilled

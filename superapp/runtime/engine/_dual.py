@@ -191,6 +191,7 @@ class DualMode:
         self.worker_js = _dual.logic_worker_source(worker_shim_js, logic_scripts)
         self.on_crash = on_crash
         self.limits = limits
+        self.rate = _dual.MessageRate(limits)
         self.view_link = MessageLink("view", limits)
         self.logic_link = MessageLink("logic", limits)
         self.view_link.on_post = self.route
@@ -302,6 +303,8 @@ class DualMode:
         target = self.logic_link if sender is self.view_link else self.view_link
         direction = f"{sender.side}->{target.side}"
         try:
+            # The bucket first, so a flood of bad messages meets the limiter too.
+            self.rate.take(sender.side)
             msg_id, data = _dual.open_envelope(text, self.limits)
             if not target.send(data):
                 raise RateLimitedError(f"the app's {target.side} is not ready for more messages")
