@@ -75,7 +75,7 @@ window.__rt = (function () {
     var i = ++n;
     return new Promise(function (resolve, reject) {
       waiting.set(i, [resolve, reject]);
-      postToLogic({i: i});
+      postToLogic({i: i}).catch(function (e) { waiting.delete(i); reject(e); });
     });
   };
 })();
