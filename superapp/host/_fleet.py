@@ -2,7 +2,8 @@
 and background polling with jitter that installs updates (``superapp.fleet``).
 
 Guarantees kept from the old feed (``_revocation``), now on the repository's ``fleet`` role:
-a revoked app never launches (the verified list held on disk is consulted at every launch);
+a revoked app never launches (a launch of a repository app is decided on a poll verified
+within ``interval_s``, waited for if needed: ``_fleet_fresh``);
 a running revoked app is stopped as soon as the poll that brings the revocation verifies (the
 stop is started right after the fetch, on its own thread); freeze and rollback of the list are
 refused by TUF (expired or older metadata never replaces what is held) and, with
