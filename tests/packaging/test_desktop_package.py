@@ -269,7 +269,7 @@ def test_frozen_package_operates_a_repository_and_its_store(
     env = {**installed.env(), "SUPERAPP_HOME": str(home)}
     cli = {"env": env, "cwd": installed.elsewhere}
     exe = str(installed.exe)
-    assert "publish" in _run([exe, "repo", "--help"], **cli).stdout
+    assert "rotate-root" in _run([exe, "repo", "--help"], **cli).stdout
     repo, keys = tmp_path / "repo", tmp_path / "keys"
     _run([exe, "repo", "init", str(repo), "--keys", str(keys)], **cli)
     _run([exe, "repo", "keygen", str(keys / "acme.pem")], **cli)
