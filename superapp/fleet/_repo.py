@@ -248,13 +248,15 @@ class Repository:
         # keys fails the command, not half of it.
         keys: dict[str, list[Signer]] = {}
         for role in (*changed, "snapshot", "timestamp"):
+            if role in blank:
+                continue  # written unsigned (a revoked publisher's emptied role)
             given = (signers or {}).get(role)
             new_targets = changed["targets"].signed if "targets" in changed else None
             keys[role] = [given] if given else self._signers(role, targets=new_targets)
         for role, md in changed.items():
             md.signed.version += 1
             md.signed.expires = now + self.expiry.of(role)
-            data = self._sign_and_save(md, role, [] if role in blank else keys[role])
+            data = self._sign_and_save(md, role, keys.get(role, []))
             snapshot.signed.meta[f"{role}.json"] = MetaFile(
                 version=md.signed.version,
                 length=len(data),

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from securesystemslib.signer import CryptoSigner
+from securesystemslib.signer import CryptoSigner, Signer
 from tuf.api.metadata import Metadata, Root
 
 from superapp.cli import main
@@ -18,6 +18,7 @@ from superapp.core.paths import Paths
 from superapp.fleet import generate_key, init_repository
 from superapp.fleet._repo import _SERIALIZER
 from superapp.fleet._roots import parse_thresholds, rotate_root
+from superapp.testing import audit_events
 from superapp.testing._fleet import StaticServer
 from tests.fleet.conftest import NOTES, World, make_host
 
@@ -89,7 +90,7 @@ def test_hosts_follow_a_root_rotation_across_two_versions(world: World) -> None:
     assert _trusted_root(other).version == 3
 
 
-def _forged_root(world: World, signers: list[CryptoSigner], new: CryptoSigner) -> bytes:
+def _forged_root(world: World, signers: list[Signer], new: CryptoSigner) -> bytes:
     """Root v2 naming ``new`` as the only root key, signed by ``signers``."""
     md: Metadata[Root] = world.repo.load("root")
     for keyid in list(md.signed.roles["root"].keyids):
@@ -117,7 +118,7 @@ def test_root_signed_below_the_old_threshold_is_refused(world2: World) -> None:
     with pytest.raises(FleetError) as info:
         world2.store().client.session()
     assert info.value.rule == "signature"
-    [entry] = world2.audit("fleet.refused")
+    [entry] = audit_events(world2.paths, "fleet.refused")
     assert entry["superapp"]["rule"] == "signature" and "root" in entry["event"]["reason"]
     assert world2.snapshot_files() == before
     assert _trusted_root(world2.paths).version == 1
@@ -170,3 +171,13 @@ def test_parse_thresholds() -> None:
     for bad in ("root", "root=0", "root=11", "acme=2", "root=-1"):
         with pytest.raises(FleetError):
             parse_thresholds([bad])
+
+
+def test_operator_commands_need_no_publisher_key(world: World) -> None:
+    """Publishers keep their own keys: revoking one (its role is written emptied, unsigned)
+    must not look for its key in the operator's keys folder."""
+    world.publish(NOTES, 1)
+    world.acme_key.rename(world.keys.parent / "acme-elsewhere.pem")
+    world.repo.revoke_publisher("acme")
+    assert "acme" not in world.repo.publishers()
+    assert world.repo.load("acme").signatures == {}
