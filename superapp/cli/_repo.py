@@ -229,10 +229,13 @@ def _status(args: argparse.Namespace) -> int:
         index, revs = repo.fleet_state()
     except KeyError:
         raise FleetError(f"{args.repo} has no fleet index", "repo") from None
+    root = repo.load("root").signed
     out = {
         "publishers": {n: list(r.paths or ()) for n, r in repo.publishers().items()},
         "apps": index.model_dump(mode="json")["apps"],
         "revocations": [r.model_dump(mode="json", exclude_defaults=True) for r in revs.revocations],
+        "root_version": root.version,
+        "thresholds": {name: role.threshold for name, role in root.roles.items()},
         "timestamp_expires": repo.load("timestamp").signed.expires.isoformat(),
         "fleet_expires": repo.load("fleet").signed.expires.isoformat(),
     }

@@ -164,6 +164,9 @@ def test_cli_init_with_thresholds_and_rotate_root(
     assert "root version 2: 3 of 3 new root keys" in capsys.readouterr().out
     root = json.loads((repo / "metadata" / "2.root.json").read_bytes())
     assert len(root["signatures"]) == 2 + 3  # the old threshold and the new one
+    assert main(["repo", "status", str(repo)]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["root_version"] == 2 and status["thresholds"]["root"] == 3
 
 
 def test_parse_thresholds() -> None:
