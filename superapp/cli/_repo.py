@@ -2,7 +2,10 @@
 
 ::
 
-    superapp repo init REPO --keys KEYS                 role keys (kept offline: root.pem) + v1
+    superapp repo init REPO --keys KEYS [--threshold ROLE=N ...]
+                                                        role keys (kept offline: root.pem) + v1
+    superapp repo rotate-root REPO --keys KEYS [--key NEW.pem ...] [--threshold N]
+                                                        root N+1 signed by old and new root keys
     superapp repo keygen KEY.pem                        a new Ed25519 key (e.g. a publisher's)
     superapp repo add-publisher REPO --keys KEYS NAME --key PUB.pem --app APP_ID [--app ...]
     superapp repo rotate-publisher REPO --keys KEYS NAME --key NEW.pem
@@ -37,6 +40,7 @@ from superapp.fleet import (
     set_rollout,
 )
 from superapp.fleet._model import Revocation
+from superapp.fleet._roots import parse_thresholds, rotate_root
 
 __all__ = ["register"]
 
@@ -56,7 +60,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.set_defaults(func=func)
         return p
 
-    cmd("init", "create a repository and its role keys", _init)
+    p = cmd("init", "create a repository and its role keys", _init)
+    p.add_argument(
+        "--threshold", action="append", default=[], metavar="ROLE=N",
+        help="N keys of ROLE must sign each version (root, targets, snapshot, timestamp, "
+        "fleet; default 1); N keys are made",
+    )  # fmt: skip
+    p = cmd("rotate-root", "new root keys: root N+1 signed by the old and the new keys", _rotate)
+    p.add_argument(
+        "--key", action="append", default=[], type=Path,
+        help="a NEW root private key (repeat; default: new keys are made in --keys)",
+    )  # fmt: skip
+    p.add_argument("--threshold", type=int, help="how many new root keys must sign")
     p = cmd("keygen", "write a new Ed25519 key (a publisher's)", _keygen, keys=False)
     p.add_argument("out", type=Path)
     p = cmd("add-publisher", "delegate app ids to a publisher's key", _add_publisher)
@@ -102,9 +117,21 @@ def _repo(args: argparse.Namespace) -> Repository:
 
 
 def _init(args: argparse.Namespace) -> int:
-    init_repository(args.repo, args.keys)
-    print(f"repository created in {args.repo}; keys in {args.keys} (keep root.pem offline)")
+    init_repository(args.repo, args.keys, thresholds=parse_thresholds(args.threshold))
+    print(f"repository created in {args.repo}; keys in {args.keys} (keep root*.pem offline)")
     print(f"hosts trust {args.repo / 'metadata' / '1.root.json'} ([fleet] root in policy.toml)")
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    old = _repo(args).load("root").signed.roles["root"].keyids
+    md = rotate_root(_repo(args), list(args.key), args.threshold)
+    role = md.signed.roles["root"]
+    print(
+        f"root version {md.signed.version}: {role.threshold} of {len(role.keyids)} new root "
+        f"keys must sign; hosts follow it at their next poll"
+    )
+    print(f"the old root keys ({', '.join(k[:12] for k in old)}) are no longer trusted")
     return 0
 
 
@@ -202,10 +229,13 @@ def _status(args: argparse.Namespace) -> int:
         index, revs = repo.fleet_state()
     except KeyError:
         raise FleetError(f"{args.repo} has no fleet index", "repo") from None
+    root = repo.load("root").signed
     out = {
         "publishers": {n: list(r.paths or ()) for n, r in repo.publishers().items()},
         "apps": index.model_dump(mode="json")["apps"],
         "revocations": [r.model_dump(mode="json", exclude_defaults=True) for r in revs.revocations],
+        "root_version": root.version,
+        "thresholds": {name: role.threshold for name, role in root.roles.items()},
         "timestamp_expires": repo.load("timestamp").signed.expires.isoformat(),
         "fleet_expires": repo.load("fleet").signed.expires.isoformat(),
     }

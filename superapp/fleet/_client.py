@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import tuf
 from pydantic import ValidationError
 from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import TargetFile
@@ -49,7 +50,7 @@ from superapp.fleet._model import (
 )
 from superapp.policy import FleetPolicy
 
-__all__ = ["FleetClient", "FleetSession", "FleetState", "fleet_dir"]
+__all__ = ["FleetClient", "FleetSession", "FleetState", "fleet_dir", "verified_expiry"]
 
 #: Which check each TUF error means (the ``rule`` of the audit entry and the ``FleetError``).
 _RULES: tuple[tuple[type[Exception], str], ...] = (
@@ -103,6 +104,33 @@ class FleetState:
             datetime.fromisoformat(data["expires"]),
             datetime.fromisoformat(data["checked_at"]),
         )
+
+
+def verified_expiry(updater: Updater, role: str) -> datetime:
+    """When ``role``'s metadata, as this ``updater`` verified and loaded it, expires.
+
+    python-tuf (7.0) offers no public way to the metadata an ``Updater`` loaded: it sits in
+    the private ``Updater._trusted_set`` (ngclient's ``TrustedMetadataSet``). This is the only
+    place that reads it; ``tests/fleet/test_ngclient_contract.py`` fails loudly if it moves,
+    and here a change is a clear ``FleetError`` (rule ``internal``), never an AttributeError.
+    (Reading back the ``<role>.json`` ngclient persisted would be public, but another process
+    polling at the same moment may have replaced it with another version.)
+
+    Raises:
+        FleetError: ngclient no longer keeps it there, or ``role`` was not loaded.
+    """
+    try:
+        expires = updater._trusted_set[role].expires
+    except (AttributeError, KeyError, TypeError) as err:
+        raise FleetError(
+            f"python-tuf {tuf.__version__} no longer exposes the verified {role!r} role "
+            f"where superapp reads it ({type(err).__name__}: {err}); see superapp.fleet."
+            "_client.verified_expiry",
+            "internal",
+        ) from None
+    if not isinstance(expires, datetime):
+        raise FleetError(f"the verified {role!r} role has no expiry date", "internal")
+    return expires
 
 
 def _rule(err: Exception) -> str:
@@ -281,8 +309,11 @@ class FleetClient:
             revs = Revocations.model_validate(revs_info.custom)
         except ValidationError as err:
             raise self.refuse(f"bad fleet data: {err.errors()[0]['msg']}", "format") from None
-        fleet_md = updater._trusted_set["fleet"]
-        state = FleetState(index, revs.revocations, fleet_md.expires, self._clock())
+        try:
+            expires = verified_expiry(updater, "fleet")
+        except FleetError as err:
+            raise self.refuse(str(err), err.rule) from None
+        state = FleetState(index, revs.revocations, expires, self._clock())
         old = self.load_state()
         changed = old is None or (old.index, old.revocations) != (state.index, state.revocations)
         if changed or old is None or old.expires != state.expires:

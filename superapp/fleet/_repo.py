@@ -26,7 +26,7 @@ import fnmatch
 import hashlib
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,7 +51,7 @@ from superapp.core.canon import canonical_json
 from superapp.core.errors import FleetError, SuperappError
 from superapp.core.files import atomic_write
 from superapp.core.paths import Paths
-from superapp.fleet._keys import generate_key, signer_from_file
+from superapp.fleet._keys import signer_from_file
 from superapp.fleet._model import (
     INDEX_PATH,
     REVOCATIONS_PATH,
@@ -60,6 +60,7 @@ from superapp.fleet._model import (
     Revocations,
     release_path,
 )
+from superapp.fleet._roots import find_signers, init_keys
 
 __all__ = [
     "DEFAULT_EXPIRY",
@@ -114,10 +115,15 @@ def _now() -> datetime:
 
 
 def init_repository(
-    repo_dir: Path, keys_dir: Path, *, expiry: Expiry = DEFAULT_EXPIRY
+    repo_dir: Path,
+    keys_dir: Path,
+    *,
+    expiry: Expiry = DEFAULT_EXPIRY,
+    thresholds: Mapping[str, int] | None = None,
 ) -> Repository:
     """Create a new repository: role keys in ``keys_dir`` (existing ones are reused), root v1,
-    empty targets, fleet, snapshot and timestamp.
+    empty targets, fleet, snapshot and timestamp. ``thresholds``: role → how many of its keys
+    must sign (default 1 each; ``_roots``); that many keys are made per role.
 
     Raises:
         FleetError: ``repo_dir`` already holds a repository, or a key cannot be written.
@@ -125,22 +131,26 @@ def init_repository(
     meta = repo_dir / "metadata"
     if (meta / "1.root.json").exists():
         raise FleetError(f"{repo_dir} already holds a repository", "init")
-    keys: dict[str, SSlibKey] = {}
-    for role in (*TOP_ROLES, FLEET_ROLE):
-        path = keys_dir / f"{role}.pem"
-        keys[role] = signer_from_file(path).public_key if path.exists() else generate_key(path)
+    thresholds = dict(thresholds or {})
+    keys: dict[str, list[SSlibKey]] = init_keys(keys_dir, thresholds)
     (repo_dir / "targets").mkdir(parents=True, exist_ok=True)
     meta.mkdir(parents=True, exist_ok=True)
     now = _now()
     root = Root(expires=now + expiry.root, consistent_snapshot=True)
     for role in TOP_ROLES:
-        root.add_key(keys[role], role)
+        for key in keys[role]:
+            root.add_key(key, role)
+        root.roles[role].threshold = thresholds.get(role, 1)
     repo = Repository(repo_dir, keys_dir, expiry=expiry)
-    repo._sign_and_save(Metadata(root), "root", [repo._signer("root")])
+    repo._sign_and_save(Metadata(root), "root", repo._signers("root", root))
     targets = _fresh(Targets(expires=now))
-    fleet_role = DelegatedRole(FLEET_ROLE, [keys[FLEET_ROLE].keyid], 1, True, paths=["_fleet/*"])
+    fleet_keys = keys[FLEET_ROLE]
+    fleet_role = DelegatedRole(
+        FLEET_ROLE, [k.keyid for k in fleet_keys], thresholds.get(FLEET_ROLE, 1), True,
+        paths=["_fleet/*"],
+    )  # fmt: skip
     targets.delegations = Delegations(
-        keys={keys[FLEET_ROLE].keyid: keys[FLEET_ROLE]}, roles={FLEET_ROLE: fleet_role}
+        keys={k.keyid: k for k in fleet_keys}, roles={FLEET_ROLE: fleet_role}
     )
     fleet = _fresh(Targets(expires=now))
     repo._set_fleet_targets(fleet, FleetIndex(), Revocations())
@@ -177,8 +187,41 @@ class Repository:
     def _signer(self, role: str) -> Signer:
         return signer_from_file(self.keys_dir / f"{role}.pem")
 
-    def _sign_and_save(self, md: Metadata, role: str, signers: Iterable[Signer]) -> bytes:  # type: ignore[type-arg]
-        md.signatures.clear()
+    def _signers(
+        self, role: str, root: Root | None = None, targets: Targets | None = None
+    ) -> list[Signer]:
+        """Every key of ``role`` in the keys folder, at least its threshold of them
+        (``_roots.find_signers``); a publisher's role: its one key file.
+
+        Raises:
+            FleetError: fewer than the threshold of the role's keys are there.
+        """
+        if role in TOP_ROLES:
+            spec = (root or self.load("root").signed).roles[role]
+        elif role == FLEET_ROLE:
+            delegations = (targets or self.load("targets").signed).delegations
+            roles = delegations.roles if delegations is not None else None
+            if not roles or FLEET_ROLE not in roles:
+                raise FleetError("the targets role delegates no fleet role", "repo")
+            spec = roles[FLEET_ROLE]
+        else:
+            return [self._signer(role)]
+        return list(find_signers(self.keys_dir, role, spec.keyids, spec.threshold))
+
+    def save_root(self, md: Metadata[Root]) -> None:
+        """Write a new root version, already signed (``_roots.rotate_root``)."""
+        self._sign_and_save(md, "root", [], keep_signatures=True)
+
+    def _sign_and_save(
+        self,
+        md: Metadata,  # type: ignore[type-arg]
+        role: str,
+        signers: Iterable[Signer],
+        *,
+        keep_signatures: bool = False,
+    ) -> bytes:
+        if not keep_signatures:
+            md.signatures.clear()
         for signer in signers:
             md.sign(signer, append=True)
         data = md.to_bytes(_SERIALIZER)
@@ -201,22 +244,35 @@ class Repository:
             Metadata(_fresh(Snapshot(expires=now))) if new_snapshot else self.load("snapshot")
         )
         blank = set(unsigned)
+        # Every key is found before anything is written: a role short of its threshold of
+        # keys fails the command, not half of it.
+        keys: dict[str, list[Signer]] = {}
+        for role in (*changed, "snapshot", "timestamp"):
+            if role in blank:
+                continue  # written unsigned (a revoked publisher's emptied role)
+            given = (signers or {}).get(role)
+            new_targets = changed["targets"].signed if "targets" in changed else None
+            keys[role] = [given] if given else self._signers(role, targets=new_targets)
         for role, md in changed.items():
             md.signed.version += 1
             md.signed.expires = now + self.expiry.of(role)
-            signer = [] if role in blank else [(signers or {}).get(role) or self._signer(role)]
-            data = self._sign_and_save(md, role, signer)
+            data = self._sign_and_save(md, role, keys.get(role, []))
             snapshot.signed.meta[f"{role}.json"] = MetaFile(
                 version=md.signed.version,
                 length=len(data),
                 hashes={"sha256": hashlib.sha256(data).hexdigest()},
             )
-        self._bump_snapshot_and_timestamp(snapshot, now)
+        self._bump_snapshot_and_timestamp(snapshot, now, keys)
 
-    def _bump_snapshot_and_timestamp(self, snapshot: Metadata, now: datetime) -> None:  # type: ignore[type-arg]
+    def _bump_snapshot_and_timestamp(
+        self,
+        snapshot: Metadata,  # type: ignore[type-arg]
+        now: datetime,
+        keys: dict[str, list[Signer]],
+    ) -> None:
         snapshot.signed.version += 1
         snapshot.signed.expires = now + self.expiry.snapshot
-        data = self._sign_and_save(snapshot, "snapshot", [self._signer("snapshot")])
+        data = self._sign_and_save(snapshot, "snapshot", keys["snapshot"])
         try:
             timestamp = self.load("timestamp")
         except FleetError:
@@ -228,7 +284,7 @@ class Repository:
             length=len(data),
             hashes={"sha256": hashlib.sha256(data).hexdigest()},
         )
-        self._sign_and_save(timestamp, "timestamp", [self._signer("timestamp")])
+        self._sign_and_save(timestamp, "timestamp", keys["timestamp"])
 
     def refresh(self) -> None:
         """Re-sign ``fleet``, ``snapshot`` and ``timestamp`` with fresh expiry (run daily)."""

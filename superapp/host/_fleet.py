@@ -2,7 +2,8 @@
 and background polling with jitter that installs updates (``superapp.fleet``).
 
 Guarantees kept from the old feed (``_revocation``), now on the repository's ``fleet`` role:
-a revoked app never launches (the verified list held on disk is consulted at every launch);
+a revoked app never launches (a launch of a repository app is decided on a poll verified
+within ``interval_s``, waited for if needed: ``_fleet_fresh``);
 a running revoked app is stopped as soon as the poll that brings the revocation verifies (the
 stop is started right after the fetch, on its own thread); freeze and rollback of the list are
 refused by TUF (expired or older metadata never replaces what is held) and, with
@@ -24,6 +25,7 @@ from superapp.audit import AuditLog
 from superapp.core.errors import FleetError, SuperappError
 from superapp.core.paths import Paths
 from superapp.host._app import RunningApp
+from superapp.host._fleet_fresh import FleetFreshness
 from superapp.policy import HostPolicy
 
 _log = logging.getLogger("superapp.fleet")
@@ -84,8 +86,10 @@ def start_fleet_poller(
     stop_event: threading.Event,
     running: Callable[[], list[RunningApp]],
     stop: Callable[[str, str], None],
+    freshness: FleetFreshness,
 ) -> bool:
     """Poll now and every ``interval_s`` ± ``jitter``; stop revoked apps, install updates.
+    Each poll is recorded in ``freshness`` (launches wait for the first one, ``_fleet_fresh``).
 
     Returns False when the policy names no repository.
     """
@@ -98,7 +102,7 @@ def start_fleet_poller(
         while True:
             try:
                 store = Store(paths, policy, audit)
-                with store.client.session() as session:
+                with freshness.poll(store.client) as session:
                     stop_revoked_fleet(paths, policy, audit, running(), stop)
                     if policy.fleet.auto_update:
                         # Updates asking new capabilities come back "pending": nothing runs

@@ -39,6 +39,7 @@ from superapp.host._app import (
     describe_exit,
 )
 from superapp.host._broker import MessageBroker
+from superapp.host._fleet_fresh import FleetFreshness
 from superapp.host._monitor_loop import MonitorLoop
 from superapp.monitor import BudgetDecision, Monitor, record_decision
 from superapp.policy import HostPolicy
@@ -71,6 +72,9 @@ class Supervisor:
         #: windowless fake runtime here, ``superapp.testing``).
         self._runtime_argv = list(runtime_argv) if runtime_argv is not None else None
         self._monitor_stop = threading.Event()
+        #: When this host last verified the [fleet] repository: launches of its apps wait for a
+        #: fresh poll (the kill switch for a host started just after a revocation).
+        self.fleet_freshness = FleetFreshness()
         self._monitor_thread: threading.Thread | None = None
         self._on_change = on_change or (lambda app_id: None)
         self._timeouts = timeouts or StopTimeouts()
@@ -142,7 +146,9 @@ class Supervisor:
             AppStateError: the app is revoked; the refusal is audited.
         """
         try:
-            _revocation.check_launch(self.paths, self.policy(), self.audit, app_id)
+            _revocation.check_launch(
+                self.paths, self.policy(), self.audit, app_id, self.fleet_freshness
+            )
         except _revocation.RevokedError as err:
             self._last[app_id] = (AppState.TERMINATED, f"revoked: {err.hit}")
             raise
@@ -350,6 +356,7 @@ class Supervisor:
         return _revocation.start_refresher(
             self.paths, self.policy(), self.audit, self._monitor_stop, self.running,
             lambda app_id, reason: self._stop_quietly(app_id, reason, revoked=True),
+            self.fleet_freshness,
         )  # fmt: skip
 
     def shutdown(self) -> None:

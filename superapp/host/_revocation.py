@@ -11,6 +11,7 @@ from superapp.audit import AuditLog
 from superapp.core.errors import AppStateError, SuperappError
 from superapp.core.paths import Paths
 from superapp.host._app import RunningApp
+from superapp.host._fleet_fresh import FleetFreshness
 from superapp.policy import HostPolicy
 
 __all__ = ["RevokedError", "check_launch", "start_refresher", "stop_revoked"]
@@ -24,21 +25,28 @@ class RevokedError(AppStateError):
         self.hit = hit
 
 
-def check_launch(paths: Paths, policy: HostPolicy, audit: AuditLog, app_id: str) -> None:
+def check_launch(
+    paths: Paths,
+    policy: HostPolicy,
+    audit: AuditLog,
+    app_id: str,
+    freshness: FleetFreshness | None = None,
+) -> None:
     """Refuse to launch an installed app the platform has revoked.
 
     Uses the last verified revocation list on disk (``superapp revocations refresh`` and the
     host's refresher keep it current); with ``on_expired = "closed"`` and no current list,
-    every app is refused.
+    every app is refused. An app from the ``[fleet]`` repository is checked on fresh state
+    (``_fleet_fresh``: this host's poll, younger than ``interval_s``, waited for if needed).
 
     Raises:
         RevokedError: the app is revoked; the refusal is audited.
     """
-    from superapp.host._fleet import fleet_hit
+    from superapp.host._fleet_fresh import launch_hit
     from superapp.revocation import RevocationChecker
     from superapp.state import registry
 
-    fleet = fleet_hit(paths, policy, audit, app_id)
+    fleet = launch_hit(paths, policy, audit, app_id, freshness or FleetFreshness())
     if fleet is not None:
         audit.record(
             "app.launch_refused", app_id=app_id, outcome="failure", reason=fleet,
@@ -68,6 +76,7 @@ def start_refresher(
     stop_event: threading.Event,
     running: Callable[[], list[RunningApp]],
     stop: Callable[[str, str], None],
+    freshness: FleetFreshness | None = None,
 ) -> bool:
     """Fetch the revocation list now and every ``interval_s``; stop revoked running apps.
 
@@ -76,7 +85,9 @@ def start_refresher(
     from superapp.host._fleet import start_fleet_poller
     from superapp.revocation import RevocationChecker
 
-    fleet = start_fleet_poller(paths, policy, audit, stop_event, running, stop)
+    fleet = start_fleet_poller(
+        paths, policy, audit, stop_event, running, stop, freshness or FleetFreshness()
+    )
     if policy.revocation.source is None:
         return fleet
     checker = RevocationChecker(paths, policy, audit=audit)

@@ -196,3 +196,26 @@ def test_launcher_store_view_installs_from_the_repository(
         assert audit_events(superapp_home, "fleet.installed", APP)
     finally:
         browser.close()
+
+
+def test_host_started_after_a_revocation_never_launches_the_app(
+    superapp_home: Paths,
+    repo: tuple[Repository, StaticServer, Path],
+    host_env: dict[str, str],
+) -> None:
+    """The host process (`superapp run`) starts just after the operator revoked the app, with a
+    verified list on disk from seconds before: the launch waits for the host's first poll and is
+    refused; no runtime, no window."""
+    repository, server, acme = repo
+    store = _host(superapp_home, server, repository, acme)
+    repository.publish(make_bundle(acme, APP, 1), "acme", acme, rollout=100)
+    assert store.install(APP).status == "installed"
+    add_revocation(repository, Revocation(kind="app", app_id=APP, reason="exfiltrates notes"))
+    again = subprocess.run(
+        [sys.executable, "-m", "superapp", "run", APP], env=host_env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert again.returncode != 0 and "switched off by the platform" in again.stderr
+    assert "exfiltrates notes" in again.stderr
+    assert audit_events(superapp_home, "app.launch_refused", APP)
+    assert not audit_events(superapp_home, "app.launched", APP)

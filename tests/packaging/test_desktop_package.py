@@ -257,6 +257,36 @@ def test_installed_package_runs_the_launcher_and_a_sample(
     assert _left_behind(installed, started) == []
 
 
+def test_frozen_package_operates_a_repository_and_its_store(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """python-tuf and securesystemslib are in the package: the frozen executable signs a new
+    repository (Ed25519 through securesystemslib, metadata through tuf.api) and a host of it
+    lists the store over HTTP (ngclient's whole client workflow, urllib3 fetcher)."""
+    from superapp.testing._fleet import StaticServer
+
+    home = tmp_path / "fleet-host"
+    env = {**installed.env(), "SUPERAPP_HOME": str(home)}
+    cli = {"env": env, "cwd": installed.elsewhere}
+    exe = str(installed.exe)
+    assert "rotate-root" in _run([exe, "repo", "--help"], **cli).stdout
+    repo, keys = tmp_path / "repo", tmp_path / "keys"
+    _run([exe, "repo", "init", str(repo), "--keys", str(keys)], **cli)
+    _run([exe, "repo", "keygen", str(keys / "acme.pem")], **cli)
+    _run([exe, "repo", "add-publisher", str(repo), "--keys", str(keys), "acme",
+          "--key", str(keys / "acme.pem"), "--app", "com.acme.*"], **cli)  # fmt: skip
+    assert '"acme"' in _run([exe, "repo", "status", str(repo)], **cli).stdout
+    with StaticServer(repo) as server:
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "policy.toml").write_text(
+            f'[fleet]\nrepository = "{server.url}"\nroot = "{repo / "metadata" / "1.root.json"}"\n',
+            encoding="utf-8",
+        )
+        _run([exe, "store", "list"], **cli)
+        assert server.stats.by_path.get("metadata/timestamp.json") == 1
+    assert (home / "data" / "fleet" / "state.json").exists()
+
+
 def test_uninstall_removes_everything_install_put_there(installed: Installed) -> None:
     assert installed.installed, "install.sh installed nothing"
     _run(["sh", str(installed.opt / "uninstall.sh")],
