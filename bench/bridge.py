@@ -4,7 +4,12 @@ Latency: p50/p99 of 1,000 sequential calls, timed in the page with performance.n
 Throughput: calls/s with 100 in flight (5,000 calls). superapp calls ``app.info`` through the
 whole door (relay, channel, dispatcher: decode, table, validation, grants, rate limit,
 handler, encode); the baseline calls a js_api ``echo`` method. The rate bucket of app.info is
-raised through the host policy so the cap does not decide the figures.
+raised through the host policy so the cap does not decide the figures, and so is the monitor's
+bridge-calls budget (a dual-mode round trip counts three: two messages and the call).
+
+Dual mode (docs/dual.md): the view posts ``{i}`` to the logic, the logic worker calls
+``callNative('app.info')`` and posts ``{i}`` back; timed in the view from ``postToLogic`` to the
+matching message, so one round trip is view → runtime → logic → native → logic → runtime → view.
 
 Usage: python bench/bridge.py
 """
@@ -25,8 +30,10 @@ from bench._common import machine, xvfb  # noqa: E402
 from superapp.testing import (  # noqa: E402
     HostProcess,
     connect,
+    dual_pages,
     free_port,
     make_app,
+    make_dual_app,
 )
 
 LATENCY = """async (n) => { const t = [];
@@ -49,6 +56,48 @@ def _measure(page: Any, call: str) -> tuple[float, float, float, int]:
     return p50, p99, rate, failed
 
 
+DUAL_LOGIC = """
+onViewMessage(function (m) {
+  callNative("app.info", {}).then(function () { postToView({i: m.i}); },
+                                  function (e) { postToView({i: m.i, error: e.code}); });
+});
+"""
+DUAL_VIEW = """
+window.__rt = (function () {
+  var n = 0, waiting = new Map();
+  onLogicMessage(function (m) {
+    var done = waiting.get(m.i);
+    if (!done) return;
+    waiting.delete(m.i);
+    if (m.error) done[1](new Error(m.error)); else done[0](m);
+  });
+  return function () {
+    var i = ++n;
+    return new Promise(function (resolve, reject) {
+      waiting.set(i, [resolve, reject]);
+      postToLogic({i: i}).catch(function (e) { waiting.delete(i); reject(e); });
+    });
+  };
+})();
+"""
+
+
+def _superapp(pw: Any, env: dict[str, str], app: Path, call: str, dual: bool) -> Any:
+    port = free_port()
+    host = HostProcess(["dev", str(app), "--remote-debugging-port", str(port)], env)
+    try:
+        host.wait_for_line("running$")
+        browser, page = connect(pw, port)
+        if dual:
+            page, _logic = dual_pages(page)
+            page.wait_for_function("() => typeof window.__rt === 'function'")
+        figures = _measure(page, call)
+        browser.close()
+        return figures
+    finally:
+        host.stop()
+
+
 def main() -> int:
     import argparse
 
@@ -61,24 +110,29 @@ def main() -> int:
     ours: dict[str, tuple[float, float, float, int]] = {}
 
     with tempfile.TemporaryDirectory() as home, xvfb(), sync_playwright() as pw:
-        env = dict(os.environ, SUPERAPP_HOME=home, PYTHONPATH=str(REPO))
+        # The repository first; anything the caller put on the path stays behind it.
+        path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+        env = dict(os.environ, SUPERAPP_HOME=home, PYTHONPATH=path)
         config = Path(home) / "config"
         config.mkdir(parents=True)
         (config / "policy.toml").write_text(
-            "[bridge_rates.cheap]\nburst = 100000\nper_second = 100000\n", encoding="utf-8"
+            "[bridge_rates.cheap]\nburst = 100000\nper_second = 100000\n"
+            "[monitor.bridge_calls]\nlimit = 1000000\n",
+            encoding="utf-8",
         )
         app = make_app(Path(home) / "src", "dev.superapp.benchdoor")
         for lockdown in modes:
-            port = free_port()
             run_env = dict(env, SUPERAPP_NO_CONFINE="1") if lockdown == "off" else env
-            host = HostProcess(["dev", str(app), "--remote-debugging-port", str(port)], run_env)
-            try:
-                host.wait_for_line("running$")
-                browser, page = connect(pw, port)
-                ours[lockdown] = _measure(page, "window.callNative('app.info', {})")
-                browser.close()
-            finally:
-                host.stop()
+            ours[lockdown] = _superapp(
+                pw, run_env, app, "window.callNative('app.info', {})", dual=False
+            )
+        dual_app = make_dual_app(
+            Path(home) / "src",
+            "dev.superapp.benchdual",
+            view_script=DUAL_VIEW,
+            logic_script=DUAL_LOGIC,
+        )
+        dual = _superapp(pw, env, dual_app, "window.__rt()", dual=True)
 
         port = free_port()
         bare_env = dict(env, QTWEBENGINE_REMOTE_DEBUGGING=f"127.0.0.1:{port}")
@@ -106,10 +160,13 @@ def main() -> int:
     print("|---|---|---|---|---|")
     rows = [("bare pywebview js_api echo", theirs)]
     rows += [(f"superapp callNative('app.info'), lockdown {m}", ours[m]) for m in modes]
+    rows += [("superapp dual mode: view → logic → app.info → view", dual)]
     for label, (p50, p99, rate, failed) in rows:
         print(f"| {label} | {p50:.3f} ms | {p99:.3f} ms | {rate:,.0f} | {failed} |")
     for m in modes:
         print(f"\nlatency ratio (p50, superapp lockdown {m} / bare): {ours[m][0] / theirs[0]:.2f}×")
+    first = ours[modes[0]]
+    print(f"latency ratio (p50, dual round trip / single-page call): {dual[0] / first[0]:.2f}×")
     return 0
 
 

@@ -17,6 +17,7 @@ Sections::
     [monitor.audit_events]     budget: audit events an app causes per second (before the gate)
     [monitor.engine_storage]   budget: bytes of the app's engine profile on disk
     [revocation]               the kill switch: source, interval, platform keys, expiry policy
+    [fleet]                    the mini-app repository (TUF): URL, trusted root, polling
     [audit]                    audit log rotation, retained security log, per-app flood gate
     [bridge]                   overrides for the bridge's frozen limits model (see ``limits``)
     [storage]                  overrides for storage's frozen limits model (see ``limits``)
@@ -60,6 +61,7 @@ __all__ = [
     "Budget",
     "ConfinementPolicy",
     "DiskBudget",
+    "FleetPolicy",
     "HostPolicy",
     "LimitOverrides",
     "MemoryBudget",
@@ -241,6 +243,34 @@ class RevocationPolicy(_Section):
         return self
 
 
+class FleetPolicy(_Section):
+    """``[fleet]``: the mini-app repository this host installs, updates and revokes from."""
+
+    #: Base URL of the repository (``metadata/`` and ``targets/`` under it); unset: off.
+    repository: str | None = None
+    #: Path of the repository's trusted ``root.json`` (the trust anchor, shipped with the
+    #: host); required with ``repository``. Later roots are reached by TUF's rotation.
+    root: str | None = None
+    #: Seconds between polls while the host runs (it also polls at start).
+    interval_s: Annotated[float, Field(ge=1)] = 900.0
+    #: Each wait is ``interval_s`` times a random factor in [1 - jitter, 1 + jitter], so a
+    #: fleet started at once does not poll the CDN in step.
+    jitter: Annotated[float, Field(ge=0, le=0.9)] = 0.25
+    fetch_timeout_s: Annotated[int, Field(gt=0, le=120)] = 10
+    #: Install updates found by polling (those asking new capabilities still wait for consent).
+    auto_update: bool = True
+    #: When no fresh verified fleet metadata can be had (expired: frozen or offline):
+    #: ``open`` keeps enforcing the last verified revocation list; ``closed`` refuses every
+    #: app installed from the repository (as ``[revocation] on_expired``, ADR 0005).
+    on_expired: Literal["open", "closed"] = "open"
+
+    @model_validator(mode="after")
+    def _root_given(self) -> FleetPolicy:
+        if self.repository is not None and not self.root:
+            raise ValueError("root is required when repository is set")
+        return self
+
+
 class AuditPolicy(_Section):
     """``[audit]``: rotation of ``audit.jsonl``, the retained security log, the flood gate."""
 
@@ -291,6 +321,7 @@ class HostPolicy(_Section):
 
     monitor: MonitorPolicy = Field(default_factory=MonitorPolicy)
     revocation: RevocationPolicy = Field(default_factory=RevocationPolicy)
+    fleet: FleetPolicy = Field(default_factory=FleetPolicy)
     audit: AuditPolicy = Field(default_factory=AuditPolicy)
     #: Keys of the bridge's limits model (e.g. ``max_payload_bytes``), checked by ``limits``.
     bridge: LimitOverrides = Field(default_factory=dict)

@@ -114,6 +114,7 @@
     current = tab;
     document.querySelectorAll(".tab").forEach(function (t) { t.classList.toggle("active", t.dataset.tab === tab); });
     document.querySelectorAll(".view").forEach(function (v) { v.hidden = v.id !== "view-" + tab; });
+    if (tab === "store") refreshStore();
     refreshView();
   }
   document.querySelectorAll(".tab").forEach(function (t) {
@@ -170,6 +171,38 @@
         list.append(li);
       });
       if (!r.entries.length) list.append(el("li", "", "Nothing is revoked."));
+    });
+  }
+
+  function refreshStore() {
+    api.store_list().then(function (r) {
+      var status = document.getElementById("store-status");
+      var body = document.getElementById("store-body");
+      body.textContent = "";
+      if (!r.ok) { status.textContent = r.error; return; }
+      if (!r.enabled) { status.textContent = "No repository is configured (see docs/store.md)."; return; }
+      status.textContent = r.apps.length ? "" : "The repository has no apps.";
+      r.apps.forEach(function (a) {
+        var row = el("tr");
+        row.dataset.testid = "store-row";
+        cell(row, a.name + " (" + a.app_id + ")");
+        cell(row, a.installed);
+        cell(row, a.available);
+        var td = cell(row, "");
+        if (a.available != null && a.installed !== a.available) {
+          var b = el("button", "btn", a.installed == null ? "Install" : "Update");
+          b.dataset.testid = "store-install";
+          b.addEventListener("click", function () {
+            b.disabled = true;
+            act(api.store_install(a.app_id)).then(function (res) {
+              if (res && res.ok) showBanner(res.message, true);
+              refreshStore();
+            });
+          });
+          td.append(b);
+        }
+        body.append(row);
+      });
     });
   }
 

@@ -17,6 +17,7 @@ from superapp.bundles._install import (
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._manifest import (
     MANIFEST_NAME,
+    RESERVED_PREFIX,
     Icon,
     Manifest,
     Permission,
@@ -50,6 +51,7 @@ __all__ = [
     "INSTALL_STEPS",
     "MANIFEST_NAME",
     "REMOVE_HOOKS",
+    "RESERVED_PREFIX",
     "SAMPLE_PUBLISHER",
     "SIGNATURE_NAME",
     "BundleLimits",

@@ -35,6 +35,7 @@ from superapp.core.paths import APP_ID_RE
 __all__ = [
     "ICON_TYPES",
     "MANIFEST_NAME",
+    "RESERVED_PREFIX",
     "Icon",
     "Manifest",
     "Permission",
@@ -64,6 +65,8 @@ ICON_TYPES: Final[Mapping[str, tuple[bytes, ...]]] = {
 HOST_RE: Final = re.compile(
     r"^(\*\.)?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
 )
+#: Paths a dual-mode app's origin keeps for the host's own documents (its logic context).
+RESERVED_PREFIX: Final = "__superapp/"
 _COLOR_RE: Final = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -146,6 +149,15 @@ def _check_json_path(value: str) -> str:
     return value
 
 
+def _check_script(value: str) -> str:
+    _check_path(value)
+    if not value.endswith(".js"):
+        raise ValueError(f"{value!r} is not a .js file")
+    if value.startswith(RESERVED_PREFIX):
+        raise ValueError(f"{value!r}: paths under {RESERVED_PREFIX!r} are the host's")
+    return value
+
+
 def _check_icon_src(value: str) -> str:
     _check_path(value)
     ext = value.rsplit(".", 1)[-1].lower() if "." in value else ""
@@ -182,6 +194,11 @@ JsonPath = Annotated[
     str,
     Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\.[jJ][sS][oO][nN]$"}),
     AfterValidator(_check_json_path),
+]
+ScriptPath = Annotated[
+    str,
+    Field(min_length=1, max_length=255, json_schema_extra={"pattern": r"\.js$"}),
+    AfterValidator(_check_script),
 ]
 IconPath = Annotated[
     str,
@@ -299,10 +316,31 @@ class SuperappExtension(_Model):
         "injects it into every page, so modules can be imported by bare specifier.",
     )
 
+    #: ``dual``: the app's logic runs in a context of its own, with no DOM, that alone holds
+    #: ``callNative``; the visible page (the view) has no native access (docs/dual.md).
+    mode: Literal["single", "dual"] = Field(
+        default="single",
+        description="'single' (default): the page holds callNative. 'dual': the scripts in "
+        "'logic' run in a context with no DOM that alone holds callNative; the page (the view) "
+        "has no native access and talks to the logic with postToLogic/onLogicMessage.",
+    )
+    #: The logic scripts of a dual-mode app, loaded in order into its logic context.
+    logic: list[ScriptPath] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Dual mode only: the bundle's scripts that make up the app's logic, "
+        "loaded in this order into the logic context.",
+    )
+
     @model_validator(mode="after")
     def _consistent(self) -> SuperappExtension:
         _unique(self.allowed_hosts, "allowed_hosts")
         _unique(self.allow_http_hosts, "allow_http_hosts")
+        _unique(self.logic, "logic")
+        if self.mode == "dual" and not self.logic:
+            raise ValueError("mode 'dual' needs at least one script in 'logic'")
+        if self.mode == "single" and self.logic:
+            raise ValueError("'logic' is only used in mode 'dual'")
         for i, host in enumerate(self.allow_http_hosts):
             if host not in self.allowed_hosts:
                 raise ValueError(f"allow_http_hosts[{i}] {host!r} is not listed in allowed_hosts")
@@ -352,6 +390,13 @@ class Manifest(_Model):
         _unique(self.pages, "pages")
         _unique([icon.src for icon in self.icons], "icons")
         _unique([perm.name for perm in self.req_permissions], "req_permissions")
+        if self.superapp.mode == "dual":
+            for i, page in enumerate(self.pages):
+                if page.startswith(RESERVED_PREFIX):
+                    raise ValueError(
+                        f"pages[{i}] {page!r}: paths under {RESERVED_PREFIX!r} "
+                        "are the host's in mode 'dual'"
+                    )
         return self
 
     @property
@@ -369,6 +414,7 @@ class Manifest(_Model):
         refs += [(f"icons[{i}].src", icon.src) for i, icon in enumerate(self.icons)]
         if self.superapp.importmap is not None:
             refs.append(("superapp.importmap", self.superapp.importmap))
+        refs += [(f"superapp.logic[{i}]", path) for i, path in enumerate(self.superapp.logic)]
         return refs
 
     def check_files(self, files: Mapping[str, bytes]) -> None:

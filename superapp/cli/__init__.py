@@ -68,12 +68,25 @@ def _command_modules() -> list[ModuleType]:
         _bundles,
         _devtools,
         _grants,
+        _repo,
         _revocation,
         _scan,
         _storage,
+        _store,
     )
 
-    return [_apps, _audit, _bundles, _grants, _revocation, _scan, _storage, _devtools]
+    return [
+        _apps,
+        _audit,
+        _bundles,
+        _grants,
+        _revocation,
+        _scan,
+        _storage,
+        _repo,
+        _store,
+        _devtools,
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,6 +44,7 @@ Every error the host or the bridge raises on purpose derives from ``SuperappErro
     │   ├── RollbackError              older than (or conflicting with) what we hold ("rollback")
     │   ├── KeysetRollbackError        rotates back to an older key set ("keyset_rollback")
     │   └── ExpiredError               past its ``expires`` time ("expired")
+    ├── FleetError                     the mini-app repository (TUF) refused or failed (``rule``)
     └── BridgeError                    an error a page sees; carries its wire ``code``
         ├── UnknownApiError            UNKNOWN_API
         ├── InvalidParamsError         INVALID_PARAMS
@@ -91,6 +92,7 @@ __all__ = [
     "ErrorCode",
     "ExpiredError",
     "FetchError",
+    "FleetError",
     "InboxFullError",
     "InstallError",
     "InternalError",
@@ -291,6 +293,16 @@ class NetBusyError(NetError):
     pass
 
 
+# --- fleet (the mini-app repository, superapp/fleet) --------------------------------------
+class FleetError(SuperappError):
+    """A repository or store operation refused or failed; ``rule`` names which check (the TUF
+    threat it defends against, e.g. ``rollback``, ``freeze``, ``bad_target``) or step."""
+
+    def __init__(self, message: str, rule: str = "fleet") -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
 # --- revocation ---------------------------------------------------------------------------
 class RevocationError(SuperappError):
     rule: ClassVar[str] = "revocation"
@@ -452,6 +464,7 @@ WIRE_CODES: Mapping[type[SuperappError], WireRule] = {
     RollbackError: _INTERNAL,
     KeysetRollbackError: _INTERNAL,
     ExpiredError: _INTERNAL,
+    FleetError: _INTERNAL,
     InboxFullError: WireRule(QuotaExceededError, "the recipient has too many unread shared items"),
     # Storage (storage.* and files.*): the first five name only the app's own key or path.
     StorageError: WireRule(InternalError, "storage is unavailable"),

@@ -8,6 +8,8 @@
   (``consent_from_env``, ``SUPERAPP_CONSENT``)
 - ``_monitor_loop``: budgets, cache eviction, samples for ``superapp ps``, guarded
 - ``_revocation``: the kill switch at launch and while running
+- ``_fleet``: the host as a TUF client (``superapp.fleet``): polling with jitter, the
+  repository's kill switch, updates waiting for consent offered at launch
 - ``_records``: run records on disk; ``_server``: the local control socket
 
 The host never imports the runtime (an import-linter contract): they meet only on the control

@@ -29,7 +29,7 @@ from superapp.audit import AuditLog
 from superapp.core.consent import ConsentAnswer
 from superapp.core.errors import AppStateError, RuntimeStartError, SuperappError
 from superapp.core.paths import Paths
-from superapp.host import _records, _revocation
+from superapp.host import _fleet, _records, _revocation
 from superapp.host._app import (
     AppState,
     ConsentFn,
@@ -74,6 +74,7 @@ class Supervisor:
         self._monitor_thread: threading.Thread | None = None
         self._on_change = on_change or (lambda app_id: None)
         self._timeouts = timeouts or StopTimeouts()
+        self._consent = consent or (lambda prompt: ConsentAnswer.DENY)
         self._apps: dict[str, RunningApp] = {}
         self._last: dict[str, tuple[AppState, str]] = {}
         self._lock = threading.RLock()
@@ -145,6 +146,9 @@ class Supervisor:
         except _revocation.RevokedError as err:
             self._last[app_id] = (AppState.TERMINATED, f"revoked: {err.hit}")
             raise
+        # An update waiting for consent (new capabilities) is offered now, before anything of
+        # it runs; declined, the installed version launches (superapp.fleet, issue 17).
+        _fleet.offer_pending(self.paths, self.audit, self._consent, app_id)
 
     def launch(
         self, app_id: str, *, dev_src: Path | None = None, cdp_port: int | None = None

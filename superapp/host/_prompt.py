@@ -95,6 +95,9 @@ class ConsentPrompt:
     capability: str
     reason: str
     icon_png: bytes | None = field(default=None, repr=False)
+    #: Set when the question is asked for an update waiting for consent ("1.1.0 → 1.2.0"):
+    #: the update runs only if the user allows (superapp.fleet, issue 17).
+    update: str = ""
 
     @property
     def description(self) -> str:
@@ -102,6 +105,8 @@ class ConsentPrompt:
 
     @property
     def headline(self) -> str:
+        if self.update:
+            return f"The update of {self.app_name} ({self.update}) wants to {self.description}."
         return f"{self.app_name} wants to {self.description}."
 
     @property
@@ -127,6 +132,7 @@ class ConsentPrompt:
             "reason_line": self.reason_line,
             "answers": [label for label, _ in ANSWERS],
             "has_icon": self.icon_png is not None,
+            "update": self.update,
         }
 
 

@@ -34,9 +34,17 @@ def check_launch(paths: Paths, policy: HostPolicy, audit: AuditLog, app_id: str)
     Raises:
         RevokedError: the app is revoked; the refusal is audited.
     """
+    from superapp.host._fleet import fleet_hit
     from superapp.revocation import RevocationChecker
     from superapp.state import registry
 
+    fleet = fleet_hit(paths, policy, audit, app_id)
+    if fleet is not None:
+        audit.record(
+            "app.launch_refused", app_id=app_id, outcome="failure", reason=fleet,
+            rule="revoked", kind="fleet",
+        )  # fmt: skip
+        raise RevokedError(f"{app_id} was switched off by the platform: {fleet}", fleet)
     if policy.revocation.source is None:
         return None
     app = registry.get_app(paths, app_id)
@@ -65,10 +73,12 @@ def start_refresher(
 
     Returns False when the policy names no source (the kill switch is off).
     """
+    from superapp.host._fleet import start_fleet_poller
     from superapp.revocation import RevocationChecker
 
+    fleet = start_fleet_poller(paths, policy, audit, stop_event, running, stop)
     if policy.revocation.source is None:
-        return False
+        return fleet
     checker = RevocationChecker(paths, policy, audit=audit)
 
     def on_result(result: Any) -> None:

@@ -12,6 +12,7 @@ from superapp.audit import safe_text
 from superapp.core.errors import SuperappError
 from superapp.core.paths import Paths, is_valid_app_id
 from superapp.host import Supervisor
+from superapp.launcher._store_api import StoreApi
 
 __all__ = ["LauncherApi"]
 
@@ -238,7 +239,7 @@ class _DashboardApi:
         return _result(go)
 
 
-class LauncherApi(_AppsApi, _DashboardApi):
+class LauncherApi(_AppsApi, _DashboardApi, StoreApi):
     """Every method the launcher page may call. pywebview exposes public methods only, and
     this object exists only in the host process: mini-app processes have no js_api at all."""
 

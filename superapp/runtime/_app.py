@@ -53,6 +53,9 @@ class LoadedApp:
     icon: str | None = None
     #: manifest ``superapp.importmap``: injected into every page (``_page``)
     importmap: str | None = None
+    #: manifest ``superapp.mode`` and, in ``dual`` mode, its logic scripts (``_dual``)
+    mode: str = "single"
+    logic: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -118,6 +121,8 @@ def load_app(paths: Paths, app_id: str, dev: Path | None, audit: AuditSink) -> L
         engine_storage=ext.engine_storage,
         icon=manifest.icons[0].src if manifest.icons else None,
         importmap=ext.importmap,
+        mode=ext.mode,
+        logic=tuple(ext.logic),
     )
 
 
@@ -145,6 +150,11 @@ class RuntimeApp:
 
         self.consent = RuntimeConsent(self)
         self.share = RuntimeShare(self)
+        #: What ``run`` returns; a context that crashed makes it non-zero (``_dualwiring``).
+        self.exit_code = 0
+        #: Dual mode's engine half once the window is built (``engine._dual.DualMode``); the
+        #: lifecycle's suspend/resume freezes both contexts through its ``set_frozen``.
+        self.dual: Any = None
 
     @functools.cached_property
     def host_policy(self) -> HostPolicy:
@@ -237,11 +247,19 @@ class RuntimeApp:
         from superapp.runtime import _wiring
 
         policy = _wiring.build_net_policy(self)
+        if self.app.mode == "dual":
+            from superapp.runtime import _dualwiring
+
+            # Neither context reaches the network through the engine: the view has no
+            # network at all, the logic's is net.request (host-proxied, through callNative).
+            engine_net = _dualwiring.engine_net_policy(self)
+        else:
+            engine_net = policy
         # The egress proxy goes up, and is proven live, before anything of the engine
         # loads: no window is ever created for an engine that could reach the network
         # around it (DESIGN §6.3).
         try:
-            egress = _wiring.start_egress(self, policy)
+            egress = _wiring.start_egress(self, engine_net)
         except EgressUnavailableError as err:
             self.audit(
                 "egress.unavailable", outcome="failure", reason=str(err), action_taken="refused"
@@ -271,7 +289,7 @@ class RuntimeApp:
             title=self.app.title,
             entry_page=self.app.entry_page,
             source=self.app.source,
-            policy=_wiring.engine_policy(policy),
+            policy=_wiring.engine_policy(engine_net),
             guard=self.guard,
             dispatch=self.gate,
             # Web permissions read the grants on every request, so a revocation is live.
@@ -287,6 +305,8 @@ class RuntimeApp:
             on_clipboard_guard=lambda guard: setattr(ui, "clipboard_guard", guard),
         )
         self._page_hooks(spec)
+        if self.app.mode == "dual":
+            spec.dual = self.dual = _dualwiring.dual_mode(self)
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
 
@@ -302,4 +322,4 @@ class RuntimeApp:
             dispatcher.close()
             ctx.close()
             egress.close()
-        return 0
+        return self.exit_code

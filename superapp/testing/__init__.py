@@ -7,6 +7,8 @@ mini-app developers' own tests share one harness; nothing here is imported by th
                   line), Xvfb, connect (Playwright over CDP), free_port, wait_gone
     _apps.py      make_app (a test mini-app folder), call/raw_call (callNative from a page),
                   audit_events, wait_until, wait_for_audit, wait_for_budget_stop
+    _dualapps.py  make_dual_app (a dual-mode test app), dual_pages (its view and logic pages),
+                  post_to_logic
     _npm.py       published front-end libraries fetched with npm (the analyser's real inputs)
     _vendor.py    npm builds copied into test mini-apps with their licences (issue 15)
     _fake_runtime.py  a windowless runtime speaking the real control protocol (host tests
@@ -22,6 +24,7 @@ from superapp.testing._apps import (
     wait_for_budget_stop,
     wait_until,
 )
+from superapp.testing._dualapps import DUAL_ECHO_LOGIC, dual_pages, make_dual_app, post_to_logic
 from superapp.testing._fake_runtime import fake_runtime_argv
 from superapp.testing._harness import (
     DEFAULT_TIMEOUT,
@@ -35,14 +38,18 @@ from superapp.testing._harness import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DUAL_ECHO_LOGIC",
     "HostProcess",
     "Xvfb",
     "audit_events",
     "call",
     "connect",
+    "dual_pages",
     "fake_runtime_argv",
     "free_port",
     "make_app",
+    "make_dual_app",
+    "post_to_logic",
     "raw_call",
     "wait_for_audit",
     "wait_for_budget_stop",

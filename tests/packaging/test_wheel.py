@@ -97,6 +97,8 @@ def test_wheel_carries_every_package_and_the_runtime_files(built: tuple[Path, Pa
         "superapp/assets/shim.js",
         "superapp/assets/bridge-isolated.js",
         "superapp/assets/superapp.d.ts",
+        "superapp/assets/dual-logic-worker.js",
+        "superapp/assets/dual-view-shim.js",
         "superapp/assets/launcher/index.html",
         "superapp/assets/launcher/launcher.js",
         "superapp/bundles/manifest.schema.json",
@@ -105,6 +107,7 @@ def test_wheel_carries_every_package_and_the_runtime_files(built: tuple[Path, Pa
         "superapp/templates/default/test_app.py.tmpl",
         "superapp/samples/notes/manifest.json",
         "superapp/samples/converter/index.html",
+        "superapp/samples/tasks/logic-main.js",
         "superapp/py.typed",
     ):
         assert needed in names, needed

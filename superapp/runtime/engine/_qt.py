@@ -148,6 +148,8 @@ class WindowSpec:
     #: Receives the window's clipboard guard once it exists (see ``_clipguard``).
     on_clipboard_guard: Callable[[Any], None] = lambda guard: None
     keep: list[object] = field(default_factory=list)  # Qt objects that must stay alive
+    #: Dual mode (``engine._dual.DualMode``): the view gets no door; a hidden page holds it.
+    dual: Any = None
 
     @property
     def origin(self) -> str:
@@ -435,13 +437,13 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
     responder = spec.responder or PageResponder(
         spec.origin, spec.source, None, spec.allowed_hosts, spec.http_hosts
     )
-    handler = AppSchemeHandler(
+    handler = spec.dual.scheme_handler(spec) if spec.dual is not None else AppSchemeHandler(
         spec.app_id,
         spec.source,
         spec.entry_page,
         responder.respond,
         lambda url, rule: spec.guard.blocked("net.blocked", url, rule, "another app's origin"),
-    )
+    )  # fmt: skip
     profile.installUrlSchemeHandler(b"app", handler)
 
     def refuse_download(download: QWebEngineDownloadRequest) -> None:
@@ -454,29 +456,40 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
     for attr, value in _LOCKED_SETTINGS.items():
         profile.settings().setAttribute(attr, value)
 
-    page = AppPage(profile, browser_view.webview, spec)
+    page_class = spec.dual.view_page if spec.dual is not None else AppPage
+    page = page_class(profile, browser_view.webview, spec)
     world = QWebEngineScript.ScriptWorldId.ApplicationWorld
     relay = relay_js.replace("__SUPERAPP_ORIGIN__", '"' + spec.origin + '"')
-    page.scripts().insert(
-        _script("superapp-relay", _qrc_text(":/qtwebchannel/qwebchannel.js") + "\n" + relay, world)
-    )
-    page.scripts().insert(
-        _script("superapp-shim", shim_js, QWebEngineScript.ScriptWorldId.MainWorld)
-    )
+    if spec.dual is None:  # a dual-mode view gets no shim, relay or bridge: a message link only
+        page.scripts().insert(
+            _script(
+                "superapp-relay", _qrc_text(":/qtwebchannel/qwebchannel.js") + "\n" + relay, world
+            )
+        )
+        page.scripts().insert(
+            _script("superapp-shim", shim_js, QWebEngineScript.ScriptWorldId.MainWorld)
+        )
 
     def origin_ok() -> bool:
         return spec.is_own(page.url())
 
-    bridge = NativeBridge(
-        spec.dispatch,
-        origin_ok,
-        lambda raw: spec.guard.blocked(
-            "bridge.denied", page.url().toString(), "origin", "call from outside the app's document"
-        ),
-        spec.on_violation or ViolationReporter(spec.origin, spec.guard.blocked),
-        # Counted for the host's monitor (the bridge_calls budget); per-API counts are the
-        # dispatcher's business, the monitor needs the rate.
-        lambda: spec.guard.allowed("bridge.calls.all"),
+    bridge = (
+        None
+        if spec.dual is not None  # the view holds no door at all (docs/dual.md)
+        else NativeBridge(
+            spec.dispatch,
+            origin_ok,
+            lambda raw: spec.guard.blocked(
+                "bridge.denied",
+                page.url().toString(),
+                "origin",
+                "call from outside the app's document",
+            ),
+            spec.on_violation or ViolationReporter(spec.origin, spec.guard.blocked),
+            # Counted for the host's monitor (the bridge_calls budget); per-API counts are the
+            # dispatcher's business, the monitor needs the rate.
+            lambda: spec.guard.allowed("bridge.calls.all"),
+        )
     )
     from superapp.runtime.engine._clipguard import ClipboardGuard, install_clipboard_guard
 
@@ -495,9 +508,13 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
     clip_guard = ClipboardGuard(lambda: spec.is_granted("clipboard:write"), clipboard_refused)
     install_clipboard_guard(browser_view.webview, page, clip_guard)
     spec.on_clipboard_guard(clip_guard)
-    channel = QWebChannel(page)
-    channel.registerObject("superapp", bridge)
-    page.setWebChannel(channel, world)
+    if bridge is not None:
+        channel = QWebChannel(page)
+        channel.registerObject("superapp", bridge)
+        page.setWebChannel(channel, world)
+    else:
+        channel = None
+        spec.keep.extend(spec.dual.install_view(page, spec))
 
     started = time.monotonic()
     first = [True]
@@ -517,5 +534,7 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
     browser_view.webview.setPage(page)
     old_page.deleteLater()
     spec.keep.extend([interceptor, handler, bridge, channel, page, clip_guard])
+    if spec.dual is not None:
+        spec.dual.start_logic(profile, browser_view.webview, spec)
     page.load(QUrl(f"{spec.origin}/{spec.entry_page}"))
     return page
