@@ -46,6 +46,7 @@ __all__ = [
     "APIS",
     "CLIENT_RESOURCE",
     "POLICY_RESOURCE",
+    "TEST_HOSTS_RESOURCE",
     "HttpResponse",
     "NetRequestParams",
     "NetworkFailedError",
@@ -58,6 +59,9 @@ __all__ = [
 #: object. Without it the policy is built from ``ctx.allowed_hosts`` (https only).
 POLICY_RESOURCE = "net.policy"
 CLIENT_RESOURCE = "net.client"
+#: End-to-end tests only: the runtime seeds this with ``SUPERAPP_TEST_HOSTS`` (``.test`` name →
+#: loopback port, as the egress proxy maps them); absent, nothing is mapped.
+TEST_HOSTS_RESOURCE = "net.test_hosts"
 
 _LIMITS = NetLimits()
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -98,7 +102,11 @@ def client_for(ctx: CallContext) -> NetClient:
     policy = ctx.resource(
         POLICY_RESOURCE, lambda: NetPolicy.from_manifest(ctx.app_id, ctx.allowed_hosts)
     )
-    return ctx.resource(CLIENT_RESOURCE, lambda: NetClient(policy, ctx.audit, limits=_LIMITS))
+    test_hosts: Mapping[str, int] = ctx.resource(TEST_HOSTS_RESOURCE, dict)
+    return ctx.resource(
+        CLIENT_RESOURCE,
+        lambda: NetClient(policy, ctx.audit, limits=_LIMITS, test_hosts=test_hosts),
+    )
 
 
 def request(ctx: CallContext, params: NetRequestParams) -> HttpResponse:

@@ -29,11 +29,19 @@ One deadline covers the whole call, redirects included; a watchdog shuts the soc
 passes, so a server that drips bytes cannot hold a call open (resolution, vetted connections
 and the watchdog are ``_connect``; this module is the procedure). No cookies are stored or sent,
 no proxy settings from the environment are used, and responses are not decompressed.
+
+Test hosts (end-to-end tests only), as in the egress proxy: ``test_hosts`` maps exact
+``.test`` names to a port on 127.0.0.1 (the runtime passes ``SUPERAPP_TEST_HOSTS``, which
+the test's host inherits). A mapped name still has to pass step a (the policy); it then skips
+step b and connects to loopback at the mapped port. Nothing else reaches a private address
+this way: other names in the map are dropped, and without the map a ``.test`` name is
+resolved and vetted like any other.
 """
 
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import ssl
 import threading
 import time
@@ -127,6 +135,7 @@ _TOKEN: Final = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_LOOPBACK: Final = ipaddress.IPv4Address("127.0.0.1")
 
 
 @dataclass(frozen=True)
@@ -189,12 +198,15 @@ class NetClient:
         limits: NetLimits | None = None,
         resolver: Resolver = system_resolver,
         ssl_context: ssl.SSLContext | None = None,
+        test_hosts: Mapping[str, int] | None = None,
     ) -> None:
         self.policy = policy
         self.limits = limits or NetLimits()
         self._audit = audit
         self._resolver = resolver
         self._ssl = ssl_context or ssl.create_default_context()
+        # Only the reserved .test domain (RFC 6761): a map cannot send a real name to loopback.
+        self._test_hosts = {k: v for k, v in (test_hosts or {}).items() if k.endswith(".test")}
         self._slots = threading.BoundedSemaphore(self.limits.max_concurrent)
 
     def request(self, req: NetRequest) -> NetResponse:
@@ -226,8 +238,12 @@ class NetClient:
             if origin is not None and origin != (auth.scheme, auth.host.name, auth.port):
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             origin = (auth.scheme, auth.host.name, auth.port)
-            addresses = self._vet(url, auth, decision)
-            conn, resp = self._send(auth, addresses, method, headers, body, deadline)
+            mapped = self._test_hosts.get(auth.host.name) if not auth.host.is_ip else None
+            if mapped is not None:  # end-to-end tests only: a .test name served on loopback
+                addresses: list[IPAddress] = [_LOOPBACK]
+            else:
+                addresses = self._vet(url, auth, decision)
+            conn, resp = self._send(auth, addresses, method, headers, body, deadline, mapped)
             try:
                 location = resp.getheader("location")
                 if req.follow_redirects and resp.status in _REDIRECTS and location:
@@ -350,14 +366,17 @@ class NetClient:
         headers: Mapping[str, str],
         body: bytes | None,
         deadline: float,
+        to_port: int | None = None,
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         remaining = time_left(deadline)
         port = auth.port or 443
         conn: http.client.HTTPConnection
         if auth.scheme == "https":
-            conn = VettedHTTPSConnection(auth.host.name, port, addresses, remaining, self._ssl)
+            conn = VettedHTTPSConnection(
+                auth.host.name, port, addresses, remaining, self._ssl, to_port=to_port
+            )
         else:
-            conn = VettedHTTPConnection(auth.host.name, port, addresses, remaining)
+            conn = VettedHTTPConnection(auth.host.name, port, addresses, remaining, to_port=to_port)
         watchdog = Watchdog(conn, remaining)
         try:
             conn.putrequest(method, auth.target, skip_accept_encoding=True)

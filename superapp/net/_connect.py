@@ -116,19 +116,25 @@ class Watchdog:
 
 
 class VettedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the vetted addresses only; ``self.host`` stays the name (Host header)."""
+    """Connects to the vetted addresses only; ``self.host`` stays the name (Host header).
+
+    ``to_port`` (the test-only host map, see ``NetClient``) connects to another port than the
+    URL's, which stays in the ``Host`` header as the URL has it."""
 
     def __init__(
-        self, host: str, port: int, addresses: Sequence[IPAddress], timeout: float
-    ) -> None:
+        self, host: str, port: int, addresses: Sequence[IPAddress], timeout: float,
+        *, to_port: int | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(host, port, timeout=timeout)
         self._addresses = tuple(addresses)
+        self._to_port = to_port
 
     def connect(self) -> None:
         error: OSError | None = None
+        port = self._to_port or self.port
         for ip in self._addresses:
             try:
-                self.sock = socket.create_connection((str(ip), self.port), self.timeout)
+                self.sock = socket.create_connection((str(ip), port), self.timeout)
             except OSError as exc:
                 error = exc
                 continue
@@ -149,8 +155,10 @@ class VettedHTTPSConnection(VettedHTTPConnection):
         addresses: Sequence[IPAddress],
         timeout: float,
         context: ssl.SSLContext,
+        *,
+        to_port: int | None = None,
     ) -> None:
-        super().__init__(host, port, addresses, timeout)
+        super().__init__(host, port, addresses, timeout, to_port=to_port)
         self._context = context
 
     def connect(self) -> None:

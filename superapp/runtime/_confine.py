@@ -54,8 +54,21 @@ class Lockdown:
     egress_sock: socket.socket
 
 
+def _listed(policy: NetPolicy, name: str) -> bool:
+    """Does an allowlist entry name ``name`` (exactly, or as a wildcard's sub-domain)?"""
+    return any(
+        e.host.name == name or (e.wildcard and name.endswith("." + e.host.name))
+        for e in policy.entries
+    )
+
+
 def allowlist_ports(policy: NetPolicy, env: Mapping[str, str]) -> set[int]:
-    """TCP ports the app's egress proxy and ``net.request`` may connect to."""
+    """TCP ports the app's egress proxy and ``net.request`` may connect to.
+
+    End-to-end tests only: the loopback port of a ``SUPERAPP_TEST_HOSTS`` or
+    ``SUPERAPP_TEST_DNS`` name is added when the allowlist lists that name (the proxy and
+    ``net.request`` connect there for it); other test servers' ports stay closed, so a test
+    server the app does not list is out of reach below the policy too."""
     ports: set[int] = set()
     for entry in policy.entries:
         if entry.port is not None:
@@ -66,8 +79,8 @@ def allowlist_ports(policy: NetPolicy, env: Mapping[str, str]) -> set[int]:
                 ports.add(_HTTP)
     if ports:
         ports.add(_DNS)  # a resolver falls back to TCP for long answers
-        ports.update(test_host_map(env).values())
-        ports.update(p for _ip, p in test_dns_map(env).values() if p)
+        ports.update(p for n, p in test_host_map(env).items() if _listed(policy, n))
+        ports.update(p for n, (_ip, p) in test_dns_map(env).items() if p and _listed(policy, n))
     return ports
 
 

@@ -219,5 +219,10 @@ def open_storage(rt: RuntimeApp, ctx: CallContext, ui: Any) -> None:
 def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object, policy: NetPolicy) -> Dispatcher:
     ctx.set_resource(UI_RESOURCE, ui)
     ctx.set_resource(net_api.POLICY_RESOURCE, policy)
+    from superapp.runtime._env import test_host_map
+
+    # The egress proxy's test-only host map, so net.request reaches the same test servers
+    # (empty unless SUPERAPP_TEST_HOSTS is set; the lockdown allows the same ports).
+    ctx.set_resource(net_api.TEST_HOSTS_RESOURCE, test_host_map(os.environ))
     ctx.set_resource(share_api.SHARE_RESOURCE, rt.share)
     return Dispatcher.open(ctx, rt.consent, limits_from_policy(rt.host_policy))

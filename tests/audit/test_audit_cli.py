@@ -32,7 +32,7 @@ def test_audit_lists_events_one_line_each(
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     assert (
-        "com.example.notes  bridge.denied  failure  \"storage not granted\"  [api=storage.get]"
+        'com.example.notes  bridge.denied  failure  "storage not granted"  [api=storage.get]'
         in (lines[0])
     )
     assert "chain" not in lines[0]

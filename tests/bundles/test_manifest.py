@@ -167,7 +167,9 @@ def test_malformed_json_is_refused_with_one_line(raw: bytes, expected: str) -> N
 
 
 def test_several_problems_are_counted() -> None:
-    with pytest.raises(ManifestError, match=r"manifest.json has 3 problems: app_id: .*; name: .*; version.code: "):
+    with pytest.raises(
+        ManifestError, match=r"manifest.json has 3 problems: app_id: .*; name: .*; version.code: "
+    ):
         _parse(manifest(app_id="x", name="", version={"name": "1", "code": "1"}))
 
 

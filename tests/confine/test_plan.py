@@ -73,6 +73,15 @@ def test_an_app_without_hosts_may_connect_only_to_its_proxy(paths: Paths) -> Non
     assert plan.bind_ports == ()
 
 
+def test_only_listed_test_hosts_add_their_loopback_ports() -> None:
+    policy = NetPolicy.from_manifest(APP, ["widgets.test", "*.cdn.test"], [])
+    env = {
+        "SUPERAPP_TEST_HOSTS": "widgets.test=5001,evil.test=5002,a.cdn.test=5003",
+        "SUPERAPP_TEST_DNS": "widgets.test=10.0.0.1/5004,other.test=10.0.0.2/5005",
+    }
+    assert allowlist_ports(policy, env) == {443, 53, 5001, 5003, 5004}
+
+
 def test_http_hosts_add_port_80(paths: Paths) -> None:
     policy = NetPolicy.from_manifest(APP, [], ["plain.example.com"])
     assert allowlist_ports(policy, {}) == {80, 443, 53}

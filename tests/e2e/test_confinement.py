@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.e2e.fixtures import NetHosts
 from tests.e2e.harness import HostProcess
 
 APP = "com.example.confined"
+OFFLINE = "com.example.offline"
 PERMISSIONS = [
     ("storage", "Keep notes"),
     ("files", "Save files"),
@@ -45,6 +47,13 @@ def _filters(pid: int) -> int:
         return int(_status(pid).get("Seccomp_filters", "0"))
     except OSError:  # exited meanwhile
         return 0
+
+
+def _connect_ports(layers: dict[str, Any]) -> list[int]:
+    """The TCP ports the runtime's Landlock domain lets it connect to, from its report."""
+    match = re.search(r"connect \[([0-9, ]*)\]", layers["landlock_net"]["detail"])
+    assert match, layers["landlock_net"]
+    return [int(p) for p in match.group(1).split(",") if p.strip()]
 
 
 def _ps(env: dict[str, str]) -> list[dict[str, Any]]:
@@ -71,11 +80,17 @@ def test_confined_app_works_and_the_host_records_its_confinement(
     assert call(page, "storage.get", {"key": "k"})["result"] == "v"
     assert call(page, "files.write", {"path": "a.txt", "data": "hello"})["ok"]
     assert call(page, "files.read", {"path": "a.txt"})["result"]["data"] == "hello"
-    # The allowlisted test host, through the egress proxy (whose connect port the plan allows;
-    # net.request has no test-host map, so the engine's fetch makes the request).
+    # net.request to the allowlisted test host: the runtime's own client connects (through
+    # the test-only host map, as the egress proxy has it), so the lockdown must allow the port.
+    fetched = call(page, "net.request", {"url": "http://widgets.test/widget?via=net.request"})
+    assert fetched["ok"] and fetched["result"]["status"] == 200, fetched
+    (hit,) = net_hosts.good.wait_for_hits(where=lambda h: h.path.endswith("via=net.request"))
+    assert (hit.header("Host") or "") == "widgets.test"
+    assert (hit.header("User-Agent") or "").startswith("superapp-net/")  # not the engine
+    # And the engine's fetch, through the egress proxy (whose port the plan allows too).
     status = page.evaluate("() => fetch('http://widgets.test/ping').then(r => r.status)")
     assert status == 200
-    assert net_hosts.good.hits  # it really reached the allowlisted host
+    net_hosts.good.wait_for_hits(where=lambda h: h.path == "/ping")
     assert call(page, "user.profile")["ok"]  # consent asked of the host, answered
 
     # The runtime process itself is confined (one layer below its report).
@@ -89,6 +104,8 @@ def test_confined_app_works_and_the_host_records_its_confinement(
     layers = runtime["confinement"]
     for layer in ("no_new_privs", "capabilities", "not_dumpable", "seccomp", "landlock_net"):
         assert layers[layer]["status"] == "on", (layer, layers[layer])
+    assert net_hosts.good.port in _connect_ports(layers)  # the allowlist's (mapped) port
+    assert net_hosts.evil.port not in _connect_ports(layers)
     # Signals are always scoped; abstract sockets only when the X server has none (Xvfb here
     # listens on one, and libxcb would not fall back to the path: the report says so).
     scope = layers["landlock_scope"]
@@ -138,3 +155,37 @@ def test_policy_refuses_an_app_without_a_required_layer(
     event = wait_for_audit(superapp_home, lambda e: True, action="confinement.refused", app_id=APP)
     assert "seccomp is required" in event["event"]["reason"]
     host.wait_for_line(rf"{APP} terminated")
+
+
+def test_app_whose_policy_allows_no_network_reaches_no_test_host(
+    tmp_path: Path, open_app: Any, net_hosts: NetHosts, superapp_home: Paths
+) -> None:
+    # net:request granted, but no allowed host: the test host map is in the environment (as
+    # above) and must not help it reach anything.
+    folder = make_app(tmp_path, OFFLINE, permissions=[("net:request", "Fetch widgets")])
+    env = dict(net_hosts.env, SUPERAPP_CONSENT="allow_once")
+    host, page = open_app("dev", folder, env=env)
+
+    refused = call(page, "net.request", {"url": "http://widgets.test/ping"})
+    assert (refused["ok"], refused.get("code")) == (False, "NETWORK_BLOCKED"), refused
+    wait_for_audit(
+        superapp_home, lambda e: e["superapp"].get("via") == "net.request",
+        action="net.blocked", app_id=OFFLINE,
+    )  # fmt: skip
+    fetched = page.evaluate(
+        "() => fetch('http://widgets.test/ping').then(r => r.status, () => 'refused')"
+    )
+    assert fetched == "refused"
+
+    # One layer below the policy: this runtime's Landlock domain lets it connect to one port,
+    # its own egress proxy's, and to no test server.
+    runtime = next(r for r in _ps(env) if r["app_id"] == OFFLINE)
+    layers = runtime["confinement"]
+    assert layers["landlock_net"]["status"] == "on", layers["landlock_net"]
+    ports = _connect_ports(layers)
+    assert len(ports) == 1, ports
+    assert not {net_hosts.good.port, net_hosts.evil.port} & set(ports)
+    # At the test servers: not a connection, not a datagram.
+    assert net_hosts.good.contacts == 0
+    assert net_hosts.evil.contacts == 0
+    host.stop()
