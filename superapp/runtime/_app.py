@@ -19,6 +19,7 @@ from superapp.core.paths import Paths
 from superapp.net import EgressProxy, EgressUnavailableError
 from superapp.policy import HostPolicy, load_policy
 from superapp.resources import asset_text
+from superapp.runtime._devmode import DevOptions
 from superapp.runtime._door import RevocationGate
 from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
@@ -144,6 +145,9 @@ class RuntimeApp:
 
         self.consent = RuntimeConsent(self)
         self.share = RuntimeShare(self)
+        #: ``superapp dev``'s reload and DevTools (``_devmode``); None for an installed app.
+        self.dev_options: DevOptions | None = None
+        self.dev_hooks: Any = None
 
     @functools.cached_property
     def host_policy(self) -> HostPolicy:
@@ -189,6 +193,26 @@ class RuntimeApp:
                 self.window.destroy()
             else:
                 os._exit(0)
+
+    def _start_dev(self, page: Any) -> None:
+        """Developer mode only (Qt main thread): the inspector and the live-reload watcher."""
+        from superapp.runtime._devmode import start_watcher
+        from superapp.runtime.engine._devtools import DevHooks
+
+        options = self.dev_options
+        if options is None or options.folder is None:
+            return
+        self.dev_hooks = DevHooks(page, self.app.title)
+        if options.devtools:
+            self.dev_hooks.open_inspector()
+        if options.watch:
+            start_watcher(
+                options.folder, options, self.dev_hooks.request_reload,
+                lambda names: self.audit(
+                    "dev.reload", outcome="success", reason="files changed", files=names[:20]
+                ),
+                self._stop,
+            )  # fmt: skip
 
     # --- the window --------------------------------------------------------------------
     def run(self) -> int:
@@ -263,7 +287,9 @@ class RuntimeApp:
         relay = asset_text("bridge-isolated.js")
 
         def before_show(window: Any) -> None:
-            _qt.install(window.native, spec, shim, relay)
+            page = _qt.install(window.native, spec, shim, relay)
+            if self.dev_options is not None:
+                self._start_dev(page)
 
         self.window = _window.create_window(self.app.title, before_show)
         threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()

@@ -56,6 +56,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--dev", type=Path, default=None, help="developer mode: serve this folder")
     parser.add_argument("--remote-debugging-port", type=int, default=None)
+    # Developer mode only (ignored without --dev): live reload and the in-process inspector.
+    parser.add_argument("--watch", action="store_true")
+    parser.add_argument("--devtools", action="store_true")
     return parser.parse_args(argv)
 
 
@@ -74,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     channel = control.Channel.from_fd(args.control_fd)
     paths = Paths.from_env()
+    if args.dev is not None:
+        # A side-loaded folder's data lives apart from any installed app of the same id.
+        paths = paths.for_dev()
 
     from superapp.runtime._app import ChannelSink, RuntimeApp, load_app
 
@@ -83,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         channel.send(control.Notice(level="error", message=f"cannot start: {err}"))
         return 3
     app = RuntimeApp(paths, loaded, channel, cdp_port=args.remote_debugging_port)
+    if args.dev is not None:
+        from superapp.runtime._devmode import DevOptions
+
+        app.dev_options = DevOptions(folder=args.dev, watch=args.watch, devtools=args.devtools)
 
     def on_message(msg: control.Message) -> None:
         app.on_control(msg)

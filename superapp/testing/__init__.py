@@ -8,6 +8,10 @@ mini-app developers' own tests share one harness; nothing here is imported by th
     _apps.py      make_app (a test mini-app folder), call/raw_call (callNative from a page),
                   audit_events, wait_until, wait_for_audit, wait_for_budget_stop
     _npm.py       published front-end libraries fetched with npm (the analyser's real inputs)
+    _miniapp.py   MiniApp (a running app: its Playwright page, consent, grants, storage,
+                  audit, toasts, reload and log helpers) and open_miniapp
+    plugin.py     the pytest plugin (``pytest11`` entry point): fixtures ``miniapp``,
+                  ``miniapp_factory``, ``superapp_home``, screenshots and logs on failure
     _fake_runtime.py  a windowless runtime speaking the real control protocol (host tests
                   without Qt): ``fake_runtime_argv(steps)`` for ``Supervisor(runtime_argv=)``
 """
@@ -31,10 +35,13 @@ from superapp.testing._harness import (
     wait_gone,
     with_group_gone,
 )
+from superapp.testing._miniapp import MiniApp, MiniAppError, open_miniapp
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "HostProcess",
+    "MiniApp",
+    "MiniAppError",
     "Xvfb",
     "audit_events",
     "call",
@@ -42,6 +49,7 @@ __all__ = [
     "fake_runtime_argv",
     "free_port",
     "make_app",
+    "open_miniapp",
     "raw_call",
     "wait_for_audit",
     "wait_for_budget_stop",

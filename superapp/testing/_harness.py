@@ -81,6 +81,9 @@ class HostProcess:
     proc: subprocess.Popen[str] = field(init=False)
     #: Working folder (default: the caller's); packaging tests run from outside the repository.
     cwd: Path | None = None
+    #: A pipe to the host's standard input (``proc.stdin``): the plugin answers consent
+    #: dialogs through it (``SUPERAPP_TEST_CONSENT_ANSWER=stdin``).
+    stdin: bool = False
     lines: list[str] = field(default_factory=list)
     _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
@@ -88,6 +91,7 @@ class HostProcess:
         self.proc = subprocess.Popen(
             [*self.command, *self.args],
             env=self.env,
+            stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

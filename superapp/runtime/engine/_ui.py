@@ -8,6 +8,8 @@ or click them, and cannot make them look like they come from somewhere else.
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +21,8 @@ from PySide6.QtWidgets import QLabel
 __all__ = ["QtUi"]
 
 _TOAST_MS = 3500
+#: Tests only: "1" writes each toast, as shown, to stdout (``superapp-ui: {json}``).
+TEST_UI_EVENTS_ENV = "SUPERAPP_TEST_UI_EVENTS"
 _STYLE = (
     "QLabel { background: rgba(32,33,36,235); color: white; border-radius: 8px;"
     " padding: 10px 16px; font-size: 13px; }"
@@ -126,3 +130,8 @@ class QtUi(QObject):
         label.raise_()
         label.show()
         timer.start(_TOAST_MS)
+        if os.environ.get(TEST_UI_EVENTS_ENV) == "1":
+            # Tests only (the pytest plugin's ``toasts``): what the widget shows, read back
+            # from it, as one JSON line (escapes every control character).
+            shown = {"surface": "toast", "text": label.text(), "visible": label.isVisible()}
+            print("superapp-ui: " + json.dumps(shown), flush=True)
