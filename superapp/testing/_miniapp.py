@@ -254,13 +254,15 @@ def open_miniapp(
     devtools: bool = False,
     consent: str | None = None,
     env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
 ) -> MiniApp:
     """Start ``source`` (a folder: ``superapp dev``; a ``.sapp``: trusted with ``trust``,
     installed and ``superapp run``) in ``home``, attach Playwright over CDP, wait until ready.
 
     ``consent``: answer every prompt without the dialog (``SUPERAPP_CONSENT``); by default the
-    host's dialog asks and the test answers with :meth:`MiniApp.answer_consent`.
+    host's dialog asks and the test answers with :meth:`MiniApp.answer_consent`. ``args``:
+    more options for ``superapp dev`` / ``superapp run`` (``--fresh``, ``--allow-local …``).
     """
     from superapp import bundles
 
@@ -280,9 +282,9 @@ def open_miniapp(
         app_id = bundles.load_manifest_dir(source).app_id
         if storage:
             seed_storage(host_paths.for_dev(), app_id, storage)
-        args = ["dev", str(source), "--remote-debugging-port", str(port)]
-        args += [f"--grant={c}" for c in grant] + [f"--deny={c}" for c in deny]
-        args += ["--devtools"] if devtools else []
+        command = ["dev", str(source), "--remote-debugging-port", str(port)]
+        command += [f"--grant={c}" for c in grant] + [f"--deny={c}" for c in deny]
+        command += ["--devtools"] if devtools else []
         mode = "dev"
     elif source.suffix == ".sapp" and source.is_file():
         if trust is not None:
@@ -291,11 +293,11 @@ def open_miniapp(
         app_id = installed["app_id"]
         if storage:
             seed_storage(host_paths, app_id, storage)
-        args = ["run", app_id, "--remote-debugging-port", str(port)]
+        command = ["run", app_id, "--remote-debugging-port", str(port)]
         mode = "installed"
     else:
         raise MiniAppError(f"not a mini-app folder or a .sapp bundle: {source}")
-    host = HostProcess(args, run_env, stdin=True)
+    host = HostProcess([*command, *args], run_env, stdin=True)
     app = MiniApp(app_id, source, mode, home, run_env, host, None)
     try:
         host.wait_for_line(r"running$", timeout=timeout)

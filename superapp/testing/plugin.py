@@ -12,7 +12,8 @@ where superapp is installed gets it. Fixtures:
     the test file. Options: ``grant=[...]``, ``deny=[...]`` (pre-answered consent),
     ``storage={...}`` (seeded before start), ``trust="publisher.pub"`` (for a ``.sapp``),
     ``consent="deny"|"allow_once"|"allow_always"`` (answer every prompt without the dialog),
-    ``devtools=True``, ``fresh=False`` (share one home across the session).
+    ``devtools=True``, ``args=[...]`` (more ``superapp dev``/``run`` options), and
+    ``keep_state=True`` (one home shared by every such app of the session).
 ``miniapp_factory``
     ``miniapp_factory(source, **options) -> MiniApp``: more than one app, or options chosen
     at run time; every app it starts is closed at teardown.
@@ -23,8 +24,8 @@ where superapp is installed gets it. Fixtures:
 ``miniapp_env``
     Extra environment for the hosts the plugin starts (override it in a conftest).
 
-Each test gets fresh state: its own home in ``tmp_path``. When a test fails, every app it
-started leaves a screenshot in the artifacts folder (``--superapp-artifacts``, default
+Each app gets fresh state: a home of its own, unless ``keep_state=True``. When a test fails,
+every app it started leaves a screenshot in the artifacts folder (``--superapp-artifacts``, default
 ``<rootdir>/test-artifacts``) and its host's and runtime's output in the report.
 
 Playwright's sync API runs an asyncio loop on the main thread for the session; tests that
@@ -68,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "miniapp(source, **options): the mini-app (folder or .sapp) the miniapp fixture runs, "
-        "and its options (grant, deny, storage, trust, consent, devtools, fresh)",
+        "and its options (grant, deny, storage, trust, consent, devtools, args, keep_state)",
     )
 
 
@@ -193,11 +194,11 @@ def miniapp_factory(
     def start(
         source: str | os.PathLike[str] | None = None,
         *,
-        fresh: bool = True,
+        keep_state: bool = False,
         env: Mapping[str, str] | None = None,
         **options: Any,
     ) -> MiniApp:
-        if fresh:
+        if not keep_state:
             home = tmp_path_factory.mktemp("superapp-home")
         else:
             stash = request.config.stash
