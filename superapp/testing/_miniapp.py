@@ -302,6 +302,9 @@ def open_miniapp(
     try:
         host.wait_for_line(r"running$", timeout=timeout)
         app.browser, app.page = connect(playwright, port)
+        # With --devtools the inspector is a page of the same engine: take the app's own.
+        pages = [p for c in app.browser.contexts for p in c.pages]
+        app.page = next((p for p in pages if p.url.startswith("app://")), app.page)
         if mode == "installed":
             for cap in grant:
                 app.grant(cap)

@@ -146,3 +146,17 @@ def test_bad_grant_flags_are_refused(
     done = _superapp(dict(os.environ), "dev", str(folder), *args)  # no window opens
     assert done.returncode == 2 and message in done.stderr
     assert not superapp_home.for_dev().app_dir(APP).exists()
+
+
+def test_devtools_opens_the_inspector_on_the_apps_page(
+    tmp_path: Path, miniapp_factory: Any
+) -> None:
+    app: MiniApp = miniapp_factory(make_app(tmp_path, APP), devtools=True)
+    cdp = app.browser.new_browser_cdp_session()
+    targets = cdp.send("Target.getTargets")["targetInfos"]
+    tools = [t for t in targets if t["url"].startswith("devtools://devtools/")]
+    apps = [t for t in targets if t["url"].startswith(f"app://{APP}/")]
+    assert len(tools) == 1 and len(apps) == 1
+    # Its own profile: outside the app's interceptor, storage and cookies.
+    assert tools[0]["browserContextId"] != apps[0]["browserContextId"]
+    assert app.page.url.startswith(f"app://{APP}/") and app.call("app.info")["ok"] is True
