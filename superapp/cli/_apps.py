@@ -42,6 +42,8 @@ def register_launcher_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from superapp.cli._dev import refuse_allow_local  # --allow-local is dev-only
+
     p = sub.add_parser("launcher", help="open the launcher window (the default command)")
     p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
     p.set_defaults(func=cmd_launcher)
@@ -49,6 +51,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run an installed mini-app in its own window")
     p.add_argument("app_id", type=_app_id, metavar="APP_ID")
     p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
+    refuse_allow_local(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("stop", help="stop a running mini-app")

@@ -1,6 +1,6 @@
 """``superapp dev SRC_DIR``: the developer's loop around one unsigned folder.
 
-    superapp dev DIR [--devtools] [--no-reload] [--fresh]
+    superapp dev DIR [--devtools] [--no-reload] [--fresh] [--allow-local URL]...
                      [--grant CAP]... [--deny CAP]... [--remote-debugging-port PORT]
 
 Only the signature check is skipped (DESIGN §3); everything else is what users get. On top:
@@ -11,6 +11,8 @@ Only the signature check is skipped (DESIGN §3); everything else is what users 
   ``--deny`` answer it in advance for scripted runs (``--grant`` is also stored as the user's
   grant, so ``superapp grants --dev`` shows it). ``SUPERAPP_CONSENT`` (deny, allow_once,
   allow_always), when set, answers every prompt without a window, as for ``superapp run``;
+- ``--allow-local http://127.0.0.1:PORT``: the page may reach that local origin (a mock API);
+  developer mode only (``superapp.net._devlocal``), audited as ``dev.allow_local``;
 - state: kept under ``<data>/dev/`` (``Paths.for_dev``), apart from any installed app with
   the same id; ``--fresh`` deletes the dev copy (data key, storage, files, engine profile,
   grants) before starting.
@@ -36,7 +38,13 @@ from superapp.core.consent import ConsentAnswer
 from superapp.core.errors import AppStateError, UsageError
 from superapp.core.paths import Paths
 
-__all__ = ["DevConsent", "cmd_dev", "register_dev", "run_in_foreground"]
+__all__ = [
+    "DevConsent",
+    "cmd_dev",
+    "refuse_allow_local",
+    "register_dev",
+    "run_in_foreground",
+]
 
 _CDP_HELP = (
     "open a Chrome DevTools Protocol port on 127.0.0.1 for test automation "
@@ -75,7 +83,37 @@ def register_dev(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--deny", action="append", default=[], metavar="CAP",
         help="answer the consent prompt for CAP with 'Deny' (repeatable)",
     )  # fmt: skip
+    p.add_argument(
+        "--allow-local", action="append", default=[], metavar="URL", type=_local_origin,
+        help="let the page reach a local mock API at URL (http://127.0.0.1:PORT); developer "
+        "mode only, audited; 'run', 'pack' and 'install' refuse it (repeatable)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_dev)
+
+
+def _local_origin(text: str) -> str:
+    from superapp.net import parse_allow_local
+
+    try:
+        parse_allow_local(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+class _DevOnly(argparse.Action):
+    """``--allow-local`` on a command that must never have it: a clear refusal, exit 2."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kw: Any) -> None:
+        parser.error(
+            "--allow-local is for 'superapp dev' only: a packed, installed or run app can "
+            "never reach this machine's local services (see docs/testing.md)"
+        )
+
+
+def refuse_allow_local(parser: argparse.ArgumentParser) -> None:
+    """Give ``parser`` an ``--allow-local`` that refuses with a message (run, pack, install)."""
+    parser.add_argument("--allow-local", action=_DevOnly, metavar="URL", help=argparse.SUPPRESS)
 
 
 def _check_caps(declared: frozenset[str], grant: list[str], deny: list[str]) -> None:
@@ -164,6 +202,12 @@ def cmd_dev(args: argparse.Namespace) -> int:
     flags = [] if args.no_reload else ["--watch"]
     if args.devtools:
         flags.append("--devtools")
+    for origin in args.allow_local:
+        flags += ["--allow-local", origin]
+        print(
+            f"superapp: developer mode: the page may reach {safe_text(origin)} (--allow-local)",
+            flush=True,
+        )
     return run_in_foreground(
         dev, app_id, dev_src=src.resolve(), cdp_port=args.remote_debugging_port,
         dev_flags=flags, grant=args.grant, deny=args.deny,

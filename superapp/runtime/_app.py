@@ -194,6 +194,13 @@ class RuntimeApp:
             else:
                 os._exit(0)
 
+    def _dev_local_hosts(self) -> tuple[str, ...]:
+        """``--allow-local`` origins for the CSP's http sources (developer mode only)."""
+        from superapp.runtime._devmode import local_authorities
+
+        dev = self.dev_options
+        return local_authorities(dev.allow_local) if dev and self.app.dev_mode else ()
+
     def _start_dev(self, page: Any) -> None:
         """Developer mode only (Qt main thread): the inspector and the live-reload watcher."""
         from superapp.runtime._devmode import start_watcher
@@ -272,7 +279,7 @@ class RuntimeApp:
             # Web permissions read the grants on every request, so a revocation is live.
             is_granted=dispatcher.authorizer.is_granted,
             allowed_hosts=self.app.allowed_hosts,
-            http_hosts=self.app.http_hosts,
+            http_hosts=self.app.http_hosts + self._dev_local_hosts(),
             on_loaded=lambda url, pid: self._send(
                 control.Loaded(url=url, elapsed_ms=self._elapsed_ms(), renderer_pid=pid)
             ),

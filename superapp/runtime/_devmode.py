@@ -17,8 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from superapp.audit import safe_text
+from superapp.net import LocalOrigin
 
-__all__ = ["DevOptions", "start_watcher"]
+__all__ = ["DevOptions", "local_authorities", "start_watcher"]
+
+
+def local_authorities(origins: tuple[LocalOrigin, ...]) -> tuple[str, ...]:
+    """``host:port`` of each origin, as the CSP's ``http://`` sources want them."""
+    return tuple(f"[{ip}]:{port}" if ip.version == 6 else f"{ip}:{port}" for ip, port in origins)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,8 @@ class DevOptions:
     folder: Path | None = None
     watch: bool = False
     devtools: bool = False
+    #: ``--allow-local``: loopback http origins the page may reach (``net._devlocal``).
+    allow_local: tuple[LocalOrigin, ...] = ()
     #: Debounce of the watcher: edits closer together than this are one reload.
     debounce_ms: int = 150
 

@@ -84,7 +84,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.stash[_FAILED] = report.failed
     if report.when == "call" and report.failed:
-        for i, app in enumerate(item.stash.get(_STARTED, [])):
+        started: list[MiniApp] = item.stash.get(_STARTED, [])
+        for i, app in enumerate(started):
             folder = artifacts_dir(item.config)
             folder.mkdir(parents=True, exist_ok=True)
             shot = folder / f"{item.name}-{i}-{app.app_id or 'app'}.png"
