@@ -61,7 +61,9 @@ def main() -> int:
         )
         app = make_app(Path(home) / "src", "dev.superapp.benchdoor")
         port = free_port()
-        host = HostProcess(["dev", str(app), "--remote-debugging-port", str(port)], env)
+        host = HostProcess(
+            ["dev", "--no-reload", str(app), "--remote-debugging-port", str(port)], env
+        )
         try:
             host.wait_for_line("running$")
             browser, page = connect(pw, port)

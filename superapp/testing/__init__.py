@@ -32,6 +32,7 @@ from superapp.testing._harness import (
     Xvfb,
     connect,
     free_port,
+    start_display,
     wait_gone,
     with_group_gone,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "make_app",
     "open_miniapp",
     "raw_call",
+    "start_display",
     "wait_for_audit",
     "wait_for_budget_stop",
     "wait_gone",

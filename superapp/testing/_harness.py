@@ -6,16 +6,18 @@ DOM condition) with a deadline, never a fixed sleep.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,26 @@ class Xvfb:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+@contextlib.contextmanager
+def start_display() -> Iterator[str]:
+    """A private X server for the session (Xvfb), or Qt's offscreen platform without one."""
+    if shutil.which("Xvfb") is None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        yield "offscreen"
+        return
+    server = Xvfb()
+    previous = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = server.display
+    try:
+        yield server.display
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = previous
 
 
 @dataclass

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from typing import Any
 import pytest
 
 from superapp.core.paths import Paths
-from superapp.testing._harness import Xvfb
+from superapp.testing._harness import start_display
 from superapp.testing._miniapp import MiniApp, open_miniapp
 
 __all__ = ["artifacts_dir", "call_failed", "find_app_source", "start_display"]
@@ -101,26 +100,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def call_failed(item: pytest.Item) -> bool:
     """Whether ``item``'s test body failed (for fixtures that keep evidence at teardown)."""
     return item.stash.get(_FAILED, False)
-
-
-@contextlib.contextmanager
-def start_display() -> Iterator[str]:
-    """A private X server for the session (Xvfb), or Qt's offscreen platform without one."""
-    if shutil.which("Xvfb") is None:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        yield "offscreen"
-        return
-    server = Xvfb()
-    previous = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = server.display
-    try:
-        yield server.display
-    finally:
-        server.stop()
-        if previous is None:
-            os.environ.pop("DISPLAY", None)
-        else:
-            os.environ["DISPLAY"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -25,9 +25,7 @@ def app_folder(tmp_path: Path) -> Path:
     return make_app(tmp_path, APP, script=SCRIPT, permissions=[("storage", "Keep a count")])
 
 
-def test_miniapp_runs_a_folder_with_seeded_storage(
-    app_folder: Path, miniapp_factory: Any
-) -> None:
+def test_miniapp_runs_a_folder_with_seeded_storage(app_folder: Path, miniapp_factory: Any) -> None:
     app: MiniApp = miniapp_factory(app_folder, storage={"count": 41})
     app.page.wait_for_function("() => document.getElementById('h').textContent === 'count 41'")
     assert app.call("storage.set", {"key": "count", "value": 42}) == {"ok": True, "result": None}
