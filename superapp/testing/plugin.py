@@ -4,12 +4,19 @@ Registered through the ``pytest11`` entry point ``superapp.testing.plugin``, so 
 where superapp is installed gets it. Fixtures:
 
 ``miniapp``
-    A :class:`~superapp.testing.MiniApp` started for this test: its ``page`` is the window's
-    Playwright ``Page`` attached over CDP, ready (the entry page loaded, ``callNative``
-    defined). Which app: ``@pytest.mark.miniapp("path/to/folder" | "app.sapp", **options)``
-    (a relative path is taken from the test file's folder), else the ``miniapp_path`` ini
-    option (from the rootdir), else the nearest folder holding ``manifest.json`` at or above
-    the test file. Options: ``grant=[...]``, ``deny=[...]`` (pre-answered consent),
+    The app's window as a Playwright ``Page``, attached over CDP and ready (the entry page
+    loaded, ``callNative`` defined), the app running in an isolated temporary home.
+``miniapp_handle``
+    The same running app as a :class:`~superapp.testing.MiniApp`: ``.page``, and helpers for
+    consent (``answer_consent``, ``call_with_consent``, ``grant``, ``deny``, ``grants``),
+    storage (``stored``, and ``storage=`` to seed it), the audit log (``audit``,
+    ``wait_for_audit``), toasts (``toasts``, ``wait_for_toast``), ``wait_ready``,
+    ``expect_reload``, ``call``, ``cli`` and ``log``.
+
+    Which app: ``@pytest.mark.miniapp("path/to/folder" | "app.sapp", **options)`` (a relative
+    path is taken from the test file's folder), else the ``miniapp_source`` fixture (override
+    it in a conftest), else the ``miniapp_path`` ini option (from the rootdir), else the
+    nearest folder holding ``manifest.json`` at or above the test file. Options: ``grant=[...]``, ``deny=[...]`` (pre-answered consent),
     ``storage={...}`` (seeded before start), ``trust="publisher.pub"`` (for a ``.sapp``),
     ``consent="deny"|"allow_once"|"allow_always"`` (answer every prompt without the dialog),
     ``devtools=True``, ``args=[...]`` (more ``superapp dev``/``run`` options), and
@@ -21,6 +28,8 @@ where superapp is installed gets it. Fixtures:
     A fresh, isolated ``SUPERAPP_HOME`` for this test (``Paths``); the environment points at it.
 ``superapp_display`` / ``superapp_playwright``
     The session's X server (Xvfb, else Qt's offscreen platform) and sync Playwright.
+``miniapp_source``
+    None by default; a conftest returns the app's folder or ``.sapp`` here.
 ``miniapp_env``
     Extra environment for the hosts the plugin starts (override it in a conftest).
 
@@ -131,6 +140,12 @@ def miniapp_env() -> dict[str, str]:
     return {}
 
 
+@pytest.fixture
+def miniapp_source() -> Path | str | None:
+    """The app the ``miniapp`` fixture runs (a folder or a ``.sapp``); None: look for it."""
+    return None
+
+
 def find_app_source(start: Path, stop: Path) -> Path | None:
     """The nearest folder holding ``manifest.json`` at or above ``start`` (not above ``stop``)."""
     folder = start.resolve()
@@ -145,6 +160,8 @@ def find_app_source(start: Path, stop: Path) -> Path | None:
 
 def _source_for(request: pytest.FixtureRequest, given: str | os.PathLike[str] | None) -> Path:
     test_dir = Path(str(request.node.path)).parent
+    if given is None:
+        given = request.getfixturevalue("miniapp_source")
     if given is not None:
         path = Path(given)
         return path if path.is_absolute() else test_dir / path
@@ -198,8 +215,16 @@ def miniapp_factory(
 
 
 @pytest.fixture
-def miniapp(request: pytest.FixtureRequest, miniapp_factory: Callable[..., MiniApp]) -> MiniApp:
+def miniapp_handle(
+    request: pytest.FixtureRequest, miniapp_factory: Callable[..., MiniApp]
+) -> MiniApp:
     marker = request.node.get_closest_marker("miniapp")
     args: tuple[Any, ...] = marker.args if marker else ()
     kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
     return miniapp_factory(*args, **kwargs)
+
+
+@pytest.fixture
+def miniapp(miniapp_handle: MiniApp) -> Any:
+    """The app's window: a Playwright ``Page`` (``miniapp_handle`` has the helpers)."""
+    return miniapp_handle.page

@@ -46,6 +46,7 @@ def test_each_test_gets_a_fresh_home(app_folder: Path, miniapp_factory: Any) -> 
 
 
 @pytest.mark.miniapp("../../miniapps/notes")
-def test_marker_names_the_app(miniapp: MiniApp) -> None:
-    assert miniapp.app_id == "dev.superapp.notes"
-    assert miniapp.page.url.startswith("app://dev.superapp.notes/")
+def test_marker_names_the_app(miniapp: Any, miniapp_handle: MiniApp) -> None:
+    assert miniapp_handle.app_id == "dev.superapp.notes"
+    assert miniapp is miniapp_handle.page
+    assert miniapp.url.startswith("app://dev.superapp.notes/")
