@@ -13,10 +13,12 @@ where superapp is installed gets it. Fixtures:
     ``wait_for_audit``), toasts (``toasts``, ``wait_for_toast``), ``wait_ready``,
     ``expect_reload``, ``call``, ``cli`` and ``log``.
 
-    Which app: ``@pytest.mark.miniapp("path/to/folder" | "app.sapp", **options)`` (a relative
-    path is taken from the test file's folder), else the ``miniapp_source`` fixture (override
-    it in a conftest), else the ``miniapp_path`` ini option (from the rootdir), else the
-    nearest folder holding ``manifest.json`` at or above the test file. Options: ``grant=[...]``, ``deny=[...]`` (pre-answered consent),
+    Which app: ``@pytest.mark.miniapp("path/to/folder" | "app.sapp", **options)`` (a
+    relative path is taken from the test file's folder), else ``--miniapp PATH`` on the
+    command line (with ``--miniapp-trust PUBKEY`` for a ``.sapp``), else the
+    ``miniapp_source`` fixture (override it in a conftest), else the ``miniapp_path`` ini
+    option (from the rootdir), else the nearest folder holding ``manifest.json`` at or above
+    the test file. Options: ``grant=[...]``, ``deny=[...]`` (pre-answered consent),
     ``storage={...}`` (seeded before start), ``trust="publisher.pub"`` (for a ``.sapp``),
     ``consent="deny"|"allow_once"|"allow_always"`` (answer every prompt without the dialog),
     ``devtools=True``, ``args=[...]`` (more ``superapp dev``/``run`` options), and
@@ -33,9 +35,10 @@ where superapp is installed gets it. Fixtures:
 ``miniapp_env``
     Extra environment for the hosts the plugin starts (override it in a conftest).
 
-Each app gets fresh state: a home of its own, unless ``keep_state=True``. When a test fails,
-every app it started leaves a screenshot in the artifacts folder (``--superapp-artifacts``, default
-``<rootdir>/test-artifacts``) and its host's and runtime's output in the report.
+Each app gets fresh state: a home of its own, unless ``keep_state=True``. When a test
+fails, every app it started leaves a screenshot in the artifacts folder
+(``--superapp-artifacts``, default ``<rootdir>/test-artifacts``) and its host's and runtime's
+output in the report.
 
 Playwright's sync API runs an asyncio loop on the main thread for the session; tests that
 use asyncio themselves should run their loops on a thread of their own.
@@ -69,6 +72,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--superapp-artifacts", metavar="DIR", default=None,
         help="where failed tests leave screenshots (default: <rootdir>/test-artifacts)",
+    )  # fmt: skip
+    group.addoption(
+        "--miniapp", metavar="PATH", default=None,
+        help="run the tests against this app (a folder or a signed .sapp) instead",
+    )  # fmt: skip
+    group.addoption(
+        "--miniapp-trust", metavar="PUBKEY", default=None,
+        help="the publisher key to trust before installing a .sapp (superapp trust add)",
     )  # fmt: skip
     parser.addini("miniapp_path", "the mini-app folder or .sapp the miniapp fixture runs")
 
@@ -160,6 +171,8 @@ def find_app_source(start: Path, stop: Path) -> Path | None:
 
 def _source_for(request: pytest.FixtureRequest, given: str | os.PathLike[str] | None) -> Path:
     test_dir = Path(str(request.node.path)).parent
+    if given is None and request.config.getoption("--miniapp", None):
+        return Path(request.config.getoption("--miniapp")).resolve()
     if given is None:
         given = request.getfixturevalue("miniapp_source")
     if given is not None:
@@ -202,6 +215,9 @@ def miniapp_factory(
             if _SHARED_HOME not in stash:
                 stash[_SHARED_HOME] = tmp_path_factory.mktemp("superapp-shared-home")
             home = stash[_SHARED_HOME]
+        trust = request.config.getoption("--miniapp-trust", None)
+        if trust and "trust" not in options:
+            options["trust"] = Path(trust).resolve()
         app = open_miniapp(
             superapp_playwright, _source_for(request, source), home,
             env={**miniapp_env, **(env or {})}, **options,
