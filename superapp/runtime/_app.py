@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from superapp import protocol as control
-from superapp.audit import safe_text
 from superapp.core.paths import Paths
 from superapp.net import EgressProxy, EgressUnavailableError
 from superapp.policy import HostPolicy, load_policy
 from superapp.resources import asset_text
+from superapp.runtime._console import DevConsole
 from superapp.runtime._devmode import DevOptions
 from superapp.runtime._door import RevocationGate
 from superapp.runtime._env import engine_switches, prepare_environment
@@ -119,10 +119,6 @@ def load_app(paths: Paths, app_id: str, dev: Path | None, audit: AuditSink) -> L
     )
 
 
-def _print_escaped(line: str) -> None:
-    print(safe_text(line), file=sys.stderr)
-
-
 class RuntimeApp:
     def __init__(
         self, paths: Paths, app: LoadedApp, channel: control.Channel, cdp_port: int | None
@@ -148,6 +144,8 @@ class RuntimeApp:
         #: ``superapp dev``'s reload and DevTools (``_devmode``); None for an installed app.
         self.dev_options: DevOptions | None = None
         self.dev_hooks: Any = None
+        #: The page's console in developer mode (``_console``): extend its ``explainers``.
+        self.dev_console = DevConsole()
 
     @functools.cached_property
     def host_policy(self) -> HostPolicy:
@@ -283,8 +281,8 @@ class RuntimeApp:
             on_loaded=lambda url, pid: self._send(
                 control.Loaded(url=url, elapsed_ms=self._elapsed_ms(), renderer_pid=pid)
             ),
-            # Page text on the developer's terminal: escaped (control sequences, line breaks).
-            on_console=_print_escaped if self.app.dev_mode else None,
+            # Page text on the developer's terminal, on its own stream, escaped (``_console``).
+            on_console=self.dev_console if self.app.dev_mode else None,
             engine_storage=self.app.engine_storage,
             on_notice=ui.notice,
             name=self.app.name,

@@ -176,6 +176,10 @@ class MiniApp:
         )  # fmt: skip
         return found
 
+    def notices(self) -> list[str]:
+        """What the host told the user in the strip above the app (refused dialogs, …)."""
+        return [str(e["text"]) for e in self._ui_events() if e.get("surface") == "host-strip"]
+
     @property
     def log(self) -> str:
         """The host's and the runtime's output so far (stdout, then stderr)."""
@@ -194,7 +198,7 @@ class MiniApp:
     # --- internals ---------------------------------------------------------------------
     def _ui_events(self) -> list[dict[str, Any]]:
         out = []
-        for line in list(self.host.lines):
+        for line in [*self.host.lines, *self.host.stderr_lines]:
             if line.startswith(_UI):
                 with contextlib.suppress(ValueError):
                     out.append(json.loads(line[len(_UI) :]))
@@ -272,7 +276,7 @@ def open_miniapp(
     run_env.update(env or {})
     run_env["SUPERAPP_HOME"] = str(home)
     run_env["SUPERAPP_TEST_CONSENT_ANSWER"] = "stdin"
-    run_env["SUPERAPP_TEST_UI_EVENTS"] = "1"
+    run_env["SUPERAPP_UI_LOG"] = "1"  # the runtime's toasts and host strip, as shown
     if consent is not None:
         run_env["SUPERAPP_CONSENT"] = consent
     host_paths = Paths.from_env({"SUPERAPP_HOME": str(home)})

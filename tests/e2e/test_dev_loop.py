@@ -160,3 +160,12 @@ def test_devtools_opens_the_inspector_on_the_apps_page(
     # Its own profile: outside the app's interceptor, storage and cookies.
     assert tools[0]["browserContextId"] != apps[0]["browserContextId"]
     assert app.page.url.startswith(f"app://{APP}/") and app.call("app.info")["ok"] is True
+
+
+def test_page_console_is_on_its_own_stream_escaped(tmp_path: Path, miniapp_factory: Any) -> None:
+    app: MiniApp = miniapp_factory(make_app(tmp_path, APP))
+    app.page.evaluate("() => console.log('hello\\u001b[2J\\nforged line')")
+    line = app.host.wait_for_line(r"^superapp: console: ")
+    assert "hello" in line and "\x1b" not in line and "forged line" in line
+    assert not any(text.startswith("forged line") for text in app.host.lines)
+    assert not any("superapp: console:" in text for text in app.host.stderr_lines)

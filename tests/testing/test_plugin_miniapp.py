@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from superapp.testing import MiniApp, make_app
+from superapp.testing import MiniApp, make_app, wait_until
 
 APP = "com.example.plugintest"
 HERE = Path(__file__).parent
@@ -50,3 +50,10 @@ def test_marker_names_the_app(miniapp: Any, miniapp_handle: MiniApp) -> None:
     assert miniapp_handle.app_id == "dev.superapp.notes"
     assert miniapp is miniapp_handle.page
     assert miniapp.url.startswith("app://dev.superapp.notes/")
+
+
+def test_notices_are_what_the_host_strip_showed(app_folder: Path, miniapp_factory: Any) -> None:
+    app: MiniApp = miniapp_factory(app_folder)
+    app.page.evaluate("() => alert('hi')")  # refused: the host tells the user in its strip
+    notice = wait_until(lambda: app.notices(), what="a host-strip notice")[0]
+    assert "Test plugintest" in notice

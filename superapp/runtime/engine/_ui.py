@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -18,11 +19,11 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
 
+from superapp.runtime.engine._chrome import UI_LOG_ENV
+
 __all__ = ["QtUi"]
 
 _TOAST_MS = 3500
-#: Tests only: "1" writes each toast, as shown, to stdout (``superapp-ui: {json}``).
-TEST_UI_EVENTS_ENV = "SUPERAPP_TEST_UI_EVENTS"
 _STYLE = (
     "QLabel { background: rgba(32,33,36,235); color: white; border-radius: 8px;"
     " padding: 10px 16px; font-size: 13px; }"
@@ -130,8 +131,8 @@ class QtUi(QObject):
         label.raise_()
         label.show()
         timer.start(_TOAST_MS)
-        if os.environ.get(TEST_UI_EVENTS_ENV) == "1":
-            # Tests only (the pytest plugin's ``toasts``): what the widget shows, read back
-            # from it, as one JSON line (escapes every control character).
+        if os.environ.get(UI_LOG_ENV) == "1":
+            # Tests only (as the host strip's, ``_chrome``; the plugin's ``toasts``): what the
+            # widget shows, read back from it, as one JSON line (escapes every control character).
             shown = {"surface": "toast", "text": label.text(), "visible": label.isVisible()}
-            print("superapp-ui: " + json.dumps(shown), flush=True)
+            print("superapp-ui: " + json.dumps(shown), file=sys.stderr, flush=True)
