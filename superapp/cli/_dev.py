@@ -33,7 +33,7 @@ from types import FrameType
 from typing import Any
 
 from superapp.audit import AuditLog, safe_text
-from superapp.core.capabilities import CAPABILITIES, CONSENT_REQUIRED
+from superapp.core.capabilities import CAPABILITIES
 from superapp.core.consent import ConsentAnswer
 from superapp.core.errors import AppStateError, UsageError
 from superapp.core.paths import Paths
@@ -148,8 +148,9 @@ def prepare_dev_state(
         for cap in grant:
             store.grant(app_id, cap, source="user")
         for cap in deny:
-            if cap not in CONSENT_REQUIRED:  # a consent-needing one is denied at the prompt
-                store.revoke(app_id, cap, source="user")
+            # Revoked, whatever an earlier session stored; a consent-needing capability then
+            # asks again, and the prompt is answered "deny" (``DevConsent``).
+            store.revoke(app_id, cap, source="user")
     AuditLog(paths.audit_log).record(
         "dev.state", app_id=app_id, outcome="success",
         reason="fresh developer-mode state" if fresh else "developer-mode state",

@@ -30,6 +30,8 @@ __all__ = ["STDIN_MODE", "MainJobs", "ask_on_main"]
 STDIN_MODE = "stdin"
 #: An unanswered dialog counts as "deny" after this long (the runtime gives up too).
 _TIMEOUT_S = 300.0
+#: How often Python's signal handlers get to run while a dialog holds Qt's loop.
+_SIGNAL_CHECK_MS = 250
 
 
 class MainJobs:
@@ -91,8 +93,27 @@ def ask_on_main(jobs: MainJobs, prompt: ConsentPrompt) -> str:
     return jobs.call(lambda: _show(jobs, prompt), "deny")
 
 
+def _answer_from_stdin(dialog: Any) -> None:
+    """Tests (the plugin): print what the dialog shows; the next stdin line clicks a button."""
+    from PySide6.QtCore import QMetaObject, Qt
+
+    global _stdin_reader
+    if _stdin_reader is None:
+        _stdin_reader = threading.Thread(target=_read_stdin, name="dev-answers", daemon=True)
+        _stdin_reader.start()
+    print("superapp-ui: " + json.dumps(dialog.texts()), flush=True)
+    valid = {answer for _, answer in ANSWERS}
+
+    def wait_answer() -> None:
+        answer = _stdin_answers.get()
+        target = dialog.buttons[answer if answer in valid else "deny"]
+        QMetaObject.invokeMethod(target, "click", Qt.ConnectionType.QueuedConnection)
+
+    threading.Thread(target=wait_answer, name="dev-answer", daemon=True).start()
+
+
 def _show(jobs: MainJobs, prompt: ConsentPrompt) -> str:
-    from PySide6.QtCore import QMetaObject, Qt, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from superapp.launcher._consent_dialog import TEST_ANSWER_ENV, ConsentDialog, ask_in_dialog
@@ -100,30 +121,22 @@ def _show(jobs: MainJobs, prompt: ConsentPrompt) -> str:
     app = QApplication.instance() or QApplication(["superapp-dev"])
     if isinstance(app, QApplication):
         app.setQuitOnLastWindowClosed(False)
-    if os.environ.get(TEST_ANSWER_ENV) != STDIN_MODE:
-        return ask_in_dialog(prompt)
-    global _stdin_reader
-    if _stdin_reader is None:
-        _stdin_reader = threading.Thread(target=_read_stdin, name="dev-answers", daemon=True)
-        _stdin_reader.start()
+    mode = os.environ.get(TEST_ANSWER_ENV)
+    if mode is not None and mode != STDIN_MODE:
+        return ask_in_dialog(prompt)  # tests: a fixed answer, clicked once shown
     dialog = ConsentDialog(prompt)
-    valid = {answer for _, answer in ANSWERS}
-
-    def on_screen() -> None:
-        print("superapp-ui: " + json.dumps(dialog.texts()), flush=True)
-
-        def wait_answer() -> None:
-            answer = _stdin_answers.get()
-            target = dialog.buttons["deny" if answer not in valid else answer]
-            QMetaObject.invokeMethod(target, "click", Qt.ConnectionType.QueuedConnection)
-
-        threading.Thread(target=wait_answer, name="dev-answer", daemon=True).start()
-
-    QTimer.singleShot(0, on_screen)
+    if mode == STDIN_MODE:
+        QTimer.singleShot(0, lambda: _answer_from_stdin(dialog))
     jobs.open_dialog = dialog
+    # Qt's loop holds the main thread in C++; this timer hands it back to Python now and then
+    # so that Ctrl+C and SIGTERM handlers run while the dialog is open.
+    wake = QTimer()
+    wake.timeout.connect(lambda: None)
+    wake.start(_SIGNAL_CHECK_MS)
     try:
         dialog.exec()
     finally:
+        wake.stop()
         jobs.open_dialog = None
     answer = dialog.answer
     dialog.deleteLater()

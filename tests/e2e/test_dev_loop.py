@@ -169,3 +169,15 @@ def test_page_console_is_on_its_own_stream_escaped(tmp_path: Path, miniapp_facto
     assert "hello" in line and "\x1b" not in line and "forged line" in line
     assert not any(text.startswith("forged line") for text in app.host.lines)
     assert not any("superapp: console:" in text for text in app.host.stderr_lines)
+
+
+def test_deny_overrides_a_grant_an_earlier_session_stored(
+    tmp_path: Path, miniapp_factory: Any
+) -> None:
+    folder = make_app(tmp_path, APP, permissions=[("user:readProfile", "Greet you")])
+    first: MiniApp = miniapp_factory(folder, keep_state=True, grant=["user:readProfile"])
+    assert first.call("user.profile")["ok"] is True
+    first.close()
+    second: MiniApp = miniapp_factory(folder, keep_state=True, deny=["user:readProfile"])
+    assert second.call("user.profile")["code"] == "CONSENT_DENIED"
+    assert {r["capability"]: r["state"] for r in second.grants()}["user:readProfile"] == "revoked"
