@@ -28,15 +28,19 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from superapp.audit import AuditLog, safe_text
 from superapp.core.capabilities import CAPABILITIES
 from superapp.core.consent import ConsentAnswer
 from superapp.core.errors import AppStateError, UsageError
 from superapp.core.paths import Paths
+
+if TYPE_CHECKING:  # the host package loads only when a command runs an app
+    from superapp.host import ConsentPrompt
 
 __all__ = [
     "DevConsent",
@@ -136,15 +140,16 @@ def prepare_dev_state(
 ) -> Paths:
     """The dev copy's paths, wiped if ``fresh``, with ``grant``/``deny`` stored as the
     user's own answers. Audited as ``dev.state``."""
-    from superapp.bundles._hooks import destroy_data, forget_grants
     from superapp.state.grants import GrantStore
+    from superapp.storage import destroy_app_data
 
     dev = paths.for_dev()
     dev.ensure()
     if fresh:
-        destroy_data(dev, app_id)
-        forget_grants(dev, app_id)
+        destroy_app_data(dev, app_id)  # data key first, then storage, files, engine profile
     with GrantStore(dev.registry_db) as store:
+        if fresh:
+            store.forget_app(app_id)
         for cap in grant:
             store.grant(app_id, cap, source="user")
         for cap in deny:
@@ -163,13 +168,15 @@ class DevConsent:
     """Answers a dev app's consent prompts: pre-answers first, then ``SUPERAPP_CONSENT`` if
     set, else the host's dialog (``ask_user``)."""
 
-    def __init__(self, grant: list[str], deny: list[str], ask_user: Any) -> None:
+    def __init__(
+        self, grant: list[str], deny: list[str], ask_user: Callable[[ConsentPrompt], object]
+    ) -> None:
         self._pre = {c: (ConsentAnswer.ALLOW_ALWAYS, "--grant") for c in grant}
         self._pre |= {c: (ConsentAnswer.DENY, "--deny") for c in deny}
         self._env = os.environ.get("SUPERAPP_CONSENT")
         self._ask_user = ask_user
 
-    def ask(self, prompt: Any) -> ConsentAnswer:
+    def ask(self, prompt: ConsentPrompt) -> ConsentAnswer:
         from superapp.core.consent import as_answer
         from superapp.host import consent_from_env
 
