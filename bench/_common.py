@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import statistics
-import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,28 +13,12 @@ import psutil
 
 @contextmanager
 def xvfb() -> Iterator[str]:
-    """Run the benchmark on its own Xvfb; yields the DISPLAY value."""
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=[write_fd],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        display = ":" + f.readline().strip()
-    old = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = display
-    try:
+    """Run the benchmark on its own Xvfb; yields the DISPLAY value. The one harness's
+    (``superapp.testing.start_display``), shared with the test suite and its pytest plugin."""
+    from superapp.testing import start_display
+
+    with start_display() as display:
         yield display
-    finally:
-        proc.terminate()
-        proc.wait()
-        if old is None:
-            os.environ.pop("DISPLAY", None)
-        else:
-            os.environ["DISPLAY"] = old
 
 
 def tree_pss_mb(pid: int) -> float:

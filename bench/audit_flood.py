@@ -58,7 +58,7 @@ def main() -> None:
     try:
         env["DISPLAY"] = display.display
         folder = make_app(tmp, attack.HOSTILE, script=attack.SCRIPT)
-        host = HostProcess(["dev", str(folder)], env)
+        host = HostProcess(["dev", "--no-reload", str(folder)], env)
         try:
             host.wait_for_line(r"running$")
             deadline = time.monotonic() + 1.0 + args.seconds  # the flood starts after 1 s

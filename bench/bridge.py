@@ -84,7 +84,7 @@ window.__rt = (function () {
 
 def _superapp(pw: Any, env: dict[str, str], app: Path, call: str, dual: bool) -> Any:
     port = free_port()
-    host = HostProcess(["dev", str(app), "--remote-debugging-port", str(port)], env)
+    host = HostProcess(["dev", "--no-reload", str(app), "--remote-debugging-port", str(port)], env)
     try:
         host.wait_for_line("running$")
         browser, page = connect(pw, port)

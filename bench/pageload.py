@@ -66,7 +66,9 @@ def _make_remote_page(root: Path, origin: str, app_id: str) -> Path:
 
 def _superapp(pw: Any, folder: Path, env: dict[str, str]) -> float:
     port = free_port()
-    host = HostProcess(["dev", str(folder), "--remote-debugging-port", str(port)], env)
+    host = HostProcess(
+        ["dev", "--no-reload", str(folder), "--remote-debugging-port", str(port)], env
+    )
     try:
         host.wait_for_line("running$")
         browser, page = connect(pw, port)

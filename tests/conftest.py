@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from superapp.core.paths import Paths
 from tests._selection import excludes_e2e, make_windowless
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Real-window fixtures (Xvfb, Playwright over CDP, host processes) for tests/e2e and tests/attacks.
-pytest_plugins = ["tests.e2e.fixtures"]
-
-
-@pytest.fixture
-def superapp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Paths]:
-    """Point all host state at a fresh temporary folder (DESIGN §2)."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("SUPERAPP_HOME", str(home))
-    paths = Paths.from_env()
-    paths.ensure()
-    yield paths
+# The shipped pytest plugin (superapp_home, miniapp, screenshots and logs on failure), then the
+# suite's own real-window fixtures built on it (tests/e2e and tests/attacks). The plugin is
+# named as its pytest11 entry point is, so where superapp is installed it registers once.
+pytest_plugins = ["superapp.testing.plugin", "tests.e2e.fixtures"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from superapp.audit import safe_text
@@ -47,6 +43,8 @@ def register_launcher_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from superapp.cli._dev import refuse_allow_local  # --allow-local is dev-only
+
     p = sub.add_parser("launcher", help="open the launcher window (the default command)")
     p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
     p.set_defaults(func=cmd_launcher)
@@ -54,6 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run an installed mini-app in its own window")
     p.add_argument("app_id", type=_app_id, metavar="APP_ID")
     p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
+    refuse_allow_local(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("stop", help="stop a running mini-app")
@@ -68,13 +67,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser(
-        "dev",
-        help="side-load an unsigned folder in developer mode (only the signature check is skipped)",
-    )
-    p.add_argument("src_dir", type=Path, metavar="SRC_DIR")
-    p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
-    p.set_defaults(func=cmd_dev)
+    from superapp.cli._dev import register_dev  # its own module: the developer's loop
+
+    register_dev(sub)
 
 
 def _paths() -> Paths:
@@ -90,45 +85,10 @@ def cmd_launcher(args: argparse.Namespace) -> int:
 
 
 def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: int | None) -> int:
-    """A host with no launcher window: runs one app until it closes or we are signalled."""
-    from superapp.host import AppState, consent_from_env, share_confirm_from_env, start_host
+    """A host with no launcher window (``superapp dev``'s, shared): ``_dev.run_in_foreground``."""
+    from superapp.cli._dev import run_in_foreground
 
-    host = start_host(paths, consent=consent_from_env(), share_confirm=share_confirm_from_env())
-    supervisor = host.supervisor
-    if dev_src is not None:  # the page's console and CSP refusals, on stdout (issue 15)
-        from superapp.cli._pageout import use_page_output
-
-        use_page_output(host)
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        def stop() -> None:
-            if supervisor.get(app_id) is not None:
-                supervisor.stop(app_id)
-
-        threading.Thread(target=stop, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        app = supervisor.launch(app_id, dev_src=dev_src, cdp_port=cdp_port)
-        print(f"superapp: {app_id} starting (pid {app.pid})", flush=True)
-
-        def announce() -> None:
-            if app.loaded.wait():
-                print(f"superapp: {app_id} running", flush=True)
-
-        threading.Thread(target=announce, daemon=True).start()
-        app.exited.wait()
-    finally:
-        host.server.close()
-    state, detail = supervisor.state(app_id)
-    # The detail can carry app-sent text (a runtime's notice, the manifest's name).
-    detail = safe_text(detail)
-    if state is AppState.CRASHED:
-        print(f"superapp: error: {app_id} crashed: {detail}", file=sys.stderr)
-        return 1
-    print(f"superapp: {app_id} {state.value}" + (f": {detail}" if detail else ""), flush=True)
-    return 0
+    return run_in_foreground(paths, app_id, dev_src=dev_src, cdp_port=cdp_port)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -137,29 +97,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = _paths()
     registry.get_app(paths, args.app_id)  # NotInstalledError, exit 2
     return _run_foreground(paths, args.app_id, None, args.remote_debugging_port)
-
-
-def cmd_dev(args: argparse.Namespace) -> int:
-    from superapp import bundles
-    from superapp.core.errors import NotInstalledError
-    from superapp.state import registry
-
-    src: Path = args.src_dir
-    if not src.is_dir():
-        raise UsageError(f"not a folder: {src}")
-    manifest = bundles.load_manifest_dir(src)
-    paths = _paths()
-    try:
-        installed = registry.get_app(paths, manifest.app_id)
-    except NotInstalledError:
-        installed = None
-    if installed is not None:
-        # A side-loaded folder must not take over a signed app's identity and data.
-        raise AppStateError(
-            f"{manifest.app_id} is installed from a signed bundle; remove it first "
-            f"('superapp remove {manifest.app_id}') or give the folder another app_id"
-        )
-    return _run_foreground(paths, manifest.app_id, src.resolve(), args.remote_debugging_port)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:

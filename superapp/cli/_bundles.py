@@ -47,6 +47,8 @@ _Sub = argparse._SubParsersAction
 
 
 def register(sub: _Sub[argparse.ArgumentParser]) -> None:
+    from superapp.cli import _dev  # --allow-local is refused here (dev only)
+
     p = sub.add_parser("keygen", help="create a publisher key pair (Ed25519) for signing bundles")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the keys")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -62,6 +64,7 @@ def register(sub: _Sub[argparse.ArgumentParser]) -> None:
         help="compress entries (smaller file; stored entries verify faster at every launch)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _dev.refuse_allow_local(p)
     p.set_defaults(func=cmd_pack)
 
     p = sub.add_parser("verify", help="verify a .sapp bundle against the trust store")
@@ -95,6 +98,7 @@ def register(sub: _Sub[argparse.ArgumentParser]) -> None:
         help="accept an update signed by a different publisher key",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _dev.refuse_allow_local(p)
     p.set_defaults(func=cmd_install)
 
     p = sub.add_parser("remove", help="uninstall a mini-app and delete all of its data")

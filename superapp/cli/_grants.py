@@ -32,6 +32,14 @@ from superapp.state.registry import get_app
 __all__ = ["grant_rows", "register"]
 
 
+_DEV_HELP = "the developer-mode copy ('superapp dev'), kept apart from the installed app"
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    paths = Paths.from_env()
+    return paths.for_dev() if getattr(args, "dev", False) else paths
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     grants = sub.add_parser(
         "grants",
@@ -41,6 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     grants.add_argument("app_id", metavar="APP_ID")
     grants.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    grants.add_argument("--dev", action="store_true", help=_DEV_HELP)
     grants.set_defaults(func=cmd_grants)
 
     revoke = sub.add_parser(
@@ -51,6 +60,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     revoke.add_argument("app_id", metavar="APP_ID")
     revoke.add_argument("capability", metavar="CAPABILITY", help=", ".join(sorted(CAPABILITIES)))
+    revoke.add_argument("--dev", action="store_true", help=_DEV_HELP)
     revoke.set_defaults(func=cmd_revoke)
 
     profile = sub.add_parser(
@@ -118,7 +128,7 @@ def grant_rows(declared: frozenset[str] | None, stored: list[Grant]) -> list[dic
 
 def cmd_grants(args: argparse.Namespace) -> int:
     _check_app_id(args.app_id)
-    paths = Paths.from_env()
+    paths = _paths(args)
     with GrantStore(paths.registry_db) as store:
         declared = _declared(paths, store, args.app_id)
         rows = grant_rows(declared, store.list(args.app_id))
@@ -143,7 +153,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unknown capability {args.capability!r} (one of: {', '.join(sorted(CAPABILITIES))})"
         )
-    paths = Paths.from_env()
+    paths = _paths(args)
     with GrantStore(paths.registry_db) as store:
         declared = _declared(paths, store, args.app_id)
         if (

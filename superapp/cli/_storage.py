@@ -41,6 +41,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("app_id", metavar="APP_ID", nargs="?")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--dev", action="store_true",
+        help="the developer-mode copy ('superapp dev'), kept apart from the installed app",
+    )  # fmt: skip
     action = parser.add_mutually_exclusive_group()
     action.add_argument(
         "--clear",
@@ -96,6 +100,8 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any], text: str) -> int:
 
 def cmd_storage(args: argparse.Namespace) -> int:
     paths = Paths.from_env()
+    if args.dev:
+        paths = paths.for_dev()
     limits = StorageLimits()
     keys = KeyManager(paths, backend=limits.key_backend)
     if args.app_id is None:

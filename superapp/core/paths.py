@@ -55,6 +55,13 @@ class Paths:
             Path(platformdirs.user_cache_dir("superapp")),
         )
 
+    def for_dev(self) -> Paths:
+        """Where ``superapp dev`` keeps an app's data: apart from any installed app with the
+        same id (its own ``apps/``, registry with grants, data keys and caches), so nothing
+        written in development reaches the signed app. The audit log, run records and the
+        policy stay the host's own: one log, one ``superapp stop``, one policy."""
+        return Paths(self.data / "dev", self.state, self.config, self.cache / "dev")
+
     # --- host-wide files -------------------------------------------------------------
     @property
     def apps(self) -> Path:

@@ -157,8 +157,15 @@ class Supervisor:
         _fleet.offer_pending(self.paths, self.audit, self._consent, app_id)
 
     def launch(
-        self, app_id: str, *, dev_src: Path | None = None, cdp_port: int | None = None
+        self,
+        app_id: str,
+        *,
+        dev_src: Path | None = None,
+        cdp_port: int | None = None,
+        dev_flags: Sequence[str] = (),
     ) -> RunningApp:
+        """``dev_flags``: the runtime's developer-mode switches (``--watch``, ``--devtools``),
+        passed only with ``dev_src``."""
         if dev_src is None:
             self.check_launch(app_id)
         with self._lock:
@@ -174,7 +181,7 @@ class Supervisor:
                 "--parent-pid", str(os.getpid()),
             ]  # fmt: skip
             if dev_src is not None:
-                cmd += ["--dev", str(dev_src)]
+                cmd += ["--dev", str(dev_src), *dev_flags]
             if cdp_port is not None:
                 cmd += ["--remote-debugging-port", str(cdp_port)]
             env = dict(os.environ)

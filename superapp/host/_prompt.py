@@ -12,10 +12,11 @@ object, so tests can check what the user was shown from its ``record()``.
 
 How a host without a window answers (``consent_from_env``):
 
-``superapp run`` and ``superapp dev`` have no launcher to show a prompt in, so they follow a
-non-interactive policy from ``SUPERAPP_CONSENT``:
+``superapp run`` and ``superapp dev`` show the launcher's dialog from their own main thread
+(``superapp.cli._dev``, ``superapp.launcher._dev_prompt``). When ``SUPERAPP_CONSENT`` is set,
+they follow this non-interactive policy instead (scripted runs, kiosks, tests):
 
-- ``deny`` (the default): nothing sensitive is granted behind the user's back;
+- ``deny`` (also any unknown value): nothing sensitive is granted behind the user's back;
 - ``allow`` or ``allow_once`` (tests and kiosks that pre-approve): this one use, never remembered;
 - ``allow_always``: granted and remembered until revoked (tests of persistence).
 

@@ -28,6 +28,7 @@ from superapp.net._client import (
     resolve_location,
     system_resolver,
 )
+from superapp.net._devlocal import LocalOrigin, parse_allow_local
 from superapp.net._egress import (
     EgressLimits,
     EgressProxy,
@@ -49,6 +50,7 @@ __all__ = [
     "HostError",
     "HostPattern",
     "IPAddress",
+    "LocalOrigin",
     "NetBusyError",
     "NetClient",
     "NetDecision",
@@ -68,6 +70,7 @@ __all__ = [
     "local_address",
     "local_target",
     "normalise_host",
+    "parse_allow_local",
     "parse_host_entry",
     "resolve_location",
     "system_resolver",

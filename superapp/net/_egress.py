@@ -412,6 +412,8 @@ class EgressProxy:
         mapped = self._test_hosts.get(host.name) if not host.is_ip else None
         if mapped is not None:  # end-to-end tests only: a .test name served on loopback
             addresses: list[tuple[IPAddress, int]] = [(_LOOPBACK, mapped)]
+        elif host.ip is not None and self.policy.allows_dev_local(host.ip, port):
+            addresses = [(host.ip, port)]  # superapp dev --allow-local (the policy's, dev only)
         else:
             fixed = self._test_dns.get(host.name)
             to_port = fixed[1] if fixed is not None and fixed[1] is not None else port

@@ -25,6 +25,8 @@ Decisions are made in this order; the first rule that applies wins:
    No entry names it → ``ip-literal`` for an address, ``not-allowlisted`` for a name.
    An entry names it but not this port → ``port-not-allowed``; ``http``/``ws`` to an entry
    not in ``allow_http_hosts`` → ``http-not-allowed``. Otherwise → ``allowlist``.
+   (Before this lookup, ``superapp dev --allow-local`` origins, a developer-mode runtime's
+   only, allow ``http``/``ws`` to exactly that loopback address and port: ``dev-allow-local``.)
 
 Entries (manifest ``superapp.allowed_hosts`` / ``allow_http_hosts``) are ``host``,
 ``host:port``, ``*.domain`` or ``*.domain:port``; hosts are normalised exactly as URL hosts
@@ -41,11 +43,12 @@ from __future__ import annotations
 import enum
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from superapp.core.errors import ManifestError
-from superapp.net._host import Host, HostError, address_class
+from superapp.net._devlocal import LocalOrigin
+from superapp.net._host import Host, HostError, IPAddress, address_class
 from superapp.net._special import local_target
 from superapp.net._url import DEFAULT_PORTS, parse_authority, split_port, split_scheme
 
@@ -184,6 +187,16 @@ class NetPolicy:
     entries: tuple[HostPattern, ...] = ()
     _exact: Mapping[str, tuple[HostPattern, ...]] = field(default_factory=dict, repr=False)
     _wild: Mapping[str, tuple[HostPattern, ...]] = field(default_factory=dict, repr=False)
+    #: ``superapp dev --allow-local`` only (``_devlocal``): loopback http origins this
+    #: developer-mode app may reach. Never built from a manifest.
+    dev_local: frozenset[LocalOrigin] = frozenset()
+
+    def with_dev_local(self, origins: Sequence[LocalOrigin]) -> NetPolicy:
+        """This policy plus ``--allow-local`` origins (the developer-mode runtime only)."""
+        return replace(self, dev_local=frozenset(origins))
+
+    def allows_dev_local(self, ip: IPAddress | None, port: int | None) -> bool:
+        return ip is not None and (ip, port) in self.dev_local
 
     @classmethod
     def from_manifest(
@@ -282,6 +295,11 @@ class NetPolicy:
                 f"the app's window may not navigate away from {self.origin}/",
                 url,
             )
+        if scheme in _CLEARTEXT and self.allows_dev_local(auth.host.ip, auth.port):
+            return NetDecision(
+                True, "dev-allow-local", f"{auth.host} is allowed by superapp dev --allow-local",
+                url=url,
+            )  # fmt: skip
         candidates = self._candidates(auth.host)
         if not candidates:
             if auth.host.is_ip:

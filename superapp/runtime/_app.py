@@ -18,6 +18,7 @@ from superapp.core.paths import Paths
 from superapp.net import EgressProxy, EgressUnavailableError
 from superapp.policy import HostPolicy, load_policy
 from superapp.resources import asset_text
+from superapp.runtime._devmode import DevOptions
 from superapp.runtime._door import RevocationGate
 from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
@@ -155,6 +156,9 @@ class RuntimeApp:
         #: Dual mode's engine half once the window is built (``engine._dual.DualMode``); the
         #: lifecycle's suspend/resume freezes both contexts through its ``set_frozen``.
         self.dual: Any = None
+        #: ``superapp dev``'s reload and DevTools (``_devmode``); None for an installed app.
+        self.dev_options: DevOptions | None = None
+        self.dev_hooks: Any = None
 
     @functools.cached_property
     def host_policy(self) -> HostPolicy:
@@ -200,6 +204,33 @@ class RuntimeApp:
                 self.window.destroy()
             else:
                 os._exit(0)
+
+    def _dev_local_hosts(self) -> tuple[str, ...]:
+        """``--allow-local`` origins for the CSP's http sources (developer mode only)."""
+        from superapp.runtime._devmode import local_authorities
+
+        dev = self.dev_options
+        return local_authorities(dev.allow_local) if dev and self.app.dev_mode else ()
+
+    def _start_dev(self, page: Any) -> None:
+        """Developer mode only (Qt main thread): the inspector and the live-reload watcher."""
+        from superapp.runtime._devmode import start_watcher
+        from superapp.runtime.engine._devtools import DevHooks
+
+        options = self.dev_options
+        if options is None or options.folder is None:
+            return
+        self.dev_hooks = DevHooks(page, self.app.title)
+        if options.devtools:
+            self.dev_hooks.open_inspector()
+        if options.watch:
+            start_watcher(
+                options.folder, options, self.dev_hooks.request_reload,
+                lambda names: self.audit(
+                    "dev.reload", outcome="success", reason="files changed", files=names[:20]
+                ),
+                self._stop,
+            )  # fmt: skip
 
     # --- the window --------------------------------------------------------------------
     def _page_hooks(self, spec: Any) -> None:
@@ -295,7 +326,7 @@ class RuntimeApp:
             # Web permissions read the grants on every request, so a revocation is live.
             is_granted=dispatcher.authorizer.is_granted,
             allowed_hosts=self.app.allowed_hosts,
-            http_hosts=self.app.http_hosts,
+            http_hosts=self.app.http_hosts + self._dev_local_hosts(),
             on_loaded=lambda url, pid: self._send(
                 control.Loaded(url=url, elapsed_ms=self._elapsed_ms(), renderer_pid=pid)
             ),
@@ -311,7 +342,9 @@ class RuntimeApp:
         relay = asset_text("bridge-isolated.js")
 
         def before_show(window: Any) -> None:
-            _qt.install(window.native, spec, shim, relay)
+            page = _qt.install(window.native, spec, shim, relay)
+            if self.dev_options is not None:
+                self._start_dev(page)
 
         self.window = _window.create_window(self.app.title, before_show)
         threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()

@@ -57,6 +57,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--parent-pid", type=int, required=True)
     parser.add_argument("--dev", type=Path, default=None, help="developer mode: serve this folder")
     parser.add_argument("--remote-debugging-port", type=int, default=None)
+    # Developer mode only (ignored without --dev): live reload and the in-process inspector.
+    parser.add_argument("--watch", action="store_true")
+    parser.add_argument("--devtools", action="store_true")
+    parser.add_argument("--allow-local", action="append", default=[], metavar="URL")
     return parser.parse_args(argv)
 
 
@@ -74,7 +78,21 @@ def main(argv: list[str] | None = None) -> int:
         print("superapp runtime: invalid app id", file=sys.stderr)
         return 2
     channel = control.Channel.from_fd(args.control_fd)
+    from superapp.net import parse_allow_local
+    from superapp.runtime._devmode import local_authorities
+
+    try:
+        # Loopback is reachable only from a developer-mode runtime that was told so.
+        if args.allow_local and args.dev is None:
+            raise ValueError("--allow-local is for developer mode (--dev) only")
+        local = tuple(parse_allow_local(text) for text in args.allow_local)
+    except ValueError as err:
+        channel.send(control.Notice(level="error", message=f"cannot start: {err}"))
+        return 2
     paths = Paths.from_env()
+    if args.dev is not None:
+        # A side-loaded folder's data lives apart from any installed app of the same id.
+        paths = paths.for_dev()
 
     from superapp.runtime._app import ChannelSink, RuntimeApp, load_app
 
@@ -89,6 +107,18 @@ def main(argv: list[str] | None = None) -> int:
     lockdown = lock_down(paths, loaded, cdp_port=args.remote_debugging_port, dev=args.dev)
     app = RuntimeApp(paths, loaded, channel, cdp_port=args.remote_debugging_port)
     app.lockdown = lockdown
+    if args.dev is not None:
+        from superapp.runtime._devmode import DevOptions
+
+        app.dev_options = DevOptions(
+            folder=args.dev, watch=args.watch, devtools=args.devtools, allow_local=local
+        )
+        if local:
+            app.audit(
+                "dev.allow_local", outcome="success",
+                reason="developer mode: the page may reach these local origins",
+                origins=[f"http://{a}" for a in local_authorities(local)],
+            )  # fmt: skip
 
     def on_message(msg: control.Message) -> None:
         app.on_control(msg)

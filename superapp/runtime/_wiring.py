@@ -55,7 +55,11 @@ class _EnginePolicy:
 def build_net_policy(rt: RuntimeApp) -> NetPolicy:
     """The app's one network policy: the engine's interceptor and ``net.request`` share it."""
     app = rt.app
-    return NetPolicy.from_manifest(app.app_id, app.allowed_hosts, app.http_hosts)
+    policy = NetPolicy.from_manifest(app.app_id, app.allowed_hosts, app.http_hosts)
+    dev = rt.dev_options
+    if dev is not None and dev.allow_local and app.dev_mode:
+        policy = policy.with_dev_local(dev.allow_local)  # superapp dev --allow-local only
+    return policy
 
 
 #: Test-only: start the egress proxy, then stop it before the liveness check, to prove the

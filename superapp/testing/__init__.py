@@ -11,6 +11,10 @@ mini-app developers' own tests share one harness; nothing here is imported by th
                   post_to_logic
     _npm.py       published front-end libraries fetched with npm (the analyser's real inputs)
     _vendor.py    npm builds copied into test mini-apps with their licences (issue 15)
+    _miniapp.py   MiniApp (a running app: its Playwright page, consent, grants, storage,
+                  audit, toasts, reload and log helpers) and open_miniapp
+    plugin.py     the pytest plugin (``pytest11`` entry point): fixtures ``miniapp``,
+                  ``miniapp_factory``, ``superapp_home``, screenshots and logs on failure
     _fake_runtime.py  a windowless runtime speaking the real control protocol (host tests
                   without Qt): ``fake_runtime_argv(steps)`` for ``Supervisor(runtime_argv=)``
 """
@@ -32,14 +36,18 @@ from superapp.testing._harness import (
     Xvfb,
     connect,
     free_port,
+    start_display,
     wait_gone,
     with_group_gone,
 )
+from superapp.testing._miniapp import MiniApp, MiniAppError, open_miniapp
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "DUAL_ECHO_LOGIC",
     "HostProcess",
+    "MiniApp",
+    "MiniAppError",
     "Xvfb",
     "audit_events",
     "call",
@@ -49,8 +57,10 @@ __all__ = [
     "free_port",
     "make_app",
     "make_dual_app",
+    "open_miniapp",
     "post_to_logic",
     "raw_call",
+    "start_display",
     "wait_for_audit",
     "wait_for_budget_stop",
     "wait_gone",

@@ -6,16 +6,18 @@ DOM condition) with a deadline, never a fixed sleep.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,26 @@ class Xvfb:
             self.proc.wait()
 
 
+@contextlib.contextmanager
+def start_display() -> Iterator[str]:
+    """A private X server for the session (Xvfb), or Qt's offscreen platform without one."""
+    if shutil.which("Xvfb") is None:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        yield "offscreen"
+        return
+    server = Xvfb()
+    previous = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = server.display
+    try:
+        yield server.display
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = previous
+
+
 @dataclass
 class HostProcess:
     """A ``superapp`` command running in its own process group, stdout read line by line."""
@@ -104,6 +126,9 @@ class HostProcess:
     proc: subprocess.Popen[str] = field(init=False)
     #: Working folder (default: the caller's); packaging tests run from outside the repository.
     cwd: Path | None = None
+    #: A pipe to the host's standard input (``proc.stdin``): the plugin answers consent
+    #: dialogs through it (``SUPERAPP_TEST_CONSENT_ANSWER=stdin``).
+    stdin: bool = False
     lines: list[str] = field(default_factory=list)
     _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
@@ -111,6 +136,7 @@ class HostProcess:
         self.proc = subprocess.Popen(
             [*self.command, *self.args],
             env=self.env,
+            stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -204,7 +204,7 @@ def test_revoked_grant_stops_working_without_restart(
     _host, page = open_app("dev", folder)
     assert call(page, "clipboard.writeText", {"text": "first"})["ok"] is True
     subprocess.run(
-        [sys.executable, "-m", "superapp", "revoke-grant", APP, "clipboard:write"],
+        [sys.executable, "-m", "superapp", "revoke-grant", "--dev", APP, "clipboard:write"],
         env=host_env, check=True, capture_output=True,
     )  # fmt: skip
     reply = call(page, "clipboard.writeText", {"text": "second"})

@@ -133,7 +133,7 @@ def test_only_allow_always_is_remembered(
         superapp_home, lambda e: e["superapp"].get("capability") == "user:readProfile",
         action="consent.answered", app_id=APP,
     )  # fmt: skip
-    store = GrantStore(superapp_home.registry_db)
+    store = GrantStore(superapp_home.for_dev().registry_db)  # a dev app's grants: dev state
     try:
         grant = store.get(APP, "user:readProfile")
         assert (grant is not None and grant.state == "granted") is (answer == "allow_always")

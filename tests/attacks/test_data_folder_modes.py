@@ -72,6 +72,6 @@ def test_files_under_the_data_folder_are_not_readable_by_group_or_others(
         host.stop()
 
     home = superapp_home.data.parent
-    assert (superapp_home.app_dir(DEV_APP) / "files").exists()
+    assert (superapp_home.for_dev().app_dir(DEV_APP) / "files").exists()  # dev data apart
     assert superapp_home.app_webview("dev.superapp.notes").exists()
     assert _readable_by_others(home) == []

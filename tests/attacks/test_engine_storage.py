@@ -105,7 +105,7 @@ def test_page_written_web_storage_never_lands_on_disk_by_default(
 
     # One layer below the engine: every byte under the app's folder (the engine profile and
     # the XDG cache/data folders the runtime points into it), and the host's own folders.
-    roots = [superapp_home.app_dir(APP), superapp_home.state, superapp_home.cache]
+    roots = [superapp_home.for_dev().app_dir(APP), superapp_home.state, superapp_home.cache]
     hits = _files_holding(roots, marker.encode())
     usage = _storage_usage(host_env)
     _host2, again = open_app("dev", folder)
@@ -124,7 +124,7 @@ def test_page_written_web_storage_never_lands_on_disk_by_default(
 
 def _storage_usage(env: dict[str, str]) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "superapp", "storage", APP, "--json"],
+        [sys.executable, "-m", "superapp", "storage", "--dev", APP, "--json"],  # a dev app
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     usage: dict[str, Any] = json.loads(out.stdout)
@@ -149,7 +149,7 @@ def test_state_kept_through_the_encrypted_store_survives_relaunch(
     assert call(again, "storage.get", {"key": "draft"})["result"] == marker
     assert again.evaluate("localStorage.getItem('draft')") is None
     # Encrypted at rest: the value is in no file in the clear.
-    assert _files_holding([superapp_home.app_dir(APP)], marker.encode()) == []
+    assert _files_holding([superapp_home.for_dev().app_dir(APP)], marker.encode()) == []
 
 
 #: Fills IndexedDB in 1 MiB records of random (incompressible) text until the host stops it.
@@ -229,4 +229,4 @@ def test_in_memory_engine_storage_counts_in_the_memory_budget(
     assert "of memory" in line, line
     assert host.proc.wait(30) == 0
     # Hundreds of MiB were held, none of it went to disk.
-    assert folder_bytes(superapp_home.app_dir(APP)) < 16 * 1024 * 1024
+    assert folder_bytes(superapp_home.for_dev().app_dir(APP)) < 16 * 1024 * 1024

@@ -1,13 +1,14 @@
-"""End-to-end fixtures (a pytest plugin, loaded by tests/conftest.py).
+"""End-to-end fixtures of our own suite (loaded by tests/conftest.py), on the shipped plugin.
 
-Xvfb, Playwright, host processes with a CDP port, and screenshots on failure.
+``superapp.testing.plugin`` owns the X server, Playwright, ``superapp_home``, ``miniapp`` and
+the screenshots on failure; this module adds the suite's guard (no window in a windowless
+run), the repository on the hosts' path, recording servers, and ``open_app``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,23 +16,11 @@ from typing import Any
 
 import pytest
 
+from superapp.testing.plugin import call_failed, start_display
 from tests._selection import is_windowless
-from tests.e2e.harness import REPO, HostProcess, Xvfb, connect, free_port
+from tests.e2e.harness import REPO, HostProcess, connect, free_port
 
 ARTIFACTS = REPO / "test-artifacts"
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report = yield
-    if report.when == "call":
-        item.stash.setdefault(_FAILED, False)
-        if report.failed:
-            item.stash[_FAILED] = True
-    return report
-
-
-_FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")
@@ -41,38 +30,41 @@ def display() -> Iterator[str]:
             "this run deselects e2e tests (-m), yet a test asked for a window; "
             "tests that open windows get the e2e marker through the display fixture"
         )
-    if shutil.which("Xvfb") is None:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        yield "offscreen"
-        return
-    server = Xvfb()
-    previous = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = server.display
-    try:
-        yield server.display
-    finally:
-        server.stop()
-        if previous is None:
-            os.environ.pop("DISPLAY", None)
-        else:
-            os.environ["DISPLAY"] = previous
+    with start_display() as name:
+        yield name
 
 
 @pytest.fixture(scope="session")
-def playwright() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+def superapp_display(display: str) -> str:
+    """The plugin's display is ours (with the windowless guard and the e2e marker)."""
+    return display
 
-    with sync_playwright() as p:
-        yield p
+
+@pytest.fixture(scope="session")
+def playwright(superapp_playwright: Any) -> Any:
+    return superapp_playwright
+
+
+def _repo_first(env: dict[str, str]) -> str:
+    # The repository first; anything the run itself put on the path (the year-ahead run's clock,
+    # tests/timetravel) stays behind it.
+    return os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+
+
+@pytest.fixture
+def miniapp_env() -> dict[str, str]:
+    """Hosts the plugin starts run this tree's superapp."""
+    return {"PYTHONPATH": _repo_first(dict(os.environ))}
 
 
 @pytest.fixture
 def host_env(display: str, superapp_home: Any) -> dict[str, str]:
     env = dict(os.environ)
     env["SUPERAPP_HOME"] = str(superapp_home.data.parent)
-    # The repository first; anything the run itself put on the path (the year-ahead run's clock,
-    # tests/timetravel) stays behind it.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = _repo_first(env)
+    # Hosts started by hand answer consent prompts "deny" without a dialog (as they did
+    # before `run`/`dev` had one); tests of the dialog use the plugin's miniapp fixture.
+    env.setdefault("SUPERAPP_CONSENT", "deny")
     return env
 
 
@@ -139,7 +131,7 @@ def open_app(
         return host, page
 
     yield _open
-    if request.node.stash.get(_FAILED, False):
+    if call_failed(request.node):
         ARTIFACTS.mkdir(exist_ok=True)
         for i, (name, page) in enumerate(pages):
             # The window may be gone (that may be what failed): a missing screenshot is fine.

@@ -15,19 +15,23 @@ SENDER = "com.example.sender"
 RECEIVER = "com.example.receiver"
 
 
-def _install_receiver(paths: Paths, root: Path) -> None:
+def _install_receiver(paths: Paths, root: Path, sender: Path | None = None) -> None:
     key = Ed25519PrivateKey.generate()
     TrustStore(paths).add(key.public_key(), "Example Co")
     install_bundle(paths, pack_dir(make_app(root, RECEIVER), key))
+    if sender is not None:
+        install_bundle(paths, pack_dir(sender, key))
 
 
 def test_share_reaches_the_receiver_with_the_verified_sender_after_confirmation(
     tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str]
 ) -> None:
-    _install_receiver(superapp_home, tmp_path / "signed")
-    env = dict(host_env, SUPERAPP_CONSENT="allow")  # the headless host's "user" says yes
+    # Both installed: a developer-mode host knows only its own (dev) apps, so an unsigned
+    # folder claiming any id can never write into an installed app's inbox.
     sender_folder = make_app(tmp_path, SENDER, permissions=[("share:send", "Send a recipe")])
-    _s, sender = open_app("dev", sender_folder, env=env)
+    _install_receiver(superapp_home, tmp_path / "signed", sender_folder)
+    env = dict(host_env, SUPERAPP_CONSENT="allow")  # the headless host's "user" says yes
+    _s, sender = open_app("run", SENDER, env=env)
     _r, receiver = open_app("run", RECEIVER, env=env)
 
     sent = call(
@@ -66,7 +70,7 @@ def test_damaged_store_is_set_aside_and_reported_at_launch(
     assert call(page, "storage.set", {"key": "k", "value": "v"})["ok"] is True
     host.stop()
     hosts.remove(host)
-    for db in superapp_home.app_storage("com.example.keeper").glob("*.sqlite3*"):
+    for db in superapp_home.for_dev().app_storage("com.example.keeper").glob("*.sqlite3*"):
         db.write_bytes(b"this is not a database" * 100)
 
     _host2, page2 = open_app("dev", folder)
@@ -75,3 +79,20 @@ def test_damaged_store_is_set_aside_and_reported_at_launch(
                    app_id="com.example.keeper")  # fmt: skip
     assert call(page2, "storage.get", {"key": "k"}) == {"ok": True, "result": None}
     assert call(page2, "storage.set", {"key": "k", "value": "again"})["ok"] is True
+
+
+def test_a_dev_folder_cannot_share_into_an_installed_app(
+    tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str]
+) -> None:
+    """Developer-mode state is apart: an unsigned folder (which may claim any app id) finds
+    no installed receiver, and nothing reaches the installed app's inbox."""
+    _install_receiver(superapp_home, tmp_path / "signed")
+    folder = make_app(tmp_path, SENDER, permissions=[("share:send", "Send a recipe")])
+    _h, page = open_app("dev", folder, env=dict(host_env, SUPERAPP_CONSENT="allow"))
+    reply = call(page, "share.send", {"to": RECEIVER, "data": 1})
+    assert reply["ok"] is False, reply
+    wait_for_audit(superapp_home, lambda e: e["event"]["reason"] == "unknown_app",
+                   action="share.send", app_id=SENDER)  # fmt: skip
+    from superapp.state import inbox as share
+
+    assert share.pending(superapp_home, RECEIVER) == 0

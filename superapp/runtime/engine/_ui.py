@@ -8,6 +8,9 @@ or click them, and cannot make them look like they come from somewhere else.
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +18,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel
+
+from superapp.runtime.engine._chrome import UI_LOG_ENV
 
 __all__ = ["QtUi"]
 
@@ -126,3 +131,8 @@ class QtUi(QObject):
         label.raise_()
         label.show()
         timer.start(_TOAST_MS)
+        if os.environ.get(UI_LOG_ENV) == "1":
+            # Tests only (as the host strip's, ``_chrome``; the plugin's ``toasts``): what the
+            # widget shows, read back from it, as one JSON line (escapes every control character).
+            shown = {"surface": "toast", "text": label.text(), "visible": label.isVisible()}
+            print("superapp-ui: " + json.dumps(shown), file=sys.stderr, flush=True)
