@@ -250,8 +250,8 @@ class RuntimeApp:
             origin,
             self.app.source,
             self.app.importmap,
-            self.app.allowed_hosts,
-            self.app.http_hosts,
+            spec.allowed_hosts,
+            spec.http_hosts,  # with superapp dev --allow-local origins, as the window's
             lambda reason: self.audit(
                 "page.importmap_refused", outcome="failure", reason=reason[:500],
                 action_taken="served without the import map",
