@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -86,9 +86,13 @@ def allowlist_ports(policy: NetPolicy, env: Mapping[str, str]) -> set[int]:
 
 def lock_down(
     paths: Paths, app: LoadedApp, *, cdp_port: int | None, dev: Path | None,
-    legacy_host_state: bool = True,
+    legacy_host_state: bool = True, dev_local_ports: Iterable[int] = (),
 ) -> Lockdown:  # fmt: skip
     """Bind the egress socket, then confine this process to the app's plan.
+
+    ``dev_local_ports``: the ports of ``superapp dev --allow-local`` origins (developer mode
+    only; the caller refuses them otherwise). The egress proxy connects there for the page, so
+    the plan must allow exactly those ports, as it allows the allowlist's.
 
     ``legacy_host_state`` stays True until the runtime no longer opens the registry and the
     key folder itself (issue 14 point 1: the host's Bind message); then drop the argument.
@@ -117,7 +121,7 @@ def lock_down(
         paths,
         app_id,
         egress_port=sock.getsockname()[1],
-        net_ports=allowlist_ports(policy, os.environ),
+        net_ports=allowlist_ports(policy, os.environ) | set(dev_local_ports),
         cdp_port=cdp_port,
         extra_read=[*_package_data_dirs(), *([dev] if dev is not None else [])],
         legacy_host_state=legacy_host_state,

@@ -104,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     from superapp.runtime._confine import lock_down
 
     # OS-level lockdown: after the bundle is verified, before any thread or app code (issue 14).
-    lockdown = lock_down(paths, loaded, cdp_port=args.remote_debugging_port, dev=args.dev)
+    lockdown = lock_down(
+        paths, loaded, cdp_port=args.remote_debugging_port, dev=args.dev,
+        dev_local_ports=[port for _ip, port in local],  # empty unless --dev (checked above)
+    )  # fmt: skip
     app = RuntimeApp(paths, loaded, channel, cdp_port=args.remote_debugging_port)
     app.lockdown = lockdown
     if args.dev is not None:
