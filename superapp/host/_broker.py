@@ -27,6 +27,7 @@ from superapp.protocol import (
     Metrics,
     Notice,
     ShareRequest,
+    WindowState,
 )
 
 __all__ = ["MessageBroker"]
@@ -57,6 +58,9 @@ class MessageBroker:
         self._on_change = on_change
         #: Stops an app with a reason (in a thread of its own: the reader must not block).
         self._stop = stop
+        #: The life-cycle state machine's (``_background``): window reports, page loaded.
+        self.on_window: Callable[[RunningApp, WindowState], None] = lambda app, msg: None
+        self.on_loaded: Callable[[RunningApp], None] = lambda app: None
 
     def serve(self, app: RunningApp) -> None:
         """Read ``app``'s channel until it closes (the app's reader thread)."""
@@ -87,9 +91,13 @@ class MessageBroker:
         elif isinstance(msg, Loaded):
             app.loaded_at = time.monotonic()
             app.renderer_pid = msg.renderer_pid
-            app.state = AppState.RUNNING
+            if app.state is AppState.STARTING:
+                app.state = AppState.RUNNING
             app.loaded.set()
+            self.on_loaded(app)
             self._on_change(app.app_id)
+        elif isinstance(msg, WindowState):
+            self.on_window(app, msg)
         elif isinstance(msg, Audit):
             # Everything a runtime reports was caused by its page: through the flood gate,
             # and counted in the app's audit budget. Colliding names keep a suffixed name, as

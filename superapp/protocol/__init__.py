@@ -14,6 +14,7 @@ from superapp.protocol._control import (
     ConsentReply,
     ConsentRequest,
     Hello,
+    Lifecycle,
     Loaded,
     Message,
     Metrics,
@@ -21,6 +22,7 @@ from superapp.protocol._control import (
     ShareAnswer,
     ShareRequest,
     Terminate,
+    WindowState,
     decode_message,
 )
 from superapp.protocol._records import RunRecord
@@ -35,6 +37,7 @@ __all__ = [
     "ConsentReply",
     "ConsentRequest",
     "Hello",
+    "Lifecycle",
     "Loaded",
     "Message",
     "Metrics",
@@ -43,5 +46,6 @@ __all__ = [
     "ShareAnswer",
     "ShareRequest",
     "Terminate",
+    "WindowState",
     "decode_message",
 ]

@@ -8,7 +8,8 @@ framed as one JSON object per line, and capped in size; a malformed or oversized
 (``decode_message``) closes the channel (the supervisor then stops the runtime).
 
 Runtime → host: ``hello``, ``loaded``, ``audit``, ``consent_request``, ``share_request``,
-``metrics``, ``notice``. Host → runtime: ``consent_answer``, ``share_answer``, ``terminate``.
+``metrics``, ``notice``, ``window_state``. Host → runtime: ``consent_answer``, ``share_answer``,
+``terminate``, ``lifecycle`` (the host's life-cycle commands, ``superapp.host._background``).
 
 Versioned: ``hello`` carries ``protocol``, and a host refuses (audits, then stops) a runtime
 whose version is not ``PROTOCOL_VERSION``; a frame that is not one of these messages is
@@ -38,6 +39,7 @@ __all__ = [
     "ConsentReply",
     "ConsentRequest",
     "Hello",
+    "Lifecycle",
     "Loaded",
     "Message",
     "Metrics",
@@ -45,6 +47,7 @@ __all__ = [
     "ShareAnswer",
     "ShareRequest",
     "Terminate",
+    "WindowState",
     "decode_message",
 ]
 
@@ -57,7 +60,7 @@ MAX_MESSAGE_BYTES = 256 * 1024
 MAX_NESTING = 32
 #: Bumped whenever a message changes shape; host and runtime must agree (they ship together,
 #: but a runtime left over from an upgrade must not be half-understood).
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3  # 3: lifecycle and window_state (issue 16)
 
 
 class _Msg(BaseModel):
@@ -136,6 +139,33 @@ class Terminate(_Msg):
     revoked: bool = False
 
 
+#: The engine's page life-cycle states (Qt WebEngine's ``QWebEnginePage.LifecycleState``,
+#: after Chromium's Page Lifecycle API), as the runtime reports them.
+PageLifecycle = Literal["active", "frozen", "discarded"]
+
+
+class Lifecycle(_Msg):
+    """The host's life-cycle command (the host owns the state machine; the runtime obeys):
+    ``hide`` the window (the page gets ``hide``), ``freeze`` or ``discard`` the hidden page,
+    ``resume`` it (restored, shown, the page gets ``show``)."""
+
+    type: Literal["lifecycle"] = "lifecycle"
+    command: Literal["hide", "freeze", "discard", "resume"]
+
+
+class WindowState(_Msg):
+    """The runtime's window and page as they are now: sent when the window is shown or
+    hidden (by the user or a ``lifecycle`` command), after each command, and at most every
+    few seconds while the user is using the window (``input``: the idle clock restarts)."""
+
+    type: Literal["window_state"] = "window_state"
+    visible: bool
+    page: PageLifecycle
+    #: What the engine recommends (``recommendedState``: ``active`` while audio plays).
+    recommended: PageLifecycle = "frozen"
+    input: bool = False
+
+
 Message = Annotated[
     Hello
     | Loaded
@@ -146,7 +176,9 @@ Message = Annotated[
     | ShareAnswer
     | Metrics
     | Notice
-    | Terminate,
+    | Terminate
+    | Lifecycle
+    | WindowState,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)
