@@ -48,9 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules() -> list[ModuleType]:
     # A static list (no plugin discovery): every command the CLI has is visible here.
-    from superapp.cli import _apps, _audit, _bundles, _grants, _revocation, _scan, _storage
+    from superapp.cli import (
+        _apps,
+        _audit,
+        _bundles,
+        _grants,
+        _lifecycle,
+        _revocation,
+        _scan,
+        _storage,
+    )
 
-    return [_apps, _audit, _bundles, _grants, _revocation, _scan, _storage]
+    return [_apps, _audit, _bundles, _grants, _revocation, _scan, _storage, _lifecycle]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@
   (``consent_from_env``, ``SUPERAPP_CONSENT``)
 - ``_monitor_loop``: budgets, cache eviction, samples for ``superapp ps``, guarded
 - ``_revocation``: the kill switch at launch and while running
+- ``_background``: hidden, suspended, discarded, throttled, resumed (``_signals``, ``_throttle``)
 - ``_records``: run records on disk; ``_server``: the local control socket
 
 The host never imports the runtime (an import-linter contract): they meet only on the control
@@ -27,7 +28,7 @@ from superapp.host._prompt import (
     share_confirm_from_env,
 )
 from superapp.host._records import running_record, running_records
-from superapp.host._server import HostServer, request_stop
+from superapp.host._server import HostServer, request_lifecycle, request_stop
 from superapp.host._start import Host, start_host
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "build_prompt",
     "consent_from_env",
     "describe",
+    "request_lifecycle",
     "request_stop",
     "running_record",
     "running_records",
