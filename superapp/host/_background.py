@@ -54,13 +54,16 @@ _CONFIRM_S = 30.0
 class _Life:
     visible: bool = True
     page: str = "active"
-    recommended: str = "frozen"
+    audible: bool = False
     since: float = 0.0  # when the current state began (hidden: when it was hidden)
     last_input: float = 0.0
     pending: str | None = None  # the command sent and not yet confirmed
     suspend_when_hidden: bool = False
     cause: str = ""
     ending: bool = False
+    #: The engine refused to freeze the page (it does while DevTools are attached): the
+    #: hidden timer does not ask again until the window has been shown.
+    refused: bool = False
     throttled_by: frozenset[str] = frozenset()
 
 
@@ -153,7 +156,7 @@ class Background:
             if msg.input:
                 life.last_input = now
             was_visible, pending = life.visible, life.pending
-            life.visible, life.page, life.recommended = msg.visible, msg.page, msg.recommended
+            life.visible, life.page, life.audible = msg.visible, msg.page, msg.audible
             if msg.page == "frozen" and pending == "freeze":
                 life.pending = None
                 self._stop(app, life)
@@ -162,9 +165,17 @@ class Background:
                 life.pending = None
                 self._stop(app, life)
                 self._set(app, AppState.DISCARDED, life.cause)
+            elif pending in ("freeze", "discard") and msg.page == "active" and not msg.visible:
+                life.pending, life.refused = None, True
+                self._audit.record(
+                    "app.lifecycle", app_id=app.app_id, outcome="failure",
+                    reason=f"the engine refused to {pending} the page (DevTools attached?)",
+                    from_state=app.state.value, to_state=app.state.value,
+                )  # fmt: skip
+                self._on_change(app)
             elif msg.visible and msg.page == "active" and (pending == "resume" or not was_visible):
                 resumed_from = app.state
-                life.pending, life.last_input = None, now
+                life.pending, life.last_input, life.refused = None, now, False
                 if life.throttled_by:
                     self.throttler.add(app.app_id, app.pid)
                 cause = life.cause if pending == "resume" else "window shown"
@@ -197,6 +208,13 @@ class Background:
         if app.exited.is_set():
             raise AppStateError(f"{app.app_id} exited")
 
+    @staticmethod
+    def _check_refused(app: RunningApp, life: _Life) -> None:
+        if life.refused and app.state not in _STOPPED:
+            raise AppStateError(
+                f"{app.app_id}: the engine refused to suspend its page (DevTools attached?)"
+            )
+
     def hide(self, app_id: str, *, cause: str = "requested", suspend: bool = False) -> None:
         """Hide the window (as minimising would); with ``suspend``, suspend it at once."""
         with self._cond:
@@ -212,7 +230,9 @@ class Background:
                 life.suspend_when_hidden = suspend
                 self._send(app, life, "hide")
             target = _STOPPED if suspend else BACKGROUND_STATES
-            self._wait(app, lambda: app.state in target, "hiding")
+            life.refused = False
+            self._wait(app, lambda: app.state in target or life.refused, "hiding")
+            self._check_refused(app, life)
 
     def resume(self, app_id: str, *, cause: str = "requested") -> None:
         """Bring the app back to the foreground: continued, page restored, window shown."""
@@ -232,8 +252,11 @@ class Background:
             app = self._app(app_id)
             if app.state is not AppState.SUSPENDED:
                 raise AppStateError(f"{app_id} is {app.state.value}, not suspended")
+            life = self._life(app)
+            life.refused = False
             self._discard(app, cause)
-            self._wait(app, lambda: app.state is AppState.DISCARDED, "discarding")
+            self._wait(app, lambda: app.state is AppState.DISCARDED or life.refused, "discarding")
+            self._check_refused(app, life)
 
     def _discard(self, app: RunningApp, cause: str) -> None:
         life = self._life(app)
@@ -294,7 +317,7 @@ class Background:
                 continue
             due: float | None = None
             if app.state is AppState.HIDDEN and policy.hidden_suspend_after_s is not None:
-                if life.recommended != "active":  # the engine says the page is busy (audio)
+                if not life.audible and not life.refused:  # a hidden music player keeps playing
                     due = life.since + policy.hidden_suspend_after_s
                     if now >= due:
                         life.cause = "hidden for the policy's time"

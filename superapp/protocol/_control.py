@@ -161,8 +161,10 @@ class WindowState(_Msg):
     type: Literal["window_state"] = "window_state"
     visible: bool
     page: PageLifecycle
-    #: What the engine recommends (``recommendedState``: ``active`` while audio plays).
-    recommended: PageLifecycle = "frozen"
+    #: The page played sound recently: a hidden app playing music is not suspended by the
+    #: hidden timer (the engine's ``recommendedState`` would keep any page with a DevTools
+    #: client active, so it is not used).
+    audible: bool = False
     input: bool = False
 
 

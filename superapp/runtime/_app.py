@@ -267,11 +267,9 @@ class RuntimeApp:
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
 
-        def report(visible: bool, page: str, recommended: str, input_: bool) -> None:
+        def report(visible: bool, page: str, audible: bool, input_: bool) -> None:
             self._send(
-                control.WindowState(
-                    visible=visible, page=page, recommended=recommended, input=input_
-                )
+                control.WindowState(visible=visible, page=page, audible=audible, input=input_)
             )
 
         def before_show(window: Any) -> None:

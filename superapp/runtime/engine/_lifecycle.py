@@ -23,15 +23,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
 __all__ = ["INPUT_REPORT_S", "PageLifecycle"]
 
 #: At most one "the user is using the window" report this often (the host's idle clock).
 INPUT_REPORT_S = 5.0
-#: Reports the window: (visible, page state, recommended state, user input).
-Report = Callable[[bool, str, str, bool], None]
+#: Reports the window: (visible, page state, audible, user input).
+Report = Callable[[bool, str, bool, bool], None]
 
 _STATE = QWebEnginePage.LifecycleState
 _NAMES = {_STATE.Active: "active", _STATE.Frozen: "frozen", _STATE.Discarded: "discarded"}
@@ -59,11 +59,8 @@ class PageLifecycle(QObject):
         self._invoke.connect(self._run, Qt.ConnectionType.QueuedConnection)
         page.visibleChanged.connect(self._on_visible)
         page.loadFinished.connect(self._on_load)
-        # Input goes to the engine's render widget, a child created later: watch the
-        # application (the filter only compares an event type).
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        page.recentlyAudibleChanged.connect(lambda _audible: self._send())
+        self._watched: Any = None
 
     @Slot(object)
     def _run(self, fn: Callable[[], None]) -> None:
@@ -87,7 +84,7 @@ class PageLifecycle(QObject):
         self._report(
             page.isVisible(),
             _NAMES.get(page.lifecycleState(), "active"),
-            _NAMES.get(page.recommendedState(), "active"),
+            page.recentlyAudible(),
             input_,
         )
 
@@ -127,6 +124,12 @@ class PageLifecycle(QObject):
         self._send()
 
     def _on_load(self, _ok: bool) -> None:
+        # Input goes to the engine's render widget, which exists once a page has loaded
+        # (an application-wide filter crashed PySide here).
+        proxy = self._view.webview.focusProxy() if hasattr(self._view, "webview") else None
+        if proxy is not None and proxy is not self._watched:
+            proxy.installEventFilter(self)
+            self._watched = proxy
         if self._show_after_load:
             self._show_after_load = False
             self._tell_page("show")
