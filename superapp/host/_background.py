@@ -35,7 +35,7 @@ import psutil
 from superapp.audit import AuditLog
 from superapp.core.errors import AppStateError
 from superapp.host._app import AppState, RunningApp
-from superapp.host._signals import TREE_LOCK, continue_tree, stop_tree
+from superapp.host._signals import LIFELINE, TREE_LOCK, continue_tree, stop_tree
 from superapp.host._throttle import Throttler
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy
@@ -113,14 +113,23 @@ class Background:
             self._cond.notify_all()
 
     def forget(self, app_id: str) -> None:
+        """``app_id`` exited (its group has been swept)."""
         with self._cond:
             self._lives.pop(app_id, None)
             self.throttler.remove(app_id, resume=False)
+            app = self._get(app_id)
+            if app is not None:
+                LIFELINE.forget(app.pid)
 
     def close(self) -> None:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+
+    def closed(self) -> None:
+        """Every app of this host has exited: the lifeline can go."""
+        if not self._running():
+            LIFELINE.close()
 
     def _set(self, app: RunningApp, state: AppState, cause: str, **fields: object) -> None:
         old = app.state

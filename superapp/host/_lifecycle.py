@@ -367,6 +367,7 @@ class Supervisor:
             t.start()
         for t in threads:
             t.join()
+        self.background.closed()
 
     # --- run records (for `superapp stop` from another process) -------------------------
     def _state_changed(self, app: RunningApp) -> None:

@@ -6,6 +6,9 @@ get a group signal, so the tree found through ``/proc`` is signalled as well. A 
 process uses no CPU at all, which freezing the page alone does not give: the engine's
 browser process keeps its timers (measured, bench/RESULTS.md).
 
+While a tree is stopped, the host's ``LIFELINE`` (``_lifeline``) knows its group, so that it
+is killed rather than left stopped forever if the host dies.
+
 One lock per host (``TREE_LOCK``) orders every stop and continue of every tree, so the
 throttle's duty cycle cannot stop a tree the supervisor has just continued to end it.
 """
@@ -18,10 +21,14 @@ import threading
 
 import psutil
 
-__all__ = ["TREE_LOCK", "continue_tree", "stop_tree", "tree_pids"]
+from superapp.host._lifeline import Lifeline
+
+__all__ = ["LIFELINE", "TREE_LOCK", "continue_tree", "stop_tree", "tree_pids"]
 
 #: Held around every stop/continue, and by the supervisor while it marks an app as ending.
 TREE_LOCK = threading.RLock()
+#: One per host process: kills the groups of stopped trees if the host dies.
+LIFELINE = Lifeline()
 
 
 def tree_pids(root: int) -> list[int]:
@@ -48,6 +55,7 @@ def _signal_tree(root: int, sig: signal.Signals) -> None:
 def stop_tree(root: int) -> None:
     """SIGSTOP the process group and tree of ``root`` (no CPU until ``continue_tree``)."""
     with TREE_LOCK:
+        LIFELINE.watch(root)
         _signal_tree(root, signal.SIGSTOP)
 
 

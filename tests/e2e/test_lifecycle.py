@@ -8,6 +8,8 @@ go of its Playwright connection before the app is hidden and attaches again afte
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +21,7 @@ from superapp.core.paths import Paths
 from superapp.host import running_record
 from superapp.host._signals import tree_pids
 from superapp.testing import audit_events, make_app, wait_until
-from tests.e2e.harness import HostProcess, connect
+from tests.e2e.harness import HostProcess, connect, wait_gone
 
 APP = "com.example.background"
 SCRIPT = """
@@ -178,3 +180,18 @@ def test_stop_ends_a_suspended_app_cleanly(
     assert exited["superapp"]["exit_code"] == 0  # it closed its window, not SIGKILLed
     gone = psutil.wait_procs([psutil.Process(p) for p in tree if psutil.pid_exists(p)], 30)
     assert not gone[1]
+
+
+def test_host_killed_while_an_app_is_suspended_leaves_no_process(
+    tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str]
+) -> None:
+    # A stopped tree cannot end itself when the host and the runtime are gone: the host's
+    # lifeline (superapp.host._lifeline) kills it when the host's pipe closes.
+    host, page = _open(open_app, tmp_path, superapp_home, "")
+    page.context.browser.close()
+    _cli(host_env, "suspend", APP)
+    everything = [p.pid for p in host.descendants()]  # the runtime's tree and the lifeline
+    assert any("QtWebEngineProcess" in psutil.Process(p).name() for p in everything)
+    os.kill(host.proc.pid, signal.SIGKILL)
+    host.proc.wait(30)
+    assert wait_gone(everything) == []
