@@ -16,6 +16,7 @@ protocol (``superapp.protocol``).
 """
 
 from superapp.host._app import AppState, RunningApp, StopTimeouts
+from superapp.host._background import BACKGROUND_STATES
 from superapp.host._context import HostContext
 from superapp.host._lifecycle import Supervisor
 from superapp.host._prompt import (
@@ -33,6 +34,7 @@ from superapp.host._start import Host, start_host
 
 __all__ = [
     "ANSWERS",
+    "BACKGROUND_STATES",
     "DESCRIPTIONS",
     "AppState",
     "ConsentPrompt",
