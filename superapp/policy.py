@@ -193,19 +193,29 @@ class MonitorPolicy(_Section):
     throttle_period_s: Annotated[float, Field(ge=0.02, le=2.0)] = 0.2
 
 
+def _false_is_off(value: object) -> object:
+    return None if value is False else value
+
+
+#: A step that ``false`` turns off (TOML has no null).
+OptionalSeconds = Annotated[Seconds | None, BeforeValidator(_false_is_off)]
+OptionalSize = Annotated[Size | None, BeforeValidator(_false_is_off)]
+
+
 class LifecyclePolicy(_Section):
     """``[lifecycle]``: apps in the background (docs/lifecycle.md). A step set to nothing is off.
 
     hidden → suspended after ``hidden_suspend_after_s``; a visible window nobody has used for
     ``idle_suspend_after_s`` is hidden and suspended; while the machine's available memory is
     under ``discard_below_available``, suspended apps are discarded (their page's memory is
-    freed and the page restored on resume), one per ``pressure_check_s``.
+    freed and the page restored on resume), one per ``pressure_check_s``. ``false`` turns a
+    step off.
     """
 
-    hidden_suspend_after_s: Seconds | None = 30.0
+    hidden_suspend_after_s: OptionalSeconds = 30.0
     #: Off by default: on a desktop, a window the user reads without touching is not idle.
-    idle_suspend_after_s: Seconds | None = None
-    discard_below_available: Size | None = 512 * 1024**2
+    idle_suspend_after_s: OptionalSeconds = None
+    discard_below_available: OptionalSize = 512 * 1024**2
     pressure_check_s: Annotated[float, Field(ge=0.1, le=600)] = 5.0
     #: Stop (SIGSTOP) a suspended app's whole process tree: a frozen page alone leaves the
     #: engine's browser process waking up. Budgets and the kill switch continue it to stop it.

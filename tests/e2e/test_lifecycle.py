@@ -138,6 +138,7 @@ def test_state_survives_suspend_discard_resume(
         """async () => {
              await superapp.storage.setItem('draft', 'kept in storage');
              sessionStorage.setItem('tab', 'kept in session');
+             localStorage.setItem('engine', 'kept in the engine');
              location.hash = '#step-2';
            }"""
     )
@@ -155,9 +156,9 @@ def test_state_survives_suspend_discard_resume(
                                 ".includes('show:true')")  # fmt: skip
         kept = again.evaluate(
             """async () => [document.wasDiscarded, location.hash, sessionStorage.getItem('tab'),
-                            await superapp.storage.getItem('draft')]"""
+                            localStorage.getItem('engine'), await superapp.storage.getItem('draft')]"""
         )
-        assert kept == [True, "#step-2", "kept in session", "kept in storage"]
+        assert kept == [True, "#step-2", "kept in session", "kept in the engine", "kept in storage"]
     finally:
         browser.close()
     moves = [e["superapp"]["to_state"] for e in audit_events(superapp_home, "app.lifecycle", APP)]

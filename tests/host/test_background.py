@@ -259,6 +259,11 @@ def test_lifecycle_policy_keys_are_checked() -> None:
     assert policy.lifecycle.hidden_suspend_after_s == 5.0
     assert policy.lifecycle.discard_below_available == 256 * 1024**2
     assert policy.lifecycle.idle_suspend_after_s is None
+    off = parse_policy(
+        "[lifecycle]\nhidden_suspend_after_s = false\ndiscard_below_available = false\n"
+    )
+    assert off.lifecycle.hidden_suspend_after_s is None
+    assert off.lifecycle.discard_below_available is None
     from superapp.core.errors import PolicyError
 
     with pytest.raises(PolicyError, match=r"lifecycle\.hidden_after_s: unknown key"):
