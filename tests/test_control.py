@@ -55,7 +55,9 @@ MALFORMED = {
     # Parses and validates, but pydantic cannot serialise it back ("Maximum serialization
     # depth exceeded"): found by bench/fuzz.py on protocol v2.
     "deeper_than_it_can_be_written_back": b'{"type":"audit","action":"x","fields":{"a":'
-    + b"[" * 300 + b"]" * 300 + b"}}\n",
+    + b"[" * 300
+    + b"]" * 300
+    + b"}}\n",
 }
 
 
@@ -118,6 +120,8 @@ def test_every_message_type_still_round_trips(pair: tuple[socket.socket, control
         control.Metrics(counters={"storage.writes": 9}),
         control.Notice(level="error", message="m"),
         control.Terminate(reason="budget"),
+        control.Lifecycle(command="freeze"),
+        control.WindowState(visible=False, page="frozen", audible=True, input=False),
     ]
     for msg in messages:
         sender.send(msg)
@@ -157,3 +161,16 @@ def test_runtime_audit_fields_cannot_end_the_hosts_reader(tmp_path: Path) -> Non
     assert event["superapp"]["app_id"] == "com.example.a"  # identity from the channel
     assert event["superapp"]["app_id_"] == "com.example.victim"
     assert event["event"]["outcome"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"type":"lifecycle","command":"kill"}\n',
+        b'{"type":"window_state","visible":true,"page":"zombie"}\n',
+    ],
+    ids=["unknown-command", "unknown-page-state"],
+)
+def test_lifecycle_messages_are_strict(frame: bytes) -> None:
+    with pytest.raises(control.ChannelClosedError, match="malformed"):
+        control.decode_message(frame)

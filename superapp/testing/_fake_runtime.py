@@ -30,7 +30,8 @@ It answers the host's ``lifecycle`` commands as the real runtime does, with a
 
 After the last step it waits: ``terminate`` ends it with status 0 (unless the script's
 options say ``{"ignore_terminate": true}``, to test the SIGTERM/SIGKILL escalation), and so
-does the host closing the channel.
+does the host closing the channel. ``{"refuse_freeze": true}`` answers ``freeze`` and
+``discard`` with an active page, as the engine does while DevTools are attached.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class _FakeRuntime:
             if isinstance(msg, Lifecycle):
                 visible = msg.command == "resume"
                 page = {"freeze": "frozen", "discard": "discarded"}.get(msg.command, "active")
+                if self.options.get("refuse_freeze"):  # as the engine with DevTools attached
+                    page = "active"
                 self.channel.send(WindowState(visible=visible, page=page))
             if isinstance(msg, ConsentReply | ShareAnswer):
                 waiting = self._answers.get(msg.request_id)

@@ -270,3 +270,35 @@ def test_lifecycle_policy_keys_are_checked() -> None:
         parse_policy("[lifecycle]\nhidden_after_s = 5\n")
     with pytest.raises(PolicyError, match=r"monitor\.throttle_share"):
         parse_policy("[monitor]\nthrottle_share = 1.5\n")
+
+
+def test_idle_app_is_hidden_and_suspended(
+    superapp_home: Paths, make_supervisor: MakeSupervisor
+) -> None:
+    policy = _policy(superapp_home, "[lifecycle]\nidle_suspend_after_s = 0\n")
+    supervisor = make_supervisor(READY, policy=policy)
+    app = _launch(supervisor)
+    _state(supervisor, AppState.SUSPENDED)
+    assert _tree_status(app) == {psutil.STATUS_STOPPED}
+    [hidden, suspended] = audit_events(superapp_home, "app.lifecycle", APP)
+    assert hidden["event"]["reason"] == "idle for the policy's time"
+    assert suspended["superapp"]["to_state"] == "suspended"
+
+
+def test_engine_refusing_to_freeze_is_audited_and_not_retried(
+    superapp_home: Paths, make_supervisor: MakeSupervisor
+) -> None:
+    policy = _policy(superapp_home, "[lifecycle]\nhidden_suspend_after_s = 0\n")
+    supervisor = make_supervisor(READY, policy=policy, options={"refuse_freeze": True})
+    app = _launch(supervisor)
+    with pytest.raises(AppStateError, match="refused to suspend"):
+        supervisor.background.hide(APP, suspend=True)
+    assert supervisor.state(APP)[0] is AppState.HIDDEN
+    assert psutil.STATUS_STOPPED not in _tree_status(app)
+    refusals = [e for e in audit_events(superapp_home, "app.lifecycle", APP)
+                if e["event"]["outcome"] == "failure"]  # fmt: skip
+    assert len(refusals) == 1 and "refused to freeze" in refusals[0]["event"]["reason"]
+    # The hidden timer (0 s) does not ask again while the window stays hidden.
+    supervisor.background.hide(APP)
+    assert len([e for e in audit_events(superapp_home, "app.lifecycle", APP)
+                if e["event"]["outcome"] == "failure"]) == 1  # fmt: skip
