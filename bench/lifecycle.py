@@ -6,8 +6,9 @@ One host in this process (``start_host``, as the launcher runs it) under a priva
    suspend → discard → resume, each timed from the request to the host's confirmation (the
    runtime reports its window shown and its page active); PSS of the app's process tree while
    running, suspended and discarded; a bare pywebview window's PSS in the same run.
-2. ``throttle``: a page burning a core (``while (true) {}``) against a CPU budget of 50 %: its
-   measured CPU share before and while throttled (the host's own monitor samples).
+2. ``throttle``: a page burning a core (``while (true) {}``) against a CPU budget of 10 % (low,
+   so that a burner gets over it even on a loaded machine): its measured CPU share before and
+   while throttled (the host's own monitor samples).
 3. ``many``: ``--apps`` apps launched four at a time; each is suspended once it has loaded,
    except the last two; the launcher's API (``list_apps`` and ``dashboard``, what its page polls)
    is called every 50 ms throughout and timed; at the end, the suspended apps' process trees'
@@ -148,7 +149,7 @@ def bench_throttle(tmp: Path) -> list[str]:
 
     policy = (
         "[monitor]\nsample_interval_s = 1.0\n"
-        "[monitor.cpu]\nlimit = 50\nwarn_after_s = 0\nthrottle_after_s = 3\n"
+        "[monitor.cpu]\nlimit = 10\nwarn_after_s = 0\nthrottle_after_s = 3\n"
         "terminate_after_s = 3600\ncooldown_s = 3600\n"
     )
     host = _host(os.environ["SUPERAPP_HOME"], policy)
@@ -160,8 +161,9 @@ def bench_throttle(tmp: Path) -> list[str]:
     try:
         app = sup.launch("com.example.burner", dev_src=folder)
         assert app.loaded.wait(120)
+        deadline = time.monotonic() + 300
         while app.state.value != "throttled":
-            if app.exited.is_set():
+            if app.exited.is_set() or time.monotonic() > deadline:
                 raise RuntimeError(f"the burner exited: {sup.state('com.example.burner')}")
             _settle(sup, 1)
             sample = sup.monitor.latest().get("com.example.burner")
@@ -178,7 +180,7 @@ def bench_throttle(tmp: Path) -> list[str]:
         f"| CPU-burning page, before throttle (% of one core) | "
         f"{max(before[1:] or before):.0f} % |",
         f"| same, throttled (`throttle_share = {share}`), 6 samples | "
-        f"{median(during):.0f} % median, {max(during):.0f} % max (budget 50 %) |",
+        f"{median(during):.1f} % median, {max(during):.1f} % max (budget 10 %) |",
     ]
 
 
