@@ -106,7 +106,9 @@ class Background:
     def loaded(self, app: RunningApp) -> None:
         """The app's page is showing: the clocks start; the scheduler runs."""
         with self._cond:
-            self._life(app)
+            life = self._life(app)
+            if life.throttled_by and app.state is AppState.RUNNING:  # throttled while starting
+                self._set(app, AppState.THROTTLED, "over its budget while starting")
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="lifecycle", daemon=True)
                 self._thread.start()
@@ -200,7 +202,7 @@ class Background:
     def _stop(self, app: RunningApp, life: _Life) -> None:
         self.throttler.remove(app.app_id, resume=False)
         if self._policy().lifecycle.stop_processes:
-            stop_tree(app.pid)
+            stop_tree(app.pid, wait=True)
 
     # --- commands (CLI, launcher, the scheduler) ------------------------------------------
     def _app(self, app_id: str) -> RunningApp:

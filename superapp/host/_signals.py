@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 import psutil
 
@@ -52,11 +53,32 @@ def _signal_tree(root: int, sig: signal.Signals) -> None:
             pass
 
 
-def stop_tree(root: int) -> None:
-    """SIGSTOP the process group and tree of ``root`` (no CPU until ``continue_tree``)."""
+#: How long ``stop_tree(wait=True)`` waits for the kernel to have stopped every process.
+STOP_WAIT_S = 2.0
+
+
+def _all_stopped(root: int) -> bool:
+    for pid in tree_pids(root):
+        try:
+            if psutil.Process(pid).status() not in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE):
+                return False
+        except psutil.Error:
+            pass
+    return True
+
+
+def stop_tree(root: int, *, wait: bool = False) -> None:
+    """SIGSTOP the process group and tree of ``root`` (no CPU until ``continue_tree``).
+
+    ``kill`` returns before the target has stopped; with ``wait`` this returns once every
+    process of the tree is stopped (bounded by ``STOP_WAIT_S``), so a state reported after it
+    ("suspended") is already true."""
     with TREE_LOCK:
         LIFELINE.watch(root)
         _signal_tree(root, signal.SIGSTOP)
+        deadline = time.monotonic() + STOP_WAIT_S
+        while wait and not _all_stopped(root) and time.monotonic() < deadline:
+            time.sleep(0.002)
 
 
 def continue_tree(root: int) -> None:

@@ -20,6 +20,7 @@ from superapp.host._records import read_record
 from superapp.host._signals import tree_pids
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy, parse_policy
+from superapp.protocol import Loaded
 from superapp.revocation import RevocationChecker, generate_private_key
 from superapp.testing import audit_events, wait_until
 from tests.host.conftest import APP, MakeSupervisor
@@ -302,3 +303,21 @@ def test_engine_refusing_to_freeze_is_audited_and_not_retried(
     supervisor.background.hide(APP)
     assert len([e for e in audit_events(superapp_home, "app.lifecycle", APP)
                 if e["event"]["outcome"] == "failure"]) == 1  # fmt: skip
+
+
+def test_app_throttled_while_starting_shows_throttled_once_loaded(
+    superapp_home: Paths, make_supervisor: MakeSupervisor
+) -> None:
+    from superapp.monitor import BudgetDecision
+
+    supervisor = make_supervisor([{"hello": {}}, {"audit": {"action": "fake.started"}}],
+                                 policy=HostPolicy())  # fmt: skip
+    app = supervisor.launch(APP)
+    wait_until(lambda: audit_events(superapp_home, "fake.started", APP), what="the fake up")
+    assert app.state is AppState.STARTING
+    supervisor._on_decision(
+        BudgetDecision(APP, "Fake", "throttle", "cpu", 95.0, 90.0, 20.0, "Fake is being slowed")
+    )
+    assert supervisor.background.throttler.throttled(APP)
+    supervisor.broker.handle(app, Loaded(url=f"app://{APP}/index.html", elapsed_ms=1.0))
+    assert supervisor.state(APP)[0] is AppState.THROTTLED
