@@ -5,6 +5,9 @@
  *   window.callNative(api, params) -> Promise<result>
  *   window.superapp.storage        getItem/setItem/removeItem/clear/key/keys/length, async,
  *                                  over storage.* (the encrypted store)
+ *   window.superapp.lifecycle      state ("shown"/"hidden"), addEventListener("show"|"hide", fn),
+ *                                  removeEventListener: the app going to the background and
+ *                                  back (docs/lifecycle.md)
  *
  * Rejections are Error objects with a string `.code` (UNKNOWN_API, INVALID_PARAMS,
  * PERMISSION_DENIED, CONSENT_DENIED, RATE_LIMITED, QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE,
@@ -106,8 +109,41 @@
     },
     length: function () { return allKeys().then(function (k) { return k.length; }); },
   });
+  // window.superapp.lifecycle: "show" and "hide" (W3C MiniApp Lifecycle's names), sent by the
+  // host from the relay's isolated world as a DOM event. A hidden app may be frozen next (its
+  // timers stop until it is resumed) or discarded (its page reloaded on resume, with
+  // document.wasDiscarded set): save what must survive in a "hide" handler, synchronously.
+  var LIFE = "superapp:lifecycle", lifeState = "shown", handlers = { show: [], hide: [] };
+  var later = setTimeout;
+  listen.call(doc, LIFE, function (ev) {
+    var kind = ev.detail;
+    if (kind !== "show" && kind !== "hide") return;
+    lifeState = kind === "show" ? "shown" : "hidden";
+    var list = handlers[kind].slice();
+    var info = freeze({ type: kind, wasDiscarded: doc.wasDiscarded === true });
+    for (var i = 0; i < list.length; i++) {
+      try { list[i].call(null, info); } catch (e) { later(function () { throw e; }); }
+    }
+  });
+  function handlerList(type, fn) {
+    if (type !== "show" && type !== "hide") throw new TypeError("lifecycle events are show and hide");
+    if (typeof fn !== "function") throw new TypeError("listener must be a function");
+    return handlers[type];
+  }
+  var lifecycle = freeze({
+    get state() { return lifeState; },
+    addEventListener: function (type, fn) {
+      var list = handlerList(type, fn);
+      if (list.indexOf(fn) < 0) list.push(fn);
+    },
+    removeEventListener: function (type, fn) {
+      var list = handlerList(type, fn), at = list.indexOf(fn);
+      if (at >= 0) list.splice(at, 1);
+    },
+  });
   Object.defineProperty(window, "superapp", {
-    value: freeze({ storage: storage }), writable: false, configurable: false, enumerable: false,
+    value: freeze({ storage: storage, lifecycle: lifecycle }),
+    writable: false, configurable: false, enumerable: false,
   });
   // The relay may already be up (it starts at document creation too): ask.
   dispatch.call(doc, new CustomEv(HELLO));

@@ -259,13 +259,37 @@ export interface SuperappStorage {
   length(): Promise<number>;
 }
 
+/** The app going to the background and back (docs/lifecycle.md). */
+export interface SuperappLifecycleEvent {
+  readonly type: "show" | "hide";
+  /** True after the host discarded the page and reloaded it on resume. */
+  readonly wasDiscarded: boolean;
+}
+
+export interface SuperappLifecycle {
+  readonly state: "shown" | "hidden";
+  addEventListener(
+    type: "show" | "hide",
+    listener: (event: SuperappLifecycleEvent) => void
+  ): void;
+  removeEventListener(
+    type: "show" | "hide",
+    listener: (event: SuperappLifecycleEvent) => void
+  ): void;
+}
+
+export interface Superapp {
+  readonly storage: SuperappStorage;
+  readonly lifecycle: SuperappLifecycle;
+}
+
 declare global {
   interface Window {
     /** Defined by the host before any page script runs; read-only. */
     readonly callNative: CallNative;
     /** Helpers over callNative, defined by the host's shim; read-only. */
-    readonly superapp: { readonly storage: SuperappStorage };
+    readonly superapp: Superapp;
   }
   const callNative: CallNative;
-  const superapp: { readonly storage: SuperappStorage };
+  const superapp: Superapp;
 }

@@ -16,6 +16,7 @@ Sections::
     [monitor.storage_writes]   budget: storage writes per second
     [monitor.audit_events]     budget: audit events an app causes per second (before the gate)
     [monitor.engine_storage]   budget: bytes of the app's engine profile on disk
+    [lifecycle]                background apps: when hidden/idle apps are suspended, discarded
     [revocation]               the kill switch: source, interval, platform keys, expiry policy
     [fleet]                    the mini-app repository (TUF): URL, trusted root, polling
     [audit]                    audit log rotation, retained security log, per-app flood gate
@@ -63,6 +64,7 @@ __all__ = [
     "DiskBudget",
     "FleetPolicy",
     "HostPolicy",
+    "LifecyclePolicy",
     "LimitOverrides",
     "MemoryBudget",
     "MonitorPolicy",
@@ -190,6 +192,39 @@ class MonitorPolicy(_Section):
     #: The engine's own web storage on disk: only apps with ``engine_storage = "persistent"``
     #: keep any; the default in-memory storage counts in ``memory`` instead.
     engine_storage: DiskBudget = Field(default_factory=DiskBudget)
+    #: The throttle step is real (issue 16): a throttled app's process tree is stopped and
+    #: continued in a duty cycle, running ``throttle_share`` of every ``throttle_period_s``.
+    throttle_share: Annotated[float, Field(ge=0.05, le=0.9)] = 0.25
+    throttle_period_s: Annotated[float, Field(ge=0.02, le=2.0)] = 0.2
+
+
+def _false_is_off(value: object) -> object:
+    return None if value is False else value
+
+
+#: A step that ``false`` turns off (TOML has no null).
+OptionalSeconds = Annotated[Seconds | None, BeforeValidator(_false_is_off)]
+OptionalSize = Annotated[Size | None, BeforeValidator(_false_is_off)]
+
+
+class LifecyclePolicy(_Section):
+    """``[lifecycle]``: apps in the background (docs/lifecycle.md). A step set to nothing is off.
+
+    hidden → suspended after ``hidden_suspend_after_s``; a visible window nobody has used for
+    ``idle_suspend_after_s`` is hidden and suspended; while the machine's available memory is
+    under ``discard_below_available``, suspended apps are discarded (their page's memory is
+    freed and the page restored on resume), one per ``pressure_check_s``. ``false`` turns a
+    step off.
+    """
+
+    hidden_suspend_after_s: OptionalSeconds = 30.0
+    #: Off by default: on a desktop, a window the user reads without touching is not idle.
+    idle_suspend_after_s: OptionalSeconds = None
+    discard_below_available: OptionalSize = 512 * 1024**2
+    pressure_check_s: Annotated[float, Field(ge=0.1, le=600)] = 5.0
+    #: Stop (SIGSTOP) a suspended app's whole process tree: a frozen page alone leaves the
+    #: engine's browser process waking up. Budgets and the kill switch continue it to stop it.
+    stop_processes: bool = True
 
 
 def _public_key(value: object) -> object:
@@ -320,6 +355,7 @@ class HostPolicy(_Section):
     """The whole policy file. Frozen: the host loads it once at start."""
 
     monitor: MonitorPolicy = Field(default_factory=MonitorPolicy)
+    lifecycle: LifecyclePolicy = Field(default_factory=LifecyclePolicy)
     revocation: RevocationPolicy = Field(default_factory=RevocationPolicy)
     fleet: FleetPolicy = Field(default_factory=FleetPolicy)
     audit: AuditPolicy = Field(default_factory=AuditPolicy)

@@ -123,6 +123,8 @@ def test_every_message_type_still_round_trips(pair: tuple[socket.socket, control
             stream="csp", level="error", text="index.html:3: x", source="index.html", line=3
         ),
         control.Terminate(reason="budget"),
+        control.Lifecycle(command="freeze"),
+        control.WindowState(visible=False, page="frozen", audible=True, input=False),
     ]
     for msg in messages:
         sender.send(msg)
@@ -162,3 +164,16 @@ def test_runtime_audit_fields_cannot_end_the_hosts_reader(tmp_path: Path) -> Non
     assert event["superapp"]["app_id"] == "com.example.a"  # identity from the channel
     assert event["superapp"]["app_id_"] == "com.example.victim"
     assert event["event"]["outcome"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"type":"lifecycle","command":"kill"}\n',
+        b'{"type":"window_state","visible":true,"page":"zombie"}\n',
+    ],
+    ids=["unknown-command", "unknown-page-state"],
+)
+def test_lifecycle_messages_are_strict(frame: bytes) -> None:
+    with pytest.raises(control.ChannelClosedError, match="malformed"):
+        control.decode_message(frame)

@@ -13,7 +13,11 @@
   var panelTitle = document.getElementById("panel-title");
   var cards = {};
   var STATE_WORDS = { stopped: "Not running", starting: "Starting…", running: "Running",
-                      crashed: "Crashed", terminated: "Stopped by host" };
+                      crashed: "Crashed", terminated: "Stopped by host",
+                      hidden: "In the background", suspended: "Suspended",
+                      discarded: "Suspended · memory freed", throttled: "Slowed down" };
+  // In the background: "Launch" brings the app back (the host resumes it).
+  var BACKGROUND = { hidden: true, suspended: true, discarded: true };
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -82,8 +86,10 @@
     c.detail.hidden = !app.state_detail;
     c.confined.textContent = app.confinement_warning || "";
     c.confined.hidden = !app.confinement_warning;
-    var live = app.state === "running" || app.state === "starting";
-    c.launch.disabled = live;
+    var back = BACKGROUND[app.state] === true;
+    var live = back || app.state === "running" || app.state === "starting" || app.state === "throttled";
+    c.launch.disabled = live && !back;
+    c.launch.textContent = back ? "Resume" : "Launch";
     c.stop.disabled = !live;
   }
 

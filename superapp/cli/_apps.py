@@ -182,7 +182,8 @@ def cmd_ps(args: argparse.Namespace) -> int:
         print("No mini-app is running.")
         return 0
     print(
-        f"{'APP':<32} {'PID':>7} {'CPU%':>6} {'MEMORY':>9} {'PROCS':>5} {'CALLS/S':>8} {'NET/S':>6}"
+        f"{'APP':<32} {'PID':>7} {'STATE':<10} {'CPU%':>6} {'MEMORY':>9} {'PROCS':>5} "
+        f"{'CALLS/S':>8} {'NET/S':>6}"
     )
     for r in rows:
         mem = f"{r['memory_bytes'] / 1e6:.0f} MB" if r["memory_bytes"] is not None else "-"
@@ -190,7 +191,11 @@ def cmd_ps(args: argparse.Namespace) -> int:
         calls = f"{r['bridge_calls_per_s']:.0f}" if r["bridge_calls_per_s"] is not None else "-"
         net = f"{r['net_requests_per_s']:.0f}" if r["net_requests_per_s"] is not None else "-"
         procs = r["processes"] if r["processes"] is not None else "-"
-        print(f"{r['app_id']:<32} {r['pid']:>7} {cpu:>6} {mem:>9} {procs:>5} {calls:>8} {net:>6}")
+        state = safe_text(r["state"])[:10]
+        print(
+            f"{r['app_id']:<32} {r['pid']:>7} {state:<10} {cpu:>6} {mem:>9} {procs:>5} "
+            f"{calls:>8} {net:>6}"
+        )
         print(f"  confinement: {_confinement_line(r['confinement'])}")
     return 0
 

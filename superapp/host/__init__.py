@@ -10,6 +10,7 @@
 - ``_revocation``: the kill switch at launch and while running
 - ``_fleet``: the host as a TUF client (``superapp.fleet``): polling with jitter, the
   repository's kill switch, updates waiting for consent offered at launch
+- ``_background``: hidden, suspended, discarded, throttled, resumed (``_signals``, ``_throttle``)
 - ``_records``: run records on disk; ``_server``: the local control socket
 
 The host never imports the runtime (an import-linter contract): they meet only on the control
@@ -17,6 +18,7 @@ protocol (``superapp.protocol``).
 """
 
 from superapp.host._app import AppState, RunningApp, StopTimeouts
+from superapp.host._background import BACKGROUND_STATES
 from superapp.host._context import HostContext
 from superapp.host._lifecycle import Supervisor
 from superapp.host._prompt import (
@@ -29,11 +31,12 @@ from superapp.host._prompt import (
     share_confirm_from_env,
 )
 from superapp.host._records import running_record, running_records
-from superapp.host._server import HostServer, request_stop
+from superapp.host._server import HostServer, request_lifecycle, request_stop
 from superapp.host._start import Host, start_host
 
 __all__ = [
     "ANSWERS",
+    "BACKGROUND_STATES",
     "DESCRIPTIONS",
     "AppState",
     "ConsentPrompt",
@@ -46,6 +49,7 @@ __all__ = [
     "build_prompt",
     "consent_from_env",
     "describe",
+    "request_lifecycle",
     "request_stop",
     "running_record",
     "running_records",

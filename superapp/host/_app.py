@@ -6,6 +6,9 @@ Life cycle of one app::
                            │                    │
                            └──────crash─────────┴──▶ crashed      (signal, non-zero exit)
                                                 └──▶ terminated   (the host stopped it for a reason)
+
+While it runs it may be in the background or slowed down (``_background``): hidden,
+suspended, discarded, throttled, and back to running when resumed.
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ class AppState(StrEnum):
     STOPPED = "stopped"
     STARTING = "starting"
     RUNNING = "running"
+    #: In the background (issue 16, ``_background``): window hidden; page frozen and the
+    #: process tree stopped; page discarded too; or slowed down by a budget's throttle step.
+    HIDDEN = "hidden"
+    SUSPENDED = "suspended"
+    DISCARDED = "discarded"
+    THROTTLED = "throttled"
     CRASHED = "crashed"
     TERMINATED = "terminated"
 

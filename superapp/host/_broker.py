@@ -31,6 +31,7 @@ from superapp.protocol import (
     Metrics,
     Notice,
     ShareRequest,
+    WindowState,
 )
 
 __all__ = ["MessageBroker"]
@@ -69,6 +70,9 @@ class MessageBroker:
         self._policy = policy
         #: Publishes the app's run record again (its confinement, for ``superapp ps``).
         self._write_record = write_record or (lambda app: None)
+        #: The life-cycle state machine's (``_background``): window reports, page loaded.
+        self.on_window: Callable[[RunningApp, WindowState], None] = lambda app, msg: None
+        self.on_loaded: Callable[[RunningApp], None] = lambda app: None
 
     def serve(self, app: RunningApp) -> None:
         """Read ``app``'s channel until it closes (the app's reader thread)."""
@@ -120,9 +124,13 @@ class MessageBroker:
             if "engine_sandbox" not in app.confinement:
                 _confinement.on_loaded(self._audit, app)
                 self._enforce_confinement(app)
-            app.state = AppState.RUNNING
+            if app.state is AppState.STARTING:
+                app.state = AppState.RUNNING
             app.loaded.set()
+            self.on_loaded(app)
             self._on_change(app.app_id)
+        elif isinstance(msg, WindowState):
+            self.on_window(app, msg)
         elif isinstance(msg, Audit):
             # Everything a runtime reports was caused by its page: through the flood gate,
             # and counted in the app's audit budget. Colliding names keep a suffixed name, as

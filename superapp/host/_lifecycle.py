@@ -38,6 +38,7 @@ from superapp.host._app import (
     StopTimeouts,
     describe_exit,
 )
+from superapp.host._background import Background
 from superapp.host._broker import MessageBroker
 from superapp.host._fleet_fresh import FleetFreshness
 from superapp.host._monitor_loop import MonitorLoop
@@ -103,6 +104,12 @@ class Supervisor:
             if monitor is not None
             else None
         )
+        #: Hidden, suspended, discarded, throttled, resumed (issue 16).
+        self.background = Background(
+            audit, self.policy, self.get, self.running, self._state_changed, monitor
+        )
+        self.broker.on_window = self.background.on_window_state
+        self.broker.on_loaded = self.background.loaded
 
     def policy(self) -> HostPolicy:
         if self._policy is not None:
@@ -255,6 +262,7 @@ class Supervisor:
         )
         if self.monitor is not None:
             self.monitor.unwatch(app.app_id)
+        self.background.forget(app.app_id)
         with self._lock:
             self._apps.pop(app.app_id, None)
             self._last[app.app_id] = (state, detail)
@@ -282,6 +290,8 @@ class Supervisor:
         if app is None:
             raise AppStateError(f"{app_id} is not running")
         app.stop_reason = reason
+        # A suspended or throttled app's tree is stopped: continued, or it could not exit.
+        self.background.release(app)
         try:
             app.channel.send(Terminate(reason=reason or "stopped by the user", revoked=revoked))
         except ChannelClosedError:
@@ -352,7 +362,11 @@ class Supervisor:
             ).start()
         elif decision.action in ("warn", "throttle"):
             app.detail = decision.message
+            if decision.action == "throttle":
+                self.background.throttle(app, decision.metric)
             self._on_change(app.app_id)
+        elif decision.action == "recover":
+            self.background.unthrottle(app, decision.metric)
 
     # --- the kill switch (``_revocation``) ------------------------------------------------
     def start_revocation_refresher(self) -> bool:
@@ -368,6 +382,7 @@ class Supervisor:
 
     def shutdown(self) -> None:
         self._monitor_stop.set()
+        self.background.close()
         threads = [
             threading.Thread(target=self.stop, args=(a.app_id,), daemon=True)
             for a in self.running()
@@ -376,8 +391,13 @@ class Supervisor:
             t.start()
         for t in threads:
             t.join()
+        self.background.closed()
 
     # --- run records (for `superapp stop` from another process) -------------------------
+    def _state_changed(self, app: RunningApp) -> None:
+        self._write_record(app)  # `superapp ps` sees the new state at once
+        self._on_change(app.app_id)
+
     def _write_records(self) -> None:
         for app in self.running():  # the latest sample, for `superapp ps`
             self._write_record(app)

@@ -24,9 +24,11 @@ from superapp.core.paths import Paths
 from superapp.host._lifecycle import Supervisor
 from superapp.host._records import running_record
 
-__all__ = ["HostServer", "request_stop"]
+__all__ = ["LIFECYCLE_OPS", "HostServer", "request_lifecycle", "request_stop"]
 
 _MAX_REQUEST = 4096
+#: Life-cycle requests (``superapp hide|suspend|resume``): the host's state machine does them.
+LIFECYCLE_OPS = frozenset({"hide", "suspend", "discard", "resume"})
 
 
 class HostServer:
@@ -100,11 +102,33 @@ class HostServer:
         if request.get("op") == "stop" and isinstance(request.get("app_id"), str):
             self.supervisor.stop(request["app_id"])
             return {"ok": True}
+        op, app_id = request.get("op"), request.get("app_id")
+        if op in LIFECYCLE_OPS and isinstance(app_id, str):
+            background = self.supervisor.background
+            if op == "resume":
+                background.resume(app_id, cause="resumed by the user")
+            elif op == "discard":
+                background.discard(app_id, cause="discarded by the user")
+            else:
+                background.hide(app_id, cause=f"{op} by the user", suspend=op == "suspend")
+            return {"ok": True, "state": self.supervisor.state(app_id)[0].value}
         return {"ok": False, "error": "unknown request"}
 
 
 def request_stop(paths: Paths, app_id: str, timeout: float = 15.0) -> None:
     """Ask the host that runs ``app_id`` to stop it; returns once it has stopped."""
+    _request(paths, app_id, "stop", timeout)
+
+
+def request_lifecycle(paths: Paths, app_id: str, op: str, timeout: float = 45.0) -> str:
+    """Ask the host that runs ``app_id`` to hide, suspend, discard or resume it; returns
+    the app's state once the host has done it."""
+    if op not in LIFECYCLE_OPS:
+        raise ValueError(f"not a life-cycle request: {op}")
+    return str(_request(paths, app_id, op, timeout).get("state", ""))
+
+
+def _request(paths: Paths, app_id: str, op: str, timeout: float) -> dict[str, Any]:
     record = running_record(paths, app_id)
     if record is None:
         raise AppStateError(f"{app_id} is not running")
@@ -113,9 +137,10 @@ def request_stop(paths: Paths, app_id: str, timeout: float = 15.0) -> None:
         sock.settimeout(timeout)
         try:
             sock.connect(str(sock_path))
-            sock.sendall(json.dumps({"op": "stop", "app_id": app_id}).encode() + b"\n")
+            sock.sendall(json.dumps({"op": op, "app_id": app_id}).encode() + b"\n")
             reply = json.loads(sock.makefile("rb").readline(_MAX_REQUEST) or b"{}")
         except (OSError, ValueError) as err:
             raise AppStateError(f"cannot reach the host running {app_id}: {err}") from err
     if not reply.get("ok"):
-        raise AppStateError(str(reply.get("error") or f"the host could not stop {app_id}"))
+        raise AppStateError(str(reply.get("error") or f"the host could not {op} {app_id}"))
+    return dict(reply)

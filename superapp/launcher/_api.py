@@ -11,7 +11,7 @@ from typing import Any
 from superapp.audit import safe_text
 from superapp.core.errors import SuperappError
 from superapp.core.paths import Paths, is_valid_app_id
-from superapp.host import Supervisor
+from superapp.host import BACKGROUND_STATES, Supervisor
 from superapp.launcher._store_api import StoreApi
 
 __all__ = ["LauncherApi"]
@@ -86,6 +86,10 @@ class _AppsApi:
 
         def go() -> None:
             registry.get_app(self._paths, app_id)
+            running = self._supervisor.get(app_id)
+            if running is not None and running.state in BACKGROUND_STATES:
+                self._supervisor.background.resume(app_id, cause="resumed from the launcher")
+                return
             self._supervisor.launch(app_id)
 
         return _result(go)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from superapp.monitor._budgets import BudgetEvaluator
@@ -61,6 +61,8 @@ class Monitor:
         self._lock = threading.Lock()
         self._apps: dict[str, _Watched] = {}
         self._latest: dict[str, AppSample] = {}
+        #: app id → the share of time a throttled app may run (``set_duty``).
+        self._duty: dict[str, float] = {}
 
     def watch(
         self,
@@ -89,7 +91,32 @@ class Monitor:
         with self._lock:
             self._apps.pop(app_id, None)
             self._latest.pop(app_id, None)
+            self._duty.pop(app_id, None)
             self.evaluator.forget(app_id)
+
+    def set_duty(self, app_id: str, share: float | None) -> None:
+        """``app_id`` is throttled to run ``share`` of the time (None: no longer). Its budgets
+        are then judged by what it asks for, measured ÷ share: throttling alone must not end
+        an episode, or an app that keeps burning would be throttled and let go forever
+        instead of climbing to termination."""
+        with self._lock:
+            if share is None:
+                self._duty.pop(app_id, None)
+            else:
+                self._duty[app_id] = share
+
+    def _demand(self, sample: AppSample) -> AppSample:
+        share = self._duty.get(sample.app_id)
+        if share is None:
+            return sample
+        return replace(
+            sample,
+            cpu_percent=sample.cpu_percent / share,
+            bridge_calls_per_s=sample.bridge_calls_per_s / share,
+            net_requests_per_s=sample.net_requests_per_s / share,
+            storage_writes_per_s=sample.storage_writes_per_s / share,
+            audit_events_per_s=sample.audit_events_per_s / share,
+        )
 
     def heartbeat(self, app_id: str) -> None:
         """The runtime's page answered a liveness ping."""
@@ -189,7 +216,9 @@ class Monitor:
         """Sample everything and return the decisions the supervisor must act on."""
         decisions: list[BudgetDecision] = []
         for sample in self.sample().values():
-            decisions.extend(self.evaluator.evaluate(sample))
+            with self._lock:
+                judged = self._demand(sample)
+            decisions.extend(self.evaluator.evaluate(judged))
         return decisions
 
     def run(self, stop: threading.Event, on_decision: Callable[[BudgetDecision], None]) -> None:

@@ -17,6 +17,7 @@ from superapp.protocol._control import (
     ConsentRequest,
     Console,
     Hello,
+    Lifecycle,
     Loaded,
     Message,
     Metrics,
@@ -24,6 +25,7 @@ from superapp.protocol._control import (
     ShareAnswer,
     ShareRequest,
     Terminate,
+    WindowState,
     decode_message,
 )
 from superapp.protocol._records import RunRecord
@@ -41,6 +43,7 @@ __all__ = [
     "ConsentRequest",
     "Console",
     "Hello",
+    "Lifecycle",
     "Loaded",
     "Message",
     "Metrics",
@@ -49,5 +52,6 @@ __all__ = [
     "ShareAnswer",
     "ShareRequest",
     "Terminate",
+    "WindowState",
     "decode_message",
 ]

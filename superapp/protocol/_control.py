@@ -8,8 +8,9 @@ framed as one JSON object per line, and capped in size; a malformed or oversized
 (``decode_message``) closes the channel (the supervisor then stops the runtime).
 
 Runtime → host: ``hello``, ``confinement``, ``loaded``, ``audit``, ``consent_request``,
-``share_request``, ``metrics``, ``notice``, ``console`` (developer mode only). Host → runtime:
-``consent_answer``, ``share_answer``, ``terminate``.
+``share_request``, ``metrics``, ``notice``, ``console`` (developer mode only), ``window_state``.
+Host → runtime: ``consent_answer``, ``share_answer``, ``terminate``, ``lifecycle`` (the host's
+life-cycle commands, ``superapp.host._background``).
 
 Versioned: ``hello`` carries ``protocol``, and a host refuses (audits, then stops) a runtime
 whose version is not ``PROTOCOL_VERSION``; a frame that is not one of these messages is
@@ -42,6 +43,7 @@ __all__ = [
     "ConsentRequest",
     "Console",
     "Hello",
+    "Lifecycle",
     "Loaded",
     "Message",
     "Metrics",
@@ -49,6 +51,7 @@ __all__ = [
     "ShareAnswer",
     "ShareRequest",
     "Terminate",
+    "WindowState",
     "decode_message",
 ]
 
@@ -61,7 +64,9 @@ MAX_MESSAGE_BYTES = 256 * 1024
 MAX_NESTING = 32
 #: Bumped whenever a message changes shape; host and runtime must agree (they ship together,
 #: but a runtime left over from an upgrade must not be half-understood).
-PROTOCOL_VERSION = 3  # 3: ``confinement`` (issue 14), ``console`` (developer mode)
+PROTOCOL_VERSION = (
+    3  # 3: ``confinement``, ``console`` (developer mode), ``lifecycle``, ``window_state``
+)
 
 
 class _Msg(BaseModel):
@@ -168,6 +173,35 @@ class Terminate(_Msg):
     revoked: bool = False
 
 
+#: The engine's page life-cycle states (Qt WebEngine's ``QWebEnginePage.LifecycleState``,
+#: after Chromium's Page Lifecycle API), as the runtime reports them.
+PageLifecycle = Literal["active", "frozen", "discarded"]
+
+
+class Lifecycle(_Msg):
+    """The host's life-cycle command (the host owns the state machine; the runtime obeys):
+    ``hide`` the window (the page gets ``hide``), ``freeze`` or ``discard`` the hidden page,
+    ``resume`` it (restored, shown, the page gets ``show``)."""
+
+    type: Literal["lifecycle"] = "lifecycle"
+    command: Literal["hide", "freeze", "discard", "resume"]
+
+
+class WindowState(_Msg):
+    """The runtime's window and page as they are now: sent when the window is shown or
+    hidden (by the user or a ``lifecycle`` command), after each command, and at most every
+    few seconds while the user is using the window (``input``: the idle clock restarts)."""
+
+    type: Literal["window_state"] = "window_state"
+    visible: bool
+    page: PageLifecycle
+    #: The page played sound recently: a hidden app playing music is not suspended by the
+    #: hidden timer (the engine's ``recommendedState`` would keep any page with a DevTools
+    #: client active, so it is not used).
+    audible: bool = False
+    input: bool = False
+
+
 Message = Annotated[
     Hello
     | Confinement
@@ -180,7 +214,9 @@ Message = Annotated[
     | Metrics
     | Notice
     | Console
-    | Terminate,
+    | Terminate
+    | Lifecycle
+    | WindowState,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

@@ -146,6 +146,8 @@ class RuntimeApp:
         self.lockdown: Lockdown | None = None
         #: In front of the dispatcher once the window is built (``_door``).
         self.gate: RevocationGate | None = None
+        #: The window's life cycle once it exists (``engine._lifecycle.PageLifecycle``).
+        self.lifecycle: Any = None
         self.guard = RequestGuard(self.audit)
         from superapp.runtime._wiring import RuntimeConsent, RuntimeShare
 
@@ -196,6 +198,9 @@ class RuntimeApp:
             self.consent.answer(msg)
         elif isinstance(msg, control.ShareAnswer):
             self.share.answer(msg)
+        elif isinstance(msg, control.Lifecycle):
+            if self.lifecycle is not None:
+                self.lifecycle.command(msg.command)
         elif isinstance(msg, control.Terminate):
             _log.warning("host asked to terminate: %s", msg.reason)
             if msg.revoked and self.gate is not None:
@@ -341,8 +346,16 @@ class RuntimeApp:
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
 
+        def report(visible: bool, page: str, audible: bool, input_: bool) -> None:
+            self._send(
+                control.WindowState(visible=visible, page=page, audible=audible, input=input_)
+            )
+
         def before_show(window: Any) -> None:
+            from superapp.runtime.engine._lifecycle import PageLifecycle
+
             page = _qt.install(window.native, spec, shim, relay)
+            self.lifecycle = PageLifecycle(window.native, page, report)
             if self.dev_options is not None:
                 self._start_dev(page)
 

@@ -22,10 +22,16 @@ Steps (each a one-key object):
 ``raw``              ``{"line": "..."}``: bytes as given (a protocol violation)
 ``exit``             ``{"code": N}``: exit now with that status (a crash when not 0)
 ``signal``           ``{"name": "SIGSEGV"}``: kill itself with that signal
+``burn``             ``{"processes": N}``: N child processes that each keep a core busy
+                     (a CPU-burning page, for the throttle and suspend tests)
+
+It answers the host's ``lifecycle`` commands as the real runtime does, with a
+``window_state`` (hide → hidden, freeze → frozen, discard → discarded, resume → shown).
 
 After the last step it waits: ``terminate`` ends it with status 0 (unless the script's
 options say ``{"ignore_terminate": true}``, to test the SIGTERM/SIGKILL escalation), and so
-does the host closing the channel.
+does the host closing the channel. ``{"refuse_freeze": true}`` answers ``freeze`` and
+``discard`` with an active page, as the engine does while DevTools are attached.
 """
 
 from __future__ import annotations
@@ -47,11 +53,13 @@ from superapp.protocol import (
     ConsentReply,
     ConsentRequest,
     Hello,
+    Lifecycle,
     Loaded,
     Metrics,
     ShareAnswer,
     ShareRequest,
     Terminate,
+    WindowState,
 )
 
 __all__ = ["fake_runtime_argv", "main"]
@@ -89,6 +97,12 @@ class _FakeRuntime:
                 )
                 if not self.options.get("ignore_terminate"):
                     os._exit(0)
+            if isinstance(msg, Lifecycle):
+                visible = msg.command == "resume"
+                page = {"freeze": "frozen", "discard": "discarded"}.get(msg.command, "active")
+                if self.options.get("refuse_freeze"):  # as the engine with DevTools attached
+                    page = "active"
+                self.channel.send(WindowState(visible=visible, page=page))
             if isinstance(msg, ConsentReply | ShareAnswer):
                 waiting = self._answers.get(msg.request_id)
                 if waiting is not None:
@@ -136,6 +150,11 @@ class _FakeRuntime:
             self.channel._sock.sendall(arg["line"].encode("utf-8"))
         elif kind == "exit":
             os._exit(int(arg["code"]))
+        elif kind == "burn":
+            import subprocess
+
+            for _ in range(int(arg.get("processes", 1))):
+                subprocess.Popen([sys.executable, "-c", "while True: pass"])
         elif kind == "signal":
             os.kill(os.getpid(), signal.Signals[arg["name"]])
         else:

@@ -88,3 +88,35 @@ def test_launcher_shows_why_the_host_stopped_an_app(
         assert "Stopped by host" in text and "was stopped" in text and "CPU" in text.upper()
     finally:
         browser.close()
+
+
+def test_launcher_shows_a_suspended_app_and_resumes_it(
+    superapp_home: Paths, playwright: Any, host_env: dict[str, str], hosts: list[HostProcess]
+) -> None:
+    import subprocess
+    import sys
+
+    install_samples(superapp_home, REPO / "miniapps")
+    port = free_port()
+    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
+    hosts.append(host)
+    host.wait_for_line(r"launcher running$")
+    browser, page = connect(playwright, port)
+    try:
+        launcher = LauncherPage(page)
+        launcher.launch(NOTES)
+        launcher.wait_state(NOTES, "running")
+        out = subprocess.run(
+            [sys.executable, "-m", "superapp", "suspend", NOTES],
+            env=host_env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert out.returncode == 0, out
+        launcher.wait_state(NOTES, "suspended")
+        assert "Suspended" in launcher.state_text(NOTES)
+        resume = page.get_by_test_id(f"launch-{NOTES}")
+        assert resume.inner_text() == "Resume" and resume.is_enabled()
+        resume.click()
+        launcher.wait_state(NOTES, "running")
+        assert page.get_by_test_id(f"launch-{NOTES}").inner_text() == "Launch"
+    finally:
+        browser.close()

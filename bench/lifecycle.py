@@ -1,0 +1,270 @@
+"""The app lifecycle (issue 16): resume times, PSS per state, the throttle, 20 apps at once.
+
+One host in this process (``start_host``, as the launcher runs it) under a private Xvfb:
+
+1. ``resume``: the Unit Converter sample, ``--runs`` times: suspend → resume and
+   suspend → discard → resume, each timed from the request to the host's confirmation (the
+   runtime reports its window shown and its page active); PSS of the app's process tree while
+   running, suspended and discarded; a bare pywebview window's PSS in the same run.
+2. ``throttle``: a page burning a core (``while (true) {}``) against a CPU budget of 10 % (low,
+   so that a burner gets over it even on a loaded machine): its measured CPU share before and
+   while throttled (the host's own monitor samples).
+3. ``many``: ``--apps`` apps launched four at a time; each is suspended once it has loaded,
+   except the last two; the launcher's API (``list_apps`` and ``dashboard``, what its page polls)
+   is called every 50 ms throughout and timed; at the end, the suspended apps' process trees'
+   CPU time across two monitor rounds.
+
+Usage: python bench/lifecycle.py [--runs 5] [--apps 20] [--only resume,throttle,many]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench._common import machine, median, tree_pss_mb, xvfb  # noqa: E402
+
+APP = "dev.superapp.converter"
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _tree_cpu(pid: int) -> float:
+    import psutil
+
+    total = 0.0
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def _settle(supervisor: Any, rounds: int = 2) -> None:
+    """Wait for ``rounds`` monitor rounds (the host's own clock of events)."""
+    for _ in range(rounds):
+        latest = supervisor.monitor.latest()
+        first = max((s.at for s in latest.values()), default=0.0)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and supervisor.running():
+            now = max((s.at for s in supervisor.monitor.latest().values()), default=0.0)
+            if now > first:
+                break
+            time.sleep(0.05)
+
+
+def _host(home: str, policy: str) -> Any:
+    from superapp.core.paths import Paths
+    from superapp.host import start_host
+
+    paths = Paths.from_env()
+    paths.ensure()
+    paths.policy_file.write_text(policy, encoding="utf-8")
+    from superapp.core.consent import ConsentAnswer
+
+    return start_host(
+        paths, consent=lambda prompt: ConsentAnswer.DENY, share_confirm=lambda *a: False
+    )
+
+
+def bench_resume(runs: int) -> list[str]:
+    host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n")
+    sup = host.supervisor
+    from_suspended, from_discarded = [], []
+    pss: dict[str, list[float]] = {"running": [], "suspended": [], "discarded": []}
+    try:
+        app = sup.launch(APP)
+        assert app.loaded.wait(120)
+        for _ in range(runs):
+            _settle(sup)
+            pss["running"].append(tree_pss_mb(app.pid))
+            sup.background.hide(APP, suspend=True)
+            pss["suspended"].append(tree_pss_mb(app.pid))
+            t = time.perf_counter()
+            sup.background.resume(APP)
+            from_suspended.append(time.perf_counter() - t)
+            _settle(sup)
+            sup.background.hide(APP, suspend=True)
+            sup.background.discard(APP)
+            pss["discarded"].append(tree_pss_mb(app.pid))
+            t = time.perf_counter()
+            sup.background.resume(APP)
+            from_discarded.append(time.perf_counter() - t)
+    finally:
+        host.close()
+    bare = _bare_pss()
+    run_mb = median(pss["running"])
+    return [
+        f"| resume from suspended (request → window shown, page active) | "
+        f"{median(from_suspended) * 1000:.0f} ms p50, {max(from_suspended) * 1000:.0f} ms max |",
+        f"| resume from discarded (request → window shown; the page then reloads) | "
+        f"{median(from_discarded) * 1000:.0f} ms p50, {max(from_discarded) * 1000:.0f} ms max |",
+        f"| PSS running | {run_mb:.0f} MB (bare pywebview, same page: {bare:.0f} MB) |",
+        f"| PSS suspended | {median(pss['suspended']):.0f} MB "
+        f"({100 * median(pss['suspended']) / run_mb:.0f} % of running) |",
+        f"| PSS discarded | {median(pss['discarded']):.0f} MB "
+        f"({100 * median(pss['discarded']) / run_mb:.0f} % of running) |",
+    ]
+
+
+def _bare_pss() -> float:
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "bench" / "_bare_pywebview.py"),
+         str(REPO / "miniapps" / "converter")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if "loaded" in line:
+                time.sleep(2)  # as the host side: let the page settle (not a measured time)
+                return tree_pss_mb(proc.pid)
+        return 0.0
+    finally:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+
+
+def bench_throttle(tmp: Path) -> list[str]:
+    from superapp.testing import make_app
+
+    policy = (
+        "[monitor]\nsample_interval_s = 1.0\n"
+        "[monitor.cpu]\nlimit = 10\nwarn_after_s = 0\nthrottle_after_s = 3\n"
+        "terminate_after_s = 3600\ncooldown_s = 3600\n"
+    )
+    host = _host(os.environ["SUPERAPP_HOME"], policy)
+    sup = host.supervisor
+    burn = "setTimeout(() => { while (true) {} }, 500);"
+    folder = make_app(tmp, "com.example.burner", script=burn)
+    before: list[float] = []
+    during: list[float] = []
+    try:
+        app = sup.launch("com.example.burner", dev_src=folder)
+        assert app.loaded.wait(120)
+        deadline = time.monotonic() + 300
+        while app.state.value != "throttled":
+            if app.exited.is_set() or time.monotonic() > deadline:
+                raise RuntimeError(f"the burner exited: {sup.state('com.example.burner')}")
+            _settle(sup, 1)
+            sample = sup.monitor.latest().get("com.example.burner")
+            if sample is not None and app.state.value != "throttled":
+                before.append(sample.cpu_percent)
+        _settle(sup, 1)  # the first round under throttle may hold time before it
+        for _ in range(6):
+            _settle(sup, 1)
+            during.append(sup.monitor.latest()["com.example.burner"].cpu_percent)
+        share = sup.policy().monitor.throttle_share
+    finally:
+        host.close()
+    return [
+        f"| CPU-burning page, before throttle (% of one core) | "
+        f"{max(before[1:] or before):.0f} % |",
+        f"| same, throttled (`throttle_share = {share}`), 6 samples | "
+        f"{median(during):.1f} % median, {max(during):.1f} % max (budget 10 %) |",
+    ]
+
+
+def bench_many(tmp: Path, count: int) -> list[str]:
+    from superapp.launcher._api import LauncherApi
+    from superapp.testing import make_app
+
+    host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n")
+    sup = host.supervisor
+    api = LauncherApi(sup.paths, sup, lambda: None)
+    answers: list[float] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.05):
+            for call in (api.list_apps, api.dashboard):
+                t = time.perf_counter()
+                call()
+                answers.append(time.perf_counter() - t)
+
+    ids = [f"com.example.app{i:02d}" for i in range(count)]
+    folders = {i: make_app(tmp, i, script="") for i in ids}
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    loaded: list[str] = []
+    started = time.perf_counter()
+    try:
+        for batch in range(0, count, 4):
+            apps = [sup.launch(i, dev_src=folders[i]) for i in ids[batch : batch + 4]]
+            for app in apps:
+                if app.loaded.wait(180):
+                    loaded.append(app.app_id)
+            for app in apps:
+                if app.app_id in loaded and ids.index(app.app_id) < count - 2:
+                    sup.background.hide(app.app_id, suspend=True)
+        wall = time.perf_counter() - started
+        suspended = [a for a in sup.running() if a.state.value == "suspended"]
+        cpu_before = {a.app_id: _tree_cpu(a.pid) for a in suspended}
+        _settle(sup, 2)
+        moved = [a.app_id for a in suspended if _tree_cpu(a.pid) != cpu_before[a.app_id]]
+        pss_total = sum(tree_pss_mb(a.pid) for a in sup.running())
+    finally:
+        stop.set()
+        poller.join()
+        host.close()
+    return [
+        f"| {count} apps launched (4 at a time), reached `loaded` | {len(loaded)} of {count}, "
+        f"{wall:.0f} s in all |",
+        f"| launcher API answers during the run ({len(answers)} calls) | "
+        f"p50 {_p(answers, 0.5) * 1000:.1f} ms, p99 {_p(answers, 0.99) * 1000:.1f} ms, "
+        f"max {max(answers) * 1000:.0f} ms |",
+        f"| suspended apps whose tree's CPU time moved across two monitor rounds | "
+        f"{len(moved)} of {len(suspended)} |",
+        f"| PSS of all {count} trees ({len(suspended)} suspended) | {pss_total / 1000:.1f} GB |",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--apps", type=int, default=20)
+    parser.add_argument("--only", default="resume,throttle,many")
+    args = parser.parse_args()
+    parts = args.only.split(",")
+    with tempfile.TemporaryDirectory() as home, xvfb():
+        os.environ["SUPERAPP_HOME"] = home
+        os.environ["PYTHONPATH"] = str(REPO)
+        subprocess.run(
+            [sys.executable, "-m", "superapp", "samples", "install"], check=True,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        tmp = Path(home) / "apps"
+        print(f"## Lifecycle ({machine()})\n")
+        print("| measure | result |\n|---|---|", flush=True)
+        for name, part in (
+            ("resume", lambda: bench_resume(args.runs)),
+            ("throttle", lambda: bench_throttle(tmp)),
+            ("many", lambda: bench_many(tmp, args.apps)),
+        ):
+            if name in parts:
+                rows = part()
+                print("\n".join(rows), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""The window's side of the app life cycle (issue 16): report, obey, tell the page.
+
+The host owns the state machine (``superapp.host._background``). Here the runtime only:
+
+- reports its window to the host (``window_state``) when the window is shown or hidden (by the
+  user minimising it, or by a ``hide`` command), after each command, and at most every
+  ``INPUT_REPORT_S`` while the user types or clicks in it (the host's idle clock);
+- obeys ``lifecycle`` commands with Qt WebEngine's page life cycle: ``freeze`` →
+  ``LifecycleState.Frozen`` (script, timers and loading paused), ``discard`` →
+  ``Discarded`` (the renderer's memory freed; the engine reloads the page from its
+  navigation entry when it becomes active again), ``resume`` → ``Active`` and the window shown;
+- tells the page: ``show`` and ``hide`` through the shim (``window.superapp.lifecycle``),
+  dispatched from the relay's isolated world as the ``superapp:lifecycle`` DOM event. After a
+  discard, ``show`` is dispatched once the reloaded page has loaded, and the engine sets
+  ``document.wasDiscarded``.
+
+Commands arrive on the control thread and are run on the GUI thread through a queued signal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
+
+__all__ = ["INPUT_REPORT_S", "PageLifecycle"]
+
+#: At most one "the user is using the window" report this often (the host's idle clock).
+INPUT_REPORT_S = 5.0
+#: Reports the window: (visible, page state, audible, user input).
+Report = Callable[[bool, str, bool, bool], None]
+
+_STATE = QWebEnginePage.LifecycleState
+_NAMES = {_STATE.Active: "active", _STATE.Frozen: "frozen", _STATE.Discarded: "discarded"}
+_INPUT = frozenset(
+    {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+)
+_WORLD = QWebEngineScript.ScriptWorldId.ApplicationWorld
+
+
+def _event_js(kind: str) -> str:
+    # ``kind`` is one of two literals of ours, never page text.
+    return f'document.dispatchEvent(new CustomEvent("superapp:lifecycle", {{detail: "{kind}"}}))'
+
+
+class PageLifecycle(QObject):
+    _invoke = Signal(object)
+
+    def __init__(self, view: Any, page: QWebEnginePage, report: Report) -> None:
+        super().__init__()
+        self._view = view  # pywebview's BrowserView (a QMainWindow)
+        self._page = page
+        self._report = report
+        self._show_after_load = False
+        self._last_input = 0.0
+        self._invoke.connect(self._run, Qt.ConnectionType.QueuedConnection)
+        page.visibleChanged.connect(self._on_visible)
+        page.loadFinished.connect(self._on_load)
+        page.recentlyAudibleChanged.connect(lambda _audible: self._send())
+        self._watched: Any = None
+
+    @Slot(object)
+    def _run(self, fn: Callable[[], None]) -> None:
+        fn()
+
+    def command(self, name: str) -> None:
+        """A host command (any thread): ``hide``, ``freeze``, ``discard`` or ``resume``."""
+        actions = {
+            "hide": self._hide,
+            "freeze": lambda: self._set(_STATE.Frozen),
+            "discard": lambda: self._set(_STATE.Discarded),
+            "resume": self._resume,
+        }
+        action = actions.get(name)
+        if action is not None:
+            self._invoke.emit(action)
+
+    # --- GUI thread --------------------------------------------------------------------
+    def _send(self, input_: bool = False) -> None:
+        page = self._page
+        self._report(
+            page.isVisible(),
+            _NAMES.get(page.lifecycleState(), "active"),
+            page.recentlyAudible(),
+            input_,
+        )
+
+    def _tell_page(self, kind: str) -> None:
+        self._page.runJavaScript(_event_js(kind), _WORLD)
+
+    def _hide(self) -> None:
+        if self._view.isVisible():
+            self._view.hide()  # the page's visibility follows: _on_visible reports it
+        else:
+            self._send()
+
+    def _set(self, state: QWebEnginePage.LifecycleState) -> None:
+        if self._page.isVisible():  # the engine freezes or discards hidden pages only
+            self._view.hide()
+        self._page.setLifecycleState(state)
+        self._send()
+
+    def _resume(self) -> None:
+        was_discarded = self._page.lifecycleState() == _STATE.Discarded
+        self._show_after_load = was_discarded
+        self._page.setLifecycleState(_STATE.Active)
+        if self._view.isVisible():
+            self._send()
+        else:
+            self._view.show()
+        self._view.raise_()
+        self._view.activateWindow()
+
+    def _on_visible(self, visible: bool) -> None:
+        if visible and self._page.lifecycleState() != _STATE.Active:
+            self._page.setLifecycleState(_STATE.Active)
+        if not visible:
+            self._tell_page("hide")
+        elif not self._show_after_load:
+            self._tell_page("show")
+        self._send()
+
+    def _on_load(self, _ok: bool) -> None:
+        # Input goes to the engine's render widget, which exists once a page has loaded
+        # (an application-wide filter crashed PySide here).
+        proxy = self._view.webview.focusProxy() if hasattr(self._view, "webview") else None
+        if proxy is not None and proxy is not self._watched:
+            proxy.installEventFilter(self)
+            self._watched = proxy
+        if self._show_after_load:
+            self._show_after_load = False
+            self._tell_page("show")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT:
+            now = time.monotonic()
+            if now - self._last_input >= INPUT_REPORT_S:
+                self._last_input = now
+                self._send(input_=True)
+        return False

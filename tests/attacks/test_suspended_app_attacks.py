@@ -1,0 +1,87 @@
+"""A suspended app is still under the kill switch and its budgets (issue 16), in real windows.
+
+Suspending stops the app's whole process tree; a stopped process cannot act on a terminate
+request or a SIGTERM. These prove the host continues it first: the revoked or over-budget app
+ends itself (exit status 0, the runtime answered), it is audited, and the host survives.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from superapp.bundles import TrustStore, install_bundle, pack_dir
+from superapp.core.paths import Paths
+from superapp.host import running_record
+from superapp.revocation import generate_private_key
+from superapp.testing import audit_events, make_app, wait_for_audit, wait_for_budget_stop
+from tests.revocation.conftest import make_doc, pub, server  # noqa: F401 (fixture)
+
+APP = "com.example.compromised"
+
+
+def _suspend(env: dict[str, str], app_id: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "superapp", "suspend", app_id],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0 and out.stdout.strip().endswith("suspended"), out
+
+
+def test_kill_switch_stops_a_suspended_app(
+    tmp_path: Path,
+    open_app: Any,
+    superapp_home: Paths,
+    host_env: dict[str, str],
+    server: Any,  # noqa: F811 (the fixture imported above)
+) -> None:
+    publisher = Ed25519PrivateKey.generate()
+    TrustStore(superapp_home).add(publisher.public_key(), "Example Co")
+    install_bundle(superapp_home, pack_dir(make_app(tmp_path, APP), publisher))
+    platform = generate_private_key()
+    server.body = make_doc(1, [platform], revocations=[])
+    superapp_home.policy_file.write_text(
+        f'[revocation]\nsource = "{server.url}"\ninterval_s = 1\n'
+        f'platform_keys = ["{pub(platform)}"]\n',
+        encoding="utf-8",
+    )
+    host, page = open_app("run", APP)
+    page.context.browser.close()  # the engine refuses to freeze a page DevTools watch
+    _suspend(host_env, APP)
+    record = running_record(superapp_home, APP)
+    assert record is not None and record.state == "suspended"
+
+    server.body = make_doc(
+        2, [platform], revocations=[{"kind": "app", "app_id": APP, "reason": "steals data"}]
+    )
+    line = host.wait_for_line(rf"{APP} terminated", timeout=60)
+    assert "switched off by the platform" in line
+    wait_for_audit(superapp_home, lambda e: True, action="app.revoked", app_id=APP)
+    [exited] = audit_events(superapp_home, "app.exited", APP)
+    assert exited["superapp"]["exit_code"] == 0  # continued, then it closed its window
+    assert host.proc.wait(60) == 0  # the host ended normally with its only app
+
+
+def test_budget_stops_a_suspended_app(
+    tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str]
+) -> None:
+    app_id = "com.example.grower"
+    superapp_home.policy_file.write_text(
+        '[monitor]\nsample_interval_s = 0.2\n[monitor.engine_storage]\nlimit = "20 MiB"\n',
+        encoding="utf-8",
+    )
+    host, page = open_app("dev", make_app(tmp_path, app_id))
+    page.context.browser.close()
+    _suspend(host_env, app_id)
+    # While it is suspended its engine profile grows past its budget (as a page that wrote
+    # just before being frozen would leave it).
+    (superapp_home.app_webview(app_id) / "grown.bin").write_bytes(b"\0" * (21 * 1024**2))
+    line, event = wait_for_budget_stop(host, superapp_home, app_id, "engine_storage")
+    assert "web storage" in line and event["event"]["outcome"] == "failure"
+    [exited] = audit_events(superapp_home, "app.exited", app_id)
+    assert exited["superapp"]["exit_code"] == 0
+    assert host.proc.wait(60) == 0
