@@ -204,3 +204,41 @@ def test_templates_are_package_data_with_a_default() -> None:
 def test_generated_files_are_what_pack_collects(app: Path) -> None:
     # collect_files is pack's view: the ignore file is honoured for dev and validate too.
     assert "tests/test_app.py" not in collect_files(app)
+
+
+def test_dual_template_makes_a_dual_mode_app_that_validates_and_packs(
+    tmp_path: Path, superapp_home: Paths
+) -> None:
+    app = tmp_path / "dual-counter"
+    out = _ok("new", str(app), "--template", "dual")
+    assert "template dual" in out.stdout
+    manifest = parse_manifest((app / "manifest.json").read_bytes())
+    assert manifest.superapp.mode == "dual" and manifest.superapp.logic == ["logic.js"]
+    assert [p.name for p in manifest.req_permissions] == ["storage"]
+    view, logic = (app / "view.js").read_text(), (app / "logic.js").read_text()
+    # The view has no door of its own: it talks to the logic, which alone calls the host.
+    assert "postToLogic" in view and "onLogicMessage" in view and "callNative(" not in view
+    assert "callNative" in logic and "postToView" in logic and "onViewMessage" in logic
+    assert '<script src="view.js" defer></script>' in (app / "index.html").read_text()
+    assert scan_files(collect_files(app)).findings == ()
+    tree = ast.parse((app / "tests/test_app.py").read_text())
+    tests = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+    assert tests and all([a.arg for a in t.args.args] == ["miniapp"] for t in tests)
+    checked = _ok("validate", str(app))
+    assert "code: 0 error, 0 warning, 0 note" in checked.stdout
+    keys = tmp_path / "keys"
+    _ok("keygen", "--out", str(keys))
+    bundle = tmp_path / "dual.sapp"
+    packed = _ok("pack", str(app), "--key", str(keys / "publisher.key"), "--out", str(bundle))
+    assert packed.stderr == ""
+    with zipfile.ZipFile(bundle) as zf:
+        names = set(zf.namelist())
+    assert names == {
+        "manifest.json",
+        "index.html",
+        "view.js",
+        "logic.js",
+        "style.css",
+        "icon.png",
+        "META-INF/signature.json",
+    }

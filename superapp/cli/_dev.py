@@ -216,10 +216,21 @@ def cmd_dev(args: argparse.Namespace) -> int:
             f"superapp: developer mode: the page may reach {safe_text(origin)} (--allow-local)",
             flush=True,
         )
-    return run_in_foreground(
-        dev, app_id, dev_src=src.resolve(), cdp_port=args.remote_debugging_port,
-        dev_flags=flags, grant=args.grant, deny=args.deny,
-    )  # fmt: skip
+    # What the CSP or the engine will refuse, as validate/pack/install say it (issue 15 point 6).
+    from superapp.cli._devscan import dev_findings, print_dev_findings, watch_dev_findings
+
+    shown = dev_findings(src)
+    print_dev_findings(shown)
+    stop_scan = threading.Event()
+    if not args.no_reload:
+        watch_dev_findings(src, shown, stop_scan)
+    try:
+        return run_in_foreground(
+            dev, app_id, dev_src=src.resolve(), cdp_port=args.remote_debugging_port,
+            dev_flags=flags, grant=args.grant, deny=args.deny,
+        )  # fmt: skip
+    finally:
+        stop_scan.set()
 
 
 def run_in_foreground(

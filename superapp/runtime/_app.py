@@ -156,7 +156,7 @@ class RuntimeApp:
         #: What ``run`` returns; a context that crashed makes it non-zero (``_dualwiring``).
         self.exit_code = 0
         #: Dual mode's engine half once the window is built (``engine._dual.DualMode``); the
-        #: lifecycle's suspend/resume freezes both contexts through its ``set_frozen``.
+        #: lifecycle's suspend/resume freezes its logic with the view through ``set_frozen``.
         self.dual: Any = None
         #: ``superapp dev``'s reload and DevTools (``_devmode``); None for an installed app.
         self.dev_options: DevOptions | None = None
@@ -355,7 +355,8 @@ class RuntimeApp:
             from superapp.runtime.engine._lifecycle import PageLifecycle
 
             page = _qt.install(window.native, spec, shim, relay)
-            self.lifecycle = PageLifecycle(window.native, page, report)
+            frozen = self.dual.set_frozen if self.dual is not None else None
+            self.lifecycle = PageLifecycle(window.native, page, report, frozen)
             if self.dev_options is not None:
                 self._start_dev(page)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from superapp.core.paths import Paths
 from superapp.testing._apps import audit_events, call, wait_for_audit, wait_until
+from superapp.testing._dualapps import dual_pages
 from superapp.testing._harness import DEFAULT_TIMEOUT, HostProcess, connect, free_port
 
 __all__ = [
@@ -55,6 +56,9 @@ class MiniApp:
     host: HostProcess
     page: Any
     browser: Any = field(repr=False, default=None)
+    #: A dual-mode app (docs/dual.md): ``page`` is its view, ``logic`` its hidden logic page.
+    dual: bool = False
+    logic: Any = field(repr=False, default=None)
     _ui_seen: int = field(default=0, repr=False)
 
     # --- state -------------------------------------------------------------------------
@@ -80,9 +84,11 @@ class MiniApp:
         return call(self.page, api, params)
 
     def wait_ready(self, timeout: float = DEFAULT_TIMEOUT) -> None:
-        """Until the entry page has loaded and ``window.callNative`` is defined."""
+        """Until the entry page has loaded and ``window.callNative`` is defined (a dual-mode
+        view has no ``callNative``: until ``window.postToLogic`` is)."""
+        door = "postToLogic" if self.dual else "callNative"
         self.page.wait_for_function(
-            "() => document.readyState === 'complete' && typeof window.callNative === 'function'",
+            f"() => document.readyState === 'complete' && typeof window.{door} === 'function'",
             timeout=timeout * 1000,
         )
 
@@ -246,6 +252,14 @@ def seed_storage(paths: Paths, app_id: str, items: Mapping[str, Any]) -> None:
             store.kv.set(key, value)
 
 
+def _installed_mode(paths: Paths, app_id: str) -> str:
+    """An installed app's ``superapp.mode``, from its verified installed bundle."""
+    from superapp import bundles
+
+    mode: str = bundles.open_installed(paths, app_id).manifest.superapp.mode
+    return mode
+
+
 def open_miniapp(
     playwright: Any,
     source: Path,
@@ -282,8 +296,10 @@ def open_miniapp(
     host_paths = Paths.from_env({"SUPERAPP_HOME": str(home)})
     host_paths.ensure()
     port = free_port()
+    dual = False
     if source.is_dir():
-        app_id = bundles.load_manifest_dir(source).app_id
+        manifest = bundles.load_manifest_dir(source)
+        app_id, dual = manifest.app_id, manifest.superapp.mode == "dual"
         if storage:
             seed_storage(host_paths.for_dev(), app_id, storage)
         command = ["dev", str(source), "--remote-debugging-port", str(port)]
@@ -295,6 +311,7 @@ def open_miniapp(
             run_cli(run_env, "trust", "add", str(trust), "--name", "test publisher")
         installed = json.loads(run_cli(run_env, "install", str(source), "--json").stdout)
         app_id = installed["app_id"]
+        dual = _installed_mode(host_paths, app_id) == "dual"
         if storage:
             seed_storage(host_paths, app_id, storage)
         command = ["run", app_id, "--remote-debugging-port", str(port)]
@@ -302,13 +319,15 @@ def open_miniapp(
     else:
         raise MiniAppError(f"not a mini-app folder or a .sapp bundle: {source}")
     host = HostProcess([*command, *args], run_env, stdin=True)
-    app = MiniApp(app_id, source, mode, home, run_env, host, None)
+    app = MiniApp(app_id, source, mode, home, run_env, host, None, dual=dual)
     try:
         host.wait_for_line(r"running$", timeout=timeout)
         app.browser, app.page = connect(playwright, port)
         # With --devtools the inspector is a page of the same engine: take the app's own.
         pages = [p for c in app.browser.contexts for p in c.pages]
         app.page = next((p for p in pages if p.url.startswith("app://")), app.page)
+        if dual:  # the hidden logic page is a CDP target too: tests drive the view
+            app.page, app.logic = dual_pages(app.page, timeout)
         if mode == "installed":
             for cap in grant:
                 app.grant(cap)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from superapp.testing import MiniApp, make_app
+from superapp.testing import MiniApp, make_app, wait_until
 
 APP = "com.example.devloop"
 
@@ -181,3 +181,30 @@ def test_deny_overrides_a_grant_an_earlier_session_stored(
     second: MiniApp = miniapp_factory(folder, keep_state=True, deny=["user:readProfile"])
     assert second.call("user.profile")["code"] == "CONSENT_DENIED"
     assert {r["capability"]: r["state"] for r in second.grants()}["user:readProfile"] == "revoked"
+
+
+def test_dev_prints_what_the_csp_will_refuse_at_start_and_after_a_change(
+    tmp_path: Path, miniapp_factory: Any
+) -> None:
+    # The analyser's "will not run here" lines, as validate/pack/install print them, on the
+    # developer's terminal (stderr) from the real `superapp dev` (issue 15 point 6).
+    folder = make_app(tmp_path, APP, body="<script>window.inline = 1;</script>")
+    app: MiniApp = miniapp_factory(folder)
+    started: list[str] = wait_until(
+        lambda: [line for line in app.host.stderr_lines if "SA701" in line],
+        what="the inline script's warning at start",
+    )
+    assert len(started) == 1 and "inline <script> will not run here" in started[0]
+    assert started[0].startswith("superapp: warning: index.html:")
+    assert any("1 warning(s)" in line for line in app.host.stderr_lines)
+    assert not any("SA701" in line for line in app.host.lines)  # not mixed into stdout
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    with app.expect_reload():
+        (folder / "index.html").write_text(
+            page.replace("<body>", "<body><button onclick='go()'>b</button>"), encoding="utf-8"
+        )
+    wait_until(
+        lambda: any("SA702" in line for line in app.host.stderr_lines),
+        what="the inline handler's warning after the change",
+    )
+    assert any("2 warning(s)" in line for line in app.host.stderr_lines)

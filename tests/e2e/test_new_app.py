@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from superapp.testing import HostProcess
+from superapp.testing import HostProcess, dual_pages
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,3 +57,35 @@ def test_generated_app_packs_signs_installs_and_passes_its_ui_test(
     _cli(host_env, "install", str(bundle))
     _host, page = open_app("run", "com.example.counter")
     _generated_test(app).test_count_goes_up_and_is_saved(page)
+
+
+def test_dual_template_app_passes_its_ui_test_through_the_plugin(
+    host_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The generated project as its author runs it: pytest in the app's folder, the plugin's
+    # `miniapp` fixture finding the app through the generated conftest and handing the test
+    # the view (not the hidden logic page).
+    app = tmp_path / "dual-counter"
+    _cli(host_env, "new", str(app), "--template", "dual")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "superapp.testing.plugin", "-p", "no:cacheprovider",
+         "-q", "tests"],
+        cwd=app, env=host_env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+
+
+def test_dual_template_app_packs_signs_installs_and_passes_its_ui_test(
+    open_app: Callable[..., tuple[HostProcess, Any]], host_env: dict[str, str], tmp_path: Path
+) -> None:
+    app = tmp_path / "dual-counter"
+    _cli(host_env, "new", str(app), "--template", "dual", "--app-id", "com.example.dualcounter")
+    keys = tmp_path / "keys"
+    _cli(host_env, "keygen", "--out", str(keys))
+    bundle = tmp_path / "dual.sapp"
+    _cli(host_env, "pack", str(app), "--key", str(keys / "publisher.key"), "--out", str(bundle))
+    _cli(host_env, "trust", "add", str(keys / "publisher.pub"))
+    _cli(host_env, "install", str(bundle))
+    _host, page = open_app("run", "com.example.dualcounter")
+    view, _logic = dual_pages(page)
+    _generated_test(app).test_count_goes_up_and_is_saved(view)

@@ -105,6 +105,8 @@ def test_wheel_carries_every_package_and_the_runtime_files(built: tuple[Path, Pa
         "superapp/analysis/denylist.txt",
         "superapp/templates/default/template.json",
         "superapp/templates/default/test_app.py.tmpl",
+        "superapp/templates/dual/template.json",
+        "superapp/templates/dual/logic.js.tmpl",
         "superapp/samples/notes/manifest.json",
         "superapp/samples/converter/index.html",
         "superapp/samples/tasks/logic-main.js",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from superapp.testing import MiniApp, make_app, wait_until
+from superapp.testing import MiniApp, make_app, make_dual_app, wait_until
 
 APP = "com.example.plugintest"
 HERE = Path(__file__).parent
@@ -57,3 +57,20 @@ def test_notices_are_what_the_host_strip_showed(app_folder: Path, miniapp_factor
     app.page.evaluate("() => alert('hi')")  # refused: the host tells the user in its strip
     notice = wait_until(lambda: app.notices(), what="a host-strip notice")[0]
     assert "Test plugintest" in notice
+
+
+def test_miniapp_is_the_view_of_a_dual_mode_app(tmp_path: Path, miniapp_factory: Any) -> None:
+    # The hidden logic page is a CDP target of the same window: the fixture must hand the test
+    # the view (where the user's buttons are), and the logic page beside it.
+    folder = make_dual_app(tmp_path, "com.example.dualplugin")
+    app: MiniApp = miniapp_factory(folder)
+    assert app.dual is True
+    assert "/__superapp/" not in app.page.url and app.page.url.endswith("/index.html")
+    assert app.logic is not None and app.logic.url.endswith("/__superapp/logic.html")
+    assert app.page.evaluate("[typeof callNative, typeof postToLogic]") == [
+        "undefined",
+        "function",
+    ]
+    app.page.evaluate("postToLogic({hi: 1})")
+    wait_until(lambda: app.page.evaluate("window.__got.length") == 1, what="the logic's echo")
+    assert app.page.evaluate("window.__got[0]") == {"echo": {"hi": 1}}

@@ -292,12 +292,21 @@ class DualMode:
         page.renderProcessTerminated.connect(terminated)
 
     def set_frozen(self, frozen: bool) -> None:
-        """Suspend/resume hook for the lifecycle work: freeze or wake the logic with the view.
-        (Freezing the page freezes its worker too.)"""
+        """Freeze or wake the logic with the view (``PageLifecycle``: the view is frozen or
+        discarded, then resumed). The logic is only ever frozen, never discarded: it holds the
+        app's state, and a discarded logic would come back empty. Freezing the page freezes
+        its worker too. The engine freezes hidden pages only, and the logic is kept shown so
+        it is not throttled (``start_logic``): hidden to freeze, shown again once awake."""
+        page = self.logic
+        if page is None:
+            return
         state = QWebEnginePage.LifecycleState
-        for page in (self.view, self.logic):
-            if page is not None:
-                page.setLifecycleState(state.Frozen if frozen else state.Active)
+        if frozen:
+            page.setVisible(False)
+            page.setLifecycleState(state.Frozen)
+        else:
+            page.setLifecycleState(state.Active)
+            page.setVisible(True)
 
     # --- the messages -------------------------------------------------------------------
     def route(self, sender: MessageLink, text: str) -> None:

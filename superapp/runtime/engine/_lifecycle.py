@@ -49,11 +49,19 @@ def _event_js(kind: str) -> str:
 class PageLifecycle(QObject):
     _invoke = Signal(object)
 
-    def __init__(self, view: Any, page: QWebEnginePage, report: Report) -> None:
+    def __init__(
+        self,
+        view: Any,
+        page: QWebEnginePage,
+        report: Report,
+        on_frozen: Callable[[bool], None] | None = None,
+    ) -> None:
         super().__init__()
         self._view = view  # pywebview's BrowserView (a QMainWindow)
         self._page = page
         self._report = report
+        #: Freezes or wakes what must follow the page (a dual-mode app's logic page).
+        self._on_frozen = on_frozen
         self._show_after_load = False
         self._last_input = 0.0
         self._invoke.connect(self._run, Qt.ConnectionType.QueuedConnection)
@@ -101,12 +109,16 @@ class PageLifecycle(QObject):
         if self._page.isVisible():  # the engine freezes or discards hidden pages only
             self._view.hide()
         self._page.setLifecycleState(state)
+        if self._on_frozen is not None:
+            self._on_frozen(True)  # frozen even when the view is discarded: it keeps state
         self._send()
 
     def _resume(self) -> None:
         was_discarded = self._page.lifecycleState() == _STATE.Discarded
         self._show_after_load = was_discarded
         self._page.setLifecycleState(_STATE.Active)
+        if self._on_frozen is not None:
+            self._on_frozen(False)
         if self._view.isVisible():
             self._send()
         else:
@@ -117,6 +129,8 @@ class PageLifecycle(QObject):
     def _on_visible(self, visible: bool) -> None:
         if visible and self._page.lifecycleState() != _STATE.Active:
             self._page.setLifecycleState(_STATE.Active)
+            if self._on_frozen is not None:
+                self._on_frozen(False)
         if not visible:
             self._tell_page("hide")
         elif not self._show_after_load:

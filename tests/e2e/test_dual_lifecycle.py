@@ -1,0 +1,106 @@
+"""A dual-mode app (docs/dual.md) in the background (issue 16 with issue 18): suspending it
+freezes its hidden logic page with the view, and resuming wakes it with the logic's state —
+plain variables in its worker — as it was, also when the view itself was discarded.
+
+Qt WebEngine refuses to freeze a page while a DevTools client is attached, so each test lets
+go of its Playwright connection before suspending and attaches again after resume."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from superapp.core.paths import Paths
+from superapp.testing import dual_pages, make_dual_app, wait_until
+from tests.e2e.harness import connect
+
+APP = "com.example.dualbackground"
+#: The logic's state lives only in its worker's memory: a count of the view's "inc" messages.
+LOGIC = """
+var count = 0;
+onViewMessage(function (msg) {
+  if (msg && msg.op === "inc") count += 1;
+  postToView({ count: count });
+});
+"""
+#: Counts the logic page's freeze and resume events (the engine's page life cycle).
+WATCH_FREEZE = """() => {
+  window.__froze = 0; window.__resumed = 0;
+  document.addEventListener('freeze', () => { window.__froze += 1; });
+  document.addEventListener('resume', () => { window.__resumed += 1; });
+}"""
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "superapp", *args], env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, (out.stdout, out.stderr)
+    return out.stdout.strip()
+
+
+def _last_count(view: Any, message: object) -> Any:
+    before = view.evaluate("window.__got.length")
+    view.evaluate("m => postToLogic(m)", message)
+    wait_until(lambda: view.evaluate("window.__got.length") > before, what="the logic's answer")
+    return view.evaluate("window.__got[window.__got.length - 1].count")
+
+
+def _start(tmp_path: Path, open_app: Any) -> tuple[Any, int]:
+    folder = make_dual_app(tmp_path, APP, logic_script=LOGIC)
+    host, page = open_app("dev", folder)
+    view, logic = dual_pages(page)
+    view.wait_for_function("() => typeof window.postToLogic === 'function'")
+    for _ in range(3):
+        _last_count(view, {"op": "inc"})
+    assert _last_count(view, {"op": "get"}) == 3
+    logic.evaluate(WATCH_FREEZE)
+    page.context.browser.close()
+    return host, int(host.args[-1])
+
+
+def _after_resume(playwright: Any, port: int) -> tuple[Any, Any, Any]:
+    browser, page = connect(playwright, port)
+    view, logic = dual_pages(page)
+    view.wait_for_function("() => typeof window.postToLogic === 'function' && window.__got")
+    return browser, view, logic
+
+
+def test_suspended_dual_app_freezes_its_logic_and_resumes_with_its_state(
+    tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str], playwright: Any
+) -> None:
+    _host, port = _start(tmp_path, open_app)
+    assert _cli(host_env, "suspend", APP).endswith("suspended")
+    assert _cli(host_env, "resume", APP).endswith("running")
+    browser, view, logic = _after_resume(playwright, port)
+    try:
+        # The logic page was frozen with the view (not left running, not discarded) and woke.
+        logic.wait_for_function("() => window.__resumed >= 1")
+        assert logic.evaluate("() => [window.__froze >= 1, document.wasDiscarded]") == [
+            True, False,
+        ]  # fmt: skip
+        assert _last_count(view, {"op": "inc"}) == 4  # the worker's variable survived
+    finally:
+        browser.close()
+
+
+def test_dual_app_logic_keeps_its_state_when_the_view_is_discarded(
+    tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str], playwright: Any
+) -> None:
+    _host, port = _start(tmp_path, open_app)
+    assert _cli(host_env, "suspend", APP, "--discard").endswith("discarded")
+    assert _cli(host_env, "resume", APP).endswith("running")
+    browser, view, logic = _after_resume(playwright, port)
+    try:
+        # The view was discarded and reloaded (a fresh document); the logic only frozen.
+        assert view.evaluate("() => document.wasDiscarded") is True
+        logic.wait_for_function("() => window.__resumed >= 1")
+        assert logic.evaluate("() => [window.__froze >= 1, document.wasDiscarded]") == [
+            True, False,
+        ]  # fmt: skip
+        assert _last_count(view, {"op": "get"}) == 3
+    finally:
+        browser.close()
