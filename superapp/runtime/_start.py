@@ -1,0 +1,192 @@
+"""A runtime's start: generic first, then bound to the one app the host names (issue 16).
+
+In order, in ``Startup.run`` (main thread) and ``Startup.on_message`` (control reader):
+
+1. Generic stage — no app known: the engine's environment points into this runtime's slot
+   folder (XDG cache and data, CDP opt-in, sandbox check), ``hello`` goes to the host, the
+   egress proxy starts refusing everything, and the engine starts with one hidden blank
+   window (``engine._warm``). *Seam for ``superapp.confine``'s generic stage: here, before the
+   engine is imported (see docs/pool.md).* Then ``warm``.
+2. ``bind`` arrives (the first host message; at once after spawn for a cold launch): the app's
+   verification starts in a thread of its own at that moment, so in a cold launch it overlaps
+   the engine's start. A second ``bind`` ends the process: a runtime serves one app.
+3. Bound stage — once warm and verified: *seam for ``superapp.confine``'s app stage: at the
+   top of ``_bind_app``, before any app code or app file is touched*; then the egress policy,
+   the door, storage under the host's key, and the app's page on a fresh profile.
+
+A runtime never reads the master key, the registry or the policy file: ``bind`` carries them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from superapp import protocol as control
+from superapp.core.paths import Paths, is_valid_app_id
+from superapp.net import EgressUnavailableError, NetPolicy
+from superapp.runtime._env import prepare_environment
+from superapp.runtime._hostside import HostRequests
+
+if TYPE_CHECKING:
+    from superapp.net import EgressProxy
+    from superapp.runtime._app import LoadedApp, RuntimeApp
+    from superapp.runtime.engine._warm import WarmEngine
+
+__all__ = ["Startup"]
+
+_log = logging.getLogger("superapp.runtime")
+#: The app id of the policy an unbound runtime's egress proxy enforces: it allows nothing
+#: (the proxy serves only http(s), and no host is on its list).
+_UNBOUND = "superapp.unbound"
+
+
+class Startup:
+    def __init__(
+        self,
+        paths: Paths,
+        channel: control.Channel,
+        *,
+        slot: Path,
+        cdp_port: int | None,
+        engine_profile: Path | None,
+        started: float,
+        exit_group: Any,
+    ) -> None:
+        self.paths = paths
+        self.channel = channel
+        self.slot = slot
+        self.cdp_port = cdp_port
+        self.engine_profile = engine_profile
+        self.started = started
+        self._exit_group = exit_group
+        self.requests = HostRequests(channel)
+        self._lock = threading.Lock()
+        self._bind: control.Bind | None = None
+        self._loaded: LoadedApp | None = None
+        self._verified = threading.Event()
+        self.app: RuntimeApp | None = None
+        self._engine: WarmEngine | None = None
+        self._egress: EgressProxy | None = None
+        self._code = 0
+
+    # --- control reader ------------------------------------------------------------------
+    def on_message(self, msg: control.Message) -> None:
+        if isinstance(msg, control.Bind):
+            self._on_bind(msg)
+        elif self.app is not None:
+            self.app.on_control(msg)
+        elif isinstance(msg, control.Terminate):
+            os._exit(0)  # stopped before it was bound: nothing to close
+        elif isinstance(msg, control.GrantsReply | control.InboxReply):
+            self.requests.answer(msg)
+
+    def _on_bind(self, msg: control.Bind) -> None:
+        with self._lock:
+            second = self._bind is not None
+            if not second:
+                self._bind = msg
+        if second or not is_valid_app_id(msg.app_id):
+            # Single use: a runtime bound once never serves another app.
+            _log.error("refused a second or invalid bind")
+            self._exit_group()
+        threading.Thread(target=self._verify, args=(msg,), name="verify", daemon=True).start()
+
+    def _verify(self, bind: control.Bind) -> None:
+        from superapp.runtime._app import ChannelSink, load_app
+
+        try:
+            self._loaded = load_app(self.paths, bind, ChannelSink(self.channel))
+        except Exception as err:  # reported to the host, which shows it to the user
+            self._send(control.Notice(level="error", message=f"cannot start: {err}"))
+            # At once, whatever the engine is doing: no window for an app that failed its
+            # check. The host sweeps the process group (the engine's children) at exit.
+            os._exit(3)
+        self._verified.set()
+
+    # --- main thread ---------------------------------------------------------------------
+    def run(self) -> int:
+        sandbox = prepare_environment(self.slot, cdp_port=self.cdp_port)
+        self._send(
+            control.Hello(protocol=control.PROTOCOL_VERSION, pid=os.getpid(), sandbox=sandbox)
+        )
+        if not sandbox:
+            print(
+                "superapp: WARNING: the engine's sandbox is disabled (running as root); "
+                "mini-app renderers run without Chromium's OS-level sandbox",
+                file=sys.stderr,
+            )
+        from superapp.runtime import _wiring
+
+        # The egress proxy goes up, and is proven live, before anything of the engine loads:
+        # no engine ever runs that could reach the network around it (DESIGN §6.3).
+        try:
+            self._egress = _wiring.start_egress(
+                NetPolicy.from_manifest(_UNBOUND, (), ()), self._refused
+            )
+        except EgressUnavailableError as err:
+            self._send(control.Notice(level="error", message=f"cannot start: {err}"))
+            self._send(
+                control.Audit(
+                    action="egress.unavailable", outcome="failure", reason=str(err),
+                    fields={"action_taken": "refused"},
+                )
+            )  # fmt: skip
+            return 3
+        from superapp.runtime.engine._warm import WarmEngine
+
+        self._engine = WarmEngine(self.slot, self._egress.port, self.engine_profile)
+        try:
+            self._engine.run(self._after_warm)
+        finally:
+            if self.app is not None:
+                self.app.close()
+            self._egress.close()
+        return self._code
+
+    def _after_warm(self) -> None:
+        """pywebview's ``func`` thread: say ``warm``, wait for ``bind``, bind."""
+        import time
+
+        self._send(control.Warm(elapsed_ms=(time.monotonic() - self.started) * 1000.0))
+        self._verified.wait()
+        try:
+            self._bind_app()
+        except Exception as err:
+            _log.exception("cannot bind")
+            self._send(control.Notice(level="error", message=f"cannot start: {err}"))
+            self._code = 3
+            assert self._engine is not None  # noqa: S101 - set before the loop started
+            self._engine.close()
+
+    def _bind_app(self) -> None:
+        # --- seam: superapp.confine's app stage goes here (docs/pool.md) ---
+        from superapp.runtime._app import RuntimeApp
+
+        loaded, bind = self._loaded, self._bind
+        assert loaded is not None and bind is not None  # noqa: S101 - set before _verified
+        assert self._engine is not None and self._egress is not None  # noqa: S101
+        persistent = bind.engine_storage == "persistent"
+        if persistent != self._engine.persistent or (
+            persistent and self.engine_profile != Path(bind.webview_dir)
+        ):
+            raise ValueError("this runtime's engine profile does not fit the app")
+        app = RuntimeApp(
+            self.paths, loaded, self.channel, bind, self.requests, self._egress, self.started
+        )
+        self.app = app
+        app.attach(self._engine)
+
+    def _refused(self, url: str, rule: str, reason: str, kind: str) -> None:
+        if self.app is not None:
+            self.app.guard.blocked("net.blocked", url, rule, reason, kind=kind, via="egress")
+
+    def _send(self, msg: Any) -> None:
+        try:
+            self.channel.send(msg)
+        except control.ChannelClosedError:
+            pass
