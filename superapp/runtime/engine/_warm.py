@@ -94,6 +94,9 @@ class WarmEngine:
         profile (``persistent``), then the window is shown."""
         view = self.window.native
         if not self.persistent:
+            # The warm-up profile must outlive pywebview's page on it (``install`` deletes
+            # that page later); it holds nothing but a blank document.
+            self._warm_profile = view.profile
             # Off the record (no name), parented to the window: never used by any page.
             view.profile = QWebEngineProfile(view)
         _qt.install(view, spec, shim, relay)
