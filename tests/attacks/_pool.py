@@ -10,6 +10,7 @@ from typing import Any
 from superapp.audit import AuditLog
 from superapp.core.paths import Paths
 from superapp.host import RunningApp, StopTimeouts, Supervisor
+from superapp.host._app import ConsentFn
 from superapp.host._pool import GenericRuntime, RuntimePool
 from superapp.policy import PoolPolicy
 from superapp.testing import free_port, wait_until
@@ -54,13 +55,22 @@ LITTER = """async () => {
 
 
 @contextmanager
-def pooled_host(paths: Paths, *, size: int = 1, **policy: Any) -> Iterator[Supervisor]:
+def pooled_host(
+    paths: Paths,
+    *,
+    size: int = 1,
+    runtime_argv: list[str] | None = None,
+    consent: ConsentFn | None = None,
+) -> Iterator[Supervisor]:
     """A supervisor with a pool of ``size`` whose runtimes each open a CDP port."""
     audit = AuditLog(paths.audit_log)
-    pool = RuntimePool(paths, audit, PoolPolicy(size=size, **policy), cdp_port=free_port)
-    supervisor = Supervisor(
-        paths, audit, pool=pool, timeouts=StopTimeouts(close_s=5.0, term_s=2.0)
+    pool = RuntimePool(
+        paths, audit, PoolPolicy(size=size), runtime_argv=runtime_argv, cdp_port=free_port
     )
+    supervisor = Supervisor(
+        paths, audit, pool=pool, timeouts=StopTimeouts(close_s=5.0, term_s=2.0),
+        runtime_argv=runtime_argv, consent=consent,
+    )  # fmt: skip
     pool.start()
     try:
         yield supervisor
