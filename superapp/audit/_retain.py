@@ -124,9 +124,7 @@ def _compact(
         if not any(alive[i] for i in by_app[app]):
             del used[app]
     kept = [entries[i][0] for i in range(len(entries)) if alive[i]]
-    atomic_write(
-        retained, "".join(serialize(obj) for obj in kept).encode("utf-8", "surrogatepass")
-    )
+    atomic_write(retained, "".join(serialize(obj) for obj in kept).encode("utf-8", "surrogatepass"))
     digest = GENESIS
     for obj in kept:
         digest = link(digest, str(obj["event"]["hash"]))

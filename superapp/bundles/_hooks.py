@@ -81,4 +81,3 @@ def forget_grants(paths: Paths, app_id: str) -> None:
 
     with GrantStore(paths.registry_db) as store:
         store.forget_app(app_id)
-

@@ -64,9 +64,7 @@ def build_net_policy(rt: RuntimeApp) -> NetPolicy:
 _TEST_BREAK_EGRESS = "SUPERAPP_TEST_BREAK_EGRESS"
 
 
-def start_egress(
-    policy: NetPolicy, refused: Callable[[str, str, str, str], None]
-) -> EgressProxy:
+def start_egress(policy: NetPolicy, refused: Callable[[str, str, str, str], None]) -> EgressProxy:
     """Start the runtime's egress proxy and prove it answers (see ``superapp.net._egress``).
 
     It starts before the runtime is bound, with a policy that allows nothing; ``bind`` puts

@@ -156,7 +156,7 @@ class _FakeRuntime:
 
         paths = Paths.from_env()
         if self._store is None:
-            assert self.bind is not None and self.bind.data_key is not None  # noqa: S101
+            assert self.bind is not None and self.bind.data_key is not None
             policy = HostPolicy.model_validate(self.bind.policy)
             limits = policy.limits("storage", StorageLimits)
             key = base64.b64decode(self.bind.data_key)

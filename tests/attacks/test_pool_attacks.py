@@ -69,7 +69,11 @@ def test_pooled_page_cannot_tell_it_came_from_the_pool(
     assert pooled_view["local"] == 0 and pooled_view["session"] == 0
     assert pooled_view["cookie"] == "" and pooled_view["name"] == ""
     assert pooled_view["history"] == 1 and pooled_view["idb"] in ([], None)
-    assert pooled_view["caches"] in ([], None) and pooled_view["sw"] in (0, None, "InvalidStateError")
+    assert pooled_view["caches"] in ([], None) and pooled_view["sw"] in (
+        0,
+        None,
+        "InvalidStateError",
+    )
     assert pooled_view["url"] == f"app://{B}/index.html"
 
 

@@ -46,9 +46,7 @@ def create_window(title: str, before_show: Callable[[Any], None], *, hidden: boo
     return window
 
 
-def start(
-    *, persistent: bool, storage_dir: Path, func: Callable[[], None] | None = None
-) -> None:
+def start(*, persistent: bool, storage_dir: Path, func: Callable[[], None] | None = None) -> None:
     """Run the GUI loop until the window closes.
 
     Engine storage is off the record unless the manifest opts in (docs/storage.md):
