@@ -11,11 +11,10 @@ runtime sends.
 from __future__ import annotations
 
 import base64
-import json
-import zipfile
 from pathlib import Path
 from typing import Literal
 
+from superapp._spawn import engine_storage_of as peek_engine_storage
 from superapp.bundles import BUNDLE_FILE
 from superapp.core.paths import Paths
 from superapp.host._app import RunningApp
@@ -44,8 +43,6 @@ __all__ = [
 #: Items per ``inbox_reply``: each may be ``max_payload_bytes`` (64 KiB) of JSON, and a control
 #: message is capped at 256 KiB; the page's ``share.inbox`` simply calls again for more.
 INBOX_ITEMS_PER_REPLY = 3
-#: A manifest is small; more than this is not read to peek at one field.
-_MANIFEST_PEEK_BYTES = 256 * 1024
 #: Capabilities whose APIs open the app's store: only such apps are handed a data key.
 _KEYED = frozenset({"storage", "files"})
 
@@ -125,22 +122,9 @@ def build_bind(paths: Paths, policy: HostPolicy, app_id: str, dev_src: Path | No
 def engine_storage_of(
     paths: Paths, app_id: str, dev_src: Path | None
 ) -> Literal["memory", "persistent"]:
-    """The manifest's ``superapp.engine_storage``, peeked (not verified) — it decides whether a
-    pooled runtime can serve the app (``persistent`` needs its profile folder before the engine
-    starts). The runtime verifies the bundle and refuses a bind that disagrees with it; a
-    manifest that cannot be read here counts as ``persistent`` (the cold path)."""
-    try:
-        if dev_src is not None:
-            raw = (dev_src / "manifest.json").read_bytes()[:_MANIFEST_PEEK_BYTES]
-        else:
-            bundle = paths.app_bundle(app_id) / BUNDLE_FILE
-            with zipfile.ZipFile(bundle) as z, z.open("manifest.json") as f:
-                raw = f.read(_MANIFEST_PEEK_BYTES)
-        ext = json.loads(raw).get("superapp") or {}
-        mode = ext.get("engine_storage", "memory")
-    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile):
-        return "persistent"
-    return "memory" if mode == "memory" else "persistent"
+    """The manifest's ``superapp.engine_storage``, peeked (``superapp._spawn``)."""
+    bundle_dir = None if dev_src is not None else paths.app_bundle(app_id)
+    return peek_engine_storage(bundle_dir, dev_src)
 
 
 def answer_grants(paths: Paths, app: RunningApp, msg: GrantsQuery) -> None:

@@ -38,7 +38,13 @@ from superapp.host._app import (
 from superapp.host._bind import build_bind
 from superapp.host._broker import MessageBroker
 from superapp.host._monitor_loop import MonitorLoop
-from superapp.host._pool import GenericRuntime, RuntimePool, remove_slot, spawn_generic
+from superapp.host._pool import (
+    GenericRuntime,
+    RuntimePool,
+    discard,
+    remove_slot,
+    spawn_generic,
+)
 from superapp.monitor import BudgetDecision, Monitor, record_decision
 from superapp.policy import HostPolicy
 from superapp.protocol import Bind, ChannelClosedError, Message, RunRecord, Terminate
@@ -151,7 +157,32 @@ class Supervisor:
             raise
 
     def launch(
-        self, app_id: str, *, dev_src: Path | None = None, cdp_port: int | None = None
+        self,
+        app_id: str,
+        *,
+        dev_src: Path | None = None,
+        cdp_port: int | None = None,
+        runtime: GenericRuntime | None = None,
+    ) -> RunningApp:
+        """Start ``app_id``: a warm runtime from the pool, ``runtime`` (one the caller started
+        ahead, e.g. ``superapp run``), or a new one, bound to the app by ``bind``.
+
+        Raises:
+            AppStateError: already running, or revoked (audited); ``runtime`` is then ended.
+        """
+        try:
+            return self._launch(app_id, dev_src, cdp_port, runtime)
+        except BaseException:
+            if runtime is not None and not runtime.claimed:
+                discard(runtime)
+            raise
+
+    def _launch(
+        self,
+        app_id: str,
+        dev_src: Path | None,
+        cdp_port: int | None,
+        prespawned: GenericRuntime | None,
     ) -> RunningApp:
         if dev_src is None:
             self.check_launch(app_id)
@@ -161,7 +192,7 @@ class Supervisor:
             lock = self._acquire_lock(app_id)
             try:
                 bind = build_bind(self.paths, self.policy(), app_id, dev_src)
-                rt = self._runtime_for(bind, cdp_port)
+                rt = self._runtime_for(bind, cdp_port, prespawned)
             except BaseException:
                 lock.close()
                 raise
@@ -171,7 +202,7 @@ class Supervisor:
                 pass  # it died already: ``_wait`` reports the exit
             app = RunningApp(
                 app_id, rt.proc, rt.channel, lock, dev_src=dev_src, cdp_port=rt.cdp_port,
-                slot=rt.slot, pooled=rt.claimed,
+                slot=rt.slot, pooled=rt.claimed and rt is not prespawned,
             )  # fmt: skip
             self._apps[app_id] = app
         self._write_record(app)
@@ -187,16 +218,23 @@ class Supervisor:
         self._on_change(app_id)
         return app
 
-    def _runtime_for(self, bind: Bind, cdp_port: int | None) -> GenericRuntime:
+    def _runtime_for(
+        self, bind: Bind, cdp_port: int | None, prespawned: GenericRuntime | None
+    ) -> GenericRuntime:
         """A warm runtime from the pool when one can serve this launch without giving up a
         layer (docs/pool.md), else a cold one. Either way it is bound by the caller."""
+        profile = Path(bind.webview_dir) if bind.engine_storage == "persistent" else None
+        if prespawned is not None:
+            if prespawned.engine_profile == profile and prespawned.cdp_port == cdp_port:
+                prespawned.claimed = True
+                return prespawned
+            discard(prespawned)
         if self.pool is not None and cdp_port is None and bind.engine_storage == "memory":
             rt = self.pool.claim()
             if rt is not None:
                 return rt
         # ``persistent`` engine storage: the profile folder must be known before the engine
         # starts, so that layer wins over speed (cold, with the app's profile folder).
-        profile = Path(bind.webview_dir) if bind.engine_storage == "persistent" else None
         return spawn_generic(
             self.paths, self._runtime_argv, cdp_port=cdp_port, engine_profile=profile
         )

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -28,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from superapp._spawn import runtime_command
+from superapp._spawn import start_runtime_process
 from superapp.audit import AuditLog
 from superapp.core.errors import RuntimeStartError
 from superapp.core.paths import Paths
@@ -42,7 +41,7 @@ from superapp.protocol import (
     Warm,
 )
 
-__all__ = ["GenericRuntime", "RuntimePool", "remove_slot", "spawn_generic"]
+__all__ = ["GenericRuntime", "RuntimePool", "adopt", "discard", "remove_slot", "spawn_generic"]
 
 _log = logging.getLogger("superapp.host")
 
@@ -62,6 +61,8 @@ class GenericRuntime:
     channel: Channel
     slot: Path
     cdp_port: int | None = None
+    #: The persistent profile folder it was started with (cold launches of such apps only).
+    engine_profile: Path | None = None
     spawned_at: float = field(default_factory=time.monotonic)
     #: What the runtime said before it was bound (``hello``, ``warm``), for the broker.
     early: list[Message] = field(default_factory=list)
@@ -71,14 +72,6 @@ class GenericRuntime:
     @property
     def pid(self) -> int:
         return self.proc.pid
-
-
-def _slot_dir(paths: Paths) -> Path:
-    slots = paths.run / "slots"
-    slots.mkdir(parents=True, exist_ok=True, mode=0o700)
-    slot = slots / secrets.token_hex(8)
-    slot.mkdir(mode=0o700)
-    return slot
 
 
 def remove_slot(slot: Path) -> None:
@@ -99,36 +92,37 @@ def spawn_generic(
     Raises:
         RuntimeStartError: the process could not be started.
     """
-    parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    slot = _slot_dir(paths)
-    base = list(runtime_argv) if runtime_argv is not None else runtime_command()
-    cmd = [
-        *base,
-        "--control-fd", str(child_sock.fileno()),
-        "--parent-pid", str(os.getpid()),
-        "--slot-dir", str(slot),
-    ]  # fmt: skip
-    if cdp_port is not None:
-        cmd += ["--remote-debugging-port", str(cdp_port)]
-    if engine_profile is not None:
-        cmd += ["--engine-profile", str(engine_profile)]
-    env = dict(os.environ)
-    env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
     try:
-        proc = subprocess.Popen(  # noqa: S603 (our own interpreter or frozen executable)
-            cmd,
-            pass_fds=[child_sock.fileno()],
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            env=env,
+        proc, sock, slot = start_runtime_process(
+            paths.run, runtime_argv, cdp_port=cdp_port, engine_profile=engine_profile
         )
     except OSError as err:
-        parent_sock.close()
-        remove_slot(slot)
         raise RuntimeStartError(f"cannot start a runtime: {err}") from err
-    finally:
-        child_sock.close()
-    return GenericRuntime(proc, Channel(parent_sock), slot, cdp_port=cdp_port)
+    return GenericRuntime(
+        proc, Channel(sock), slot, cdp_port=cdp_port, engine_profile=engine_profile
+    )
+
+
+def discard(rt: GenericRuntime) -> None:
+    """End a runtime that will not be bound (its whole group) and remove its slot."""
+    _kill_group(rt.pid)
+    rt.proc.wait()
+    rt.channel.close()
+    remove_slot(rt.slot)
+
+
+def adopt(
+    started: tuple[subprocess.Popen[bytes], socket.socket, Path],
+    *,
+    cdp_port: int | None,
+    engine_profile: Path | None,
+) -> GenericRuntime:
+    """A runtime started by ``superapp._spawn.start_runtime_process`` before the host was up
+    (``superapp run``), as the supervisor takes it."""
+    proc, sock, slot = started
+    return GenericRuntime(
+        proc, Channel(sock), slot, cdp_port=cdp_port, engine_profile=engine_profile
+    )
 
 
 class RuntimePool:

@@ -23,6 +23,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,25 @@ _log = logging.getLogger("superapp.runtime")
 #: The app id of the policy an unbound runtime's egress proxy enforces: it allows nothing
 #: (the proxy serves only http(s), and no host is on its list).
 _UNBOUND = "superapp.unbound"
+
+
+def _preload() -> None:
+    """Import what binding needs but no app decides (verification, the door, storage, the Qt
+    page), so a claimed runtime spends its time on the app alone. In a cold launch this runs
+    while the bundle is being verified."""
+    import importlib
+
+    for name in (
+        "superapp.bundles",
+        "superapp.storage",
+        "bridge.dispatcher",
+        "bridge.table",
+        "superapp.runtime._app",
+        "superapp.runtime._wiring",
+        "superapp.runtime.engine._qt",
+        "superapp.runtime.engine._ui",
+    ):
+        importlib.import_module(name)
 
 
 class Startup:
@@ -86,6 +106,7 @@ class Startup:
             self.requests.answer(msg)
 
     def _on_bind(self, msg: control.Bind) -> None:
+        _log.info("bind for %s at %.0f ms", msg.app_id, self._ms())
         with self._lock:
             second = self._bind is not None
             if not second:
@@ -106,6 +127,7 @@ class Startup:
             # At once, whatever the engine is doing: no window for an app that failed its
             # check. The host sweeps the process group (the engine's children) at exit.
             os._exit(3)
+        _log.info("verified %s at %.0f ms", bind.app_id, self._ms())
         self._verified.set()
 
     # --- main thread ---------------------------------------------------------------------
@@ -150,10 +172,11 @@ class Startup:
 
     def _after_warm(self) -> None:
         """pywebview's ``func`` thread: say ``warm``, wait for ``bind``, bind."""
-        import time
-
-        self._send(control.Warm(elapsed_ms=(time.monotonic() - self.started) * 1000.0))
+        _preload()
+        self._send(control.Warm(elapsed_ms=self._ms()))
+        _log.info("warm at %.0f ms", self._ms())
         self._verified.wait()
+        _log.info("bind verified, binding from %.0f ms", self._ms())
         try:
             self._bind_app()
         except Exception as err:
@@ -179,7 +202,12 @@ class Startup:
             self.paths, loaded, self.channel, bind, self.requests, self._egress, self.started
         )
         self.app = app
+        _log.info("binding at %.0f ms", self._ms())
         app.attach(self._engine)
+        _log.info("bound, page loading at %.0f ms", self._ms())
+
+    def _ms(self) -> float:
+        return (time.monotonic() - self.started) * 1000.0
 
     def _refused(self, url: str, rule: str, reason: str, kind: str) -> None:
         if self.app is not None:

@@ -71,6 +71,7 @@ class WarmEngine:
     def __init__(self, slot: Path, proxy_port: int, persistent_dir: Path | None) -> None:
         self.persistent = persistent_dir is not None
         self._storage = persistent_dir if persistent_dir is not None else slot / "profile"
+        self._storage.mkdir(parents=True, exist_ok=True, mode=0o700)
         _scheme.register_scheme()
         # Qt WebEngine reads its Chromium switches from QApplication's argv (which pywebview
         # builds from sys.argv) after --webEngineArgs.
@@ -85,9 +86,16 @@ class WarmEngine:
 
         def warm_then() -> None:
             self.window.events.loaded.wait(_WARM_TIMEOUT_S)
+            self.gui.call(self.spare_profile)
             after_warm()
 
         _window.start(persistent=self.persistent, storage_dir=self._storage, func=warm_then)
+
+    def spare_profile(self) -> None:
+        """On the GUI thread, while warm: make the app's future profile now (off the record,
+        no page has ever used it), so binding does not pay for creating it."""
+        if not self.persistent:
+            self._spare = QWebEngineProfile(self.window.native)
 
     def show_app(self, spec: _qt.WindowSpec, shim: str, relay: str, title: str) -> None:
         """On the GUI thread: the app's page on a fresh profile (``memory``) or the app's own
@@ -98,7 +106,7 @@ class WarmEngine:
             # that page later); it holds nothing but a blank document.
             self._warm_profile = view.profile
             # Off the record (no name), parented to the window: never used by any page.
-            view.profile = QWebEngineProfile(view)
+            view.profile = getattr(self, "_spare", None) or QWebEngineProfile(view)
         _qt.install(view, spec, shim, relay)
         view.setWindowTitle(title)
         view.show()
