@@ -35,6 +35,9 @@ sys.path.insert(0, str(REPO))
 from bench._common import machine, median, pct, tree_pss_mb, xvfb  # noqa: E402
 
 APP = "dev.superapp.converter"
+#: Warm launches need an app whose engine storage is ``memory`` (the converter's is
+#: ``persistent``, which a pooled runtime never serves: docs/pool.md).
+WARM_APP = "dev.superapp.notes"
 
 
 def _time_until(cmd: list[str], needle: str, env: dict[str, str]) -> tuple[float, float]:
@@ -84,7 +87,7 @@ def _cold_vs_bare(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
     return out
 
 
-def _in_process(runs: int, *, pooled: bool) -> dict[str, Any]:
+def _in_process(runs: int, *, pooled: bool, app_id: str = WARM_APP) -> dict[str, Any]:
     """Launches from a host in this process: warm (pool of one) or cold, with the arrival
     time of each control message (seconds after ``launch()``)."""
     from superapp.audit import AuditLog
@@ -123,14 +126,14 @@ def _in_process(runs: int, *, pooled: bool) -> dict[str, Any]:
                 out["idle_mb"].append(pool.idle_mb())
             marks.clear()
             t0[0] = time.perf_counter()
-            app = sup.launch(APP)
+            app = sup.launch(app_id)
             if not app.loaded.wait(60):
                 raise RuntimeError(f"no loaded: {app.detail}")
             took = time.perf_counter() - t0[0]
             if i > 0:  # the first compiles
                 out["launch"].append(took)
                 out["marks"].append(dict(marks))
-            sup.stop(APP)
+            sup.stop(app_id)
     finally:
         sup.shutdown()
     return out
@@ -166,16 +169,16 @@ def main() -> int:
         print(f"| {label} | {median(v):.3f} s | {min(v):.3f} s | {max(v):.3f} s "
               f"| {median(cb[key + '_pss']):.0f} MB |")  # fmt: skip
     w = warm["launch"]
-    print(f"| warm launch from the pool (launch() → loaded) | {median(w):.3f} s "
+    print(f"| warm launch of Notes from the pool (launch() → loaded) | {median(w):.3f} s "
           f"| {min(w):.3f} s | {max(w):.3f} s | |")  # fmt: skip
     c = cold["launch"]
-    print(f"| cold launch in a running host (launch() → loaded) | {median(c):.3f} s "
+    print(f"| cold launch of Notes in a running host (launch() → loaded) | {median(c):.3f} s "
           f"| {min(c):.3f} s | {max(c):.3f} s | |")  # fmt: skip
     print(f"\ncold / bare: {median(cb['cold']) / median(cb['bare']):.2f}× time, "
           f"{median(cb['cold_pss']) / median(cb['bare_pss']):.2f}× memory; "
           f"warm p50 {median(w):.3f} s, p90 {pct(w, 0.9):.3f} s")  # fmt: skip
     print(f"\npool idle cost (one warm runtime, tree PSS): {median(warm['idle_mb']):.0f} MB")
-    print("\nCold launch in a running host, seconds after launch() (median):\n")
+    print("\nCold launch of Notes in a running host, seconds after launch() (median):\n")
     print("| hello (interpreter + imports) | warm (engine up, blank page) | loaded "
           "| runtime clock at warm | at loaded |")
     print("|---|---|---|---|---|")
