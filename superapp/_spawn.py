@@ -121,6 +121,9 @@ def start_runtime_process(
         cmd += ["--engine-profile", str(engine_profile)]
     env = dict(os.environ)
     env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+    # A runtime uses no pydantic plugins; looking them up (every installed distribution's entry
+    # points) cost ≈0.04 s CPU of its start (bench/RESULTS.md, cold-start breakdown).
+    env["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     try:
         proc = subprocess.Popen(  # noqa: S603 (our own interpreter or frozen executable)
             cmd,

@@ -121,6 +121,7 @@ class Startup:
         from superapp.runtime._app import ChannelSink, load_app
 
         try:
+            _preload()  # in a cold launch: while the main thread starts the engine
             self._loaded = load_app(self.paths, bind, ChannelSink(self.channel))
         except Exception as err:  # reported to the host, which shows it to the user
             self._send(control.Notice(level="error", message=f"cannot start: {err}"))
