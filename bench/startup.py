@@ -179,12 +179,16 @@ def main() -> int:
           f"warm p50 {median(w):.3f} s, p90 {pct(w, 0.9):.3f} s")  # fmt: skip
     print(f"\npool idle cost (one warm runtime, tree PSS): {median(warm['idle_mb']):.0f} MB")
     print("\nCold launch of Notes in a running host, seconds after launch() (median):\n")
-    print("| hello (interpreter + imports) | warm (engine up, blank page) | loaded "
-          "| runtime clock at warm | at loaded |")
+    print(
+        "| hello (interpreter + imports) | warm (engine up, blank page) | loaded "
+        "| runtime clock at warm | at loaded |"
+    )
     print("|---|---|---|---|---|")
     m = cold["marks"]
-    print(f"| {_mark(m, 'hello')} | {_mark(m, 'warm')} | {_mark(m, 'loaded')} "
-          f"| {_mark(m, 'warm_runtime_clock')} | {_mark(m, 'loaded_runtime_clock')} |")
+    print(
+        f"| {_mark(m, 'hello')} | {_mark(m, 'warm')} | {_mark(m, 'loaded')} "
+        f"| {_mark(m, 'warm_runtime_clock')} | {_mark(m, 'loaded_runtime_clock')} |"
+    )
     return 0
 
 

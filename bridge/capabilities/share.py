@@ -100,9 +100,7 @@ def inbox(ctx: CallContext, params: NoParams) -> Inbox:
     what the sender claimed."""
     take = ctx.resource(INBOX_RESOURCE, lambda: None)
     if take is not None:
-        return Inbox(
-            items=[InboxItem(from_app=f, data=d, sent_at=t) for f, d, t in take()]
-        )
+        return Inbox(items=[InboxItem(from_app=f, data=d, sent_at=t) for f, d, t in take()])
     return Inbox(
         items=[
             InboxItem(from_app=m.from_app, data=m.data, sent_at=m.sent_at)

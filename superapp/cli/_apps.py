@@ -106,9 +106,7 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
 
     runtime = adopt(early, cdp_port=cdp_port, engine_profile=profile) if early else None
     try:
-        host = start_host(
-            paths, consent=consent_from_env(), share_confirm=share_confirm_from_env()
-        )
+        host = start_host(paths, consent=consent_from_env(), share_confirm=share_confirm_from_env())
     except BaseException:
         if runtime is not None:
             discard(runtime)
