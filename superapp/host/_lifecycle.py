@@ -189,13 +189,16 @@ class Supervisor:
         with self._lock:
             if app_id in self._apps:
                 raise AppStateError(f"{app_id} is already running")
-            lock = self._acquire_lock(app_id)
-            try:
-                bind = build_bind(self.paths, self.policy(), app_id, dev_src)
-                rt = self._runtime_for(bind, cdp_port, prespawned)
-            except BaseException:
-                lock.close()
-                raise
+            lock = self._acquire_lock(app_id)  # held: a second launch of it is refused
+        try:
+            # Outside the supervisor's lock: a claim may wait for a runtime still warming up,
+            # and the launcher must keep answering meanwhile.
+            bind = build_bind(self.paths, self.policy(), app_id, dev_src)
+            rt = self._runtime_for(bind, cdp_port, prespawned)
+        except BaseException:
+            lock.close()
+            raise
+        with self._lock:
             try:
                 rt.channel.send(bind)  # identity, key, grants: always from here (``_bind``)
             except ChannelClosedError:
