@@ -91,9 +91,26 @@ def cmd_launcher(args: argparse.Namespace) -> int:
 
 def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: int | None) -> int:
     """A host with no launcher window: runs one app until it closes or we are signalled."""
-    from superapp.host import AppState, consent_from_env, share_confirm_from_env, start_host
+    # The runtime process first (it knows no app yet): its interpreter and engine start while
+    # this host sets itself up, instead of after it (issue 16: no second interpreter in series).
+    from superapp._spawn import engine_storage_of, start_runtime_process
 
-    host = start_host(paths, consent=consent_from_env(), share_confirm=share_confirm_from_env())
+    mode = engine_storage_of(None if dev_src else paths.app_bundle(app_id), dev_src)
+    profile = paths.app_webview(app_id) if mode == "persistent" else None
+    try:
+        early = start_runtime_process(paths.run, None, cdp_port=cdp_port, engine_profile=profile)
+    except OSError:
+        early = None  # the launch below starts one, or reports why it cannot
+    from superapp.host import AppState, consent_from_env, share_confirm_from_env, start_host
+    from superapp.host._pool import adopt, discard
+
+    runtime = adopt(early, cdp_port=cdp_port, engine_profile=profile) if early else None
+    try:
+        host = start_host(paths, consent=consent_from_env(), share_confirm=share_confirm_from_env())
+    except BaseException:
+        if runtime is not None:
+            discard(runtime)
+        raise
     supervisor = host.supervisor
     if dev_src is not None:  # the page's console and CSP refusals, on stdout (issue 15)
         from superapp.cli._pageout import use_page_output
@@ -110,7 +127,7 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        app = supervisor.launch(app_id, dev_src=dev_src, cdp_port=cdp_port)
+        app = supervisor.launch(app_id, dev_src=dev_src, cdp_port=cdp_port, runtime=runtime)
         print(f"superapp: {app_id} starting (pid {app.pid})", flush=True)
 
         def announce() -> None:

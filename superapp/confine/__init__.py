@@ -32,6 +32,7 @@ from __future__ import annotations
 from superapp.confine._apply import confine, harden_host, thread_count
 from superapp.confine._peer import more_confined_than_self
 from superapp.confine._plan import (
+    GENERIC_PORTS,
     LAYERS,
     ConfinementPlan,
     ConfinementReport,
@@ -39,11 +40,14 @@ from superapp.confine._plan import (
     LayerStatus,
     Rlimits,
     app_folders,
+    fits_generic,
+    generic_plan,
     runtime_plan,
 )
 from superapp.confine._userns import INNER_ID, leave_root
 
 __all__ = [
+    "GENERIC_PORTS",
     "INNER_ID",
     "LAYERS",
     "ConfinementPlan",
@@ -53,6 +57,8 @@ __all__ = [
     "Rlimits",
     "app_folders",
     "confine",
+    "fits_generic",
+    "generic_plan",
     "harden_host",
     "leave_root",
     "more_confined_than_self",

@@ -4,6 +4,16 @@ Every message that crosses the control socket is a pydantic model here, decoded 
 strict decoder ``decode_message``; ``PROTOCOL_VERSION`` travels in ``hello``.
 """
 
+from superapp.protocol._bind import (
+    Bind,
+    GrantRow,
+    GrantsQuery,
+    GrantsReply,
+    InboxItem,
+    InboxQuery,
+    InboxReply,
+    Warm,
+)
 from superapp.protocol._control import (
     MAX_MESSAGE_BYTES,
     MAX_NESTING,
@@ -33,6 +43,7 @@ __all__ = [
     "MAX_NESTING",
     "PROTOCOL_VERSION",
     "Audit",
+    "Bind",
     "Channel",
     "ChannelClosedError",
     "Confinement",
@@ -40,7 +51,13 @@ __all__ = [
     "ConsentReply",
     "ConsentRequest",
     "Console",
+    "GrantRow",
+    "GrantsQuery",
+    "GrantsReply",
     "Hello",
+    "InboxItem",
+    "InboxQuery",
+    "InboxReply",
     "Loaded",
     "Message",
     "Metrics",
@@ -49,5 +66,6 @@ __all__ = [
     "ShareAnswer",
     "ShareRequest",
     "Terminate",
+    "Warm",
     "decode_message",
 ]
