@@ -2,12 +2,12 @@
 
 In order, in ``Startup.run`` (main thread) and ``Startup.on_message`` (control reader):
 
-0. ``lock_down`` (main thread, the only thread: Landlock binds the calling thread alone):
-   the engine's environment points into this runtime's slot folder (XDG cache and data, CDP
-   opt-in, sandbox check) and ``hello`` goes to the host. *Cold* (spawned for one launch):
-   read ``bind`` here, verify the app, and confine the process to the app's plan — the layer
-   wins over speed: the engine starts only after this. *Pooled* (``--pooled``): confine it to
-   the generic plan (its slot folder only). ``confinement`` goes to the host either way.
+0. ``lock_down`` (main thread, the only thread: Landlock binds the calling thread alone).
+   *Cold* (spawned for one launch): read ``bind`` here, verify the app, and confine the process
+   to the app's plan — the layer wins over speed: the engine starts only after this.
+   *Pooled* (``--pooled``): confine it to the generic plan (its slot folder only). Then the
+   engine's environment points into this runtime's slot folder (XDG cache and data, CDP
+   opt-in, sandbox check), and ``hello`` and ``confinement`` go to the host.
 1. Generic stage: the egress proxy starts refusing everything, and the engine starts with one
    hidden blank window (``engine._warm``). Then ``warm``.
 2. Pooled: ``bind`` arrives when the host claims it; the app (the host's copy of its bundle in
@@ -141,16 +141,6 @@ class Startup:
     def lock_down(self, *, pooled: bool) -> int | None:
         """Step 0 (see the module docstring), on the one thread; an exit code if it cannot
         go on (the host was told why)."""
-        sandbox = prepare_environment(self.slot, cdp_port=self.cdp_port)
-        self._send(
-            control.Hello(protocol=control.PROTOCOL_VERSION, pid=os.getpid(), sandbox=sandbox)
-        )
-        if not sandbox:
-            print(
-                "superapp: WARNING: the engine's sandbox is disabled (running as root); "
-                "mini-app renderers run without Chromium's OS-level sandbox",
-                file=sys.stderr,
-            )
         from superapp.runtime import _confine
 
         self._pooled = pooled
@@ -167,6 +157,18 @@ class Startup:
             dev = Path(bind.dev_src) if bind.dev_src is not None else None
             self.lockdown = _confine.lock_down(
                 self.paths, loaded, slot=self.slot, cdp_port=self.cdp_port, dev=dev
+            )
+        # After the lockdown: a root runtime has left root by now, so the engine's sandbox
+        # stays on (``superapp.confine.leave_root``).
+        sandbox = prepare_environment(self.slot, cdp_port=self.cdp_port)
+        self._send(
+            control.Hello(protocol=control.PROTOCOL_VERSION, pid=os.getpid(), sandbox=sandbox)
+        )
+        if not sandbox:
+            print(
+                "superapp: WARNING: the engine's sandbox is disabled (running as root); "
+                "mini-app renderers run without Chromium's OS-level sandbox",
+                file=sys.stderr,
             )
         layers = self.lockdown.report.to_wire()
         self._send(control.Confinement.model_validate({"layers": layers}))
