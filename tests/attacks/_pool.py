@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.audit import AuditLog
+from superapp.bundles import TrustStore, install_bundle, pack_dir
 from superapp.core.paths import Paths
 from superapp.host import RunningApp, StopTimeouts, Supervisor
 from superapp.host._app import ConsentFn
@@ -93,3 +97,11 @@ def warm_runtimes(supervisor: Supervisor, count: int = 1) -> list[GenericRuntime
 def loaded(app: RunningApp) -> RunningApp:
     assert app.loaded.wait(90.0), f"{app.app_id} never loaded ({app.state}: {app.detail})"
     return app
+
+
+def install(paths: Paths, folder: Path) -> None:
+    """Sign and install an app: only installed apps are pooled (developer mode reads the
+    developer's folder, which a pooled runtime's lockdown does not reach; docs/pool.md)."""
+    key = Ed25519PrivateKey.generate()
+    TrustStore(paths).add(key.public_key(), "Pool Tests")
+    install_bundle(paths, pack_dir(folder, key))

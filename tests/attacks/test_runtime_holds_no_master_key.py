@@ -28,7 +28,7 @@ from superapp.state.grants import GrantStore
 from superapp.storage import KeyManager
 from superapp.testing import call, connect, make_app, wait_for_audit
 from tests.attacks._pool import loaded, pooled_host, warm_runtimes
-from tests.e2e.harness import REPO
+from tests.e2e.harness import REPO, free_port
 
 APP = "com.example.keyless"
 
@@ -107,7 +107,8 @@ def test_runtime_never_holds_the_master_key(
     folder = make_app(tmp_path, APP, permissions=[("storage", "Notes")])
     with pooled_host(superapp_home) as supervisor:
         warm_runtimes(supervisor)
-        app = loaded(supervisor.launch(APP, dev_src=folder))
+        # A storage app starts cold (docs/pool.md), locked down to its own folder.
+        app = loaded(supervisor.launch(APP, dev_src=folder, cdp_port=free_port()))
         browser, page = connect(playwright, app.cdp_port)  # type: ignore[arg-type]
         assert call(page, "storage.set", {"key": "k", "value": "v"})["ok"] is True
         browser.close()
@@ -148,8 +149,10 @@ def test_runtime_works_with_the_registry_and_keys_unreadable_to_it(
 
     with pooled_host(superapp_home, runtime_argv=argv, consent=allow_always) as supervisor:
         warm_runtimes(supervisor)
-        app = loaded(supervisor.launch(APP, dev_src=folder))
-        assert app.pooled
+        # A storage app starts cold (docs/pool.md): its runtime reads bind first and locks
+        # itself down to the app's folder, so the registry and keys are out of its reach too.
+        app = loaded(supervisor.launch(APP, dev_src=folder, cdp_port=free_port()))
+        assert not app.pooled
         browser, page = connect(playwright, app.cdp_port)  # type: ignore[arg-type]
         assert call(page, "storage.set", {"key": "k", "value": 1})["ok"] is True
         assert call(page, "storage.get", {"key": "k"})["result"] == 1
