@@ -35,9 +35,25 @@ sys.path.insert(0, str(REPO))
 from bench._common import machine, median, pct, tree_pss_mb, xvfb  # noqa: E402
 
 APP = "dev.superapp.converter"
-#: Warm launches need an app whose engine storage is ``memory`` (the converter's is
-#: ``persistent``, which a pooled runtime never serves: docs/pool.md).
-WARM_APP = "dev.superapp.notes"
+#: Warm launches need an app a pooled runtime's generic lockdown covers: ``memory`` engine
+#: storage, no ``storage``/``files`` (docs/pool.md). No sample fits (the converter's engine
+#: storage is ``persistent``, Notes and Tasks declare ``storage``), so the bench installs one.
+WARM_APP = "bench.superapp.plain"
+
+
+def _install_plain(home: Path) -> None:
+    """Sign and install ``WARM_APP``: one page and a script, no storage, no hosts."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from superapp.bundles import TrustStore, install_bundle, pack_dir
+    from superapp.core.paths import Paths
+    from superapp.testing import make_app
+
+    paths = Paths.from_env()
+    folder = make_app(home / "src", WARM_APP, body="<h1>Plain</h1><p>A page and a script.</p>")
+    key = Ed25519PrivateKey.generate()
+    TrustStore(paths).add(key.public_key(), "Bench")
+    install_bundle(paths, pack_dir(folder, key))
 
 
 def _time_until(cmd: list[str], needle: str, env: dict[str, str]) -> tuple[float, float]:
@@ -157,6 +173,7 @@ def main() -> int:
             [sys.executable, "-m", "superapp", "samples", "install"], env=env, check=True,
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
+        _install_plain(Path(home))
         load = os.getloadavg()[0]
         cb = _cold_vs_bare(args.runs, env)
         warm = _in_process(args.runs, pooled=True)
@@ -169,16 +186,18 @@ def main() -> int:
         print(f"| {label} | {median(v):.3f} s | {min(v):.3f} s | {max(v):.3f} s "
               f"| {median(cb[key + '_pss']):.0f} MB |")  # fmt: skip
     w = warm["launch"]
-    print(f"| warm launch of Notes from the pool (launch() → loaded) | {median(w):.3f} s "
+    print(f"| warm launch, storage-free app, from the pool | {median(w):.3f} s "
           f"| {min(w):.3f} s | {max(w):.3f} s | |")  # fmt: skip
     c = cold["launch"]
-    print(f"| cold launch of Notes in a running host (launch() → loaded) | {median(c):.3f} s "
+    print(f"| cold launch, storage-free app, in a running host | {median(c):.3f} s "
           f"| {min(c):.3f} s | {max(c):.3f} s | |")  # fmt: skip
     print(f"\ncold / bare: {median(cb['cold']) / median(cb['bare']):.2f}× time, "
           f"{median(cb['cold_pss']) / median(cb['bare_pss']):.2f}× memory; "
           f"warm p50 {median(w):.3f} s, p90 {pct(w, 0.9):.3f} s")  # fmt: skip
     print(f"\npool idle cost (one warm runtime, tree PSS): {median(warm['idle_mb']):.0f} MB")
-    print("\nCold launch of Notes in a running host, seconds after launch() (median):\n")
+    print(
+        "\nCold launch of a storage-free app in a running host, seconds after launch() (median):\n"
+    )
     print(
         "| hello (interpreter + imports) | warm (engine up, blank page) | loaded "
         "| runtime clock at warm | at loaded |"

@@ -23,8 +23,10 @@ that can only narrow what the process already has, never widen it:
   restricts only the *calling* thread and its later children on this kernel (ABI 7, no
   TSYNC flag), so this stage must run while the process has exactly one thread — before
   Qt, the engine or any helper thread starts. Called later it reports Landlock
-  ``unavailable`` (it does not half-apply). A pool that must start Qt before it knows the
-  app can therefore not get Landlock for the app; it can prewarm the interpreter only.
+  ``unavailable`` (it does not half-apply). A pooled runtime, which starts Qt before it knows
+  its app, therefore applies :func:`generic_plan` (its slot folder only) up front and is bound
+  only to apps that fit it (``superapp.host._poolfit``, docs/pool.md); a cold runtime applies
+  :func:`runtime_plan` for its app before its engine starts.
 """
 
 from __future__ import annotations
