@@ -304,6 +304,9 @@ class RuntimeApp:
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
         self.window = engine.window
+        # Held for the window's life: spec.keep holds the Qt objects only Python references
+        # (interceptor, scheme handler, channels, dual mode's message links).
+        self._spec = spec
         engine.gui.call(lambda: engine.show_app(spec, shim, relay, self.app.title))
         threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()
 
