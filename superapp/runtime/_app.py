@@ -300,7 +300,9 @@ class RuntimeApp:
         )
         self._page_hooks(spec)
         if self.app.mode == "dual":
-            spec.dual = self.dual = _dualwiring.dual_mode(self)
+            # Its message links are QObjects: made on the GUI thread, which runs their slots
+            # (this method runs in pywebview's func thread, which has no Qt event loop).
+            spec.dual = self.dual = engine.gui.call(lambda: _dualwiring.dual_mode(self))
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
         self.window = engine.window
