@@ -140,6 +140,10 @@ def lock_down(
     app_id = app.app_id
     policy = NetPolicy.from_manifest(app_id, app.allowed_hosts, app.http_hosts)
     for folder in app_folders(paths, app_id):
+        # Landlock needs the folders to exist; a ``memory`` app's engine folder is never made
+        # (its engine scratch is in the slot), so it has no rule and stays absent.
+        if folder == paths.app_webview(app_id) and app.engine_storage != "persistent":
+            continue
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     # A private temporary folder: Qt and Python write temporaries under TMPDIR.
     os.environ["TMPDIR"] = str(paths.app_dir(app_id) / "tmp")
