@@ -214,7 +214,7 @@ export interface ApiMap {
   "net.request": { params: NetRequestParams; result: NetRequestResult };
   /** Show a system notification. Needs ``notifications``. */
   "notifications.show": { params: NotificationsShowParams; result: NotificationsShowResult };
-  /** Take what other apps shared with this one (oldest first, at most 50 per call); each item's ``fromApp`` is the sender as the host knows it, never what the sender claimed. */
+  /** Take what other apps shared with this one (oldest first, a few per call — call again while items come back); each item's ``fromApp`` is the sender as the host knows it, never what the sender claimed. */
   "share.inbox": { params: ShareInboxParams; result: ShareInboxResult };
   /** Send JSON ``data`` to another installed app, after the user confirms. Needs ``share:send``. The receiver sees this app's id, verified by the host. */
   "share.send": { params: ShareSendParams; result: ShareSendResult };

@@ -1,13 +1,20 @@
-"""Process start → first ``loaded``, and PSS of the process tree: superapp vs bare pywebview.
+"""Start-up of a mini-app: cold, warm (from the prewarmed pool), against bare pywebview.
 
-Both load the Unit Converter sample's page in the same run, alternating, under a private Xvfb:
-superapp through ``superapp run`` (host + runtime process, verified bundle, app:// scheme,
-guards), the baseline through a plain pywebview script serving the same folder.
+All in one run, under a private Xvfb, on the Unit Converter sample:
 
-``--lockdown both`` (default) measures superapp with the runtime's OS-level lockdown on
-(``superapp.confine``) and off (``SUPERAPP_NO_CONFINE=1``) in the same run; ``on``/``off`` one.
+* **cold**: ``superapp run`` from process start to its "running" line (host process, a
+  generic runtime started at once, ``bind``, the verified bundle through ``app://`` with every
+  guard on), alternating with **bare** pywebview loading the same folder; PSS of each tree.
+* **warm**: a host with a ``RuntimePool`` of one (in this process): from ``launch()`` to the
+  runtime's ``loaded``; the pool refills between launches.
+* **breakdown**: where a cold launch's time goes, from the control messages' arrival in the
+  host (spawn → ``hello`` → ``warm`` → ``loaded``) and the runtime's own clock.
+* **pool idle cost**: PSS of the pool's idle runtime tree.
 
-Usage: python bench/startup.py [--runs 10] [--lockdown both|on|off]
+Bytecode: ``PYTHONDONTWRITEBYTECODE`` is unset and one discarded run of each side compiles
+first, so both sides run from bytecode as on users' machines.
+
+Usage: python bench/startup.py [--runs 8]
 """
 
 from __future__ import annotations
@@ -20,13 +27,33 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench._common import machine, median, tree_pss_mb, xvfb  # noqa: E402
+from bench._common import machine, median, pct, tree_pss_mb, xvfb  # noqa: E402
 
 APP = "dev.superapp.converter"
+#: Warm launches need an app a pooled runtime's generic lockdown covers: ``memory`` engine
+#: storage, no ``storage``/``files`` (docs/pool.md). No sample fits (the converter's engine
+#: storage is ``persistent``, Notes and Tasks declare ``storage``), so the bench installs one.
+WARM_APP = "bench.superapp.plain"
+
+
+def _install_plain(home: Path) -> None:
+    """Sign and install ``WARM_APP``: one page and a script, no storage, no hosts."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from superapp.bundles import TrustStore, install_bundle, pack_dir
+    from superapp.core.paths import Paths
+    from superapp.testing import make_app
+
+    paths = Paths.from_env()
+    folder = make_app(home / "src", WARM_APP, body="<h1>Plain</h1><p>A page and a script.</p>")
+    key = Ed25519PrivateKey.generate()
+    TrustStore(paths).add(key.public_key(), "Bench")
+    install_bundle(paths, pack_dir(folder, key))
 
 
 def _time_until(cmd: list[str], needle: str, env: dict[str, str]) -> tuple[float, float]:
@@ -59,52 +86,128 @@ def _time_until(cmd: list[str], needle: str, env: dict[str, str]) -> tuple[float
             pass
 
 
+def _cold_vs_bare(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
+    ours = [sys.executable, "-m", "superapp", "run", APP]
+    bare = [sys.executable, str(REPO / "bench" / "_bare_pywebview.py"),
+            str(REPO / "miniapps" / "converter")]  # fmt: skip
+    _time_until(ours, f"{APP} running", env)  # compile, discarded
+    _time_until(bare, "loaded", env)
+    out: dict[str, list[float]] = {"cold": [], "cold_pss": [], "bare": [], "bare_pss": []}
+    for _ in range(runs):
+        t, m = _time_until(ours, f"{APP} running", env)
+        out["cold"].append(t)
+        out["cold_pss"].append(m)
+        t, m = _time_until(bare, "loaded", env)
+        out["bare"].append(t)
+        out["bare_pss"].append(m)
+    return out
+
+
+def _in_process(runs: int, *, pooled: bool, app_id: str = WARM_APP) -> dict[str, Any]:
+    """Launches from a host in this process: warm (pool of one) or cold, with the arrival
+    time of each control message (seconds after ``launch()``)."""
+    from superapp.audit import AuditLog
+    from superapp.core.paths import Paths
+    from superapp.host import Supervisor
+    from superapp.host._pool import RuntimePool
+    from superapp.policy import PoolPolicy
+    from superapp.protocol import Hello, Loaded, Warm
+
+    paths = Paths.from_env()
+    audit = AuditLog(paths.audit_log)
+    pool = RuntimePool(paths, audit, PoolPolicy(size=1)) if pooled else None
+    sup = Supervisor(paths, audit, pool=pool)
+    marks: dict[str, float] = {}
+    t0 = [0.0]
+    real = sup.broker.handle
+
+    def handle(app: Any, msg: Any) -> None:
+        now = time.perf_counter() - t0[0]
+        if isinstance(msg, Hello | Warm | Loaded):
+            marks.setdefault(msg.type, now)
+            if isinstance(msg, Warm | Loaded):
+                marks[msg.type + "_runtime_clock"] = msg.elapsed_ms / 1000.0
+        real(app, msg)
+
+    sup.broker.handle = handle  # type: ignore[method-assign]
+    out: dict[str, Any] = {"launch": [], "marks": [], "idle_mb": []}
+    if pool is not None:
+        pool.start()
+    try:
+        for i in range(runs + 1):
+            if pool is not None:
+                while not [rt for rt in pool.idle() if rt.warm.is_set()]:
+                    time.sleep(0.05)
+                time.sleep(1.0)  # let the warm-up's last work settle before timing
+                out["idle_mb"].append(pool.idle_mb())
+            marks.clear()
+            t0[0] = time.perf_counter()
+            app = sup.launch(app_id)
+            if not app.loaded.wait(60):
+                raise RuntimeError(f"no loaded: {app.detail}")
+            took = time.perf_counter() - t0[0]
+            if i > 0:  # the first compiles
+                out["launch"].append(took)
+                out["marks"].append(dict(marks))
+            sup.stop(app_id)
+    finally:
+        sup.shutdown()
+    return out
+
+
+def _mark(rows: list[dict[str, float]], key: str) -> str:
+    values = [r[key] for r in rows if key in r]
+    return f"{median(values):.3f} s" if values else "—"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--lockdown", choices=("both", "on", "off"), default="both")
+    parser.add_argument("--runs", type=int, default=8)
     args = parser.parse_args()
-    modes = ("on", "off") if args.lockdown == "both" else (args.lockdown,)
     with tempfile.TemporaryDirectory() as home, xvfb():
-        env = dict(os.environ, SUPERAPP_HOME=home, PYTHONPATH=str(REPO))
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["SUPERAPP_HOME"] = home
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        os.environ["PYTHONPATH"] = str(REPO)
         subprocess.run(
             [sys.executable, "-m", "superapp", "samples", "install"], env=env, check=True,
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        ours: dict[str, list[float]] = {m: [] for m in modes}
-        ours_pss: dict[str, list[float]] = {m: [] for m in modes}
-        bare, bare_pss = [], []
-        for _ in range(args.runs):
-            for mode in modes:
-                mode_env = dict(env, SUPERAPP_NO_CONFINE="1") if mode == "off" else env
-                t, m = _time_until(
-                    [sys.executable, "-m", "superapp", "run", APP], f"{APP} running", mode_env
-                )
-                ours[mode].append(t)
-                ours_pss[mode].append(m)
-            t, m = _time_until(
-                [sys.executable, str(REPO / "bench" / "_bare_pywebview.py"),
-                 str(REPO / "miniapps" / "converter")],
-                "loaded", env,
-            )  # fmt: skip
-            bare.append(t)
-            bare_pss.append(m)
-    print(f"## Startup ({machine()}, {args.runs} runs each, alternating)\n")
-    print("| | process start → loaded (median) | min | max | PSS of process tree (median) |")
+        _install_plain(Path(home))
+        load = os.getloadavg()[0]
+        cb = _cold_vs_bare(args.runs, env)
+        warm = _in_process(args.runs, pooled=True)
+        cold = _in_process(args.runs, pooled=False)
+    print(f"## Startup ({machine()}, load average {load:.1f} at start, {args.runs} runs each)\n")
+    print("| | start → loaded (median) | min | max | PSS of process tree (median) |")
     print("|---|---|---|---|---|")
+    for label, key in (("bare pywebview", "bare"), ("superapp run (cold)", "cold")):
+        v = cb[key]
+        print(f"| {label} | {median(v):.3f} s | {min(v):.3f} s | {max(v):.3f} s "
+              f"| {median(cb[key + '_pss']):.0f} MB |")  # fmt: skip
+    w = warm["launch"]
+    print(f"| warm launch, storage-free app, from the pool | {median(w):.3f} s "
+          f"| {min(w):.3f} s | {max(w):.3f} s | |")  # fmt: skip
+    c = cold["launch"]
+    print(f"| cold launch, storage-free app, in a running host | {median(c):.3f} s "
+          f"| {min(c):.3f} s | {max(c):.3f} s | |")  # fmt: skip
+    print(f"\ncold / bare: {median(cb['cold']) / median(cb['bare']):.2f}× time, "
+          f"{median(cb['cold_pss']) / median(cb['bare_pss']):.2f}× memory; "
+          f"warm p50 {median(w):.3f} s, p90 {pct(w, 0.9):.3f} s")  # fmt: skip
+    print(f"\npool idle cost (one warm runtime, tree PSS): {median(warm['idle_mb']):.0f} MB")
     print(
-        f"| bare pywebview | {median(bare):.3f} s | {min(bare):.3f} s | {max(bare):.3f} s "
-        f"| {median(bare_pss):.0f} MB |"
+        "\nCold launch of a storage-free app in a running host, seconds after launch() (median):\n"
     )
-    for mode in modes:
-        t, p = ours[mode], ours_pss[mode]
-        print(
-            f"| superapp run, lockdown {mode} | {median(t):.3f} s | {min(t):.3f} s "
-            f"| {max(t):.3f} s | {median(p):.0f} MB |"
-        )
-    for mode in modes:
-        print(f"\nsuperapp (lockdown {mode}) / bare: {median(ours[mode]) / median(bare):.2f}× "
-              f"time, {median(ours_pss[mode]) / median(bare_pss):.2f}× memory")  # fmt: skip
+    print(
+        "| hello (interpreter + imports) | warm (engine up, blank page) | loaded "
+        "| runtime clock at warm | at loaded |"
+    )
+    print("|---|---|---|---|---|")
+    m = cold["marks"]
+    print(
+        f"| {_mark(m, 'hello')} | {_mark(m, 'warm')} | {_mark(m, 'loaded')} "
+        f"| {_mark(m, 'warm_runtime_clock')} | {_mark(m, 'loaded_runtime_clock')} |"
+    )
     return 0
 
 

@@ -29,8 +29,8 @@ from bridge._ratelimit import TokenBuckets
 from bridge.context import CallContext
 from bridge.errors import ConsentDeniedError, PermissionDeniedError, RateLimitedError
 from bridge.limits import BridgeLimits
-from bridge.ports import ConsentAnswer, ConsentBroker
-from superapp.state.grants import Grant, GrantStore, is_effective
+from bridge.ports import ConsentAnswer, ConsentBroker, GrantsPort
+from superapp.state.grants import Grant, is_effective
 
 __all__ = ["AUTHZ_RESOURCE", "Authorizer", "Scope", "authorizer"]
 
@@ -44,7 +44,7 @@ class Authorizer:
     def __init__(
         self,
         ctx: CallContext,
-        grants: GrantStore,
+        grants: GrantsPort,
         broker: ConsentBroker,
         limits: BridgeLimits,
         clock: Callable[[], float],

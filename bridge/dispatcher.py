@@ -60,7 +60,7 @@ from bridge.errors import (
     to_bridge_error,
 )
 from bridge.limits import DEFAULT_LIMITS, BridgeLimits
-from bridge.ports import ConsentBroker
+from bridge.ports import ConsentBroker, GrantsPort
 from bridge.table import API_TABLE, ApiSpec
 from superapp.state.grants import GrantStore
 
@@ -96,7 +96,7 @@ class Dispatcher:
         self,
         ctx: CallContext,
         *,
-        grants: GrantStore,
+        grants: GrantsPort,
         consent: ConsentBroker,
         limits: BridgeLimits = DEFAULT_LIMITS,
         table: Mapping[str, ApiSpec] = API_TABLE,

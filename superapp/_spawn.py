@@ -9,10 +9,32 @@ as the host that started it (never a Python found on ``PATH``).
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
 import sys
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
 
-__all__ = ["RUNTIME_MARKER", "frozen_main", "runtime_command"]
+__all__ = [
+    "INSTALLED_BUNDLE_NAME",
+    "RUNTIME_MARKER",
+    "engine_storage_of",
+    "frozen_main",
+    "runtime_command",
+    "start_runtime_process",
+]
+
+#: The installed bundle's file name in an app's ``bundle/`` folder (``superapp.bundles.
+#: BUNDLE_FILE``; repeated here so this module stays light to import — tests/test_spawn.py).
+INSTALLED_BUNDLE_NAME = "app.sapp"
+#: A manifest is small; more than this is not read to peek at one field.
+_MANIFEST_PEEK_BYTES = 256 * 1024
 
 # Not a valid ``superapp`` command or option, so it can never mean anything else.
 RUNTIME_MARKER = "--superapp-runtime"
@@ -39,3 +61,92 @@ def frozen_main(argv: Sequence[str] | None = None) -> int:
     from superapp.cli import main as cli_main
 
     return cli_main(args)
+
+
+def engine_storage_of(
+    bundle_dir: Path | None, dev_src: Path | None
+) -> Literal["memory", "persistent"]:
+    """The manifest's ``superapp.engine_storage``, peeked (not verified): it decides whether
+    a runtime started before the app is known can serve it (``persistent`` needs its profile
+    folder before the engine starts). The runtime verifies the bundle and refuses a ``bind``
+    that disagrees; a manifest that cannot be read counts as ``persistent`` (the cold path,
+    where verification reports the real error)."""
+    try:
+        if dev_src is not None:
+            raw = (dev_src / "manifest.json").read_bytes()[:_MANIFEST_PEEK_BYTES]
+        elif bundle_dir is not None:
+            bundle = bundle_dir / INSTALLED_BUNDLE_NAME
+            with zipfile.ZipFile(bundle) as z, z.open("manifest.json") as f:
+                raw = f.read(_MANIFEST_PEEK_BYTES)
+        else:
+            return "persistent"
+        ext = json.loads(raw).get("superapp") or {}
+        mode = ext.get("engine_storage", "memory")
+    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile):
+        return "persistent"
+    return "memory" if mode == "memory" else "persistent"
+
+
+def start_runtime_process(
+    run_dir: Path,
+    runtime_argv: Sequence[str] | None,
+    *,
+    cdp_port: int | None = None,
+    engine_profile: Path | None = None,
+    pooled: bool = False,
+    extra_args: Sequence[str] = (),
+) -> tuple[subprocess.Popen[bytes], socket.socket, Path]:
+    """Start a runtime process that knows no app (``superapp.host._pool`` says what it is).
+
+    Light on purpose (no pydantic, no host import), so ``superapp run`` can start its runtime
+    first and its own set-up overlaps the runtime's interpreter and engine start. Returns the
+    process, the host's end of the control socket and the runtime's slot folder. ``pooled``: it
+    is prewarmed and locks itself down to its slot (generic); otherwise it waits for ``bind``
+    and locks itself down to that app's plan before its engine starts (docs/pool.md).
+
+    Raises:
+        OSError: the process could not be started (nothing is left behind).
+    """
+    slots = run_dir / "slots"
+    slots.mkdir(parents=True, exist_ok=True, mode=0o700)
+    slot = slots / secrets.token_hex(8)
+    slot.mkdir(mode=0o700)
+    parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    base = list(runtime_argv) if runtime_argv is not None else runtime_command()
+    cmd = [
+        *base,
+        "--control-fd", str(child_sock.fileno()),
+        "--parent-pid", str(os.getpid()),
+        "--slot-dir", str(slot),
+        *extra_args,  # developer mode's switches (cold runtimes only)
+    ]  # fmt: skip
+    if cdp_port is not None:
+        cmd += ["--remote-debugging-port", str(cdp_port)]
+    if engine_profile is not None:
+        cmd += ["--engine-profile", str(engine_profile)]
+    if pooled:
+        cmd.append("--pooled")
+    env = dict(os.environ)
+    env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+    if os.geteuid() == 0:
+        # A root host (and its launcher window) runs Qt without Chromium's sandbox;
+        # its runtimes leave root (superapp.confine.leave_root) and keep theirs on.
+        env.pop("QTWEBENGINE_DISABLE_SANDBOX", None)
+    # A runtime uses no pydantic plugins; looking them up (every installed distribution's entry
+    # points) cost ≈0.04 s CPU of its start (bench/RESULTS.md, cold-start breakdown).
+    env["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    try:
+        proc = subprocess.Popen(  # noqa: S603 (our own interpreter or frozen executable)
+            cmd,
+            pass_fds=[child_sock.fileno()],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+    except OSError:
+        parent_sock.close()
+        shutil.rmtree(slot, ignore_errors=True)
+        raise
+    finally:
+        child_sock.close()
+    return proc, parent_sock, slot

@@ -68,6 +68,7 @@ __all__ = [
     "LimitOverrides",
     "MemoryBudget",
     "MonitorPolicy",
+    "PoolPolicy",
     "RevocationPolicy",
     "load_policy",
     "parse_size",
@@ -351,6 +352,19 @@ class ConfinementPolicy(_Section):
         return CONFINEMENT_LAYERS if self.require_all else self.require
 
 
+class PoolPolicy(_Section):
+    """``[pool]``: prewarmed runtimes (docs/operators.md, issue 16). A pooled runtime is a
+    generic runtime process with its engine already started, bound to one app when claimed and
+    never reused. Only a host that stays up (the launcher) keeps a pool; ``superapp run`` and
+    ``superapp dev`` launch one app at once and never pool."""
+
+    #: Generic runtimes kept warm; 0 turns the pool off (every launch is cold).
+    size: Annotated[int, Field(ge=0, le=8)] = 1
+    #: The pool's idle processes together (their trees' PSS) may use this many MB; a runtime
+    #: whose warm-up would go over it is not started (audited ``pool.over_budget``).
+    max_idle_mb: Annotated[float, Field(ge=0)] = 400.0
+
+
 class HostPolicy(_Section):
     """The whole policy file. Frozen: the host loads it once at start."""
 
@@ -359,6 +373,7 @@ class HostPolicy(_Section):
     revocation: RevocationPolicy = Field(default_factory=RevocationPolicy)
     fleet: FleetPolicy = Field(default_factory=FleetPolicy)
     audit: AuditPolicy = Field(default_factory=AuditPolicy)
+    pool: PoolPolicy = Field(default_factory=PoolPolicy)
     #: Keys of the bridge's limits model (e.g. ``max_payload_bytes``), checked by ``limits``.
     bridge: LimitOverrides = Field(default_factory=dict)
     #: Keys of storage's limits model (e.g. ``quota_bytes``), checked by ``limits``.

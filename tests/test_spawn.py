@@ -53,3 +53,10 @@ def test_the_marker_is_not_a_cli_command(capsys: pytest.CaptureFixture[str]) -> 
         main([RUNTIME_MARKER])
     assert exit_info.value.code == 2
     assert RUNTIME_MARKER in capsys.readouterr().err
+
+
+def test_installed_bundle_name_is_the_bundles_own() -> None:
+    from superapp._spawn import INSTALLED_BUNDLE_NAME
+    from superapp.bundles import BUNDLE_FILE
+
+    assert INSTALLED_BUNDLE_NAME == BUNDLE_FILE

@@ -20,6 +20,7 @@ from superapp.state import inbox as inbox_store
 
 __all__ = [
     "APIS",
+    "INBOX_RESOURCE",
     "SHARE_RESOURCE",
     "Inbox",
     "InboxItem",
@@ -88,9 +89,18 @@ class Inbox(Result):
     items: list[InboxItem]
 
 
+#: A runtime's inbox: a callable taking the app's oldest items from the host (issue 14: the
+#: runtime never opens ``registry.sqlite3``), each ``(from_app, data, sent_at)``.
+INBOX_RESOURCE = "share.inbox"
+
+
 def inbox(ctx: CallContext, params: NoParams) -> Inbox:
-    """Take what other apps shared with this one (oldest first, at most 50 per call); each
-    item's ``fromApp`` is the sender as the host knows it, never what the sender claimed."""
+    """Take what other apps shared with this one (oldest first, a few per call — call again
+    while items come back); each item's ``fromApp`` is the sender as the host knows it, never
+    what the sender claimed."""
+    take = ctx.resource(INBOX_RESOURCE, lambda: None)
+    if take is not None:
+        return Inbox(items=[InboxItem(from_app=f, data=d, sent_at=t) for f, d, t in take()])
     return Inbox(
         items=[
             InboxItem(from_app=m.from_app, data=m.data, sent_at=m.sent_at)

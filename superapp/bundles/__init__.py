@@ -13,6 +13,7 @@ from superapp.bundles._install import (
     install_bundle,
     open_installed,
     remove_app,
+    verify_copy,
 )
 from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._manifest import (
@@ -84,4 +85,5 @@ __all__ = [
     "remove_app",
     "sample_key",
     "verify_bundle",
+    "verify_copy",
 ]

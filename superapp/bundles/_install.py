@@ -65,6 +65,7 @@ __all__ = [
     "install_bundle",
     "open_installed",
     "remove_app",
+    "verify_copy",
 ]
 
 BUNDLE_FILE: Final = "app.sapp"
@@ -366,6 +367,42 @@ def open_installed(
         except BundleError as err:
             _audit_verify_failed(sink, app_id, err)
             raise
+    return _verify_copy(paths, app_id, data, app.signed_digest, app.digest, limits, sink)
+
+
+def verify_copy(
+    paths: Paths,
+    app_id: str,
+    bundle_file: Path,
+    *,
+    signed_digest: str,
+    digest: str,
+    audit: AuditSink,
+    limits: BundleLimits = DEFAULT_LIMITS,
+) -> VerifiedBundle:
+    """``open_installed``'s checks, with the digests recorded at install given by the host:
+    a runtime re-verifies its bundle without opening ``registry.sqlite3`` (issue 14).
+
+    Raises:
+        BundleError / SignatureError: as ``open_installed`` (audited to ``audit``).
+    """
+    try:
+        data = _read_installed(bundle_file, limits)
+    except BundleError as err:
+        _audit_verify_failed(audit, app_id, err)
+        raise
+    return _verify_copy(paths, app_id, data, signed_digest, digest, limits, audit)
+
+
+def _verify_copy(
+    paths: Paths,
+    app_id: str,
+    data: bytes,
+    signed_digest: str,
+    digest: str,
+    limits: BundleLimits,
+    sink: AuditSink,
+) -> VerifiedBundle:
     try:
         try:
             bundle = verify_bundle(data, TrustStore(paths), limits)
@@ -378,16 +415,12 @@ def open_installed(
         # Equal signature-entry digests mean byte-identical files (docs/adr/0003), so the file
         # digest recorded at install is this file's; a registry row from before that column
         # existed falls back to hashing the whole file.
-        same = (
-            bundle.signed_digest == app.signed_digest
-            if app.signed_digest
-            else bundle.digest == app.digest
-        )
+        same = bundle.signed_digest == signed_digest if signed_digest else bundle.digest == digest
         if not same:
             raise BundleError(
                 "the installed bundle is not the one that was installed (replaced on disk)"
             )
-        bundle = bundle.with_digest(app.digest)
+        bundle = bundle.with_digest(digest)
     except BundleError as err:
         _audit_verify_failed(sink, app_id, err)
         raise

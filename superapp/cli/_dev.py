@@ -233,6 +233,23 @@ def cmd_dev(args: argparse.Namespace) -> int:
         stop_scan.set()
 
 
+def _start_runtime_early(paths: Paths, app_id: str, cdp_port: int | None) -> Any:
+    """``superapp run``: the runtime process first (it knows no app yet), so its interpreter
+    and engine start while this host sets itself up, not after it (issue 16: no second
+    interpreter in series). None if it cannot start: the launch then starts one or says why."""
+    from superapp._spawn import engine_storage_of, start_runtime_process
+
+    mode = engine_storage_of(paths.app_bundle(app_id), None)
+    profile = paths.app_webview(app_id) if mode == "persistent" else None
+    try:
+        early = start_runtime_process(paths.run, None, cdp_port=cdp_port, engine_profile=profile)
+    except OSError:
+        return None
+    from superapp.host._pool import adopt
+
+    return adopt(early, cdp_port=cdp_port, engine_profile=profile)
+
+
 def run_in_foreground(
     paths: Paths,
     app_id: str,
@@ -245,12 +262,19 @@ def run_in_foreground(
 ) -> int:
     """A host with no launcher window (``run`` and ``dev``): runs one app until it closes or
     we are signalled; consent prompts are the host's dialog, shown from this main thread."""
+    runtime = _start_runtime_early(paths, app_id, cdp_port) if dev_src is None else None
     from superapp.host import AppState, share_confirm_from_env, start_host
+    from superapp.host._pool import discard
     from superapp.launcher._dev_prompt import MainJobs, ask_on_main
 
     jobs = MainJobs()
     consent = DevConsent(grant or [], deny or [], lambda prompt: ask_on_main(jobs, prompt))
-    host = start_host(paths, consent=consent.ask, share_confirm=share_confirm_from_env())
+    try:
+        host = start_host(paths, consent=consent.ask, share_confirm=share_confirm_from_env())
+    except BaseException:
+        if runtime is not None:
+            discard(runtime)
+        raise
     if dev_src is not None:  # the page's console and CSP refusals, on stdout (issue 15)
         from superapp.cli._pageout import use_page_output
 
@@ -268,8 +292,9 @@ def run_in_foreground(
     signal.signal(signal.SIGINT, on_signal)
     try:
         app = supervisor.launch(
-            app_id, dev_src=dev_src, cdp_port=cdp_port, dev_flags=dev_flags or []
-        )
+            app_id, dev_src=dev_src, cdp_port=cdp_port, dev_flags=dev_flags or [],
+            runtime=runtime,
+        )  # fmt: skip
         mode = ", developer mode" if dev_src is not None else ""
         print(f"superapp: {app_id} starting (pid {app.pid}{mode})", flush=True)
 

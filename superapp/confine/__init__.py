@@ -23,8 +23,10 @@ that can only narrow what the process already has, never widen it:
   restricts only the *calling* thread and its later children on this kernel (ABI 7, no
   TSYNC flag), so this stage must run while the process has exactly one thread — before
   Qt, the engine or any helper thread starts. Called later it reports Landlock
-  ``unavailable`` (it does not half-apply). A pool that must start Qt before it knows the
-  app can therefore not get Landlock for the app; it can prewarm the interpreter only.
+  ``unavailable`` (it does not half-apply). A pooled runtime, which starts Qt before it knows
+  its app, therefore applies :func:`generic_plan` (its slot folder only) up front and is bound
+  only to apps that fit it (``superapp.host._poolfit``, docs/pool.md); a cold runtime applies
+  :func:`runtime_plan` for its app before its engine starts.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 from superapp.confine._apply import confine, harden_host, thread_count
 from superapp.confine._peer import more_confined_than_self
 from superapp.confine._plan import (
+    GENERIC_PORTS,
     LAYERS,
     ConfinementPlan,
     ConfinementReport,
@@ -39,11 +42,14 @@ from superapp.confine._plan import (
     LayerStatus,
     Rlimits,
     app_folders,
+    fits_generic,
+    generic_plan,
     runtime_plan,
 )
 from superapp.confine._userns import INNER_ID, leave_root
 
 __all__ = [
+    "GENERIC_PORTS",
     "INNER_ID",
     "LAYERS",
     "ConfinementPlan",
@@ -53,6 +59,8 @@ __all__ = [
     "Rlimits",
     "app_folders",
     "confine",
+    "fits_generic",
+    "generic_plan",
     "harden_host",
     "leave_root",
     "more_confined_than_self",

@@ -18,6 +18,7 @@ from typing import Literal
 from superapp.core.paths import Paths
 
 __all__ = [
+    "GENERIC_PORTS",
     "LAYERS",
     "ConfinementPlan",
     "ConfinementReport",
@@ -25,6 +26,8 @@ __all__ = [
     "LayerStatus",
     "Rlimits",
     "app_folders",
+    "fits_generic",
+    "generic_plan",
     "runtime_plan",
     "system_read_paths",
     "x11_abstract_listener",
@@ -191,40 +194,92 @@ def runtime_plan(
     net_ports: Iterable[int] = (),
     cdp_port: int | None = None,
     extra_read: Iterable[Path] = (),
-    legacy_host_state: bool = False,
+    extra_write: Iterable[Path] = (),
     env: Mapping[str, str] | None = None,
 ) -> ConfinementPlan:
-    """The plan for one app's runtime.
+    """The plan for one app's runtime (the cold path: applied once the app is known).
 
-    Read-only: the system (``_SYSTEM_READ``), the Python environment, the app's bundle and the
-    policy file, ``XAUTHORITY``. Read-write: the app's own sub-folders and devices. A read-only
-    root that would cover the data folder or the home is dropped (a ``PYTHONPATH`` of ``~``
-    must not open ``~/.ssh``). TCP connect: the egress port and ``net_ports`` (what the app's
-    allowlist resolves to); bind: only ``cdp_port``.
-
-    ``legacy_host_state``: the runtime still opens ``registry.sqlite3`` and the key folder
-    itself until the host hands it the data key and answers its registry questions (issue 14
-    point 1). Landlock rules cover whole trees, so that means the whole data folder read-write;
-    the filesystem layer is then reported ``partial`` with the reason.
+    Read-only: the system (``_SYSTEM_READ``), the Python environment, the app's bundle,
+    ``XAUTHORITY``. Read-write: the app's own sub-folders, ``extra_write`` (the runtime's slot
+    folder: its engine scratch) and devices. A read-only root that would cover the data folder
+    or the home is dropped (a ``PYTHONPATH`` of ``~`` must not open ``~/.ssh``). Nothing else of
+    the data folder: the runtime opens neither the registry, the key folder nor the policy file
+    (the host's ``bind`` carries what it needs), and it verifies its bundle before this stage,
+    so not the trust store either. TCP connect: the egress port and ``net_ports`` (what the
+    app's allowlist resolves to); bind: only ``cdp_port``.
     """
+    return _plan(
+        paths,
+        read=[paths.app_bundle(app_id)],
+        write=[*app_folders(paths, app_id), *extra_write],
+        connect=[p for p in (egress_port, *net_ports) if p],
+        cdp_port=cdp_port,
+        extra_read=extra_read,
+        env=env,
+    )
+
+
+#: TCP ports a pooled (generic) runtime may connect to besides its egress proxy: what an
+#: allowlist of plain host names resolves to (https, http, DNS over TCP). An app whose
+#: allowlist needs another port is never bound to a pooled runtime (it starts cold).
+GENERIC_PORTS: tuple[int, ...] = (53, 80, 443)
+
+
+def generic_plan(
+    paths: Paths,
+    *,
+    slot: Path,
+    egress_port: int | None,
+    cdp_port: int | None = None,
+    extra_read: Iterable[Path] = (),
+    env: Mapping[str, str] | None = None,
+) -> ConfinementPlan:
+    """The plan for a pooled runtime, applied before it knows its app (docs/pool.md).
+
+    Read-write only its own ``slot`` folder (engine scratch, and the bundle copy the host puts
+    there at claim) and devices; read-only the system, Python and the trust store (public keys
+    and revocations: the runtime verifies the host's bundle copy against it at bind). Nothing
+    else of the data folder: no app's folder, no registry, keys or policy file. TCP connect:
+    the egress port and ``GENERIC_PORTS``. It can never be widened, so the host binds a pooled
+    runtime only to an app that fits it (``fits_generic``).
+    """
+    return _plan(
+        paths,
+        read=[paths.trust],
+        write=[slot],
+        connect=[p for p in (egress_port, *GENERIC_PORTS) if p],
+        cdp_port=cdp_port,
+        extra_read=extra_read,
+        env=env,
+    )
+
+
+def fits_generic(net_ports: Iterable[int]) -> bool:
+    """Can a pooled runtime reach what an app's allowlist needs (``net_ports``)?"""
+    return set(net_ports) <= set(GENERIC_PORTS)
+
+
+def _plan(
+    paths: Paths,
+    *,
+    read: Iterable[Path],
+    write: Iterable[Path],
+    connect: Iterable[int],
+    cdp_port: int | None,
+    extra_read: Iterable[Path],
+    env: Mapping[str, str] | None,
+) -> ConfinementPlan:
     env = os.environ if env is None else env
     guarded = [paths.data, paths.state, paths.config, Path.home()]
-    read: list[Path] = []
+    reads: list[Path] = []
     for root in [*system_read_paths(), *_python_paths(), *extra_read]:
         if root.is_absolute() and not any(_exposes(root, g) for g in guarded):
-            read.append(root)
-    read += [paths.app_bundle(app_id), paths.policy_file]
+            reads.append(root)
+    reads += read
     if env.get("XAUTHORITY"):
-        read.append(Path(env["XAUTHORITY"]))
-    write = [*(Path(p) for p in _SYSTEM_WRITE), *app_folders(paths, app_id)]
+        reads.append(Path(env["XAUTHORITY"]))
+    writes = [*(Path(p) for p in _SYSTEM_WRITE), *write]
     notes: dict[str, str] = {}
-    if legacy_host_state:
-        write.append(paths.data)
-        notes["landlock_fs"] = (
-            "the data folder is reachable: this runtime still opens the registry and the "
-            "key folder itself (issue 14 point 1)"
-        )
-    connect = sorted({p for p in (egress_port, *net_ports) if p})
     abstract_x = x11_abstract_listener(env)
     if abstract_x:
         notes["landlock_scope"] = (
@@ -233,9 +288,9 @@ def runtime_plan(
         )
     return ConfinementPlan(
         scope_abstract_unix=not abstract_x,
-        read_paths=tuple(dict.fromkeys(read)),
-        write_paths=tuple(dict.fromkeys(write)),
-        connect_ports=tuple(connect),
+        read_paths=tuple(dict.fromkeys(reads)),
+        write_paths=tuple(dict.fromkeys(writes)),
+        connect_ports=tuple(sorted(set(connect))),
         bind_ports=(cdp_port,) if cdp_port else (),
         notes=notes,
     )

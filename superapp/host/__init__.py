@@ -3,6 +3,8 @@
 - ``_context``: ``HostContext`` (paths, the policy loaded once, the one audit sink)
 - ``_start``: ``start_host``, the one host start-up (CLI and launcher)
 - ``_lifecycle``: ``Supervisor``: spawn, stop, exit of runtimes
+- ``_bind``: the ``bind`` message (derived data key, grants, policy) and the grants/inbox answers
+- ``_pool``: generic runtimes and the prewarmed ``RuntimePool`` (docs/pool.md)
 - ``_broker``: what the host does with each control message; ``_consent``: consent and share
 - ``_prompt``: what the consent prompt says (``ConsentPrompt``) and the windowless answer
   (``consent_from_env``, ``SUPERAPP_CONSENT``)

@@ -85,8 +85,14 @@ class RunningApp:
     #: Set when the app is stopped over its engine-storage budget: once it has exited (and
     #: before its lock is released) its engine profile is evicted, with this reason.
     evict_engine: str | None = None
+    #: The runtime's private scratch folder (``_pool``), removed once it has exited.
+    slot: Path | None = None
+    #: Whether a prewarmed runtime from the pool serves this launch.
+    pooled: bool = False
     loaded: threading.Event = field(default_factory=threading.Event)
     exited: threading.Event = field(default_factory=threading.Event)
+    #: Set when the control reader has read to the end of the channel.
+    drained: threading.Event = field(default_factory=threading.Event)
 
     @property
     def pid(self) -> int:

@@ -16,6 +16,7 @@ from superapp.audit import AuditLog
 from superapp.core.paths import Paths
 from superapp.host import _confinement
 from superapp.host._app import AppState, ConsentFn, RunningApp, ShareConfirmFn
+from superapp.host._bind import answer_grants, answer_inbox
 from superapp.host._consent import answer_consent, answer_share
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy
@@ -25,12 +26,15 @@ from superapp.protocol import (
     Confinement,
     ConsentRequest,
     Console,
+    GrantsQuery,
     Hello,
+    InboxQuery,
     Loaded,
     Message,
     Metrics,
     Notice,
     ShareRequest,
+    Warm,
     WindowState,
 )
 
@@ -159,6 +163,14 @@ class MessageBroker:
                 name="consent",
                 daemon=True,
             ).start()
+        elif isinstance(msg, GrantsQuery):
+            answer_grants(self._paths, app, msg)  # one indexed read; the reader answers it
+        elif isinstance(msg, InboxQuery):
+            threading.Thread(
+                target=answer_inbox, args=(self._paths, app, msg), name="inbox", daemon=True
+            ).start()
+        elif isinstance(msg, Warm):
+            pass  # the pool's business; a bound runtime may still say it
         elif isinstance(msg, Notice):
             app.detail = msg.message
             self._on_change(app.app_id)

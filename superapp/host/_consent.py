@@ -8,7 +8,7 @@ capability, the reason and the receiver.
 from __future__ import annotations
 
 from superapp.audit import AuditLog
-from superapp.core.consent import as_answer
+from superapp.core.consent import ConsentAnswer, as_answer
 from superapp.core.errors import SuperappError
 from superapp.core.paths import Paths, is_valid_app_id
 from superapp.host._app import ConsentFn, RunningApp, ShareConfirmFn
@@ -27,10 +27,24 @@ __all__ = ["answer_consent", "answer_share"]
 def answer_consent(paths: Paths, consent: ConsentFn, app: RunningApp, req: ConsentRequest) -> None:
     prompt = build_prompt(paths, app.app_id, req.capability, req.reason, app.dev_src)
     answer = as_answer(consent(prompt))  # a broken prompt function still answers "deny"
+    if answer is ConsentAnswer.ALLOW_ALWAYS and prompt_may_persist(paths, app, req):
+        # The host records "allow always" itself: a runtime never writes grants (issue 14).
+        from superapp.state.grants import GrantStore
+
+        with GrantStore(paths.registry_db) as store:
+            store.grant(app.app_id, req.capability, source="consent")
     try:
         app.channel.send(ConsentReply(request_id=req.request_id, answer=answer))
     except ChannelClosedError:
         pass
+
+
+def prompt_may_persist(paths: Paths, app: RunningApp, req: ConsentRequest) -> bool:
+    """Only a capability the app declares is ever written as granted (a runtime could ask
+    about any name; the grant rule would ignore an undeclared row, but it is not written)."""
+    from superapp.host._bind import declared_capabilities
+
+    return req.capability in declared_capabilities(paths, app.app_id, app.dev_src)
 
 
 def answer_share(

@@ -17,17 +17,14 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
-import socket
-import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
-from superapp._spawn import runtime_command
 from superapp.audit import AuditLog
 from superapp.core.consent import ConsentAnswer
-from superapp.core.errors import AppStateError, RuntimeStartError, SuperappError
+from superapp.core.errors import AppStateError, SuperappError
 from superapp.core.paths import Paths
 from superapp.host import _fleet, _records, _revocation
 from superapp.host._app import (
@@ -39,14 +36,27 @@ from superapp.host._app import (
     describe_exit,
 )
 from superapp.host._background import Background
+from superapp.host._bind import build_bind, declared_capabilities
 from superapp.host._broker import MessageBroker
 from superapp.host._fleet_fresh import FleetFreshness
 from superapp.host._monitor_loop import MonitorLoop
+from superapp.host._pool import (
+    GenericRuntime,
+    RuntimePool,
+    discard,
+    remove_slot,
+    spawn_generic,
+)
+from superapp.host._poolfit import bind_into_slot, pool_can_serve
 from superapp.monitor import BudgetDecision, Monitor, record_decision
 from superapp.policy import HostPolicy
-from superapp.protocol import Channel, ChannelClosedError, Message, RunRecord, Terminate
+from superapp.protocol import Bind, ChannelClosedError, Message, RunRecord, Terminate
 
 __all__ = ["Supervisor"]
+
+#: After a runtime exits, how long its last messages may take to be read (they are already in
+#: the socket; the runtime's end closes with its process group).
+_DRAIN_S = 2.0
 
 
 class Supervisor:
@@ -62,6 +72,7 @@ class Supervisor:
         monitor: Monitor | None = None,
         policy: HostPolicy | None = None,
         runtime_argv: Sequence[str] | None = None,
+        pool: RuntimePool | None = None,
     ) -> None:
         self.paths = paths
         self.audit = audit
@@ -72,6 +83,8 @@ class Supervisor:
         #: The runtime's command line before its per-app arguments (a test runs the
         #: windowless fake runtime here, ``superapp.testing``).
         self._runtime_argv = list(runtime_argv) if runtime_argv is not None else None
+        #: Prewarmed runtimes (``_pool``), when this host keeps them (the launcher's).
+        self.pool = pool
         self._monitor_stop = threading.Event()
         #: When this host last verified the [fleet] repository: launches of its apps wait for a
         #: fresh poll (the kill switch for a host started just after a revocation).
@@ -170,68 +183,112 @@ class Supervisor:
         dev_src: Path | None = None,
         cdp_port: int | None = None,
         dev_flags: Sequence[str] = (),
+        runtime: GenericRuntime | None = None,
     ) -> RunningApp:
-        """``dev_flags``: the runtime's developer-mode switches (``--watch``, ``--devtools``),
-        passed only with ``dev_src``."""
+        """Start ``app_id``: a warm runtime from the pool, ``runtime`` (one the caller started
+        ahead, e.g. ``superapp run``), or a new one, bound to the app by ``bind``.
+        ``dev_flags``: the runtime's developer-mode switches (``--watch``, ``--devtools``,
+        ``--allow-local``), passed only with ``dev_src`` (developer mode always starts cold).
+
+        Raises:
+            AppStateError: already running, or revoked (audited); ``runtime`` is then ended.
+        """
+        try:
+            return self._launch(app_id, dev_src, cdp_port, runtime, dev_flags)
+        except BaseException:
+            if runtime is not None and not runtime.claimed:
+                discard(runtime)
+            raise
+
+    def _launch(
+        self,
+        app_id: str,
+        dev_src: Path | None,
+        cdp_port: int | None,
+        prespawned: GenericRuntime | None,
+        dev_flags: Sequence[str] = (),
+    ) -> RunningApp:
         if dev_src is None:
             self.check_launch(app_id)
         with self._lock:
             if app_id in self._apps:
                 raise AppStateError(f"{app_id} is already running")
-            lock = self._acquire_lock(app_id)
-            parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            base = self._runtime_argv if self._runtime_argv is not None else runtime_command()
-            cmd = [
-                *base,
-                "--app-id", app_id,
-                "--control-fd", str(child_sock.fileno()),
-                "--parent-pid", str(os.getpid()),
-            ]  # fmt: skip
-            if dev_src is not None:
-                cmd += ["--dev", str(dev_src), *dev_flags]
-            if cdp_port is not None:
-                cmd += ["--remote-debugging-port", str(cdp_port)]
-            env = dict(os.environ)
-            env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
-            if os.geteuid() == 0:
-                # A root host (and its launcher window) runs Qt without Chromium's sandbox;
-                # its runtimes leave root (superapp.confine.leave_root) and keep theirs on.
-                env.pop("QTWEBENGINE_DISABLE_SANDBOX", None)
-            env["SUPERAPP_HOME"] = env.get("SUPERAPP_HOME", "")
-            if not env["SUPERAPP_HOME"]:
-                del env["SUPERAPP_HOME"]
+            lock = self._acquire_lock(app_id)  # held: a second launch of it is refused
+        try:
+            # Outside the supervisor's lock: a claim may wait for a runtime still warming up,
+            # and the launcher must keep answering meanwhile.
+            # ``superapp dev`` runs its host on ``Paths.for_dev`` already (state kept apart).
+            bind = build_bind(self.paths, self.policy(), app_id, dev_src)
+            extra = [*dev_flags] if dev_src is not None else []
+            rt, bind = self._runtime_for(bind, cdp_port, prespawned, extra)
+        except BaseException:
+            lock.close()
+            raise
+        with self._lock:
             try:
-                proc = subprocess.Popen(  # noqa: S603 (our own interpreter or frozen executable)
-                    cmd,
-                    pass_fds=[child_sock.fileno()],
-                    start_new_session=True,
-                    stdin=subprocess.DEVNULL,
-                    env=env,
-                )
-            except OSError as err:
-                lock.close()
-                parent_sock.close()
-                raise RuntimeStartError(f"cannot start the runtime for {app_id}: {err}") from err
-            finally:
-                child_sock.close()
+                rt.channel.send(bind)  # identity, key, grants: always from here (``_bind``)
+            except ChannelClosedError:
+                pass  # it died already: ``_wait`` reports the exit
             app = RunningApp(
-                app_id, proc, Channel(parent_sock), lock, dev_src=dev_src, cdp_port=cdp_port
-            )
+                app_id, rt.proc, rt.channel, lock, dev_src=dev_src, cdp_port=rt.cdp_port,
+                slot=rt.slot, pooled=rt.claimed and rt is not prespawned,
+            )  # fmt: skip
             self._apps[app_id] = app
         self._write_record(app)
         self._watch(app)
         self.audit.record(
-            "app.launched", app_id=app_id, outcome="success", reason="", pid=proc.pid,
-            dev_mode=dev_src is not None, cdp_port=cdp_port,
+            "app.launched", app_id=app_id, outcome="success", reason="", pid=app.pid,
+            dev_mode=dev_src is not None, cdp_port=app.cdp_port, pooled=app.pooled,
         )  # fmt: skip
+        for early in rt.early:  # what a pooled runtime said before it was bound (hello)
+            self.broker.handle(app, early)
         threading.Thread(target=self._read, args=(app,), name=f"ctl-{app_id}", daemon=True).start()
         threading.Thread(target=self._wait, args=(app,), name=f"wait-{app_id}", daemon=True).start()
         self._on_change(app_id)
         return app
 
+    def _runtime_for(
+        self,
+        bind: Bind,
+        cdp_port: int | None,
+        prespawned: GenericRuntime | None,
+        extra_args: Sequence[str] = (),
+    ) -> tuple[GenericRuntime, Bind]:
+        """A warm runtime from the pool when its generic lockdown covers the app (docs/pool.md,
+        ``_poolfit``: the bundle is then copied into its slot), else a cold one, which locks
+        itself down to this app's plan before its engine starts. Either way it is bound by
+        the caller with the ``bind`` returned."""
+        profile = Path(bind.webview_dir) if bind.engine_storage == "persistent" else None
+        if prespawned is not None:
+            fits = not extra_args  # its command line carries no developer-mode switches
+            if fits and prespawned.engine_profile == profile and prespawned.cdp_port == cdp_port:
+                prespawned.claimed = True
+                return prespawned, bind
+            discard(prespawned)
+        if (
+            self.pool is not None
+            and cdp_port is None
+            and pool_can_serve(bind, declared_capabilities(self.paths, bind.app_id, None))
+        ):
+            rt = self.pool.claim()
+            if rt is not None:
+                try:
+                    return rt, bind_into_slot(bind, rt.slot)
+                except OSError:
+                    discard(rt)  # cold instead
+        # Storage, files, ``persistent`` engine storage, developer mode or ports outside the
+        # generic plan: that layer wins over speed (cold, locked down to the app's plan).
+        return spawn_generic(
+            self.paths, self._runtime_argv, cdp_port=cdp_port, engine_profile=profile,
+            extra_args=extra_args,
+        ), bind  # fmt: skip
+
     # --- control channel (the broker's) ------------------------------------------------
     def _read(self, app: RunningApp) -> None:
-        self.broker.serve(app)
+        try:
+            self.broker.serve(app)
+        finally:
+            app.drained.set()
 
     def _handle(self, app: RunningApp, msg: Message) -> None:
         self.broker.handle(app, msg)
@@ -240,6 +297,8 @@ class Supervisor:
     def _wait(self, app: RunningApp) -> None:
         code = app.proc.wait()
         self._sweep_group(app.proc.pid)
+        # What it said last (a failed check, its reason) is read before the channel closes.
+        app.drained.wait(_DRAIN_S)
         app.channel.close()
         if app.stop_reason is not None:
             state = AppState.TERMINATED if app.stop_reason else AppState.STOPPED
@@ -273,6 +332,8 @@ class Supervisor:
 
             evict_engine_storage(self.paths, app.app_id, audit=self.audit, reason=app.evict_engine)
         app.lock.close()
+        if app.slot is not None:
+            remove_slot(app.slot)
         app.exited.set()
         self._on_change(app.app_id)
 
@@ -383,6 +444,8 @@ class Supervisor:
     def shutdown(self) -> None:
         self._monitor_stop.set()
         self.background.close()
+        if self.pool is not None:
+            self.pool.close()
         threads = [
             threading.Thread(target=self.stop, args=(a.app_id,), daemon=True)
             for a in self.running()

@@ -15,6 +15,7 @@ from superapp.core.paths import Paths
 from superapp.host._app import ConsentFn, ShareConfirmFn
 from superapp.host._context import HostContext
 from superapp.host._lifecycle import Supervisor
+from superapp.host._pool import RuntimePool
 from superapp.host._server import HostServer
 
 __all__ = ["Host", "start_host"]
@@ -32,10 +33,16 @@ class Host:
         self.server.close()
 
 
-def start_host(paths: Paths, *, consent: ConsentFn, share_confirm: ShareConfirmFn) -> Host:
-    """Raises: PolicyError: the policy file is invalid (one line, naming the field)."""
+def start_host(
+    paths: Paths, *, consent: ConsentFn, share_confirm: ShareConfirmFn, pool: bool = False
+) -> Host:
+    """``pool``: keep the policy's ``[pool]`` of prewarmed runtimes (a host that stays up and
+    launches on request, the launcher; ``superapp run`` launches at once and does not).
+
+    Raises: PolicyError: the policy file is invalid (one line, naming the field)."""
     harden_host()  # runtimes of this user cannot read the host's /proc maps or environ
     context = HostContext.load(paths)
+    runtimes = RuntimePool(paths, context.audit, context.policy.pool) if pool else None
     supervisor = Supervisor(
         paths,
         context.audit,
@@ -43,8 +50,11 @@ def start_host(paths: Paths, *, consent: ConsentFn, share_confirm: ShareConfirmF
         share_confirm=share_confirm,
         monitor=context.monitor(),
         policy=context.policy,
+        pool=runtimes,
     )
     server = HostServer(paths, supervisor)
     server.start()
     supervisor.start_revocation_refresher()
+    if runtimes is not None:
+        runtimes.start()
     return Host(context, supervisor, server)

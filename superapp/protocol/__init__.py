@@ -4,6 +4,16 @@ Every message that crosses the control socket is a pydantic model here, decoded 
 strict decoder ``decode_message``; ``PROTOCOL_VERSION`` travels in ``hello``.
 """
 
+from superapp.protocol._bind import (
+    Bind,
+    GrantRow,
+    GrantsQuery,
+    GrantsReply,
+    InboxItem,
+    InboxQuery,
+    InboxReply,
+    Warm,
+)
 from superapp.protocol._control import (
     MAX_MESSAGE_BYTES,
     MAX_NESTING,
@@ -35,6 +45,7 @@ __all__ = [
     "MAX_NESTING",
     "PROTOCOL_VERSION",
     "Audit",
+    "Bind",
     "Channel",
     "ChannelClosedError",
     "Confinement",
@@ -42,7 +53,13 @@ __all__ = [
     "ConsentReply",
     "ConsentRequest",
     "Console",
+    "GrantRow",
+    "GrantsQuery",
+    "GrantsReply",
     "Hello",
+    "InboxItem",
+    "InboxQuery",
+    "InboxReply",
     "Lifecycle",
     "Loaded",
     "Message",
@@ -52,6 +69,7 @@ __all__ = [
     "ShareAnswer",
     "ShareRequest",
     "Terminate",
+    "Warm",
     "WindowState",
     "decode_message",
 ]

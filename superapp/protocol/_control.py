@@ -7,10 +7,12 @@ channel *is* the app's identity. Messages are typed (pydantic, discriminated by 
 framed as one JSON object per line, and capped in size; a malformed or oversized message
 (``decode_message``) closes the channel (the supervisor then stops the runtime).
 
-Runtime → host: ``hello``, ``confinement``, ``loaded``, ``audit``, ``consent_request``,
-``share_request``, ``metrics``, ``notice``, ``console`` (developer mode only), ``window_state``.
-Host → runtime: ``consent_answer``, ``share_answer``, ``terminate``, ``lifecycle`` (the host's
-life-cycle commands, ``superapp.host._background``).
+Runtime → host: ``hello``, ``confinement``, ``warm``, ``loaded``, ``audit``,
+``consent_request``, ``share_request``, ``grants_query``, ``inbox_query``, ``metrics``, ``notice``,
+``console`` (developer mode only), ``window_state``. Host → runtime: ``bind`` (first, once),
+``consent_answer``, ``share_answer``, ``grants_reply``, ``inbox_reply``, ``terminate``,
+``lifecycle`` (``_bind``: how a generic runtime becomes one app's; ``superapp.host._background``:
+the host's life-cycle commands).
 
 Versioned: ``hello`` carries ``protocol``, and a host refuses (audits, then stops) a runtime
 whose version is not ``PROTOCOL_VERSION``; a frame that is not one of these messages is
@@ -29,6 +31,14 @@ from typing import Annotated, Any, Literal, NoReturn
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from superapp.core.consent import ConsentAnswer
+from superapp.protocol._bind import (
+    Bind,
+    GrantsQuery,
+    GrantsReply,
+    InboxQuery,
+    InboxReply,
+    Warm,
+)
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -64,9 +74,11 @@ MAX_MESSAGE_BYTES = 256 * 1024
 MAX_NESTING = 32
 #: Bumped whenever a message changes shape; host and runtime must agree (they ship together,
 #: but a runtime left over from an upgrade must not be half-understood).
-PROTOCOL_VERSION = (
-    3  # 3: ``confinement``, ``console`` (developer mode), ``lifecycle``, ``window_state``
-)
+#: 3: ``confinement`` (issue 14), ``console`` (developer mode).
+#: 4: runtimes start generic and are bound (``_bind``: ``bind``, ``warm``, ``grants_query``/
+#: ``grants_reply``, ``inbox_query``/``inbox_reply``).
+#:    ``lifecycle`` and ``window_state`` (issue 16: the host's life-cycle commands).
+PROTOCOL_VERSION = 4
 
 
 class _Msg(BaseModel):
@@ -216,7 +228,13 @@ Message = Annotated[
     | Console
     | Terminate
     | Lifecycle
-    | WindowState,
+    | WindowState
+    | Warm
+    | Bind
+    | GrantsQuery
+    | GrantsReply
+    | InboxQuery
+    | InboxReply,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)
@@ -292,7 +310,7 @@ class Channel:
     def from_fd(cls, fd: int) -> Channel:
         return cls(socket.socket(fileno=fd))
 
-    def send(self, msg: _Msg) -> None:
+    def send(self, msg: BaseModel) -> None:
         data = msg.model_dump_json().encode("utf-8") + b"\n"
         if len(data) > MAX_MESSAGE_BYTES:
             raise ValueError(f"control message too large ({len(data)} bytes)")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 from superapp import protocol as control
 from superapp.core.paths import Paths
-from superapp.net import EgressProxy, EgressUnavailableError
-from superapp.policy import HostPolicy, load_policy
+from superapp.net import EgressProxy
+from superapp.policy import HostPolicy
 from superapp.resources import asset_text
 from superapp.runtime._devmode import DevOptions
 from superapp.runtime._door import RevocationGate
-from superapp.runtime._env import engine_switches, prepare_environment
 from superapp.runtime._guard import RequestGuard
+from superapp.runtime._hostside import HostRequests
 from superapp.runtime._metrics import runtime_counters
 from superapp.runtime._source import AppSource, BundleSource, DirSource
 
 if TYPE_CHECKING:
     from superapp.core.ports import AuditSink
-    from superapp.runtime._confine import Lockdown
+    from superapp.runtime.engine._warm import WarmEngine
     from superapp.storage import AppStore
 
 __all__ = ["ChannelSink", "LoadedApp", "RuntimeApp", "load_app", "send_audit"]
@@ -92,22 +92,34 @@ class ChannelSink:
         return None
 
 
-def load_app(paths: Paths, app_id: str, dev: Path | None, audit: AuditSink) -> LoadedApp:
-    """The app's manifest and files: a developer's folder, or the installed bundle verified
-    again (a failure is reported to ``audit``, the control channel, as ``bundle.verify_failed``).
+def load_app(paths: Paths, bind: control.Bind, audit: AuditSink) -> LoadedApp:
+    """The app the host bound this runtime to: a developer's folder, or the installed bundle
+    verified again against the trust store and the digests the host recorded at install (a
+    failure is reported to ``audit``, the control channel, as ``bundle.verify_failed``). The app
+    id is the host's; a manifest naming another app, or an engine storage mode other than the
+    one the host bound for, is refused.
     """
     from superapp import bundles
 
+    app_id = bind.app_id
+    dev = Path(bind.dev_src) if bind.dev_src is not None else None
     if dev is not None:
         manifest = bundles.load_manifest_dir(dev)
         source: AppSource = DirSource(dev)
     else:
-        verified = bundles.open_installed(paths, app_id, audit=audit)
+        if bind.bundle_path is None:
+            raise ValueError("the host named no bundle")
+        verified = bundles.verify_copy(
+            paths, app_id, Path(bind.bundle_path),
+            signed_digest=bind.signed_digest, digest=bind.digest, audit=audit,
+        )  # fmt: skip
         manifest = verified.manifest
         source = BundleSource({name: verified.read(name) for name in verified.names})
     if manifest.app_id != app_id:
         raise ValueError(f"manifest app_id {manifest.app_id!r} is not {app_id!r}")
     ext = manifest.superapp
+    if ext.engine_storage != bind.engine_storage:
+        raise ValueError("the app's engine storage is not what the host bound this runtime for")
     return LoadedApp(
         app_id=app_id,
         name=manifest.name,
@@ -129,21 +141,27 @@ def load_app(paths: Paths, app_id: str, dev: Path | None, audit: AuditSink) -> L
 
 class RuntimeApp:
     def __init__(
-        self, paths: Paths, app: LoadedApp, channel: control.Channel, cdp_port: int | None
+        self,
+        paths: Paths,
+        app: LoadedApp,
+        channel: control.Channel,
+        bind: control.Bind,
+        requests: HostRequests,
+        egress: EgressProxy,
+        started: float,
     ) -> None:
         self.paths = paths
         self.app = app
         self.channel = channel
-        self.cdp_port = cdp_port
+        self.bind = bind
+        self.requests = requests
         self.window: Any = None
-        self.egress: EgressProxy | None = None
+        self.egress: EgressProxy | None = egress
         self._stop = threading.Event()
-        self._started = time.monotonic()
+        self._started = started
         #: The app's storage handle once opened (``_wiring.open_storage``): its write counter
         #: is reported in the metrics message.
         self.store: AppStore | None = None
-        #: The OS-level lockdown applied before this object existed (``_confine``).
-        self.lockdown: Lockdown | None = None
         #: In front of the dispatcher once the window is built (``_door``).
         self.gate: RevocationGate | None = None
         #: The window's life cycle once it exists (``engine._lifecycle.PageLifecycle``).
@@ -164,8 +182,13 @@ class RuntimeApp:
 
     @functools.cached_property
     def host_policy(self) -> HostPolicy:
-        """The host policy file, read once for this runtime (storage and bridge limits)."""
-        return load_policy(self.paths)
+        """The host's policy as the host parsed it, from ``bind`` (storage and bridge limits)."""
+        return HostPolicy.model_validate(self.bind.policy)
+
+    @property
+    def data_key(self) -> bytes | None:
+        """The app's data key as the host derived it (never the master key)."""
+        return base64.b64decode(self.bind.data_key) if self.bind.data_key else None
 
     # --- to the host -------------------------------------------------------------------
     def audit(
@@ -201,6 +224,8 @@ class RuntimeApp:
         elif isinstance(msg, control.Lifecycle):
             if self.lifecycle is not None:
                 self.lifecycle.command(msg.command)
+        elif isinstance(msg, control.GrantsReply | control.InboxReply):
+            self.requests.answer(msg)
         elif isinstance(msg, control.Terminate):
             _log.warning("host asked to terminate: %s", msg.reason)
             if msg.revoked and self.gate is not None:
@@ -263,25 +288,14 @@ class RuntimeApp:
             ),
         )  # fmt: skip
 
-    def run(self) -> int:
-        webview_dir = self.paths.app_webview(self.app.app_id)
-        webview_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        sandbox = prepare_environment(webview_dir, cdp_port=self.cdp_port)
-        self._send(
-            control.Hello(protocol=control.PROTOCOL_VERSION, pid=os.getpid(), sandbox=sandbox)
-        )
-        if self.lockdown is not None:
-            layers = self.lockdown.report.to_wire()
-            self._send(control.Confinement.model_validate({"layers": layers}))
-        if not sandbox:
-            print(
-                "superapp: WARNING: the engine's sandbox is disabled (running as root); "
-                "mini-app renderers run without Chromium's OS-level sandbox",
-                file=sys.stderr,
-            )
-
+    def attach(self, engine: WarmEngine) -> None:
+        """Bind the warm engine to this app: network policy into the egress proxy, the door,
+        storage under the host's key, then (on the GUI thread) the app's page on a fresh
+        profile. Runs in the thread that waited for ``bind``."""
         from superapp.runtime import _wiring
+        from superapp.runtime.engine import _qt, _ui
 
+        assert self.egress is not None  # noqa: S101 - set by the constructor
         policy = _wiring.build_net_policy(self)
         if self.app.mode == "dual":
             from superapp.runtime import _dualwiring
@@ -291,33 +305,13 @@ class RuntimeApp:
             engine_net = _dualwiring.engine_net_policy(self)
         else:
             engine_net = policy
-        # The egress proxy goes up, and is proven live, before anything of the engine
-        # loads: no window is ever created for an engine that could reach the network
-        # around it (DESIGN §6.3).
-        try:
-            egress = _wiring.start_egress(self, engine_net)
-        except EgressUnavailableError as err:
-            self.audit(
-                "egress.unavailable", outcome="failure", reason=str(err), action_taken="refused"
-            )
-            self._send(control.Notice(level="error", message=f"cannot start: {err}"))
-            return 3
-        self.egress = egress
-        from superapp.runtime.engine import _qt, _scheme, _ui, _window
-
-        _scheme.register_scheme()
-        # Qt WebEngine reads its Chromium switches from QApplication's argv (which pywebview
-        # builds from sys.argv) after --webEngineArgs.
-        sys.argv[1:] = [
-            "--webEngineArgs",
-            *engine_switches(os.environ, proxy_port=egress.port),
-        ]
-        persistent = self.app.engine_storage == "persistent"
-        _window.load_backend(webview_dir)
+        # Until here the proxy refused everything (no app, no allowlist).
+        self.egress.policy = engine_net
         ctx = _wiring.build_context(self)
         icon = self.app.source.read(self.app.icon) if self.app.icon else None
-        ui = _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon)
+        ui = engine.gui.call(lambda: _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon))
         dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
+        self._closers = (dispatcher.close, ctx.close)
         _wiring.open_storage(self, ctx, ui)
         self.gate = RevocationGate(dispatcher.dispatch, self.audit)
         spec = _qt.WindowSpec(
@@ -342,31 +336,35 @@ class RuntimeApp:
         )
         self._page_hooks(spec)
         if self.app.mode == "dual":
-            spec.dual = self.dual = _dualwiring.dual_mode(self)
+            # Its message links are QObjects: made on the GUI thread, which runs their slots
+            # (this method runs in pywebview's func thread, which has no Qt event loop).
+            spec.dual = self.dual = engine.gui.call(lambda: _dualwiring.dual_mode(self))
         shim = asset_text("shim.js")
         relay = asset_text("bridge-isolated.js")
+        self.window = engine.window
+        # Held for the window's life: spec.keep holds the Qt objects only Python references
+        # (interceptor, scheme handler, channels, dual mode's message links).
+        self._spec = spec
 
         def report(visible: bool, page: str, audible: bool, input_: bool) -> None:
             self._send(
                 control.WindowState(visible=visible, page=page, audible=audible, input=input_)
             )
 
-        def before_show(window: Any) -> None:
+        def show() -> None:  # the GUI thread
             from superapp.runtime.engine._lifecycle import PageLifecycle
 
-            page = _qt.install(window.native, spec, shim, relay)
+            page = engine.show_app(spec, shim, relay, self.app.title)
             frozen = self.dual.set_frozen if self.dual is not None else None
-            self.lifecycle = PageLifecycle(window.native, page, report, frozen)
+            self.lifecycle = PageLifecycle(engine.window.native, page, report, frozen)
             if self.dev_options is not None:
                 self._start_dev(page)
 
-        self.window = _window.create_window(self.app.title, before_show)
+        engine.gui.call(show)
         threading.Thread(target=self._metrics_loop, name="metrics", daemon=True).start()
-        try:
-            _window.start(persistent=persistent, storage_dir=webview_dir)
-        finally:
-            self._stop.set()
-            dispatcher.close()
-            ctx.close()
-            egress.close()
-        return self.exit_code
+
+    def close(self) -> None:
+        """After the GUI loop: pending audit summaries, the app's store."""
+        self._stop.set()
+        for close in getattr(self, "_closers", ()):
+            close()

@@ -2,14 +2,13 @@
 
 1. Tie this process's life to the host: parent-death signal, and a reader on the control
    channel that kills this process group when the channel closes (host gone, any way).
-2. Load the app: installed → re-verify the installed bundle against the trust store and hold
-   the verified files in memory; developer mode → read the folder (signature skipped, nothing
-   else).
-3. Prepare the engine's environment (profile, caches, sandbox, CDP opt-in) — before Qt loads.
-3b. Lock the process down (``_confine``, ``superapp.confine``): still one thread.
-4. Start the app's egress proxy and prove it live; if it is not, refuse to run (exit 3): the
-   engine is only ever started forced through it (``superapp.net._egress``).
-5. Build the one window, the one door and the guards (``_qt``), and run until it closes.
+2. The rest is ``_start.Startup``. First, still one thread, the OS lockdown (``_confine``):
+   a cold runtime reads ``bind`` (sent at once after spawn), verifies its app and confines
+   itself to that app's plan; a pooled one (``--pooled``) confines itself to its slot folder.
+   Then the control reader, the egress proxy (refusing everything until bound) and the engine;
+   a pooled runtime is bound when claimed, and the window is built for the app.
+
+The command line names no app: identity arrives in ``bind`` (issue 16; ``superapp.host._pool``).
 """
 
 from __future__ import annotations
@@ -21,11 +20,12 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from superapp import protocol as control
 from superapp.audit import InertLogFormatter
-from superapp.core.paths import Paths, is_valid_app_id
+from superapp.core.paths import Paths
 
 __all__ = ["main"]
 
@@ -52,12 +52,18 @@ def _kill_own_group() -> None:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m superapp.runtime")
-    parser.add_argument("--app-id", required=True)
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--parent-pid", type=int, required=True)
-    parser.add_argument("--dev", type=Path, default=None, help="developer mode: serve this folder")
+    parser.add_argument("--slot-dir", type=Path, required=True, help="this runtime's scratch")
     parser.add_argument("--remote-debugging-port", type=int, default=None)
-    # Developer mode only (ignored without --dev): live reload and the in-process inspector.
+    parser.add_argument(
+        "--pooled", action="store_true", help="prewarmed: bound later, generic lockdown"
+    )
+    parser.add_argument(
+        "--engine-profile", type=Path, default=None, help="persistent profile (cold launch only)"
+    )
+    # Developer mode only (refused unless the bind names a folder): live reload, the
+    # in-process inspector, and local origins for a mock API.
     parser.add_argument("--watch", action="store_true")
     parser.add_argument("--devtools", action="store_true")
     parser.add_argument("--allow-local", action="append", default=[], metavar="URL")
@@ -65,71 +71,40 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     args = _parse(argv)
     _die_with_parent(args.parent_pid)
-    # Owner-only for everything this process and its engine create under the app's folder:
-    # the engine profile (LevelDB, caches, cookies), SQLite journals and lock files. Chromium
-    # and SQLite create many files with modes of their own choosing; the umask caps them all.
+    # Owner-only for everything this process and its engine create: the engine profile
+    # (LevelDB, caches, cookies), SQLite journals and lock files. Chromium and SQLite create
+    # many files with modes of their own choosing; the umask caps them all.
     os.umask(0o077)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(InertLogFormatter(logging.BASIC_FORMAT))  # log lines may quote a page
     logging.basicConfig(level=os.environ.get("SUPERAPP_LOG", "WARNING"), handlers=[handler])
-    if not is_valid_app_id(args.app_id):
-        print("superapp runtime: invalid app id", file=sys.stderr)
-        return 2
     channel = control.Channel.from_fd(args.control_fd)
     from superapp.net import parse_allow_local
-    from superapp.runtime._devmode import local_authorities
 
     try:
-        # Loopback is reachable only from a developer-mode runtime that was told so.
-        if args.allow_local and args.dev is None:
-            raise ValueError("--allow-local is for developer mode (--dev) only")
         local = tuple(parse_allow_local(text) for text in args.allow_local)
     except ValueError as err:
         channel.send(control.Notice(level="error", message=f"cannot start: {err}"))
         return 2
-    paths = Paths.from_env()
-    if args.dev is not None:
-        # A side-loaded folder's data lives apart from any installed app of the same id.
-        paths = paths.for_dev()
+    from superapp.runtime._start import Startup
 
-    from superapp.runtime._app import ChannelSink, RuntimeApp, load_app
-
-    try:
-        loaded = load_app(paths, args.app_id, args.dev, ChannelSink(channel))
-    except Exception as err:  # reported to the host, which shows it to the user
-        channel.send(control.Notice(level="error", message=f"cannot start: {err}"))
-        return 3
-    from superapp.runtime._confine import lock_down
-
-    # OS-level lockdown: after the bundle is verified, before any thread or app code (issue 14).
-    lockdown = lock_down(
-        paths, loaded, cdp_port=args.remote_debugging_port, dev=args.dev,
-        dev_local_ports=[port for _ip, port in local],  # empty unless --dev (checked above)
+    startup = Startup(
+        Paths.from_env(), channel, slot=args.slot_dir, cdp_port=args.remote_debugging_port,
+        engine_profile=args.engine_profile, started=started, exit_group=_kill_own_group,
+        dev_switches=(args.watch, args.devtools, local),
     )  # fmt: skip
-    app = RuntimeApp(paths, loaded, channel, cdp_port=args.remote_debugging_port)
-    app.lockdown = lockdown
-    if args.dev is not None:
-        from superapp.runtime._devmode import DevOptions
-
-        app.dev_options = DevOptions(
-            folder=args.dev, watch=args.watch, devtools=args.devtools, allow_local=local
-        )
-        if local:
-            app.audit(
-                "dev.allow_local", outcome="success",
-                reason="developer mode: the page may reach these local origins",
-                origins=[f"http://{a}" for a in local_authorities(local)],
-            )  # fmt: skip
-
-    def on_message(msg: control.Message) -> None:
-        app.on_control(msg)
+    # Landlock binds only the calling thread: the lockdown comes before any thread starts.
+    code = startup.lock_down(pooled=args.pooled)
+    if code is not None:
+        return code
 
     def reader() -> None:
-        channel.serve(on_message)
+        channel.serve(startup.on_message)
         # The host is gone (or broke the protocol): no orphans.
         _kill_own_group()
 
     threading.Thread(target=reader, name="control", daemon=True).start()
-    return app.run()
+    return startup.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from superapp import protocol as control
 from superapp.audit import AuditLog
 from superapp.core.consent import ConsentAnswer
 from superapp.net import EgressProxy, EgressUnavailableError, NetDecision, NetPolicy, RequestKind
+from superapp.runtime._hostside import HostGrants, host_inbox
 from superapp.runtime._workers import parked
 
 if TYPE_CHECKING:
@@ -67,19 +69,21 @@ def build_net_policy(rt: RuntimeApp) -> NetPolicy:
 _TEST_BREAK_EGRESS = "SUPERAPP_TEST_BREAK_EGRESS"
 
 
-def start_egress(rt: RuntimeApp, policy: NetPolicy) -> EgressProxy:
-    """Start the app's egress proxy and prove it answers (see ``superapp.net._egress``).
+def start_egress(
+    policy: NetPolicy,
+    refused: Callable[[str, str, str, str], None],
+    sock: socket.socket | None = None,
+) -> EgressProxy:
+    """Start the runtime's egress proxy and prove it answers (see ``superapp.net._egress``).
 
-    Refusals are audited through the runtime's guard (``net.blocked``, ``via=egress``), folded
-    like the interceptor's.
+    It starts before the runtime is bound, with a policy that allows nothing; ``bind`` puts
+    the app's policy in. Refusals go to ``refused`` (the runtime's guard once bound:
+    ``net.blocked``, ``via=egress``, folded like the interceptor's).
 
     Raises:
         EgressUnavailableError: the proxy could not start or does not answer.
     """
     from superapp.runtime._env import test_dns_map, test_host_map
-
-    def refused(url: str, rule: str, reason: str, kind: str) -> None:
-        rt.guard.blocked("net.blocked", url, rule, reason, kind=kind, via="egress")
 
     proxy = EgressProxy(
         policy,
@@ -87,7 +91,7 @@ def start_egress(rt: RuntimeApp, policy: NetPolicy) -> EgressProxy:
         test_hosts=test_host_map(os.environ),
         test_dns=test_dns_map(os.environ),
     )
-    proxy.start(rt.lockdown.egress_sock if rt.lockdown is not None else None)
+    proxy.start(sock)  # bound before the lockdown took the right to bind (``_confine``)
     if os.environ.get(_TEST_BREAK_EGRESS) == "1":
         proxy.close()
     try:
@@ -210,7 +214,10 @@ def open_storage(rt: RuntimeApp, ctx: CallContext, ui: Any) -> None:
     from superapp.storage import StorageLimits, open_store
 
     limits = rt.host_policy.limits("storage", StorageLimits)
-    store = open_store(rt.paths, rt.app.app_id, limits=limits, audit=ctx.audit)
+    key = rt.data_key
+    if key is None:
+        raise RuntimeError("the host bound this app without its data key")
+    store = open_store(rt.paths, rt.app.app_id, limits=limits, audit=ctx.audit, data_key=key)
     ctx.set_resource("storage", store)
     rt.store = store  # its write counter goes to the host in the metrics message
     if store.recovered is not None:
@@ -229,4 +236,9 @@ def make_dispatcher(rt: RuntimeApp, ctx: CallContext, ui: object, policy: NetPol
     # (empty unless SUPERAPP_TEST_HOSTS is set; the lockdown allows the same ports).
     ctx.set_resource(net_api.TEST_HOSTS_RESOURCE, test_host_map(os.environ))
     ctx.set_resource(share_api.SHARE_RESOURCE, rt.share)
-    return Dispatcher.open(ctx, rt.consent, limits_from_policy(rt.host_policy))
+    ctx.set_resource(share_api.INBOX_RESOURCE, host_inbox(rt.requests))
+    # Grants are the host's (issue 14): every check asks it; the runtime opens no registry.
+    grants = HostGrants(rt.requests, rt.app.app_id)
+    return Dispatcher(
+        ctx, grants=grants, consent=rt.consent, limits=limits_from_policy(rt.host_policy)
+    )

@@ -112,8 +112,12 @@ def open_store(
     audit: AuditSink | None = None,
     keys: KeyManager | None = None,
     encrypt: bool = True,
+    data_key: bytes | None = None,
 ) -> AppStore:
     """Open (creating if needed) the store of ``app_id``; recover it if it is damaged.
+
+    ``data_key``: the app's key as the host derived it (a runtime holds no master key and
+    passes it here); without it the key is unwrapped (or made) with the master key.
 
     ``encrypt=False`` exists for the benchmark only: the store then holds plaintext, and an
     encrypted open of it is treated as damage.
@@ -125,7 +129,9 @@ def open_store(
     limits = limits or StorageLimits()
     audit = audit if audit is not None else AuditLog(paths.audit_log)
     codec: Codec
-    if encrypt:
+    if encrypt and data_key is not None:
+        codec = AesGcmCodec(app_id, data_key)
+    elif encrypt:
         keys = keys or KeyManager(paths, backend=limits.key_backend)
         data_key = keys.data_key(app_id, create=True)
         assert data_key is not None  # noqa: S101 - create=True always returns a key

@@ -48,6 +48,7 @@ from typing import Any
 from superapp.protocol import (
     PROTOCOL_VERSION,
     Audit,
+    Bind,
     Channel,
     ChannelClosedError,
     ConsentReply,
@@ -79,6 +80,7 @@ class _FakeRuntime:
         self._answers: dict[int, tuple[threading.Event, list[Any]]] = {}
         self._ids = 0
         self._store: Any = None
+        self.bind: Bind | None = None
         self.terminated = threading.Event()
 
     # --- host → fake ---------------------------------------------------------------------
@@ -162,16 +164,22 @@ class _FakeRuntime:
 
     def _write(self, count: int) -> None:
         """Real writes through the app's real storage handle, and the counter the real
-        runtime sends (``superapp.runtime._metrics.runtime_counters``)."""
+        runtime sends (``superapp.runtime._metrics.runtime_counters``); the key and limits
+        are the ones ``bind`` carried, as in the real runtime."""
+        import base64
+
         from superapp.core.paths import Paths
-        from superapp.policy import load_policy
+        from superapp.policy import HostPolicy
         from superapp.runtime._metrics import runtime_counters
         from superapp.storage import StorageLimits, open_store
 
         paths = Paths.from_env()
         if self._store is None:
-            limits = load_policy(paths).limits("storage", StorageLimits)
-            self._store = open_store(paths, self.app_id, limits=limits)
+            assert self.bind is not None and self.bind.data_key is not None
+            policy = HostPolicy.model_validate(self.bind.policy)
+            limits = policy.limits("storage", StorageLimits)
+            key = base64.b64decode(self.bind.data_key)
+            self._store = open_store(paths, self.app_id, limits=limits, data_key=key)
         for i in range(count):
             self._store.kv.set(f"k{i % 8}", i)
         self.channel.send(Metrics(counters=runtime_counters({}, None, self._store)))
@@ -180,14 +188,23 @@ class _FakeRuntime:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m superapp.testing._fake_runtime")
     parser.add_argument("--script", required=True)
-    parser.add_argument("--app-id", required=True)
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--parent-pid", type=int, required=True)
-    parser.add_argument("--dev", type=Path, default=None)
+    parser.add_argument("--slot-dir", type=Path, required=True)
     parser.add_argument("--remote-debugging-port", type=int, default=None)
+    parser.add_argument("--engine-profile", type=Path, default=None)
     args = parser.parse_args(argv)
     script = json.loads(args.script)
-    fake = _FakeRuntime(Channel.from_fd(args.control_fd), args.app_id, script.get("options", {}))
+    channel = Channel.from_fd(args.control_fd)
+    # Generic until bound, like the real runtime: the app id is the host's ``bind``.
+    try:
+        bind = channel.recv()
+    except ChannelClosedError:
+        return 0
+    if not isinstance(bind, Bind):
+        return 2
+    fake = _FakeRuntime(channel, bind.app_id, script.get("options", {}))
+    fake.bind = bind
     threading.Thread(target=fake.read, name="control", daemon=True).start()
     for step in script["steps"]:
         [(kind, arg)] = step.items()

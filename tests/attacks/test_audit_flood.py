@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +27,12 @@ from superapp.audit import AuditLimits, AuditLog, FloodLimits
 from superapp.cli import main
 from superapp.core.paths import Paths
 from superapp.host import HostContext, RunningApp, Supervisor
+from superapp.host._bind import build_bind
 from superapp.monitor import Monitor, ProcessTreeSampler, TreeSample, record_decision
 from superapp.policy import parse_policy
 from superapp.runtime import _wiring
 from superapp.runtime._app import ChannelSink, RuntimeApp, load_app
+from superapp.runtime._hostside import HostRequests
 from tests.attacks.hostile import make_app
 
 ATTACKER = "com.attacker.flood"
@@ -89,8 +92,17 @@ def rig(tmp_path: Path, superapp_home: Paths) -> Iterator[Rig]:
     wire = _Wire()
     host_app = RunningApp(ATTACKER, None, wire.host, None)  # type: ignore[arg-type]
     wire.deliver = lambda msg: supervisor._handle(host_app, msg)
-    loaded = load_app(superapp_home, ATTACKER, src, ChannelSink(wire))  # type: ignore[arg-type]
-    rt = RuntimeApp(superapp_home, loaded, wire, None)  # type: ignore[arg-type]
+    bind = build_bind(superapp_home, policy, ATTACKER, src)  # what the host sends the runtime
+    loaded = load_app(superapp_home, bind, ChannelSink(wire))  # type: ignore[arg-type]
+    rt = RuntimeApp(
+        superapp_home,
+        loaded,
+        wire,
+        bind,
+        HostRequests(wire),
+        None,
+        time.monotonic(),  # type: ignore[arg-type]
+    )
     ctx = _wiring.build_context(rt)
     dispatcher = _wiring.make_dispatcher(rt, ctx, DummyUi(), _wiring.build_net_policy(rt))
     monitor.watch(ATTACKER, 1, "Flood", heartbeats=False)

@@ -68,10 +68,16 @@ def test_files_under_the_data_folder_are_not_readable_by_group_or_others(
     assert call(page, "files.write", {"path": "a/b.txt", "data": "hello"})["ok"] is True
     assert call(page, "storage.set", {"key": "k", "value": 1})["ok"] is True
     assert page.evaluate(ENGINE_WRITES) is True
+    # The engines' scratch (XDG cache/data) is in each runtime's slot while it runs: owner-only.
+    slots = superapp_home.run / "slots"
+    assert len(list(slots.iterdir())) == 2
+    assert _readable_by_others(slots) == []
     for host in list(hosts):
         host.stop()
 
     home = superapp_home.data.parent
     assert (superapp_home.for_dev().app_dir(DEV_APP) / "files").exists()  # dev data apart
-    assert superapp_home.app_webview("dev.superapp.notes").exists()
+    # A ``memory`` app leaves no engine folder at all (its slot went with its runtime).
+    assert not superapp_home.app_webview("dev.superapp.notes").exists()
+    assert list(slots.iterdir()) == []
     assert _readable_by_others(home) == []

@@ -79,7 +79,11 @@ def test_budget_stops_a_suspended_app(
     _suspend(host_env, app_id)
     # While it is suspended its engine profile grows past its budget (as a page that wrote
     # just before being frozen would leave it).
-    (superapp_home.app_webview(app_id) / "grown.bin").write_bytes(b"\0" * (21 * 1024**2))
+    # (A developer-mode app's state is kept apart, ``Paths.for_dev``; a ``memory`` app has no
+    # engine folder until something writes one.)
+    engine_dir = superapp_home.for_dev().app_webview(app_id)
+    engine_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (engine_dir / "grown.bin").write_bytes(b"\0" * (21 * 1024**2))
     line, event = wait_for_budget_stop(host, superapp_home, app_id, "engine_storage")
     assert "web storage" in line and event["event"]["outcome"] == "failure"
     [exited] = audit_events(superapp_home, "app.exited", app_id)

@@ -14,9 +14,10 @@ import os
 import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from superapp.confine import confine, runtime_plan
+from superapp.confine import confine, generic_plan, runtime_plan
 from superapp.core.paths import Paths
 
 _PTRACE_ATTACH = 16
@@ -124,13 +125,18 @@ STEPS: dict[str, Callable[..., str]] = {
 def main(argv: list[str]) -> int:
     spec: dict[str, Any] = json.loads(argv[0])
     paths = Paths.from_env({"SUPERAPP_HOME": spec["home"]})
-    plan = runtime_plan(
-        paths,
-        spec["app_id"],
-        egress_port=spec.get("egress_port"),
-        net_ports=spec.get("net_ports", ()),
-        env={},
-    )
+    if spec.get("slot"):  # a pooled runtime: the generic plan, before any app is known
+        plan = generic_plan(
+            paths, slot=Path(spec["slot"]), egress_port=spec.get("egress_port"), env={}
+        )
+    else:
+        plan = runtime_plan(
+            paths,
+            spec["app_id"],
+            egress_port=spec.get("egress_port"),
+            net_ports=spec.get("net_ports", ()),
+            env={},
+        )
     report = confine(plan)
     print(json.dumps({"report": report.to_wire()}), flush=True)
     if spec.get("wait"):  # a victim app: stay confined until the test closes stdin

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from superapp.confine import _landlock, runtime_plan
+from superapp.confine import _landlock, generic_plan, runtime_plan
 from superapp.confine._plan import app_folders, x11_abstract_listener
 from superapp.core.paths import Paths
 from superapp.net import NetPolicy
@@ -50,10 +50,28 @@ def test_a_read_root_that_would_expose_the_data_folder_or_home_is_dropped(
     assert Path("/") not in plan.read_paths
 
 
-def test_legacy_host_state_opens_the_data_folder_and_says_so(paths: Paths) -> None:
-    plan = runtime_plan(paths, APP, egress_port=4000, legacy_host_state=True, env={})
-    assert paths.data in plan.write_paths
-    assert "issue 14 point 1" in plan.notes["landlock_fs"]
+def test_no_plan_reaches_the_hosts_state(paths: Paths, tmp_path: Path) -> None:
+    """The runtime opens neither the registry, the keys nor the policy file (the host's
+    ``bind`` carries what it needs): neither plan names them, nor the data folder itself."""
+    slot = tmp_path / "slot"
+    cold = runtime_plan(paths, APP, egress_port=4000, extra_write=[slot], env={})
+    pooled = generic_plan(paths, slot=slot, egress_port=4000, env={})
+    for plan in (cold, pooled):
+        for secret in (
+            paths.data, paths.registry_db, paths.data / "keys" / "master-1.key",
+            paths.policy_file, paths.app_dir("com.other.app") / "storage",
+        ):  # fmt: skip
+            assert not _covers(plan.write_paths, secret), secret
+            assert not _covers(plan.read_paths, secret), secret
+        assert "landlock_fs" not in plan.notes
+    assert _covers(cold.write_paths, slot)
+    # The pooled plan: its slot read-write, the trust store read-only, no app's folder at all.
+    assert _covers(pooled.write_paths, slot)
+    assert _covers(pooled.read_paths, paths.trust)
+    assert not _covers(pooled.write_paths, paths.trust)
+    assert not _covers(pooled.read_paths, paths.app_dir(APP))
+    assert not _covers(pooled.write_paths, paths.app_dir(APP))
+    assert pooled.connect_ports == (53, 80, 443, 4000)
 
 
 def test_ports_are_the_egress_port_and_the_allowlists(paths: Paths) -> None:

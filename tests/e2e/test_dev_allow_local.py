@@ -97,17 +97,26 @@ def test_dev_refuses_allow_local_that_is_not_a_loopback_origin(
     assert done.returncode == 2 and "http://127.0.0.1:PORT" in done.stderr
 
 
-def test_runtime_refuses_allow_local_without_developer_mode(superapp_home: Paths) -> None:
-    """One layer below the CLI: a runtime started for an installed app (no --dev) with
-    --allow-local refuses to start and says why over its control channel."""
+def test_runtime_refuses_allow_local_without_developer_mode(
+    superapp_home: Paths, tmp_path: Path
+) -> None:
+    """One layer below the CLI: a runtime started with --allow-local and bound to an installed
+    app (no developer folder in its bind) refuses to start and says why over its channel."""
+    from superapp.protocol import Bind
+
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     with ours, theirs:
+        bind = Bind(
+            app_id=APP, bundle_path=str(tmp_path / "app.sapp"),
+            app_dir=str(superapp_home.app_dir(APP)), webview_dir=str(tmp_path / "webview"),
+        )  # fmt: skip
+        Channel(ours).send(bind)  # a cold runtime reads its bind first
         done = subprocess.run(
-            [sys.executable, "-m", "superapp.runtime", "--app-id", APP,
+            [sys.executable, "-m", "superapp.runtime",
              "--control-fd", str(theirs.fileno()), "--parent-pid", str(os.getpid()),
-             "--allow-local", "http://127.0.0.1:8080"],
+             "--slot-dir", str(tmp_path), "--allow-local", "http://127.0.0.1:8080"],
             pass_fds=[theirs.fileno()], env=dict(os.environ), capture_output=True, timeout=60,
         )  # fmt: skip
         assert done.returncode == 2
         notice = Channel(ours).recv()
-    assert isinstance(notice, Notice) and "developer mode (--dev) only" in notice.message
+    assert isinstance(notice, Notice) and "without a developer folder" in notice.message

@@ -21,7 +21,7 @@ from superapp.monitor import Monitor
 from superapp.policy import MonitorPolicy, RateBudget
 from superapp.protocol import PROTOCOL_VERSION
 from superapp.revocation import RevocationChecker, generate_private_key
-from superapp.testing import audit_events, wait_for_audit, wait_until
+from superapp.testing import audit_events, make_app, wait_for_audit, wait_until
 from tests.host.conftest import APP, MakeSupervisor
 from tests.revocation.conftest import make_doc, pub
 
@@ -161,10 +161,12 @@ WRITES = [*READY, {"storage_writes": {"count": 1}}, {"storage_writes": {"count":
 
 
 def test_storage_writes_budget_fires_from_the_runtimes_real_counter(
-    make_supervisor: MakeSupervisor,
+    make_supervisor: MakeSupervisor, tmp_path: Path
 ) -> None:
     supervisor = make_supervisor(WRITES, monitor=_writes_monitor())
-    app = supervisor.launch(APP)
+    # An app that declares storage: the host derives its key and hands it over in ``bind``.
+    folder = make_app(tmp_path, APP, permissions=[("storage", "Keep notes")])
+    app = supervisor.launch(APP, dev_src=folder)
     state, detail = _exited(supervisor)
     assert state is AppState.TERMINATED and "storage writes" in detail
     # The counter is the storage handle's own (the 41 writes, plus its bookkeeping at open).
@@ -178,7 +180,7 @@ def test_storage_writes_budget_fires_from_the_runtimes_real_counter(
 
 
 def test_monitor_loop_survives_an_exception_and_keeps_enforcing(
-    make_supervisor: MakeSupervisor,
+    make_supervisor: MakeSupervisor, tmp_path: Path
 ) -> None:
     monitor = _writes_monitor()
     real_tick = monitor.tick
@@ -192,7 +194,7 @@ def test_monitor_loop_survives_an_exception_and_keeps_enforcing(
 
     monitor.tick = tick  # type: ignore[method-assign]
     supervisor = make_supervisor(WRITES, monitor=monitor)
-    supervisor.launch(APP)
+    supervisor.launch(APP, dev_src=make_app(tmp_path, APP, permissions=[("storage", "Notes")]))
     state, detail = _exited(supervisor)
     assert state is AppState.TERMINATED and "storage writes" in detail  # still enforced
     assert supervisor.monitor_loop is not None and supervisor.monitor_loop.errors == 2

@@ -2,7 +2,8 @@
 
 The real runtime process (``python -m superapp.runtime``'s ``main``) is started by the real
 supervisor on its socketpair for an installed app whose bundle was replaced on disk. Its
-launch check fails before any window (no Qt loads), so this needs no display. The failure
+launch check fails before any window is shown (the generic engine may be starting meanwhile,
+offscreen, so this needs no display). The failure
 must arrive as ``bundle.verify_failed`` written by the host under the app id it launched,
 while the runtime process never opens the audit log (or its head/rotation files) for
 writing: a Python audit hook in the runtime records every such open.
@@ -14,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.audit import AuditLog
@@ -64,8 +66,9 @@ def _install_then_replace(paths: Paths) -> None:
 
 
 def test_tampered_bundle_failure_is_written_by_the_host_not_the_runtime(
-    superapp_home: Paths, tmp_path: Path
+    superapp_home: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # the runtime's engine, no display
     _install_then_replace(superapp_home)
     report = tmp_path / "runtime-audit-writes.txt"
     report.write_text("", encoding="utf-8")

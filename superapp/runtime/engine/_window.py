@@ -35,18 +35,18 @@ def load_backend(storage_dir: Path) -> None:
     qt_backend.environ_append = environ_append  # type: ignore[attr-defined]
 
 
-def create_window(title: str, before_show: Callable[[Any], None]) -> Any:
+def create_window(title: str, before_show: Callable[[Any], None], *, hidden: bool = False) -> Any:
     """pywebview's window with no URL (so no file server) and ``before_show`` hooked."""
     import webview
 
     window: Any = webview.create_window(
-        title, url=None, html=" ", width=960, height=720, min_size=(360, 320)
+        title, url=None, html=" ", width=960, height=720, min_size=(360, 320), hidden=hidden
     )
     window.events.before_show += before_show
     return window
 
 
-def start(*, persistent: bool, storage_dir: Path) -> None:
+def start(*, persistent: bool, storage_dir: Path, func: Callable[[], None] | None = None) -> None:
     """Run the GUI loop until the window closes.
 
     Engine storage is off the record unless the manifest opts in (docs/storage.md):
@@ -56,4 +56,10 @@ def start(*, persistent: bool, storage_dir: Path) -> None:
     """
     import webview
 
-    webview.start(gui="qt", private_mode=not persistent, storage_path=str(storage_dir), debug=False)
+    webview.start(
+        func,
+        gui="qt",
+        private_mode=not persistent,
+        storage_path=str(storage_dir),
+        debug=False,
+    )

@@ -1,0 +1,116 @@
+"""The generic engine of a runtime that knows no app yet, and binding it (issue 16).
+
+Started before ``bind``: Qt WebEngine with the runtime's own egress proxy in its switches, the
+``app:`` scheme registered, and one *hidden* pywebview window showing a blank document, so
+the browser process, its GPU process and the zygote are up. Nothing of any app has been
+near it. At ``bind`` (on the GUI thread) the window gets a **new off-the-record profile** that
+no page has used — the warm-up document's profile, renderer and history are discarded with
+pywebview's page — our locked-down page is installed on it (``_qt.install``), and the window
+is shown. A ``persistent``-storage app is only ever bound to a runtime started cold with its
+profile folder (``--engine-profile``): that profile is the one pywebview made at start.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWebEngineCore import QWebEngineProfile
+
+from superapp.runtime._env import engine_switches
+from superapp.runtime.engine import _qt, _scheme, _window
+
+__all__ = ["GuiCall", "WarmEngine"]
+
+#: The blank warm-up document normally loads in well under a second; a runtime that has not
+#: seen it by then says ``warm`` anyway (binding does not depend on it).
+_WARM_TIMEOUT_S = 30.0
+
+
+class GuiCall(QObject):
+    """Runs a callable on the Qt GUI thread and returns its result (or raises its error)."""
+
+    _invoke = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._invoke.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _run(self, fn: Callable[[], None]) -> None:
+        fn()
+
+    def call(self, fn: Callable[[], Any], timeout: float = 60.0) -> Any:
+        done = threading.Event()
+        box: list[Any] = [None, None]
+
+        def run() -> None:
+            try:
+                box[0] = fn()
+            except BaseException as err:  # handed back to the calling thread
+                box[1] = err
+            finally:
+                done.set()
+
+        self._invoke.emit(run)
+        if not done.wait(timeout):
+            raise TimeoutError("the GUI thread did not answer")
+        if box[1] is not None:
+            raise box[1]
+        return box[0]
+
+
+class WarmEngine:
+    """One runtime's engine, started generic (see the module docstring)."""
+
+    def __init__(self, slot: Path, proxy_port: int, persistent_dir: Path | None) -> None:
+        self.persistent = persistent_dir is not None
+        self._storage = persistent_dir if persistent_dir is not None else slot / "profile"
+        self._storage.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _scheme.register_scheme()
+        # Qt WebEngine reads its Chromium switches from QApplication's argv (which pywebview
+        # builds from sys.argv) after --webEngineArgs.
+        sys.argv[1:] = ["--webEngineArgs", *engine_switches(os.environ, proxy_port=proxy_port)]
+        _window.load_backend(self._storage)
+        self.gui = GuiCall()
+        self.window = _window.create_window("superapp", lambda window: None, hidden=True)
+
+    def run(self, after_warm: Callable[[], None]) -> None:
+        """Run the GUI loop until the window closes; ``after_warm`` runs in a thread of its
+        own once the blank document has loaded (it waits for ``bind``)."""
+
+        def warm_then() -> None:
+            self.window.events.loaded.wait(_WARM_TIMEOUT_S)
+            self.gui.call(self.spare_profile)
+            after_warm()
+
+        _window.start(persistent=self.persistent, storage_dir=self._storage, func=warm_then)
+
+    def spare_profile(self) -> None:
+        """On the GUI thread, while warm: make the app's future profile now (off the record,
+        no page has ever used it), so binding does not pay for creating it."""
+        if not self.persistent:
+            self._spare = QWebEngineProfile(self.window.native)
+
+    def show_app(self, spec: _qt.WindowSpec, shim: str, relay: str, title: str) -> Any:
+        """On the GUI thread: the app's page on a fresh profile (``memory``) or the app's own
+        profile (``persistent``), then the window is shown."""
+        view = self.window.native
+        if not self.persistent:
+            # The warm-up profile must outlive pywebview's page on it (``install`` deletes
+            # that page later); it holds nothing but a blank document.
+            self._warm_profile = view.profile
+            # Off the record (no name), parented to the window: never used by any page.
+            view.profile = getattr(self, "_spare", None) or QWebEngineProfile(view)
+        page = _qt.install(view, spec, shim, relay)
+        view.setWindowTitle(title)
+        view.show()
+        return page  # the app's page, for its life cycle and developer mode
+
+    def close(self) -> None:
+        self.window.destroy()
