@@ -18,6 +18,7 @@ Migrations are written so that they also bring a file made before ``user_version
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -148,12 +149,27 @@ def connect(
     )
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(limits.busy_timeout_s * 1000):d}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _set_wal(conn, limits.busy_timeout_s)
         _migrate(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _set_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
+    """Switch to WAL, waiting up to ``timeout_s`` for a second process opening the same fresh
+    file: the switch needs an exclusive lock, and SQLite may answer SQLITE_BUSY at once there
+    without calling the busy handler (seen with two processes creating one registry)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextmanager

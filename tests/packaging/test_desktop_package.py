@@ -230,7 +230,9 @@ def test_installed_package_runs_the_launcher_and_a_sample(
         runtimes, engines = _engine_processes(launcher)
         # The runtime is the frozen executable itself (no Python found on PATH), and the
         # engine's helper processes come from the package.
-        assert [r.exe() for r in runtimes] == [str((installed.opt / "superapp").resolve())]
+        # (The launcher also keeps a prewarmed runtime: every one is the package's.)
+        assert runtimes
+        assert {r.exe() for r in runtimes} == {str((installed.opt / "superapp").resolve())}
         assert engines and all(e.exe().startswith(str(installed.opt)) for e in engines)
         started |= {launcher.proc.pid} | {p.pid for p in launcher.descendants()}
     finally:
