@@ -29,6 +29,29 @@ def make_app(
     body: str = "",
 ) -> Path:
     """A folder with manifest.json, index.html (loading app.js) and any extra ``files``."""
+    return write_test_app(
+        root, app_id, head="<script src='app.js'></script>", scripts={"app.js": BOOT + script},
+        files=files, permissions=permissions, allowed_hosts=allowed_hosts,
+        allow_http_hosts=allow_http_hosts, body=body,
+    )  # fmt: skip
+
+
+def write_test_app(
+    root: Path,
+    app_id: str,
+    *,
+    head: str,
+    scripts: Mapping[str, str],
+    files: Mapping[str, str] | None = None,
+    permissions: Sequence[tuple[str, str]] = (),
+    allowed_hosts: Sequence[str] = (),
+    allow_http_hosts: Sequence[str] = (),
+    body: str = "",
+    superapp: Mapping[str, Any] | None = None,
+) -> Path:
+    """The one writer of test app folders (``make_app``, ``make_dual_app``): the manifest
+    (``superapp`` adds manifest ``superapp`` fields), index.html with ``head`` and ``body``,
+    the ``scripts`` and any extra ``files``."""
     folder = root / app_id
     folder.mkdir(parents=True)
     manifest: dict[str, Any] = {
@@ -37,18 +60,17 @@ def make_app(
         "version": {"name": "1.0.0", "code": 1},
         "pages": ["index.html"],
         "req_permissions": [{"name": n, "reason": r} for n, r in permissions],
-        "superapp": {"allowed_hosts": list(allowed_hosts)},
+        "superapp": {"allowed_hosts": list(allowed_hosts), **(superapp or {})},
     }
     if allow_http_hosts:
         manifest["superapp"]["allow_http_hosts"] = list(allow_http_hosts)
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (folder / "index.html").write_text(
         "<!doctype html><html><head><meta charset='utf-8'><title>t</title>"
-        f"<script src='app.js'></script></head><body><h1 id='h'>test</h1>{body}</body></html>",
+        f"{head}</head><body><h1 id='h'>test</h1>{body}</body></html>",
         encoding="utf-8",
     )
-    (folder / "app.js").write_text(BOOT + script, encoding="utf-8")
-    for name, text in (files or {}).items():
+    for name, text in {**scripts, **(files or {})}.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

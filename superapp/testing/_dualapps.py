@@ -7,12 +7,11 @@ scripts the test app itself runs there (a worker is not a Playwright page).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from superapp.testing._apps import wait_until
+from superapp.testing._apps import wait_until, write_test_app
 
 __all__ = ["DUAL_ECHO_LOGIC", "dual_pages", "make_dual_app", "post_to_logic"]
 
@@ -45,35 +44,17 @@ def make_dual_app(
     body: str = "",
 ) -> Path:
     """A dual-mode folder: index.html (loading view.js) and logic.js as its one logic script."""
-    folder = root / app_id
-    folder.mkdir(parents=True)
-    manifest: dict[str, Any] = {
-        "app_id": app_id,
-        "name": f"Test {app_id.rsplit('.', 1)[-1]}",
-        "version": {"name": "1.0.0", "code": 1},
-        "pages": ["index.html"],
-        "req_permissions": [{"name": n, "reason": r} for n, r in permissions],
-        "superapp": {"allowed_hosts": list(allowed_hosts), "mode": "dual", "logic": ["logic.js"]},
-    }
-    if allow_http_hosts:
-        manifest["superapp"]["allow_http_hosts"] = list(allow_http_hosts)
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    (folder / "index.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>t</title>"
-        f"<script src='view.js' defer></script></head><body><h1 id='h'>test</h1>{body}</body></html>",
-        encoding="utf-8",
-    )
     view = (
         "window.__results = {}; window.__got = [];\n"
         "onLogicMessage(function (m) { window.__got.push(m); });\n" + view_script
     )
-    (folder / "view.js").write_text(view, encoding="utf-8")
-    (folder / "logic.js").write_text(logic_script, encoding="utf-8")
-    for name, text in (files or {}).items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
+    return write_test_app(
+        root, app_id, head="<script src='view.js' defer></script>",
+        scripts={"view.js": view, "logic.js": logic_script}, files=files,
+        permissions=permissions, allowed_hosts=allowed_hosts,
+        allow_http_hosts=allow_http_hosts, body=body,
+        superapp={"mode": "dual", "logic": ["logic.js"]},
+    )  # fmt: skip
 
 
 def dual_pages(page: Any, timeout: float = 30.0) -> tuple[Any, Any]:
