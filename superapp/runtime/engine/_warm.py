@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWebEngineCore import QWebEngineProfile
 
 from superapp.runtime._env import engine_switches
-from superapp.runtime.engine import _qt, _scheme, _window
+from superapp.runtime.engine import _prewarm, _qt, _scheme, _window
 
 __all__ = ["GuiCall", "WarmEngine"]
 
@@ -87,27 +87,42 @@ class WarmEngine:
         def warm_then() -> None:
             self.window.events.loaded.wait(_WARM_TIMEOUT_S)
             self.gui.call(self.spare_profile)
+            self.gui.call(self.unshow)
             after_warm()
 
         _window.start(persistent=self.persistent, storage_dir=self._storage, func=warm_then)
 
     def spare_profile(self) -> None:
-        """On the GUI thread, while warm: make the app's future profile now (off the record,
-        no page has ever used it), so binding does not pay for creating it."""
+        """On the GUI thread, while warm: make the app's future profile and page now
+        (``_prewarm``; no page has ever used either), and show the window once, off screen."""
         if not self.persistent:
-            self._spare = QWebEngineProfile(self.window.native)
+            self._prepared = _prewarm.prepare_page(self.window.native)
+        # The window's first show is the costliest step of a bind on Xvfb (the top-level's
+        # native window, backing store and compositor): done now, not on screen (nothing
+        # is mapped or shown to the user), and undone in ``unshow`` before ``warm``.
+        native = self.window.native
+        native.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        native.show()
+
+    def unshow(self) -> None:
+        """On the GUI thread: hidden again, so that ``show_app`` really shows it."""
+        native = self.window.native
+        native.hide()
+        native.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
 
     def show_app(self, spec: _qt.WindowSpec, shim: str, relay: str, title: str) -> Any:
         """On the GUI thread: the app's page on a fresh profile (``memory``) or the app's own
         profile (``persistent``), then the window is shown."""
         view = self.window.native
+        prepared = None
         if not self.persistent:
             # The warm-up profile must outlive pywebview's page on it (``install`` deletes
             # that page later); it holds nothing but a blank document.
             self._warm_profile = view.profile
             # Off the record (no name), parented to the window: never used by any page.
-            view.profile = getattr(self, "_spare", None) or QWebEngineProfile(view)
-        page = _qt.install(view, spec, shim, relay)
+            prepared = getattr(self, "_prepared", None)
+            view.profile = prepared.profile if prepared is not None else QWebEngineProfile(view)
+        page = _qt.install(view, spec, shim, relay, prepared.page if prepared else None)
         view.setWindowTitle(title)
         view.show()
         return page  # the app's page, for its life cycle and developer mode
