@@ -48,6 +48,7 @@ from superapp.host._pool import (
     spawn_generic,
 )
 from superapp.host._poolfit import bind_into_slot, pool_can_serve
+from superapp.host._slotmove import move_back, recover
 from superapp.monitor import BudgetDecision, Monitor, record_decision
 from superapp.policy import HostPolicy
 from superapp.protocol import Bind, ChannelClosedError, Message, RunRecord, Terminate
@@ -123,6 +124,8 @@ class Supervisor:
         )
         self.broker.on_window = self.background.on_window_state
         self.broker.on_loaded = self.background.loaded
+        # Storage a crashed host left in a pooled runtime's slot goes home first (_slotmove).
+        recover(paths, audit)
 
     def policy(self) -> HostPolicy:
         if self._policy is not None:
@@ -268,12 +271,14 @@ class Supervisor:
         if (
             self.pool is not None
             and cdp_port is None
-            and pool_can_serve(bind, declared_capabilities(self.paths, bind.app_id, None))
+            and pool_can_serve(
+                bind, declared_capabilities(self.paths, bind.app_id, None), self.paths
+            )
         ):
             rt = self.pool.claim()
             if rt is not None:
                 try:
-                    return rt, bind_into_slot(bind, rt.slot)
+                    return rt, bind_into_slot(bind, rt.slot, self.paths)
                 except OSError:
                     discard(rt)  # cold instead
         # Storage, files, ``persistent`` engine storage, developer mode or ports outside the
@@ -331,8 +336,11 @@ class Supervisor:
             from superapp.storage import evict_engine_storage
 
             evict_engine_storage(self.paths, app.app_id, audit=self.audit, reason=app.evict_engine)
+        # Storage moved into a pooled runtime's slot goes home before the lock is released;
+        # a slot still holding some of it is kept for the next host start (``_slotmove``).
+        home = app.slot is None or move_back(self.paths, app.app_id, app.slot, self.audit)
         app.lock.close()
-        if app.slot is not None:
+        if app.slot is not None and home:
             remove_slot(app.slot)
         app.exited.set()
         self._on_change(app.app_id)

@@ -75,7 +75,12 @@ class GenericRuntime:
 
 
 def remove_slot(slot: Path) -> None:
-    """Delete a runtime's slot folder once the runtime has exited (its engine scratch)."""
+    """Delete a runtime's slot folder once the runtime has exited (its engine scratch) —
+    never one that still holds an app's moved storage (its record is there: ``_slotmove``)."""
+    from superapp.host._slotmove import record_of
+
+    if record_of(slot).exists():
+        return
     with contextlib.suppress(OSError):
         shutil.rmtree(slot)
 

@@ -42,7 +42,14 @@ from superapp.runtime._env import test_dns_map, test_host_map
 if TYPE_CHECKING:
     from superapp.runtime._app import LoadedApp
 
-__all__ = ["Lockdown", "allowlist_ports", "fits_pooled", "lock_down", "lock_down_generic"]
+__all__ = [
+    "Lockdown",
+    "allowlist_ports",
+    "fits_pooled",
+    "lock_down",
+    "lock_down_generic",
+    "slot_paths",
+]
 
 _log = logging.getLogger("superapp.runtime")
 _HTTPS, _HTTP, _DNS = 443, 80, 53
@@ -194,11 +201,25 @@ def lock_down_generic(paths: Paths, *, slot: Path, cdp_port: int | None) -> Lock
     return Lockdown(confine(plan), sock)
 
 
-def fits_pooled(app: LoadedApp) -> str | None:
+def slot_paths(paths: Paths, app_id: str, app_dir: str, slot: Path) -> Paths:
+    """The paths a pooled runtime opens its app's store with: ``storage`` and ``files`` in
+    ``<slot>/app`` when the host moved them there (``bind.app_dir``), else ``paths``."""
+    from superapp.storage._moved import MovedPaths
+
+    if Path(app_dir) != slot / "app":
+        return paths
+    return MovedPaths(
+        paths.data, paths.state, paths.config, paths.cache, moved_id=app_id, moved_root=slot / "app"
+    )
+
+
+def fits_pooled(app: LoadedApp, *, moved: bool = False) -> str | None:
     """Why a pooled runtime (``lock_down_generic``) cannot serve ``app``, or None if it can:
-    an app that needs its own folder or a port outside the generic plan starts cold."""
-    if {"storage", "files"} & app.declared:
-        return "it declares storage or files (its own folder)"
+    an app that needs its own folder or a port outside the generic plan starts cold.
+    ``moved``: the host moved the app's storage and files into this runtime's slot
+    (``bind.app_dir`` is ``<slot>/app``), which the generic plan already lets it write."""
+    if {"storage", "files"} & app.declared and not moved:
+        return "it declares storage or files and the host did not move them into its slot"
     if app.engine_storage != "memory":
         return "its engine storage is persistent (its own folder)"
     if app.dev_mode:

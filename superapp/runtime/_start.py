@@ -272,7 +272,7 @@ class Startup:
             from superapp.runtime._confine import fits_pooled
 
             # The generic lockdown cannot be widened: the host binds only apps that fit it.
-            why = fits_pooled(loaded)
+            why = fits_pooled(loaded, moved=Path(bind.app_dir) == self.slot / "app")
             if why is not None:
                 raise ValueError(f"a pooled runtime cannot serve this app: {why}")
         assert self._engine is not None and self._egress is not None  # noqa: S101
@@ -281,8 +281,11 @@ class Startup:
             persistent and self.engine_profile != Path(bind.webview_dir)
         ):
             raise ValueError("this runtime's engine profile does not fit the app")
+        from superapp.runtime._confine import slot_paths
+
+        paths = slot_paths(self.paths, bind.app_id, bind.app_dir, self.slot)  # storage moved in?
         app = RuntimeApp(
-            self.paths, loaded, self.channel, bind, self.requests, self._egress, self.started
+            paths, loaded, self.channel, bind, self.requests, self._egress, self.started
         )
         self.app = app
         if bind.dev_src is not None:
