@@ -33,7 +33,7 @@ from superapp.host._slotmove import move_in, same_file_system
 from superapp.net import NetPolicy
 from superapp.protocol import Bind
 
-__all__ = ["bind_into_slot", "pool_can_serve"]
+__all__ = ["bind_into_slot", "cold_generic_ports", "pool_can_serve"]
 
 _KEYED = frozenset({"storage", "files"})
 _PEEK_BYTES = 256 * 1024
@@ -78,6 +78,28 @@ def pool_can_serve(bind: Bind, declared: frozenset[str], paths: Paths | None = N
         return False  # its storage cannot be renamed into a slot, never copied: cold
     allowlist = _allowlist(Path(bind.bundle_path))
     return allowlist is not None and _ports_fit(bind.app_id, *allowlist)
+
+
+def cold_generic_ports(
+    bind: Bind, declared: frozenset[str], paths: Paths
+) -> tuple[int, ...] | None:
+    """The TCP ports a *cold* launch may take through the generic path (spawned ``--pooled
+    --connect-ports``, bound at once) — exactly the ports its own app plan would allow, so
+    nothing is widened — or None when it starts on its app plan (what a pool cannot serve)."""
+    if not pool_can_serve(bind, declared, paths):
+        return None
+    assert bind.bundle_path is not None  # noqa: S101 - pool_can_serve checked it
+    allowlist = _allowlist(Path(bind.bundle_path))
+    if allowlist is None:
+        return None
+    hosts, http = allowlist
+    if not hosts and not http:
+        return ()
+    policy = NetPolicy.from_manifest(bind.app_id, hosts, http)  # pool_can_serve parsed it
+    ports = {53}
+    for e in policy.entries:
+        ports.update((e.port,) if e.port is not None else (443, 80) if e.http else (443,))
+    return tuple(sorted(ports))
 
 
 def bind_into_slot(bind: Bind, slot: Path, paths: Paths | None = None) -> Bind:

@@ -48,6 +48,7 @@ def record_of(slot: Path) -> Path:
 def same_file_system(paths: Paths, app_id: str, slots: Path) -> bool:
     """Can ``app_id``'s folders be renamed into a slot under ``slots``?"""
     try:
+        slots.mkdir(parents=True, exist_ok=True, mode=0o700)  # made by the first spawn anyway
         return os.stat(paths.app_dir(app_id)).st_dev == os.stat(slots).st_dev
     except OSError:
         return False

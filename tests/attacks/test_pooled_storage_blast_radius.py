@@ -7,6 +7,7 @@ each refusal is asserted one layer below the API: the errno, no byte read, no fi
 from __future__ import annotations
 
 import errno
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,41 @@ def test_pooled_runtime_reads_and_writes_only_its_own_moved_storage(world: World
     assert (world.paths.app_storage(VICTIM) / "kv.sqlite3").read_bytes() == SECRET
     assert move_back(world.paths, ATTACKER, mine, AuditLog(world.paths.audit_log))
     assert (world.paths.app_files(ATTACKER) / "new.txt").exists()
+
+
+def _listen(port: int) -> socket.socket | None:
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError:
+        listener.close()
+        return None
+    listener.listen(1)
+    listener.setblocking(False)
+    return listener
+
+
+@pytest.mark.parametrize("port", [443, 80, 53])
+def test_cold_generic_runtime_of_an_app_without_hosts_connects_to_no_web_port(
+    world: World, port: int
+) -> None:
+    """A cold launch through the generic path (``--connect-ports``) of an app whose allowlist is
+    empty may connect to nothing but its proxy, exactly as its own app plan: the generic plan's
+    53/80/443 are narrowed away (a pooled runtime keeps them; docs/pool.md)."""
+    slot = _slot(world, "00000000000000cc")
+    listener = _listen(port)
+    if listener is None:
+        pytest.skip(f"cannot listen on 127.0.0.1:{port} here (not root, or in use)")
+    with listener:
+        # The generic plan as the pool applies it reaches the port (the documented gap)...
+        wide = world.run([("connect_tcp", [port])], slot=str(slot), egress_port=None)
+        assert wide.only()["succeeded"] is True
+        listener.accept()[0].close()
+        # ...narrowed to the app's own (no) ports, it does not: refused below the socket API.
+        run = world.run(
+            [("connect_tcp", [port])], slot=str(slot), egress_port=None, generic_ports=[]
+        )
+        _refused(run.only())
+        with pytest.raises(BlockingIOError):
+            listener.accept()
