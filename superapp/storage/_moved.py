@@ -76,7 +76,10 @@ def moved_home(paths: Paths, app_id: str) -> Path | None:
 
 
 def paths_for(paths: Paths, app_id: str) -> Paths:
-    """``paths``, or a view of it with ``app_id``'s storage where a running runtime has it."""
+    """``paths``, or a view of it with ``app_id``'s storage where a running runtime has it.
+    (A runtime's own view is already one; under its lockdown it could not read the records.)"""
+    if isinstance(paths, MovedPaths):
+        return paths
     home = moved_home(paths, app_id)
     if home is None:
         return paths

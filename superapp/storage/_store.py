@@ -129,6 +129,9 @@ def open_store(
     """
     limits = limits or StorageLimits()
     audit = audit if audit is not None else AuditLog(paths.audit_log)
+    # While a pooled runtime has the app's storage in its slot, every opener (the host's
+    # readers, tests) opens it there, never a new empty store in its place (``_moved``).
+    paths = paths_for(paths, app_id)
     codec: Codec
     if encrypt and data_key is not None:
         codec = AesGcmCodec(app_id, data_key)
