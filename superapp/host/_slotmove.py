@@ -63,12 +63,12 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _write_record(slot: Path, app_id: str) -> None:
+def _write_record(slot: Path, app_id: str, home: Path) -> None:
     record = record_of(slot)
     tmp = record.with_name(record.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"app_id": app_id, "slot": str(slot)}, f)
+        json.dump({"app_id": app_id, "slot": str(slot), "home": str(home)}, f)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, record)
@@ -86,7 +86,7 @@ def move_in(paths: Paths, app_id: str, slot: Path) -> Path:
     home = paths.app_dir(app_id)
     target = slot / "app"
     target.mkdir(mode=0o700)
-    _write_record(slot, app_id)
+    _write_record(slot, app_id, home)
     moved: list[str] = []
     try:
         for sub in MOVED_SUBDIRS:
@@ -157,9 +157,9 @@ def recover(paths: Paths, audit: AuditLog) -> list[str]:
         return []
     done: list[str] = []
     for record in records:
-        found = read_record(record)
+        found = read_record(record, paths)
         if found is None:
-            continue  # not the host's: nothing is moved on its word
+            continue  # not the host's, or another data root's: nothing is moved on its word
         app_id, slot = found
         lock_path = paths.app_dir(app_id) / ".run.lock"
         try:

@@ -48,15 +48,19 @@ class MovedPaths(Paths):
         return super().app_files(app_id)
 
 
-def read_record(record: Path) -> tuple[str, Path] | None:
-    """The app id and the slot of one record, or None if it is not a record the host wrote."""
+def read_record(record: Path, paths: Paths) -> tuple[str, Path] | None:
+    """The app id and the slot of one record, or None if it is not a record the host wrote
+    for an app of ``paths`` (developer mode's data root shares the run folder: its records
+    name another home, ``Paths.for_dev``)."""
     try:
         with open(record, "rb") as f:
             doc = json.loads(f.read(_MAX_RECORD))
-        app_id, slot = str(doc["app_id"]), Path(str(doc["slot"]))
+        app_id, slot, home = str(doc["app_id"]), Path(str(doc["slot"])), str(doc["home"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not is_valid_app_id(app_id) or slot.parent != record.parent:
+        return None
+    if home != str(paths.app_dir(app_id)):
         return None
     return app_id, slot
 
@@ -69,7 +73,7 @@ def moved_home(paths: Paths, app_id: str) -> Path | None:
     except OSError:
         return None
     for record in records:
-        found = read_record(record)
+        found = read_record(record, paths)
         if found is not None and found[0] == app_id and (found[1] / "app").is_dir():
             return found[1] / "app"
     return None

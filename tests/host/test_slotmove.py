@@ -94,8 +94,23 @@ def test_a_record_written_in_a_slot_moves_nothing(tmp_path: Path) -> None:
     paths = _paths(tmp_path)
     slot = _slot(paths)
     forged = slot / "x.moved"
-    forged.write_text(json.dumps({"app_id": OTHER, "slot": str(slot)}))
+    home = str(paths.app_dir(OTHER))
+    forged.write_text(json.dumps({"app_id": OTHER, "slot": str(slot), "home": home}))
     outside = paths.run / "slots" / "y.moved"
-    outside.write_text(json.dumps({"app_id": OTHER, "slot": str(tmp_path / "elsewhere")}))
+    elsewhere = str(tmp_path / "elsewhere")
+    outside.write_text(json.dumps({"app_id": OTHER, "slot": elsewhere, "home": home}))
     assert recover(paths, AuditLog(paths.audit_log)) == []
     assert moved_home(paths, OTHER) is None
+
+
+def test_developer_mode_data_never_follows_the_installed_apps_move(tmp_path: Path) -> None:
+    """``superapp dev`` keeps the same id's data apart (``Paths.for_dev``) but shares the run
+    folder: the installed app's moved storage is not the dev copy's, and a dev host's start
+    leaves it alone."""
+    paths = _paths(tmp_path)
+    slot = _slot(paths)
+    move_in(paths, APP, slot)
+    dev = paths.for_dev()
+    assert moved_home(dev, APP) is None and paths_for(dev, APP) == dev
+    assert recover(dev, AuditLog(paths.audit_log)) == []
+    assert (slot / "app" / "storage" / "kv.sqlite3").read_bytes() == b"mine"
