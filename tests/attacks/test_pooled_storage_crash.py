@@ -66,8 +66,15 @@ def test_pooled_storage_is_home_after_exit_and_read_by_a_cold_run(
         assert (app.slot / "app" / "storage").is_dir()
         assert not superapp_home.app_storage(NOTES).exists()
         assert read_usage(superapp_home, NOTES).keys == 1
+        shown = subprocess.run(
+            [sys.executable, "-m", "superapp", "storage", NOTES, "--json"],
+            capture_output=True, text=True, check=True, timeout=60,
+        )  # fmt: skip
+        assert json.loads(shown.stdout)["keys"] == 1
+        assert not superapp_home.app_storage(NOTES).exists()  # no empty store made at home
         supervisor.stop(NOTES)
         assert superapp_home.app_storage(NOTES).is_dir() and not app.slot.exists()
+        assert not list(superapp_home.app_dir(NOTES).glob("*.from-slot-*"))  # no conflict
         cold = loaded(supervisor.launch(NOTES, cdp_port=free_port()))
         assert not cold.pooled
         assert _read(playwright, cold.cdp_port)["result"] == "written in a pooled run"
