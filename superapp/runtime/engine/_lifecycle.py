@@ -14,6 +14,13 @@ The host owns the state machine (``superapp.host._background``). Here the runtim
   discard, ``show`` is dispatched once the reloaded page has loaded, and the engine sets
   ``document.wasDiscarded``.
 
+A discarded page is resumed only when its reload has loaded: until then the runtime does not
+report the window shown and active, so the host's ``running`` (and ``superapp resume``)
+means the page is back. Qt's discard replaces the page's web contents with a fresh one that
+has no document until the reload commits; reporting ``running`` before that let a DevTools
+client attach to that empty page and wait for a commit it had already missed (the flaky
+``test_state_survives_suspend_discard_resume``: Playwright's connect timed out).
+
 Commands arrive on the control thread and are run on the GUI thread through a queued signal.
 """
 
@@ -113,14 +120,19 @@ class PageLifecycle(QObject):
             self._on_frozen(True)  # frozen even when the view is discarded: it keeps state
         self._send()
 
-    def _resume(self) -> None:
-        was_discarded = self._page.lifecycleState() == _STATE.Discarded
-        self._show_after_load = was_discarded
+    def _activate(self) -> None:
+        """Active again; a discarded page reloads, and is reported once it has loaded."""
+        if self._page.lifecycleState() == _STATE.Discarded:
+            self._show_after_load = True
         self._page.setLifecycleState(_STATE.Active)
         if self._on_frozen is not None:
             self._on_frozen(False)
+
+    def _resume(self) -> None:
+        self._activate()
         if self._view.isVisible():
-            self._send()
+            if not self._show_after_load:
+                self._send()
         else:
             self._view.show()
         self._view.raise_()
@@ -128,12 +140,13 @@ class PageLifecycle(QObject):
 
     def _on_visible(self, visible: bool) -> None:
         if visible and self._page.lifecycleState() != _STATE.Active:
-            self._page.setLifecycleState(_STATE.Active)
-            if self._on_frozen is not None:
-                self._on_frozen(False)
+            self._activate()
         if not visible:
+            self._show_after_load = False  # hidden again before its reload loaded
             self._tell_page("hide")
-        elif not self._show_after_load:
+        elif self._show_after_load:
+            return  # reported by _on_load, once the reloaded page is there
+        else:
             self._tell_page("show")
         self._send()
 
@@ -147,6 +160,7 @@ class PageLifecycle(QObject):
         if self._show_after_load:
             self._show_after_load = False
             self._tell_page("show")
+            self._send()  # now the host may call it running (see the module's docstring)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _INPUT:
