@@ -26,6 +26,8 @@ Commands arrive on the control thread and are run on the GUI thread through a qu
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +48,17 @@ _INPUT = frozenset(
     {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.Wheel, QEvent.Type.TouchBegin}
 )
 _WORLD = QWebEngineScript.ScriptWorldId.ApplicationWorld
+
+
+def _trim() -> None:
+    """Hand the runtime's freed heap back to the system before the host stops it: Python's
+    cycles collected, then glibc's ``malloc_trim`` (measured: about 10 MB of the browser
+    process's anonymous memory, which no swap could page out; bench/RESULTS.md)."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim this way
+        pass
 
 
 def _event_js(kind: str) -> str:
@@ -118,6 +131,7 @@ class PageLifecycle(QObject):
         self._page.setLifecycleState(state)
         if self._on_frozen is not None:
             self._on_frozen(True)  # frozen even when the view is discarded: it keeps state
+        _trim()
         self._send()
 
     def _activate(self) -> None:
