@@ -83,6 +83,7 @@ class PageLifecycle(QObject):
         #: Freezes or wakes what must follow the page (a dual-mode app's logic page).
         self._on_frozen = on_frozen
         self._show_after_load = False
+        self._reloaded = False  # the reload after a discard has loaded (waits to be shown)
         self._last_input = 0.0
         self._invoke.connect(self._run, Qt.ConnectionType.QueuedConnection)
         page.visibleChanged.connect(self._on_visible)
@@ -137,7 +138,7 @@ class PageLifecycle(QObject):
     def _activate(self) -> None:
         """Active again; a discarded page reloads, and is reported once it has loaded."""
         if self._page.lifecycleState() == _STATE.Discarded:
-            self._show_after_load = True
+            self._show_after_load, self._reloaded = True, False
         self._page.setLifecycleState(_STATE.Active)
         if self._on_frozen is not None:
             self._on_frozen(False)
@@ -159,7 +160,9 @@ class PageLifecycle(QObject):
             self._show_after_load = False  # hidden again before its reload loaded
             self._tell_page("hide")
         elif self._show_after_load:
-            return  # reported by _on_load, once the reloaded page is there
+            if self._reloaded:  # it loaded before the window showed
+                self._back()
+            return  # else reported by _on_load, once the reloaded page is there
         else:
             self._tell_page("show")
         self._send()
@@ -172,9 +175,16 @@ class PageLifecycle(QObject):
             proxy.installEventFilter(self)
             self._watched = proxy
         if self._show_after_load:
-            self._show_after_load = False
-            self._tell_page("show")
-            self._send()  # now the host may call it running (see the module's docstring)
+            self._reloaded = True
+            if self._page.isVisible():
+                self._back()
+
+    def _back(self) -> None:
+        """A discarded page is reloaded and shown: tell it, and only now the host, which may
+        call it running (see the module's docstring)."""
+        self._show_after_load = self._reloaded = False
+        self._tell_page("show")
+        self._send()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _INPUT:
