@@ -89,6 +89,17 @@ def file_ranges(maps_text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _stopped(pid: int) -> bool:
+    """``pid`` is stopped (``T``): read after its pidfd is open, so a pid reused since the tree
+    was listed (a running stranger) is left alone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 : stat.rfind(")") + 3] in ("T", "t")
+
+
 def _advise(libc: ctypes.CDLL, pidfd: int, ranges: Sequence[tuple[int, int]]) -> tuple[int, int]:
     """process_madvise over ``ranges`` in chunks; (bytes advised, errno of the first refusal)."""
     done = 0
@@ -107,7 +118,8 @@ def _advise(libc: ctypes.CDLL, pidfd: int, ranges: Sequence[tuple[int, int]]) ->
 
 
 def compact_tree(pids: Iterable[int]) -> Compaction:
-    """Ask the kernel to page out the file-backed pages of ``pids`` (stopped processes)."""
+    """Ask the kernel to page out the file-backed pages of ``pids``; only those still stopped
+    once their pidfd is open are asked for (see ``_stopped``)."""
     result = Compaction()
     libc = _libc()
     if libc is None:
@@ -130,6 +142,8 @@ def compact_tree(pids: Iterable[int]) -> Compaction:
                 result.skipped.append(f"pid {pid}: {errno.errorcode.get(err, err)} (pidfd_open)")
             continue
         try:
+            if not _stopped(pid):
+                continue  # resumed meanwhile, or not the process listed: nothing to compact
             done, err = _advise(libc, pidfd, ranges)
         finally:
             os.close(pidfd)

@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 
+import psutil
 import pytest
 
 from superapp.host._compact import compact_tree, file_ranges
+from superapp.testing import wait_until
 
 MAPS = """\
 55d0a0000000-55d0a0021000 r--p 00000000 08:01 1234 /usr/bin/python3.11
@@ -44,7 +46,8 @@ def _stopped_child(*prefix: str) -> subprocess.Popen[bytes]:
     code = "import sys, time; print('ready', flush=True); time.sleep(600)"
     proc = subprocess.Popen([*prefix, sys.executable, "-c", code], stdout=subprocess.PIPE)
     assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
-    os.kill(proc.pid, signal.SIGSTOP)
+    os.kill(proc.pid, signal.SIGSTOP)  # the kernel stops it a moment after kill returns
+    wait_until(lambda: psutil.Process(proc.pid).status() == psutil.STATUS_STOPPED, what="stopped")
     return proc
 
 
@@ -95,4 +98,17 @@ def test_a_process_that_is_gone_is_skipped_silently() -> None:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait(30)
     done = compact_tree([proc.pid])
+    assert (done.processes, done.advised_bytes, done.skipped) == (0, 0, [])
+
+
+def test_a_running_process_is_left_alone() -> None:
+    # Only a stopped tree is compacted: a process that runs (resumed meanwhile, or a pid
+    # reused by a stranger since the tree was listed) is not asked for.
+    proc = _stopped_child()
+    os.kill(proc.pid, signal.SIGCONT)
+    wait_until(lambda: psutil.Process(proc.pid).status() != psutil.STATUS_STOPPED, what="running")
+    try:
+        done = compact_tree([proc.pid])
+    finally:
+        _end(proc)
     assert (done.processes, done.advised_bytes, done.skipped) == (0, 0, [])
