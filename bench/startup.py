@@ -10,6 +10,9 @@ All in one run, under a private Xvfb, on the Unit Converter sample:
 * **breakdown**: where a cold launch's time goes, from the control messages' arrival in the
   host (spawn → ``hello`` → ``warm`` → ``loaded``) and the runtime's own clock.
 * **pool idle cost**: PSS of the pool's idle runtime tree.
+* **lifecycle**: resume from suspended and from discarded, and PSS per state (running,
+  hidden, suspended, discarded; anonymous vs file-backed) of the Unit Converter's tree
+  (``bench/lifecycle.py``'s ``measure_states``, ``--lifecycle-runs`` times).
 
 Bytecode: ``PYTHONDONTWRITEBYTECODE`` is unset and one discarded run of each side compiles
 first, so both sides run from bytecode as on users' machines.
@@ -165,6 +168,14 @@ def _in_process(runs: int, *, pooled: bool, app_id: str = WARM_APP) -> dict[str,
     return out
 
 
+def _lifecycle(runs: int) -> list[str]:
+    """Resume from suspended and from discarded, PSS per state (issue 16): bench/lifecycle.py's
+    measurement, run here so that one run shows them with the start-up figures."""
+    from bench.lifecycle import measure_states, state_rows
+
+    return state_rows(measure_states(runs))
+
+
 def _mark(rows: list[dict[str, float]], key: str) -> str:
     values = [r[key] for r in rows if key in r]
     return f"{median(values):.3f} s" if values else "—"
@@ -174,6 +185,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--cold-app", choices=sorted(COLD_APPS), default="converter")
+    parser.add_argument("--lifecycle-runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home, xvfb():
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -189,6 +201,7 @@ def main() -> int:
         cb = _cold_vs_bare(args.runs, env, args.cold_app)
         warm = _in_process(args.runs, pooled=True)
         cold = _in_process(args.runs, pooled=False)
+        life = _lifecycle(args.lifecycle_runs) if args.lifecycle_runs > 0 else []
     print(f"## Startup ({machine()}, load average {load:.1f} at start, {args.runs} runs each)\n")
     print("| | start → loaded (median) | min | max | PSS of process tree (median) |")
     print("|---|---|---|---|---|")
@@ -220,6 +233,10 @@ def main() -> int:
         f"| {_mark(m, 'hello')} | {_mark(m, 'warm')} | {_mark(m, 'loaded')} "
         f"| {_mark(m, 'warm_runtime_clock')} | {_mark(m, 'loaded_runtime_clock')} |"
     )
+    if life:
+        print(f"\nLifecycle, Unit Converter ({args.lifecycle_runs} runs; goal: suspended ≤ 40 % "
+              "of running):\n\n| measure | result |\n|---|---|")  # fmt: skip
+        print("\n".join(life))
     return 0
 
 
