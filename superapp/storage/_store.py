@@ -213,6 +213,9 @@ def destroy_app_data(paths: Paths, app_id: str) -> None:
     """
     keys = KeyManager(paths)
     had_key = keys.destroy_data_key(app_id)
+    # Left in a runtime's slot by a host that crashed (no host has moved it home since):
+    # deleted there, as the user asked (``_moved``).
+    paths = paths_for(paths, app_id)
     for folder in (
         paths.app_storage(app_id),
         paths.app_files(app_id),

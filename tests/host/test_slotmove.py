@@ -114,3 +114,17 @@ def test_developer_mode_data_never_follows_the_installed_apps_move(tmp_path: Pat
     assert moved_home(dev, APP) is None and paths_for(dev, APP) == dev
     assert recover(dev, AuditLog(paths.audit_log)) == []
     assert (slot / "app" / "storage" / "kv.sqlite3").read_bytes() == b"mine"
+
+
+def test_uninstall_after_a_crash_deletes_the_data_left_in_the_slot(tmp_path: Path) -> None:
+    """The user's uninstall deletes the app's data wherever it is; the record then moves
+    nothing home and the next host start removes the emptied slot."""
+    from superapp.storage import destroy_app_data
+
+    paths = _paths(tmp_path)
+    slot = _slot(paths)
+    move_in(paths, APP, slot)  # ...and the host was killed
+    destroy_app_data(paths, APP)
+    assert not (slot / "app" / "storage").exists()
+    recover(paths, AuditLog(paths.audit_log))
+    assert not paths.app_storage(APP).exists() and not slot.exists()
