@@ -297,4 +297,3 @@ def _kill_group(pgid: int) -> None:
 
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-
