@@ -31,6 +31,7 @@ from superapp._spawn import start_runtime_process
 from superapp.audit import AuditLog
 from superapp.core.errors import RuntimeStartError
 from superapp.core.paths import Paths
+from superapp.monitor import tree_pss_mb
 from superapp.policy import PoolPolicy
 from superapp.protocol import (
     PROTOCOL_VERSION,
@@ -162,7 +163,7 @@ class RuntimePool:
         self._runtime_argv = list(runtime_argv) if runtime_argv is not None else None
         #: Test-only: a CDP port for each pooled runtime (end-to-end tests drive the page).
         self._cdp_port = cdp_port
-        self._tree_mb = tree_mb or _tree_pss_mb
+        self._tree_mb = tree_mb or tree_pss_mb
         self._lock = threading.Lock()
         self._idle: list[GenericRuntime] = []
         self._closed = False
@@ -310,19 +311,3 @@ def _kill_group(pgid: int) -> None:
 
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-
-
-def _tree_pss_mb(pid: int) -> float:
-    import psutil
-
-    total = 0
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            info = proc.memory_full_info()
-            total += getattr(info, "pss", info.rss)
-    return total / 1e6
