@@ -4,8 +4,10 @@ One host in this process (``start_host``, as the launcher runs it) under a priva
 
 1. ``resume``: the Unit Converter sample, ``--runs`` times: suspend → resume and
    suspend → discard → resume, each timed from the request to the host's confirmation (the
-   runtime reports its window shown and its page active); PSS of the app's process tree while
-   running, suspended and discarded; a bare pywebview window's PSS in the same run.
+   runtime reports its window shown and its page active; after a discard, once the reloaded
+   page has loaded); PSS of the app's process tree while running, hidden, suspended and
+   discarded, by process and split into anonymous and file-backed memory
+   (``/proc/<pid>/smaps_rollup``); a bare pywebview window's PSS in the same run.
 2. ``throttle``: a page burning a core (``while (true) {}``) against a CPU budget of 10 % (low,
    so that a burner gets over it even on a loaded machine): its measured CPU share before and
    while throttled (the host's own monitor samples).
@@ -28,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -86,44 +90,151 @@ def _host(home: str, policy: str) -> Any:
     )
 
 
-def bench_resume(runs: int) -> list[str]:
+#: PSS of one process, in MB, from ``/proc/<pid>/smaps_rollup``: (anonymous, file-backed, shmem).
+Split = dict[str, float]
+
+
+def _role(proc: psutil.Process) -> str:
+    """What a process of an app's tree is: the runtime (Qt WebEngine's browser process, with
+    its GPU and network service in-process here), a zygote, or a zygote's child (renderer)."""
+    args = proc.cmdline()
+    kind = next((a[7:] for a in args if a.startswith("--type=")), "")
+    if kind == "zygote":
+        try:
+            parent = proc.parent()
+            parent_args = parent.cmdline() if parent is not None else []
+        except psutil.Error:  # it exited: label it by its own line
+            parent_args = []
+        return "renderer" if "--type=zygote" in parent_args else "zygote"
+    return kind or "runtime"
+
+
+def pss_split(pid: int) -> dict[str, Split]:
+    """PSS of the tree of ``pid`` by role (runtime, zygote, renderer, ...), each split into
+    anonymous, file-backed and shared memory (MB). Without swap only file-backed pages can
+    leave memory while the process lives."""
+    out: dict[str, Split] = {}
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return out
+    for proc in procs:
+        try:
+            role = _role(proc)
+            fields: dict[str, float] = {}
+            with open(f"/proc/{proc.pid}/smaps_rollup", encoding="ascii") as f:
+                for line in f:
+                    name, _, kb = line.partition(":")
+                    if name in ("Pss_Anon", "Pss_File", "Pss_Shmem"):
+                        fields[name[4:].lower()] = int(kb.split()[0]) * 1024 / 1e6
+        except (psutil.Error, OSError):
+            continue
+        total = out.setdefault(role, {"anon": 0.0, "file": 0.0, "shmem": 0.0, "count": 0.0})
+        for key, value in fields.items():
+            total[key] += value
+        total["count"] += 1
+    return out
+
+
+def _total(split: dict[str, Split], key: str | None = None) -> float:
+    keys = (key,) if key else ("anon", "file", "shmem")
+    return sum(part[k] for part in split.values() for k in keys)
+
+
+def measure_states(runs: int) -> dict[str, Any]:
+    """The Unit Converter in a host of this process, ``runs`` times: PSS by role while running,
+    hidden, suspended and discarded, and resume from suspended and from discarded (request →
+    the host's confirmation: window shown, page active; after a discard, the reloaded page
+    loaded). Used by ``bench/startup.py`` too (one run with the start-up figures)."""
     host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n")
     sup = host.supervisor
-    from_suspended, from_discarded = [], []
-    pss: dict[str, list[float]] = {"running": [], "suspended": [], "discarded": []}
+    times: dict[str, list[float]] = {"suspended": [], "discarded": []}
+    splits: dict[str, list[dict[str, Split]]] = {
+        "running": [], "hidden": [], "suspended": [], "discarded": [],
+    }  # fmt: skip
+    audit: list[str] = []
     try:
         app = sup.launch(APP)
         assert app.loaded.wait(120)
         for _ in range(runs):
             _settle(sup)
-            pss["running"].append(tree_pss_mb(app.pid))
+            splits["running"].append(pss_split(app.pid))
+            sup.background.hide(APP)
+            _settle(sup)
+            splits["hidden"].append(pss_split(app.pid))
             sup.background.hide(APP, suspend=True)
-            pss["suspended"].append(tree_pss_mb(app.pid))
+            splits["suspended"].append(pss_split(app.pid))
             t = time.perf_counter()
             sup.background.resume(APP)
-            from_suspended.append(time.perf_counter() - t)
+            times["suspended"].append(time.perf_counter() - t)
             _settle(sup)
             sup.background.hide(APP, suspend=True)
             sup.background.discard(APP)
-            pss["discarded"].append(tree_pss_mb(app.pid))
+            splits["discarded"].append(pss_split(app.pid))
             t = time.perf_counter()
             sup.background.resume(APP)
-            from_discarded.append(time.perf_counter() - t)
+            times["discarded"].append(time.perf_counter() - t)
+        audit = _compaction_notes(sup)
     finally:
         host.close()
-    bare = _bare_pss()
-    run_mb = median(pss["running"])
-    return [
+    return {"times": times, "splits": splits, "compaction": audit}
+
+
+def _compaction_notes(sup: Any) -> list[str]:
+    """What the host's compaction said in its audit entries (MiB advised, or the refusal)."""
+    from superapp.testing import audit_events
+
+    notes = []
+    for event in audit_events(sup.paths, "app.lifecycle", APP):
+        fields = event["superapp"]
+        if "compacted_mib" in fields:
+            skipped = fields.get("compaction_skipped", "")
+            why = f" ({skipped})" if skipped else ""
+            notes.append(f"{fields['compacted_mib']} MiB advised{why}")
+    return notes
+
+
+def _ms(values: list[float]) -> str:
+    return f"{median(values) * 1000:.0f} ms p50, {max(values) * 1000:.0f} ms max"
+
+
+def _role_mb(runs: list[dict[str, Split]], role: str) -> str:
+    """One role's median PSS over the runs (MB), its anonymous part in brackets."""
+    mine = [s[role] for s in runs if role in s]
+    total = median([m["anon"] + m["file"] + m["shmem"] for m in mine])
+    return f"{total:.0f} (anon {median([m['anon'] for m in mine]):.0f})"
+
+
+def state_rows(figures: dict[str, Any]) -> list[str]:
+    """Markdown rows: resume times, then PSS per state with its anonymous/file split."""
+    times, splits = figures["times"], figures["splits"]
+    rows = [
         f"| resume from suspended (request → window shown, page active) | "
-        f"{median(from_suspended) * 1000:.0f} ms p50, {max(from_suspended) * 1000:.0f} ms max |",
-        f"| resume from discarded (request → window shown; the page then reloads) | "
-        f"{median(from_discarded) * 1000:.0f} ms p50, {max(from_discarded) * 1000:.0f} ms max |",
-        f"| PSS running | {run_mb:.0f} MB (bare pywebview, same page: {bare:.0f} MB) |",
-        f"| PSS suspended | {median(pss['suspended']):.0f} MB "
-        f"({100 * median(pss['suspended']) / run_mb:.0f} % of running) |",
-        f"| PSS discarded | {median(pss['discarded']):.0f} MB "
-        f"({100 * median(pss['discarded']) / run_mb:.0f} % of running) |",
+        f"{_ms(times['suspended'])} |",
+        f"| resume from discarded (request → reloaded page loaded, window shown) | "
+        f"{_ms(times['discarded'])} |",
     ]
+    running = median([_total(s) for s in splits["running"]])
+    for state in ("running", "hidden", "suspended", "discarded"):
+        runs: list[dict[str, Split]] = splits[state]
+        total = median([_total(s) for s in runs])
+        anon = median([_total(s, "anon") for s in runs])
+        file = median([_total(s, "file") for s in runs])
+        roles = sorted({r for s in runs for r in s})
+        parts = ", ".join(f"{role} {_role_mb(runs, role)}" for role in roles)
+        rows.append(
+            f"| PSS {state} | {total:.0f} MB ({100 * total / running:.0f} % of running): "
+            f"anon {anon:.0f}, file {file:.0f}; {parts} |"
+        )
+    if figures["compaction"]:
+        rows.append(f"| compaction (audit, last entry) | {figures['compaction'][-1]} |")
+    return rows
+
+
+def bench_resume(runs: int) -> list[str]:
+    figures = measure_states(runs)
+    bare = _bare_pss()
+    return [*state_rows(figures), f"| PSS bare pywebview, same page, same run | {bare:.0f} MB |"]
 
 
 def _bare_pss() -> float:

@@ -14,7 +14,9 @@ obeys ``lifecycle`` commands: ``freeze`` puts the page in Qt WebEngine's ``Froze
 ``discard`` in ``Discarded`` (the renderer's memory is freed; the page is reloaded on resume
 from its navigation entry, with what the engine keeps of it: URL, session storage, the app's
 storage). Once the runtime confirms a freeze or discard, the host stops the app's whole process
-tree (``_signals``), so a suspended app uses no CPU at all; resuming continues it first.
+tree (``_signals``), so a suspended app uses no CPU at all, and asks the kernel to page out the
+stopped tree's file-backed pages (``_compact``; audited with the transition, a no-op with its
+reason where the kernel refuses); resuming continues it first.
 Every transition is audited (``app.lifecycle``, from/to/cause) and written to the app's run
 record, which ``superapp ps`` and the launcher read.
 
@@ -35,7 +37,8 @@ import psutil
 from superapp.audit import AuditLog
 from superapp.core.errors import AppStateError
 from superapp.host._app import AppState, RunningApp
-from superapp.host._signals import LIFELINE, TREE_LOCK, continue_tree, stop_tree
+from superapp.host._compact import compact_tree
+from superapp.host._signals import LIFELINE, TREE_LOCK, continue_tree, stop_tree, tree_pids
 from superapp.host._throttle import Throttler
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy
@@ -170,12 +173,12 @@ class Background:
             life.visible, life.page, life.audible = msg.visible, msg.page, msg.audible
             if msg.page == "frozen" and pending == "freeze":
                 life.pending = None
-                self._stop(app, life)
-                self._set(app, AppState.SUSPENDED, life.cause or "hidden")
+                fields = self._stop(app, life)
+                self._set(app, AppState.SUSPENDED, life.cause or "hidden", **fields)
             elif msg.page == "discarded" and pending == "discard":
                 life.pending = None
-                self._stop(app, life)
-                self._set(app, AppState.DISCARDED, life.cause)
+                fields = self._stop(app, life)
+                self._set(app, AppState.DISCARDED, life.cause, **fields)
             elif pending in ("freeze", "discard") and msg.page == "active" and not msg.visible:
                 life.pending, life.refused = None, True
                 self._audit.record(
@@ -199,10 +202,18 @@ class Background:
                     life.suspend_when_hidden = False
                     self._send(app, life, "freeze")
 
-    def _stop(self, app: RunningApp, life: _Life) -> None:
+    def _stop(self, app: RunningApp, life: _Life) -> dict[str, object]:
+        """Stop the tree, then compact it (``_compact``); what compaction did, for the audit
+        entry of the transition: MiB advised, or why the kernel refused (never a path)."""
         self.throttler.remove(app.app_id, resume=False)
-        if self._policy().lifecycle.stop_processes:
-            stop_tree(app.pid, wait=True)
+        if not self._policy().lifecycle.stop_processes:
+            return {}
+        stop_tree(app.pid, wait=True)
+        done = compact_tree(tree_pids(app.pid))
+        fields: dict[str, object] = {"compacted_mib": done.advised_bytes // 2**20}
+        if done.skipped:
+            fields["compaction_skipped"] = "; ".join(done.skipped)[:500]
+        return fields
 
     # --- commands (CLI, launcher, the scheduler) ------------------------------------------
     def _app(self, app_id: str) -> RunningApp:

@@ -1,4 +1,5 @@
-"""A suspended app is still under the kill switch and its budgets (issue 16), in real windows.
+"""A suspended or discarded app is still under the kill switch and its budgets (issue 16), in
+real windows.
 
 Suspending stops the app's whole process tree; a stopped process cannot act on a terminate
 request or a SIGTERM. These prove the host continues it first: the revoked or over-budget app
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.bundles import TrustStore, install_bundle, pack_dir
@@ -24,15 +26,22 @@ from tests.revocation.conftest import make_doc, pub, server  # noqa: F401 (fixtu
 APP = "com.example.compromised"
 
 
-def _suspend(env: dict[str, str], app_id: str) -> None:
+#: Suspended (frozen, stopped, compacted) and discarded (its renderer gone too): both stopped.
+STATES = pytest.mark.parametrize("state", ["suspended", "discarded"])
+
+
+def _suspend(env: dict[str, str], app_id: str, state: str = "suspended") -> None:
+    flags = ["--discard"] if state == "discarded" else []
     out = subprocess.run(
-        [sys.executable, "-m", "superapp", "suspend", app_id],
+        [sys.executable, "-m", "superapp", "suspend", app_id, *flags],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert out.returncode == 0 and out.stdout.strip().endswith("suspended"), out
+    assert out.returncode == 0 and out.stdout.strip().endswith(state), out
 
 
+@STATES
 def test_kill_switch_stops_a_suspended_app(
+    state: str,
     tmp_path: Path,
     open_app: Any,
     superapp_home: Paths,
@@ -51,9 +60,9 @@ def test_kill_switch_stops_a_suspended_app(
     )
     host, page = open_app("run", APP)
     page.context.browser.close()  # the engine refuses to freeze a page DevTools watch
-    _suspend(host_env, APP)
+    _suspend(host_env, APP, state)
     record = running_record(superapp_home, APP)
-    assert record is not None and record.state == "suspended"
+    assert record is not None and record.state == state
 
     server.body = make_doc(
         2, [platform], revocations=[{"kind": "app", "app_id": APP, "reason": "steals data"}]
@@ -66,8 +75,9 @@ def test_kill_switch_stops_a_suspended_app(
     assert host.proc.wait(60) == 0  # the host ended normally with its only app
 
 
+@STATES
 def test_budget_stops_a_suspended_app(
-    tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str]
+    state: str, tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str]
 ) -> None:
     app_id = "com.example.grower"
     superapp_home.policy_file.write_text(
@@ -76,7 +86,7 @@ def test_budget_stops_a_suspended_app(
     )
     host, page = open_app("dev", make_app(tmp_path, app_id))
     page.context.browser.close()
-    _suspend(host_env, app_id)
+    _suspend(host_env, app_id, state)
     # While it is suspended its engine profile grows past its budget (as a page that wrote
     # just before being frozen would leave it).
     # (A developer-mode app's state is kept apart, ``Paths.for_dev``; a ``memory`` app has no

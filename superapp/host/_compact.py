@@ -1,0 +1,162 @@
+"""Compaction of a stopped app's tree: ask the kernel to drop its file-backed pages.
+
+A suspended app's tree is stopped (``_signals``); it will not touch its memory until it is
+resumed. Its file-backed pages (the mapped Qt WebEngine and Python libraries, ~55 % of a
+running tree's PSS, bench/RESULTS.md) can be read back from disk when it is, so the host asks
+the kernel to reclaim them now, as Android's CachedAppOptimizer compacts frozen cached apps:
+``process_madvise(pidfd, ranges, MADV_PAGEOUT)`` over each process's file-backed mappings.
+Anonymous memory is left alone: without swap the kernel cannot page it out, and with swap
+Chromium's own discard is the better tool.
+
+What the kernel does with the request is its own business and this module only reports it:
+
+- ``process_madvise`` needs Linux 5.10 and ``CAP_SYS_NICE`` over the target (it answers
+  ``EPERM`` otherwise: the usual case for an unprivileged host), and ``ENOSYS`` on old kernels;
+- a page another process maps too (a library page shared with another app's runtime, or with
+  the tree's own zygote children) is skipped by the kernel, and a dirty file page is written
+  back first.
+
+Each refusal makes this a no-op with a reason (``Compaction.skipped``), which the caller
+audits; it never raises. Nothing here reads page-controlled data: the ranges come from
+``/proc/<pid>/maps`` of the app's own (stopped) processes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+__all__ = ["Compaction", "compact_tree", "file_ranges"]
+
+_SYS_PIDFD_OPEN = 434  # the same number on every architecture (new-style syscall table)
+_SYS_PROCESS_MADVISE = 440
+_MADV_PAGEOUT = 21
+#: Ranges per process_madvise call (the kernel's UIO_MAXIOV).
+_IOV_MAX = 1024
+
+
+class _IoVec(ctypes.Structure):
+    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
+
+
+@dataclass
+class Compaction:
+    """What one compaction did: processes asked, bytes advised, and why any were not."""
+
+    processes: int = 0
+    advised_bytes: int = 0
+    #: Reasons the kernel refused (``"pid 123: EPERM (…)"``); empty when all went through.
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        """True when no process could be compacted at all (a no-op, with ``skipped`` saying why)."""
+        return self.processes == 0 and bool(self.skipped)
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def file_ranges(maps_text: str) -> list[tuple[int, int]]:
+    """The file-backed mappings of one ``/proc/<pid>/maps``: (start, length) each.
+
+    Anonymous memory, the heap and stacks, ``[vdso]``-like entries, and shared memory
+    (``/dev/shm``, ``memfd:``; not reclaimable without swap) are left out."""
+    out: list[tuple[int, int]] = []
+    for line in maps_text.splitlines():
+        parts = line.split(None, 5)
+        if len(parts) < 6 or parts[4] == "0":  # inode 0: anonymous
+            continue
+        path = parts[5]
+        if not path.startswith("/") or path.startswith(("/dev/", "/memfd:")):
+            continue
+        if path.endswith(" (deleted)") or "s" in parts[1]:  # shared-writable: shmem-like
+            continue
+        start_s, _, end_s = parts[0].partition("-")
+        try:
+            start, end = int(start_s, 16), int(end_s, 16)
+        except ValueError:
+            continue
+        if end > start:
+            out.append((start, end - start))
+    return out
+
+
+def _stopped(pid: int) -> bool:
+    """``pid`` is stopped (``T``): read after its pidfd is open, so a pid reused since the tree
+    was listed (a running stranger) is left alone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 : stat.rfind(")") + 3] in ("T", "t")
+
+
+def _advise(libc: ctypes.CDLL, pidfd: int, ranges: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """process_madvise over ``ranges`` in chunks; (bytes advised, errno of the first refusal)."""
+    done = 0
+    for i in range(0, len(ranges), _IOV_MAX):
+        chunk = ranges[i : i + _IOV_MAX]
+        iov = (_IoVec * len(chunk))(*(_IoVec(start, length) for start, length in chunk))
+        res = libc.syscall(_SYS_PROCESS_MADVISE, pidfd, iov, len(chunk), _MADV_PAGEOUT, 0)
+        if res < 0:
+            err = ctypes.get_errno()
+            # A mapping that went away meanwhile (ENOMEM) only ends this chunk early.
+            if err != errno.ENOMEM:
+                return done, err
+        else:
+            done += int(res)
+    return done, 0
+
+
+def compact_tree(pids: Iterable[int]) -> Compaction:
+    """Ask the kernel to page out the file-backed pages of ``pids``; only those still stopped
+    once their pidfd is open are asked for (see ``_stopped``)."""
+    result = Compaction()
+    libc = _libc()
+    if libc is None:
+        result.skipped.append("no C library to make system calls with")
+        return result
+    libc.syscall.restype = ctypes.c_long
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as f:
+                ranges = file_ranges(f.read())
+        except PermissionError:
+            result.skipped.append(f"pid {pid}: EACCES (its mappings are not readable to the host)")
+            continue
+        except OSError:
+            continue  # it exited
+        pidfd = int(libc.syscall(_SYS_PIDFD_OPEN, pid, 0))
+        if pidfd < 0:
+            err = ctypes.get_errno()
+            if err != errno.ESRCH:
+                result.skipped.append(f"pid {pid}: {errno.errorcode.get(err, err)} (pidfd_open)")
+            continue
+        try:
+            if not _stopped(pid):
+                continue  # resumed meanwhile, or not the process listed: nothing to compact
+            done, err = _advise(libc, pidfd, ranges)
+        finally:
+            os.close(pidfd)
+        if err:
+            name = errno.errorcode.get(err, str(err))
+            why = {
+                errno.EPERM: "the host lacks CAP_SYS_NICE over it",
+                errno.ENOSYS: "the kernel has no process_madvise (Linux < 5.10)",
+                errno.EINVAL: "the kernel does not take MADV_PAGEOUT from another process",
+            }.get(err, "refused by the kernel")
+            result.skipped.append(f"pid {pid}: {name} ({why})")
+            if err in (errno.ENOSYS, errno.EINVAL, errno.EPERM) and done == 0:
+                continue
+        result.processes += 1
+        result.advised_bytes += done
+    return result
