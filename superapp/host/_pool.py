@@ -257,7 +257,7 @@ class RuntimePool:
                     if not closed:
                         self._idle.append(rt)
                 if closed:
-                    _kill_group(rt.pid)
+                    discard(rt)  # ended, waited for, its channel and slot gone
                     break
                 threading.Thread(
                     target=self._watch, args=(rt,), name="pool-watch", daemon=True

@@ -9,16 +9,12 @@ Made while the runtime is still generic, with nothing of any app:
 
 The page is **not** initialised: it has no frame, no renderer and no document until ``bind``,
 when ``_qt.install`` binds it to the app's spec, puts the app's interceptor, ``app:`` handler,
-scripts and channel on it and loads the app's page. Two measured facts decided this
-(bench/RESULTS.md, "Warm launch breakdown"):
-
-- a renderer started ahead on the page's initial empty document is **not** reused by the app's
-  page: the app's documents carry ``Cross-Origin-Opener-Policy: same-origin``, so Chromium
-  swaps to a new browsing context group, and so to a new renderer, at the first navigation
-  (reuse would need ``--renderer-process-limit=1``, which would also put a dual-mode app's
-  view and its logic page, same site, into one process: not made);
-- a page whose frame already exists does not get the page scripts (the shim) inserted later
-  into the renderer that the swap starts: ``callNative`` would be missing.
+scripts and channel on it and loads the app's page. A renderer started ahead on the page's
+initial empty document would not be reused (measured, bench/RESULTS.md "Warm launch
+breakdown"): the app's documents carry ``Cross-Origin-Opener-Policy: same-origin``, so Chromium
+swaps to a new browsing context group, and a new renderer, at the first navigation. Reuse would
+need ``--renderer-process-limit=1``, which would also put a dual-mode app's view and its logic
+page (same site) into one process: not made (docs/pool.md).
 """
 
 from __future__ import annotations

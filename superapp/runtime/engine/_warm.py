@@ -3,8 +3,10 @@
 Started before ``bind``: Qt WebEngine with the runtime's own egress proxy in its switches, the
 ``app:`` scheme registered, and one *hidden* pywebview window showing a blank document, so
 the browser process, its GPU process and the zygote are up. Nothing of any app has been
-near it. At ``bind`` (on the GUI thread) the window gets a **new off-the-record profile** that
-no page has used — the warm-up document's profile, renderer and history are discarded with
+near it. While warm it also makes the app's future profile and page (``_prewarm``: unbound,
+never loaded) and shows the window once off screen (the first show's cost, paid ahead). At
+``bind`` (on the GUI thread) the window gets that **new off-the-record profile**, which no page
+has used — the warm-up document's profile, renderer and history are discarded with
 pywebview's page — our locked-down page is installed on it (``_qt.install``), and the window
 is shown. A ``persistent``-storage app is only ever bound to a runtime started cold with its
 profile folder (``--engine-profile``): that profile is the one pywebview made at start.
