@@ -70,8 +70,13 @@ class GuiCall(QObject):
 class WarmEngine:
     """One runtime's engine, started generic (see the module docstring)."""
 
-    def __init__(self, slot: Path, proxy_port: int, persistent_dir: Path | None) -> None:
+    def __init__(
+        self, slot: Path, proxy_port: int, persistent_dir: Path | None, *, show_ahead: bool = False
+    ) -> None:
         self.persistent = persistent_dir is not None
+        #: Pooled: show the window once off screen while warm (a cold runtime binds at once,
+        #: so it would only pay the show twice in series).
+        self._show_ahead = show_ahead
         self._storage = persistent_dir if persistent_dir is not None else slot / "profile"
         self._storage.mkdir(parents=True, exist_ok=True, mode=0o700)
         _scheme.register_scheme()
@@ -96,18 +101,22 @@ class WarmEngine:
 
     def spare_profile(self) -> None:
         """On the GUI thread, while warm: make the app's future profile and page now
-        (``_prewarm``; no page has ever used either), and show the window once, off screen."""
+        (``_prewarm``; no page has ever used either), and (pooled) show the window once, off
+        screen."""
         if not self.persistent:
             self._prepared = _prewarm.prepare_page(self.window.native)
         # The window's first show is the costliest step of a bind on Xvfb (the top-level's
         # native window, backing store and compositor): done now, not on screen (nothing
         # is mapped or shown to the user), and undone in ``unshow`` before ``warm``.
-        native = self.window.native
-        native.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        native.show()
+        if self._show_ahead:
+            native = self.window.native
+            native.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            native.show()
 
     def unshow(self) -> None:
         """On the GUI thread: hidden again, so that ``show_app`` really shows it."""
+        if not self._show_ahead:
+            return
         native = self.window.native
         native.hide()
         native.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
