@@ -238,6 +238,8 @@ class Supervisor:
                 slot=rt.slot, pooled=rt.claimed and rt is not prespawned,
             )  # fmt: skip
             self._apps[app_id] = app
+        if app.pooled and self.pool is not None:
+            self.pool.refill_after(app.loaded)  # not while its page loads (``_pool``)
         self._write_record(app)
         self._watch(app)
         self.audit.record(

@@ -52,6 +52,9 @@ CLAIM_WAIT_S = 10.0
 #: Pause before starting a replacement after a pooled runtime died unclaimed, so a runtime
 #: that cannot start (broken install) does not become a fork loop.
 RESPAWN_BACKOFF_S = 1.0
+#: At most this long after a claim the pool starts the claimed runtime's replacement, even if
+#: the claimed runtime never reports its app loaded (``RuntimePool.refill_after``).
+REFILL_AFTER_CLAIM_S = 5.0
 
 
 @dataclass
@@ -199,7 +202,8 @@ class RuntimePool:
 
     def claim(self) -> GenericRuntime | None:
         """Take one warm runtime out of the pool (waiting a little for one still warming),
-        or None when the pool has none; a replacement is started in the background."""
+        or None when the pool has none; a replacement is started in the background (see
+        ``refill_after``)."""
         with self._lock:
             ready = [rt for rt in self._idle if rt.warm.is_set()]
             pick = ready[0] if ready else (self._idle[0] if self._idle else None)
@@ -212,8 +216,23 @@ class RuntimePool:
                 return None
             self._idle.remove(pick)
             pick.claimed = True
-        self._wake.set()
+        # The replacement (a whole engine start) waits until the claimed runtime has loaded
+        # its app (``refill_after``), or at most ``REFILL_AFTER_CLAIM_S``: started at once,
+        # it competed for the CPU with the very launch the pool exists to speed up.
+        timer = threading.Timer(REFILL_AFTER_CLAIM_S, self._wake.set)
+        timer.daemon = True
+        timer.start()
         return pick
+
+    def refill_after(self, loaded: threading.Event) -> None:
+        """Start the replacement for a claimed runtime once ``loaded`` is set (its app's
+        page has loaded), or ``REFILL_AFTER_CLAIM_S`` after the claim, whichever is first."""
+
+        def wait() -> None:
+            loaded.wait(REFILL_AFTER_CLAIM_S)
+            self._wake.set()
+
+        threading.Thread(target=wait, name="pool-refill", daemon=True).start()
 
     # --- filling -------------------------------------------------------------------------
     def _fill_loop(self) -> None:
@@ -238,7 +257,7 @@ class RuntimePool:
                     if not closed:
                         self._idle.append(rt)
                 if closed:
-                    _kill_group(rt.pid)
+                    discard(rt)  # ended, waited for, its channel and slot gone
                     break
                 threading.Thread(
                     target=self._watch, args=(rt,), name="pool-watch", daemon=True

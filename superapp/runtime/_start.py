@@ -239,7 +239,9 @@ class Startup:
             return 3
         from superapp.runtime.engine._warm import WarmEngine
 
-        self._engine = WarmEngine(self.slot, self._egress.port, self.engine_profile)
+        self._engine = WarmEngine(
+            self.slot, self._egress.port, self.engine_profile, show_ahead=self._pooled
+        )
         try:
             self._engine.run(self._after_warm)
         finally:

@@ -158,3 +158,31 @@ def test_storage_app_starts_cold_and_pooled_bundle_is_a_copy(
             os.readlink(f"/proc/{plain.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{plain.pid}/fd")
         }
         assert not any(fd.startswith(str(superapp_home.data)) for fd in fds)
+
+
+def test_prewarmed_page_leaves_no_state_for_the_page(
+    tmp_path: Path, superapp_home: Paths, runtime_env: None, playwright: Any
+) -> None:
+    """A pooled runtime makes the app's profile and page while warm and shows its window once
+    off screen (``engine._prewarm``, ``engine._warm``). Nothing of that reaches the page: it
+    runs in a renderer process started after the claim (one layer below the page: the process,
+    not only what the page reads), it has one history entry, no storage, no cookies, and the
+    only navigation it has seen is its own."""
+    install(superapp_home, make_app(tmp_path, A))
+    with pooled_host(superapp_home) as supervisor:
+        [idle] = warm_runtimes(supervisor)
+        warm_tree = {p.pid for p in psutil.Process(idle.pid).children(recursive=True)}
+        app = loaded(supervisor.launch(A))
+        assert app.pooled and app.pid == idle.pid
+        renderer = app.renderer_pid
+        assert renderer is not None
+        # The page's renderer did not exist while the runtime was warm: it never held the
+        # warm-up document or any other page, and it is this runtime's own child process.
+        assert renderer not in warm_tree
+        assert renderer in {p.pid for p in psutil.Process(app.pid).children(recursive=True)}
+        view = _fingerprint(playwright, app.cdp_port)
+    assert view["url"] == f"app://{A}/index.html"
+    assert view["history"] == 1
+    assert view["local"] == 0 and view["session"] == 0
+    assert view["cookie"] == "" and view["name"] == "" and view["referrer"] == ""
+    assert view["navigations"] == [f"app://{A}/index.html"]

@@ -209,6 +209,15 @@ class AppPage(QWebEnginePage):
         self.urlChanged.connect(self._on_url_changed)
         self.loadFinished.connect(self._return_to_app)
 
+    def bind_to(self, spec: WindowSpec) -> None:
+        """A page prepared while warm (``_prewarm``, bound to a spec that refuses everything)
+        becomes the app's, before it has loaded anything or started a renderer (scripts and
+        channel must be on a page before its first frame exists)."""
+        if not self.url().isEmpty() or self.renderProcessPid():
+            raise RuntimeError("a prepared page must not have loaded anything")
+        self._spec = spec
+        self._last_own = QUrl(f"{spec.origin}/{spec.entry_page}")
+
     def acceptNavigationRequest(
         self, url: QUrl | str, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
     ) -> bool:
@@ -417,8 +426,21 @@ def _check_engine_storage(profile: QWebEngineProfile, mode: str) -> None:
         raise RuntimeError("engine profile is on disk but the app's engine storage is memory")
 
 
-def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) -> AppPage:
-    """Replace pywebview's page in ``browser_view`` with a locked-down ``AppPage``."""
+def harden_profile(profile: QWebEngineProfile) -> None:
+    """What every app's profile gets whatever the app (also while warm, ``_prewarm``)."""
+    profile.setPersistentPermissionsPolicy(
+        QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime
+    )
+    for attr, value in _LOCKED_SETTINGS.items():
+        profile.settings().setAttribute(attr, value)
+
+
+def install(
+    browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str,
+    prepared: AppPage | None = None,
+) -> AppPage:  # fmt: skip
+    """Replace pywebview's page in ``browser_view`` with a locked-down ``AppPage``:
+    ``prepared`` (made while warm on this profile, ``_prewarm``) or a new one."""
     profile: QWebEngineProfile = browser_view.profile
     _check_engine_storage(profile, spec.engine_storage)
     old_page = browser_view.webview.page()
@@ -429,9 +451,7 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
         old_page.loadFinished.disconnect()
     except (RuntimeError, TypeError):
         pass
-    profile.setPersistentPermissionsPolicy(
-        QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime
-    )
+    harden_profile(profile)
     interceptor = _Interceptor(spec)
     profile.setUrlRequestInterceptor(interceptor)
     responder = spec.responder or PageResponder(
@@ -453,11 +473,16 @@ def install(browser_view: Any, spec: WindowSpec, shim_js: str, relay_js: str) ->
         download.cancel()
 
     profile.downloadRequested.connect(refuse_download)
-    for attr, value in _LOCKED_SETTINGS.items():
-        profile.settings().setAttribute(attr, value)
-
-    page_class = spec.dual.view_page if spec.dual is not None else AppPage
-    page = page_class(profile, browser_view.webview, spec)
+    if prepared is not None and spec.dual is None:
+        if prepared.profile() is not profile:
+            raise RuntimeError("the prepared page is not on the app's profile")
+        page: AppPage = prepared
+        page.bind_to(spec)
+    else:
+        if prepared is not None:  # dual mode's view is a page of its own class
+            prepared.deleteLater()
+        page_class = spec.dual.view_page if spec.dual is not None else AppPage
+        page = page_class(profile, browser_view.webview, spec)
     world = QWebEngineScript.ScriptWorldId.ApplicationWorld
     relay = relay_js.replace("__SUPERAPP_ORIGIN__", '"' + spec.origin + '"')
     if spec.dual is None:  # a dual-mode view gets no shim, relay or bridge: a message link only

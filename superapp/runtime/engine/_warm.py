@@ -3,8 +3,10 @@
 Started before ``bind``: Qt WebEngine with the runtime's own egress proxy in its switches, the
 ``app:`` scheme registered, and one *hidden* pywebview window showing a blank document, so
 the browser process, its GPU process and the zygote are up. Nothing of any app has been
-near it. At ``bind`` (on the GUI thread) the window gets a **new off-the-record profile** that
-no page has used — the warm-up document's profile, renderer and history are discarded with
+near it. While warm it also makes the app's future profile and page (``_prewarm``: unbound,
+never loaded) and shows the window once off screen (the first show's cost, paid ahead). At
+``bind`` (on the GUI thread) the window gets that **new off-the-record profile**, which no page
+has used — the warm-up document's profile, renderer and history are discarded with
 pywebview's page — our locked-down page is installed on it (``_qt.install``), and the window
 is shown. A ``persistent``-storage app is only ever bound to a runtime started cold with its
 profile folder (``--engine-profile``): that profile is the one pywebview made at start.
@@ -23,7 +25,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWebEngineCore import QWebEngineProfile
 
 from superapp.runtime._env import engine_switches
-from superapp.runtime.engine import _qt, _scheme, _window
+from superapp.runtime.engine import _prewarm, _qt, _scheme, _window
 
 __all__ = ["GuiCall", "WarmEngine"]
 
@@ -68,8 +70,13 @@ class GuiCall(QObject):
 class WarmEngine:
     """One runtime's engine, started generic (see the module docstring)."""
 
-    def __init__(self, slot: Path, proxy_port: int, persistent_dir: Path | None) -> None:
+    def __init__(
+        self, slot: Path, proxy_port: int, persistent_dir: Path | None, *, show_ahead: bool = False
+    ) -> None:
         self.persistent = persistent_dir is not None
+        #: Pooled: show the window once off screen while warm (a cold runtime binds at once,
+        #: so it would only pay the show twice in series).
+        self._show_ahead = show_ahead
         self._storage = persistent_dir if persistent_dir is not None else slot / "profile"
         self._storage.mkdir(parents=True, exist_ok=True, mode=0o700)
         _scheme.register_scheme()
@@ -87,27 +94,46 @@ class WarmEngine:
         def warm_then() -> None:
             self.window.events.loaded.wait(_WARM_TIMEOUT_S)
             self.gui.call(self.spare_profile)
+            self.gui.call(self.unshow)
             after_warm()
 
         _window.start(persistent=self.persistent, storage_dir=self._storage, func=warm_then)
 
     def spare_profile(self) -> None:
-        """On the GUI thread, while warm: make the app's future profile now (off the record,
-        no page has ever used it), so binding does not pay for creating it."""
+        """On the GUI thread, while warm: make the app's future profile and page now
+        (``_prewarm``; no page has ever used either), and (pooled) show the window once, off
+        screen."""
         if not self.persistent:
-            self._spare = QWebEngineProfile(self.window.native)
+            self._prepared = _prewarm.prepare_page(self.window.native)
+        # The window's first show is the costliest step of a bind on Xvfb (the top-level's
+        # native window, backing store and compositor): done now, not on screen (nothing
+        # is mapped or shown to the user), and undone in ``unshow`` before ``warm``.
+        if self._show_ahead:
+            native = self.window.native
+            native.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            native.show()
+
+    def unshow(self) -> None:
+        """On the GUI thread: hidden again, so that ``show_app`` really shows it."""
+        if not self._show_ahead:
+            return
+        native = self.window.native
+        native.hide()
+        native.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
 
     def show_app(self, spec: _qt.WindowSpec, shim: str, relay: str, title: str) -> Any:
         """On the GUI thread: the app's page on a fresh profile (``memory``) or the app's own
         profile (``persistent``), then the window is shown."""
         view = self.window.native
+        prepared = None
         if not self.persistent:
             # The warm-up profile must outlive pywebview's page on it (``install`` deletes
             # that page later); it holds nothing but a blank document.
             self._warm_profile = view.profile
             # Off the record (no name), parented to the window: never used by any page.
-            view.profile = getattr(self, "_spare", None) or QWebEngineProfile(view)
-        page = _qt.install(view, spec, shim, relay)
+            prepared = getattr(self, "_prepared", None)
+            view.profile = prepared.profile if prepared is not None else QWebEngineProfile(view)
+        page = _qt.install(view, spec, shim, relay, prepared.page if prepared else None)
         view.setWindowTitle(title)
         view.show()
         return page  # the app's page, for its life cycle and developer mode
