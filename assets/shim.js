@@ -7,7 +7,8 @@
  *                                  over storage.* (the encrypted store)
  *   window.superapp.lifecycle      state ("shown"/"hidden"), addEventListener("show"|"hide", fn),
  *                                  removeEventListener: the app going to the background and
- *                                  back (docs/lifecycle.md)
+ *                                  back; saveState(value)/restored(): the hand-over when the
+ *                                  host discards the app's process (docs/lifecycle.md)
  *
  * Rejections are Error objects with a string `.code` (UNKNOWN_API, INVALID_PARAMS,
  * PERMISSION_DENIED, CONSENT_DENIED, RATE_LIMITED, QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE,
@@ -130,8 +131,33 @@
     if (typeof fn !== "function") throw new TypeError("listener must be a function");
     return handlers[type];
   }
+  // saveState/restored: the hand-over for a process-level discard (ADR 0014). Only plain data
+  // crosses: JSON.stringify would silently drop a function or turn a Date into text, so such
+  // values are refused here (the runtime and the host check again; this is for the developer).
+  var getProto = Object.getPrototypeOf, ObjProto = Object.prototype, objKeys = Object.keys;
+  function isPlain(root) {
+    var stack = [root];
+    while (stack.length) {
+      var v = stack.pop(), t = typeof v;
+      if (v === null || t === "string" || t === "boolean") continue;
+      if (t === "number") { if (v !== v || v === 1 / 0 || v === -1 / 0) return false; continue; }
+      if (t !== "object") return false;
+      var proto = getProto(v);
+      if (!isArray(v) && proto !== ObjProto && proto !== null) return false;
+      var ks = objKeys(v);
+      for (var i = 0; i < ks.length; i++) stack.push(v[ks[i]]);
+    }
+    return true;
+  }
   var lifecycle = freeze({
     get state() { return lifeState; },
+    saveState: function (value) {
+      if (!isPlain(value)) {
+        return Prom.reject(fail("INVALID_PARAMS", "saveState takes plain JSON data only"));
+      }
+      return callNative("lifecycle.saveState", { state: value }).then(done);
+    },
+    restored: function () { return callNative("lifecycle.restored", {}); },
     addEventListener: function (type, fn) {
       var list = handlerList(type, fn);
       if (list.indexOf(fn) < 0) list.push(fn);
