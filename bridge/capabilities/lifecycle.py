@@ -11,6 +11,7 @@ only. No capability is needed: an app only ever gets its own value back.
 from __future__ import annotations
 
 import threading
+
 from pydantic import JsonValue
 
 from bridge.context import CallContext
