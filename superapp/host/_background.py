@@ -353,6 +353,11 @@ class Background:
                     self._send(app, life, "hide")
             elif app.state is AppState.SUSPENDED:
                 suspended.append((life.since, app))
+                if policy.suspended_discard_after_s is not None:
+                    due = life.since + policy.suspended_discard_after_s
+                    if now >= due:
+                        self._discard(app, "suspended for the policy's time")
+                        suspended.pop()
             if due is not None and due > now:
                 nxt = min(nxt, due - now)
         if suspended and policy.discard_below_available is not None:

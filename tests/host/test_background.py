@@ -176,6 +176,26 @@ def test_memory_pressure_discards_a_suspended_app_and_resume_restores_it(
     assert supervisor.discarded.get(APP) is None  # handed back once, not kept
 
 
+def test_a_suspended_app_is_discarded_after_the_policys_time(
+    superapp_home: Paths, make_supervisor: MakeSupervisor
+) -> None:
+    text = "[lifecycle]\nhidden_suspend_after_s = 0\nsuspended_discard_after_s = 0\n"
+    text += "discard_below_available = false\n"
+    supervisor = make_supervisor(READY, policy=_policy(superapp_home, text))
+    app = _launch(supervisor)
+    supervisor.background.hide(APP)
+    _state(supervisor, AppState.DISCARDED)
+    assert app.exited.is_set() and supervisor.get(APP) is None
+    [discarded] = [e for e in audit_events(superapp_home, "app.lifecycle", APP)
+                   if e["superapp"]["to_state"] == "discarded"]  # fmt: skip
+    assert discarded["event"]["reason"] == "suspended for the policy's time"
+    # `superapp stop` on a discarded app drops what the host kept (audited).
+    supervisor.stop(APP)
+    assert supervisor.state(APP) == (AppState.STOPPED, "stopped by the user")
+    assert supervisor.discarded.get(APP) is None and read_record(superapp_home, APP) is None
+    assert _transitions(superapp_home)[-1] == ("discarded", "stopped")
+
+
 def test_resume_of_a_running_app_changes_nothing_and_unknown_app_is_an_error(
     make_supervisor: MakeSupervisor,
 ) -> None:
