@@ -77,7 +77,7 @@ def _settle(supervisor: Any, rounds: int = 2) -> None:
             time.sleep(0.05)
 
 
-def _host(home: str, policy: str) -> Any:
+def _host(home: str, policy: str, pool: bool = False) -> Any:
     from superapp.core.paths import Paths
     from superapp.host import start_host
 
@@ -87,8 +87,9 @@ def _host(home: str, policy: str) -> Any:
     from superapp.core.consent import ConsentAnswer
 
     return start_host(
-        paths, consent=lambda prompt: ConsentAnswer.DENY, share_confirm=lambda *a: False
-    )
+        paths, consent=lambda prompt: ConsentAnswer.DENY, share_confirm=lambda *a: False,
+        pool=pool,
+    )  # fmt: skip
 
 
 #: PSS of one process, in MB, from ``/proc/<pid>/smaps_rollup``: (anonymous, file-backed, shmem).
@@ -142,12 +143,14 @@ def _total(split: dict[str, Split], key: str | None = None) -> float:
     return sum(part[k] for part in split.values() for k in keys)
 
 
-def measure_states(runs: int) -> dict[str, Any]:
+def measure_states(runs: int, pool: bool = False) -> dict[str, Any]:
     """The Unit Converter in a host of this process, ``runs`` times: PSS by role while running,
     hidden, suspended and discarded, and resume from suspended and from discarded (request →
     the host's confirmation: window shown, page active; after a discard, the reloaded page
-    loaded). Used by ``bench/startup.py`` too (one run with the start-up figures)."""
-    host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n")
+    loaded). Used by ``bench/startup.py`` too (one run with the start-up figures). ``pool``:
+    the host keeps the policy's prewarmed runtimes (as the launcher does), so resuming a
+    discarded app claims one when it fits."""
+    host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n", pool)
     sup = host.supervisor
     times: dict[str, list[float]] = {"suspended": [], "discarded": []}
     splits: dict[str, list[dict[str, Split]]] = {
@@ -155,6 +158,7 @@ def measure_states(runs: int) -> dict[str, Any]:
     }  # fmt: skip
     audit: list[str] = []
     kept: list[int] = []
+    pooled: list[bool] = []
     try:
         app = sup.launch(APP)
         assert app.loaded.wait(120)
@@ -181,10 +185,11 @@ def measure_states(runs: int) -> dict[str, Any]:
             t = time.perf_counter()
             app = sup.discarded.resume(APP, "bench")  # a launch, page restored, loaded
             times["discarded"].append(time.perf_counter() - t)
+            pooled.append(app.pooled)
         audit = _compaction_notes(sup)
     finally:
         host.close()
-    return {"times": times, "splits": splits, "compaction": audit, "kept": kept}
+    return {"times": times, "splits": splits, "compaction": audit, "kept": kept, "pooled": pooled}
 
 
 def _compaction_notes(sup: Any) -> list[str]:
@@ -215,10 +220,11 @@ def _role_mb(runs: list[dict[str, Split]], role: str) -> str:
 def state_rows(figures: dict[str, Any]) -> list[str]:
     """Markdown rows: resume times, then PSS per state with its anonymous/file split."""
     times, splits = figures["times"], figures["splits"]
+    how = "pooled runtime" if all(figures.get("pooled") or [False]) else "cold runtime"
     rows = [
         f"| resume from suspended (request → window shown, page active) | "
         f"{_ms(times['suspended'])} |",
-        f"| resume from discarded (request → a new runtime's restored page loaded, "
+        f"| resume from discarded (request → a new {how}'s restored page loaded, "
         f"window shown) | {_ms(times['discarded'])} |",
     ]
     running = median([_total(s) for s in splits["running"]])
@@ -245,8 +251,13 @@ def state_rows(figures: dict[str, Any]) -> list[str]:
 
 def bench_resume(runs: int) -> list[str]:
     figures = measure_states(runs)
+    warm = measure_states(runs, pool=True)["times"]["discarded"]
     bare = _bare_pss()
-    return [*state_rows(figures), f"| PSS bare pywebview, same page, same run | {bare:.0f} MB |"]
+    return [
+        *state_rows(figures),
+        f"| resume from discarded, host with a pool (the launcher's) | {_ms(warm)} |",
+        f"| PSS bare pywebview, same page, same run | {bare:.0f} MB |",
+    ]
 
 
 def _bare_pss() -> float:
