@@ -282,8 +282,15 @@ class Background:
         """The scheduler's discard (lock held): done in a thread of its own."""
         self._life(app).ending = True  # no other step is taken for it meanwhile
         threading.Thread(
-            target=self.on_discard, args=(app, cause), name="discard", daemon=True
+            target=self._discard_now, args=(app, cause), name="discard", daemon=True
         ).start()
+
+    def _discard_now(self, app: RunningApp, cause: str) -> None:
+        try:
+            self.on_discard(app, cause)
+        except AppStateError:  # resumed or stopped meanwhile: it goes on as it is
+            with self._cond:
+                self._life(app).ending = False
 
     # --- budgets and stopping -------------------------------------------------------------
     def throttle(self, app: RunningApp, metric: str) -> None:

@@ -229,7 +229,7 @@ class ProcessDiscard:
 
         Raises:
             AppStateError: not discarded, revoked (what was kept is dropped, audited), or it
-                did not start.
+                did not start (dropped too; any other launch error likewise).
         """
         with self._lock:
             saved = self._saved.get(app_id)
@@ -244,7 +244,7 @@ class ProcessDiscard:
                         dev_flags=saved.dev_flags, restore=saved,
                     )
                 )  # fmt: skip
-            except AppStateError as err:
+            except Exception as err:  # revoked, or it could not start: nothing is kept
                 self.drop(app_id, f"resume refused: {err}", AppState.TERMINATED)
                 raise
             with self._lock:
