@@ -104,7 +104,7 @@ def test_dual_app_logic_hands_its_state_over_when_discarded(
     _host, port = _start(tmp_path, open_app)
     assert _cli(host_env, "suspend", APP, "--discard").endswith("discarded")
     assert _cli(host_env, "resume", APP).endswith("running")
-    browser, view, logic = _after_resume(playwright, port)
+    browser, view, _logic = _after_resume(playwright, port)
     try:
         # A new process: fresh documents, not engine-discarded ones.
         assert view.evaluate("() => document.wasDiscarded") is False
