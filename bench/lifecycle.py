@@ -143,13 +143,14 @@ def _total(split: dict[str, Split], key: str | None = None) -> float:
     return sum(part[k] for part in split.values() for k in keys)
 
 
-def measure_states(runs: int, pool: bool = False) -> dict[str, Any]:
+def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str, Any]:
     """The Unit Converter in a host of this process, ``runs`` times: PSS by role while running,
     hidden, suspended and discarded, and resume from suspended and from discarded (request →
     the host's confirmation: window shown, page active; after a discard, the reloaded page
     loaded). Used by ``bench/startup.py`` too (one run with the start-up figures). ``pool``:
     the host keeps the policy's prewarmed runtimes (as the launcher does), so resuming a
-    discarded app claims one when it fits."""
+    discarded app claims one when it fits (``app_id`` must fit the pool: the Unit Converter,
+    with ``persistent`` engine storage, never does)."""
     host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n", pool)
     sup = host.supervisor
     times: dict[str, list[float]] = {"suspended": [], "discarded": []}
@@ -160,44 +161,44 @@ def measure_states(runs: int, pool: bool = False) -> dict[str, Any]:
     kept: list[int] = []
     pooled: list[bool] = []
     try:
-        app = sup.launch(APP)
+        app = sup.launch(app_id)
         assert app.loaded.wait(120)
         for _ in range(runs):
             _settle(sup)
             splits["running"].append(pss_split(app.pid))
-            sup.background.hide(APP)
+            sup.background.hide(app_id)
             _settle(sup)
             splits["hidden"].append(pss_split(app.pid))
-            sup.background.hide(APP, suspend=True)
+            sup.background.hide(app_id, suspend=True)
             splits["suspended"].append(pss_split(app.pid))
             t = time.perf_counter()
-            sup.background.resume(APP)
+            sup.background.resume(app_id)
             times["suspended"].append(time.perf_counter() - t)
             _settle(sup)
-            sup.background.hide(APP, suspend=True)
-            sup.background.discard(APP)
+            sup.background.hide(app_id, suspend=True)
+            sup.background.discard(app_id)
             # Process-level discard (ADR 0014): the tree has exited; what is left is what the
             # host keeps of the page (in its memory: the in-app URL and handed-over state).
             assert app.exited.is_set() and not psutil.pid_exists(app.pid)
             splits["discarded"].append(pss_split(app.pid))
-            saved = sup.discarded.get(APP)
+            saved = sup.discarded.get(app_id)
             kept.append(len(saved.location) + len(saved.state or ""))
             t = time.perf_counter()
-            app = sup.discarded.resume(APP, "bench")  # a launch, page restored, loaded
+            app = sup.discarded.resume(app_id, "bench")  # a launch, page restored, loaded
             times["discarded"].append(time.perf_counter() - t)
             pooled.append(app.pooled)
-        audit = _compaction_notes(sup)
+        audit = _compaction_notes(sup, app_id)
     finally:
         host.close()
     return {"times": times, "splits": splits, "compaction": audit, "kept": kept, "pooled": pooled}
 
 
-def _compaction_notes(sup: Any) -> list[str]:
+def _compaction_notes(sup: Any, app_id: str = APP) -> list[str]:
     """What the host's compaction said in its audit entries (MiB advised, or the refusal)."""
     from superapp.testing import audit_events
 
     notes = []
-    for event in audit_events(sup.paths, "app.lifecycle", APP):
+    for event in audit_events(sup.paths, "app.lifecycle", app_id):
         fields = event["superapp"]
         if "compacted_mib" in fields:
             skipped = fields.get("compaction_skipped", "")
@@ -251,11 +252,17 @@ def state_rows(figures: dict[str, Any]) -> list[str]:
 
 def bench_resume(runs: int) -> list[str]:
     figures = measure_states(runs)
-    warm = measure_states(runs, pool=True)["times"]["discarded"]
+    from bench.startup import WARM_APP, _install_plain
+
+    _install_plain(Path(os.environ["SUPERAPP_HOME"]))  # a page the pool can serve
+    pooled = measure_states(runs, pool=True, app_id=WARM_APP)
+    warm = pooled["times"]["discarded"]
+    claimed = sum(pooled["pooled"])
     bare = _bare_pss()
     return [
         *state_rows(figures),
-        f"| resume from discarded, host with a pool (the launcher's) | {_ms(warm)} |",
+        f"| resume from discarded, host with a pool (the launcher's), a plain page that fits "
+        f"it ({claimed} of {len(warm)} from the pool) | {_ms(warm)} |",
         f"| PSS bare pywebview, same page, same run | {bare:.0f} MB |",
     ]
 
