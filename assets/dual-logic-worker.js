@@ -17,48 +17,17 @@
  */
 (function (g) {
   "use strict";
-  var MAX_DEPTH = 32;
   var post = g.postMessage, importer = g.importScripts, listen = g.addEventListener;
   var stringify = JSON.stringify, parse = JSON.parse;
-  var Err = Error, TypeErr = TypeError, Prom = Promise;
-  var getProto = Object.getPrototypeOf, keysOf = Object.keys, isArray = Array.isArray;
-  var ObjProto = Object.prototype, isFinite_ = Number.isFinite, hasOwn = Object.prototype.hasOwnProperty;
+  var TypeErr = TypeError, Prom = Promise;
+  var getProto = Object.getPrototypeOf, hasOwn = Object.prototype.hasOwnProperty;
   var defineProperty = Object.defineProperty;
   var nextId = 1, calls = new Map(), posts = new Map(), handlers = [], early = [];
+  @include shim-common.js
+  @include shim-call.js
+  var settle = shared.settle;
 
   function send(t, text) { post.call(g, { t: t, text: text }); }
-  function fail(code, message) { var e = new Err(message); e.code = code; return e; }
-  function plain(value, depth) {
-    if (depth > MAX_DEPTH) throw new TypeErr("postToView: a message may be nested at most " + MAX_DEPTH + " deep");
-    var t = typeof value;
-    if (value === null || t === "string" || t === "boolean") return;
-    if (t === "number") {
-      if (!isFinite_(value)) throw new TypeErr("postToView: numbers must be finite");
-      return;
-    }
-    if (t !== "object") throw new TypeErr("postToView: a message may hold plain data only, not " + t);
-    if (isArray(value)) {
-      for (var i = 0; i < value.length; i++) plain(value[i], depth + 1);
-      return;
-    }
-    var proto = getProto(value);
-    if (proto !== ObjProto && proto !== null) throw new TypeErr("postToView: a message may hold plain objects only");
-    var k = keysOf(value);
-    for (var j = 0; j < k.length; j++) plain(value[k[j]], depth + 1);
-  }
-  function settle(table, text, ok) {
-    var msg;
-    try { msg = parse(text); } catch (_) { return; }
-    if (!msg || typeof msg.id !== "number") return;
-    var p = table.get(msg.id);
-    if (!p) return;
-    table.delete(msg.id);
-    if (msg.ok === true) p.resolve(ok(msg));
-    else {
-      var err = msg.error || {};
-      p.reject(fail(String(err.code || "INTERNAL"), String(err.message || "internal error")));
-    }
-  }
   function deliver(value) {
     for (var i = 0; i < handlers.length; i++) {
       try { handlers[i](value); } catch (e) { setTimeout(function () { throw e; }); }
@@ -86,21 +55,15 @@
 
   function callNative(api, params) {
     return new Prom(function (resolve, reject) {
-      if (typeof api !== "string") { reject(fail("INVALID_PARAMS", "api must be a string")); return; }
       var text;
-      try {
-        text = stringify({ id: nextId, api: api, params: params === undefined ? {} : params });
-      } catch (e) {
-        reject(fail("INVALID_PARAMS", "params must be JSON-serialisable"));
-        return;
-      }
+      try { text = callText(nextId, api, params); } catch (e) { reject(e); return; }
       var id = nextId++;
       calls.set(id, { resolve: resolve, reject: reject });
       send("call", text);
     });
   }
   function postToView(message) {
-    plain(message, 1);  // throws TypeError now, before any promise: a programming error
+    shared.plain(message, 1, "postToView");  // throws TypeError now, before any promise: a programming error
     return new Prom(function (resolve, reject) {
       var id = nextId++;
       posts.set(id, { resolve: resolve, reject: reject });

@@ -16,38 +16,15 @@
   if (Object.prototype.hasOwnProperty.call(window, "postToLogic")) return;
   var POST = "superapp:view-post", ACK = "superapp:view-ack", DATA = "superapp:view-data";
   var READY = "superapp:view-ready", HELLO = "superapp:view-hello";
-  var MAX_DEPTH = 32;
   var doc = document;
   var dispatch = EventTarget.prototype.dispatchEvent;
   var listen = EventTarget.prototype.addEventListener;
   var stringify = JSON.stringify, parse = JSON.parse;
-  var CustomEv = CustomEvent, Err = Error, TypeErr = TypeError, Prom = Promise;
-  var getProto = Object.getPrototypeOf, keysOf = Object.keys, isArray = Array.isArray;
-  var ObjProto = Object.prototype, isFinite_ = Number.isFinite;
+  var CustomEv = CustomEvent, TypeErr = TypeError, Prom = Promise;
   var nextId = 1, ready = false, queue = [], pending = new Map(), handlers = [], early = [];
+  @include shim-common.js
 
-  function plain(value, depth) {
-    if (depth > MAX_DEPTH) throw new TypeErr("postToLogic: a message may be nested at most " + MAX_DEPTH + " deep");
-    var t = typeof value;
-    if (value === null || t === "string" || t === "boolean") return;
-    if (t === "number") {
-      if (!isFinite_(value)) throw new TypeErr("postToLogic: numbers must be finite");
-      return;
-    }
-    if (t !== "object") throw new TypeErr("postToLogic: a message may hold plain data only, not " + t);
-    if (isArray(value)) {
-      for (var i = 0; i < value.length; i++) plain(value[i], depth + 1);
-      return;
-    }
-    var proto = getProto(value);
-    if (proto !== ObjProto && proto !== null) {
-      throw new TypeErr("postToLogic: a message may hold plain objects only");
-    }
-    var k = keysOf(value);
-    for (var j = 0; j < k.length; j++) plain(value[k[j]], depth + 1);
-  }
   function send(text) { dispatch.call(doc, new CustomEv(POST, { detail: text })); }
-  function fail(code, message) { var e = new Err(message); e.code = code; return e; }
   listen.call(doc, READY, function () {
     if (ready) return;
     ready = true;
@@ -56,17 +33,7 @@
     for (var i = 0; i < q.length; i++) send(q[i]);
   });
   listen.call(doc, ACK, function (ev) {
-    var msg;
-    try { msg = parse(ev.detail); } catch (_) { return; }
-    if (!msg || typeof msg.id !== "number") return;
-    var p = pending.get(msg.id);
-    if (!p) return;
-    pending.delete(msg.id);
-    if (msg.ok === true) p.resolve(undefined);
-    else {
-      var err = msg.error || {};
-      p.reject(fail(String(err.code || "INTERNAL"), String(err.message || "internal error")));
-    }
+    shared.settle(pending, ev.detail, function () { return undefined; });
   });
   function deliver(value) {
     for (var i = 0; i < handlers.length; i++) {
@@ -82,7 +49,7 @@
   });
 
   function postToLogic(message) {
-    plain(message, 1);  // throws TypeError now, before any promise: a programming error
+    shared.plain(message, 1, "postToLogic");  // throws TypeError now, before any promise: a programming error
     return new Prom(function (resolve, reject) {
       var id = nextId++;
       var text = stringify({ id: id, data: message });

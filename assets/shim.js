@@ -25,17 +25,14 @@
   var doc = document;
   var dispatch = EventTarget.prototype.dispatchEvent;
   var listen = EventTarget.prototype.addEventListener;
-  var stringify = JSON.stringify, parse = JSON.parse;
-  var CustomEv = CustomEvent, Err = Error, Prom = Promise;
+  var stringify = JSON.stringify;
+  var CustomEv = CustomEvent, Prom = Promise;
   var nextId = 1, ready = false, queue = [], pending = new Map();
+  @include shim-common.js
+  @include shim-call.js
 
   function send(text) {
     dispatch.call(doc, new CustomEv(CALL, { detail: text }));
-  }
-  function fail(code, message) {
-    var e = new Err(message);
-    e.code = code;
-    return e;
   }
   listen.call(doc, READY, function () {
     if (ready) return;
@@ -45,32 +42,13 @@
     for (var i = 0; i < q.length; i++) send(q[i]);
   });
   listen.call(doc, REPLY, function (ev) {
-    var msg;
-    try { msg = parse(ev.detail); } catch (_) { return; }
-    if (!msg || typeof msg.id !== "number") return;
-    var p = pending.get(msg.id);
-    if (!p) return;
-    pending.delete(msg.id);
-    if (msg.ok === true) p.resolve(msg.result);
-    else {
-      var err = msg.error || {};
-      p.reject(fail(String(err.code || "INTERNAL"), String(err.message || "internal error")));
-    }
+    shared.settle(pending, ev.detail, function (msg) { return msg.result; });
   });
 
   function callNative(api, params) {
     return new Prom(function (resolve, reject) {
-      if (typeof api !== "string") {
-        reject(fail("INVALID_PARAMS", "api must be a string"));
-        return;
-      }
       var text;
-      try {
-        text = stringify({ id: nextId, api: api, params: params === undefined ? {} : params });
-      } catch (e) {
-        reject(fail("INVALID_PARAMS", "params must be JSON-serialisable"));
-        return;
-      }
+      try { text = callText(nextId, api, params); } catch (e) { reject(e); return; }
       var id = nextId++;
       pending.set(id, { resolve: resolve, reject: reject });
       if (ready) send(text);
@@ -134,26 +112,11 @@
   // saveState/restored: the hand-over for a process-level discard (ADR 0014). Only plain data
   // crosses: JSON.stringify would silently drop a function or turn a Date into text, so such
   // values are refused here (the runtime and the host check again; this is for the developer).
-  var getProto = Object.getPrototypeOf, ObjProto = Object.prototype, objKeys = Object.keys;
-  function isPlain(root) {
-    var stack = [root];
-    while (stack.length) {
-      var v = stack.pop(), t = typeof v;
-      if (v === null || t === "string" || t === "boolean") continue;
-      if (t === "number") { if (v !== v || v === 1 / 0 || v === -1 / 0) return false; continue; }
-      if (t !== "object") return false;
-      var proto = getProto(v);
-      if (!isArray(v) && proto !== ObjProto && proto !== null) return false;
-      var ks = objKeys(v);
-      for (var i = 0; i < ks.length; i++) stack.push(v[ks[i]]);
-    }
-    return true;
-  }
   var lifecycle = freeze({
     get state() { return lifeState; },
     saveState: function (value) {
-      if (!isPlain(value)) {
-        return Prom.reject(fail("INVALID_PARAMS", "saveState takes plain JSON data only"));
+      try { shared.plain(value, 0, "saveState"); } catch (e) {
+        return Prom.reject(shared.fail("INVALID_PARAMS", e.message));
       }
       return callNative("lifecycle.saveState", { state: value }).then(done);
     },

@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: a private X server, process-tree memory, summaries."""
+"""Helpers shared by the benchmarks: a private X server, tree memory (the package's), summaries."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from datetime import UTC, datetime
 
 import psutil
 
+from superapp.monitor import tree_pss_mb
+
+__all__ = ["machine", "median", "pct", "tree_pss_mb", "xvfb"]
+
 
 @contextmanager
 def xvfb() -> Iterator[str]:
@@ -19,23 +23,6 @@ def xvfb() -> Iterator[str]:
 
     with start_display() as display:
         yield display
-
-
-def tree_pss_mb(pid: int) -> float:
-    """PSS of a process and all its descendants, in MB (RSS where PSS is unavailable)."""
-    total = 0
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    for proc in procs:
-        try:
-            info = proc.memory_full_info()
-            total += getattr(info, "pss", info.rss)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return total / 1e6
 
 
 def median(values: Sequence[float]) -> float:

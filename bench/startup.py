@@ -17,7 +17,12 @@ All in one run, under a private Xvfb, on the Unit Converter sample:
 Bytecode: ``PYTHONDONTWRITEBYTECODE`` is unset and one discarded run of each side compiles
 first, so both sides run from bytecode as on users' machines.
 
-Usage: python bench/startup.py [--runs 8]
+Usage: python bench/startup.py [--runs 8] [--cold-app converter|notes]
+
+``--cold-app notes``: the cold ``superapp run`` side runs the Notes sample, which fits the
+generic plan (``memory`` engine storage, its storage moved into the slot), so it takes the
+generic path (spawned ``--pooled``, bound at once); the converter's ``persistent`` engine
+storage keeps it on its own app plan (docs/pool.md).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ sys.path.insert(0, str(REPO))
 from bench._common import machine, median, pct, tree_pss_mb, xvfb  # noqa: E402
 
 APP = "dev.superapp.converter"
+#: ``--cold-app``: the sample ``superapp run`` launches on the cold side, and its folder.
+COLD_APPS = {"converter": "dev.superapp.converter", "notes": "dev.superapp.notes"}
 #: Warm launches need an app a pooled runtime's generic lockdown covers: ``memory`` engine
 #: storage, no ``storage``/``files`` (docs/pool.md). No sample fits (the converter's engine
 #: storage is ``persistent``, Notes and Tasks declare ``storage``), so the bench installs one.
@@ -89,15 +96,18 @@ def _time_until(cmd: list[str], needle: str, env: dict[str, str]) -> tuple[float
             pass
 
 
-def _cold_vs_bare(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
-    ours = [sys.executable, "-m", "superapp", "run", APP]
+def _cold_vs_bare(
+    runs: int, env: dict[str, str], sample: str = "converter"
+) -> dict[str, list[float]]:
+    app = COLD_APPS[sample]
+    ours = [sys.executable, "-m", "superapp", "run", app]
     bare = [sys.executable, str(REPO / "bench" / "_bare_pywebview.py"),
-            str(REPO / "miniapps" / "converter")]  # fmt: skip
-    _time_until(ours, f"{APP} running", env)  # compile, discarded
+            str(REPO / "miniapps" / sample)]  # fmt: skip
+    _time_until(ours, f"{app} running", env)  # compile, discarded
     _time_until(bare, "loaded", env)
     out: dict[str, list[float]] = {"cold": [], "cold_pss": [], "bare": [], "bare_pss": []}
     for _ in range(runs):
-        t, m = _time_until(ours, f"{APP} running", env)
+        t, m = _time_until(ours, f"{app} running", env)
         out["cold"].append(t)
         out["cold_pss"].append(m)
         t, m = _time_until(bare, "loaded", env)
@@ -174,6 +184,7 @@ def _mark(rows: list[dict[str, float]], key: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--cold-app", choices=sorted(COLD_APPS), default="converter")
     parser.add_argument("--lifecycle-runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home, xvfb():
@@ -187,14 +198,15 @@ def main() -> int:
         )  # fmt: skip
         _install_plain(Path(home))
         load = os.getloadavg()[0]
-        cb = _cold_vs_bare(args.runs, env)
+        cb = _cold_vs_bare(args.runs, env, args.cold_app)
         warm = _in_process(args.runs, pooled=True)
         cold = _in_process(args.runs, pooled=False)
         life = _lifecycle(args.lifecycle_runs) if args.lifecycle_runs > 0 else []
     print(f"## Startup ({machine()}, load average {load:.1f} at start, {args.runs} runs each)\n")
     print("| | start → loaded (median) | min | max | PSS of process tree (median) |")
     print("|---|---|---|---|---|")
-    for label, key in (("bare pywebview", "bare"), ("superapp run (cold)", "cold")):
+    cold_label = f"superapp run (cold, {args.cold_app})"
+    for label, key in (("bare pywebview", "bare"), (cold_label, "cold")):
         v = cb[key]
         print(f"| {label} | {median(v):.3f} s | {min(v):.3f} s | {max(v):.3f} s "
               f"| {median(cb[key + '_pss']):.0f} MB |")  # fmt: skip

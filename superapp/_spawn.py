@@ -26,6 +26,7 @@ __all__ = [
     "RUNTIME_MARKER",
     "engine_storage_of",
     "frozen_main",
+    "generic_ports_of",
     "runtime_command",
     "start_runtime_process",
 ]
@@ -87,6 +88,36 @@ def engine_storage_of(
     return "memory" if mode == "memory" else "persistent"
 
 
+#: What a plain host name in an allowlist connects to: https, and DNS over TCP for long answers;
+#: http too for ``allow_http_hosts`` (``superapp.runtime._confine.allowlist_ports``).
+_HTTPS_PORTS, _HTTP_PORT = (53, 443), 80
+
+
+def generic_ports_of(bundle_dir: Path) -> tuple[int, ...] | None:
+    """The TCP ports a cold launch of this installed app may take through the generic path
+    (``--pooled --connect-ports``), peeked without importing the network policy; None when
+    it must start on its own app plan: ``persistent`` engine storage, an allowlist entry with
+    an explicit port (or anything unreadable), test-only loopback hosts. The host checks the
+    exact ports again before it binds (``superapp.host._poolfit.cold_generic_ports``)."""
+    if os.environ.get("SUPERAPP_TEST_HOSTS") or os.environ.get("SUPERAPP_TEST_DNS"):
+        return None
+    try:
+        with zipfile.ZipFile(bundle_dir / INSTALLED_BUNDLE_NAME) as z, z.open("manifest.json") as f:
+            ext = json.loads(f.read(_MANIFEST_PEEK_BYTES)).get("superapp") or {}
+        if ext.get("engine_storage", "memory") != "memory":
+            return None
+        hosts = [str(h) for h in ext.get("allowed_hosts", []) or []]
+        http = [str(h) for h in ext.get("allow_http_hosts", []) or []]
+    except (OSError, ValueError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):
+        return None
+    if any(":" in h for h in (*hosts, *http)):  # a port (or an IPv6 literal): the exact check
+        return None
+    ports = set(_HTTPS_PORTS) if hosts or http else set()
+    if http:
+        ports.add(_HTTP_PORT)
+    return tuple(sorted(ports))
+
+
 def start_runtime_process(
     run_dir: Path,
     runtime_argv: Sequence[str] | None,
@@ -95,6 +126,7 @@ def start_runtime_process(
     engine_profile: Path | None = None,
     pooled: bool = False,
     extra_args: Sequence[str] = (),
+    connect_ports: Sequence[int] | None = None,
 ) -> tuple[subprocess.Popen[bytes], socket.socket, Path]:
     """Start a runtime process that knows no app (``superapp.host._pool`` says what it is).
 
@@ -103,6 +135,8 @@ def start_runtime_process(
     process, the host's end of the control socket and the runtime's slot folder. ``pooled``: it
     is prewarmed and locks itself down to its slot (generic); otherwise it waits for ``bind``
     and locks itself down to that app's plan before its engine starts (docs/pool.md).
+    ``connect_ports`` (with ``pooled``): the generic plan's TCP rule narrowed to these ports,
+    for a cold launch whose app the host already knows (``generic_ports_of``).
 
     Raises:
         OSError: the process could not be started (nothing is left behind).
@@ -126,6 +160,8 @@ def start_runtime_process(
         cmd += ["--engine-profile", str(engine_profile)]
     if pooled:
         cmd.append("--pooled")
+        if connect_ports is not None:
+            cmd += ["--connect-ports", ",".join(str(p) for p in connect_ports)]
     env = dict(os.environ)
     env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
     if os.geteuid() == 0:

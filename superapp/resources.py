@@ -27,6 +27,7 @@ __all__ = [
     "asset_text",
     "manifest_schema_text",
     "samples_root",
+    "shim_text",
     "template_names",
     "template_text",
 ]
@@ -46,6 +47,39 @@ def asset_text(name: str) -> str:
 
 def asset_bytes(name: str) -> bytes:
     return _asset(name).read_bytes()
+
+
+#: The pieces the shims share, and which shim may include which: the view's shim never gets
+#: ``shim-call.js`` (the view has no ``callNative``).
+_SHIM_INCLUDES: dict[str, tuple[str, ...]] = {
+    "shim.js": ("shim-common.js", "shim-call.js"),
+    "dual-logic-worker.js": ("shim-common.js", "shim-call.js"),
+    "dual-view-shim.js": ("shim-common.js",),
+}
+_INCLUDE = "@include "
+
+
+def shim_text(name: str) -> str:
+    """A page or worker shim as the engine runs it: ``assets/<name>`` with each of its
+    ``@include <piece>`` lines replaced by that shared piece.
+
+    Raises:
+        RuntimeError: ``name`` is not a shim, or it includes a piece it may not (a packaging
+            or editing mistake: the engine must never run a shim with a hole in it).
+    """
+    allowed = _SHIM_INCLUDES.get(name)
+    if allowed is None:
+        raise RuntimeError(f"{name} is not a shim")
+    out = []
+    for line in asset_text(name).splitlines(keepends=True):
+        piece = line.strip().removeprefix(_INCLUDE) if line.strip().startswith(_INCLUDE) else None
+        if piece is None:
+            out.append(line)
+        elif piece in allowed:
+            out.append(asset_text(piece))
+        else:
+            raise RuntimeError(f"{name} includes {piece!r}, which it may not")
+    return "".join(out)
 
 
 def manifest_schema_text() -> str:

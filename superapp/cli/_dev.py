@@ -237,17 +237,23 @@ def _start_runtime_early(paths: Paths, app_id: str, cdp_port: int | None) -> Any
     """``superapp run``: the runtime process first (it knows no app yet), so its interpreter
     and engine start while this host sets itself up, not after it (issue 16: no second
     interpreter in series). None if it cannot start: the launch then starts one or says why."""
-    from superapp._spawn import engine_storage_of, start_runtime_process
+    from superapp._spawn import engine_storage_of, generic_ports_of, start_runtime_process
 
+    # An app that fits the generic plan starts on it (its TCP ports narrowed to its own), so
+    # its engine warms while the host sets up and the runtime verifies (docs/pool.md).
+    ports = generic_ports_of(paths.app_bundle(app_id))
     mode = engine_storage_of(paths.app_bundle(app_id), None)
-    profile = paths.app_webview(app_id) if mode == "persistent" else None
+    profile = paths.app_webview(app_id) if mode == "persistent" and ports is None else None
     try:
-        early = start_runtime_process(paths.run, None, cdp_port=cdp_port, engine_profile=profile)
+        early = start_runtime_process(
+            paths.run, None, cdp_port=cdp_port, engine_profile=profile,
+            pooled=ports is not None, connect_ports=ports,
+        )  # fmt: skip
     except OSError:
         return None
     from superapp.host._pool import adopt
 
-    return adopt(early, cdp_port=cdp_port, engine_profile=profile)
+    return adopt(early, cdp_port=cdp_port, engine_profile=profile, connect_ports=ports)
 
 
 def run_in_foreground(

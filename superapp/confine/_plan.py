@@ -233,6 +233,7 @@ def generic_plan(
     cdp_port: int | None = None,
     extra_read: Iterable[Path] = (),
     env: Mapping[str, str] | None = None,
+    ports: Iterable[int] | None = None,
 ) -> ConfinementPlan:
     """The plan for a pooled runtime, applied before it knows its app (docs/pool.md).
 
@@ -242,21 +243,32 @@ def generic_plan(
     else of the data folder: no app's folder, no registry, keys or policy file. TCP connect:
     the egress port and ``GENERIC_PORTS``. It can never be widened, so the host binds a pooled
     runtime only to an app that fits it (``fits_generic``).
+
+    ``ports``: a cold launch that takes this path (the host knows the app when it spawns the
+    runtime) narrows the TCP rule to exactly what the app's own plan would allow — a subset of
+    ``GENERIC_PORTS``, possibly none — so routing it here widens nothing.
+
+    Raises:
+        ValueError: ``ports`` names a port outside ``GENERIC_PORTS``.
     """
+    connect = GENERIC_PORTS if ports is None else tuple(ports)
+    if not fits_generic(connect):
+        raise ValueError(f"a generic plan connects only to {GENERIC_PORTS}, not {connect}")
     return _plan(
         paths,
         read=[paths.trust],
         write=[slot],
-        connect=[p for p in (egress_port, *GENERIC_PORTS) if p],
+        connect=[p for p in (egress_port, *connect) if p],
         cdp_port=cdp_port,
         extra_read=extra_read,
         env=env,
     )
 
 
-def fits_generic(net_ports: Iterable[int]) -> bool:
-    """Can a pooled runtime reach what an app's allowlist needs (``net_ports``)?"""
-    return set(net_ports) <= set(GENERIC_PORTS)
+def fits_generic(net_ports: Iterable[int], allowed: Iterable[int] = GENERIC_PORTS) -> bool:
+    """Can a pooled runtime reach what an app's allowlist needs (``net_ports``)? ``allowed``:
+    the ports its generic plan was narrowed to (``generic_plan(ports=...)``)."""
+    return set(net_ports) <= set(allowed)
 
 
 def _plan(

@@ -3,7 +3,8 @@
 python-tuf (the reference implementation of The Update Framework) does the metadata and the
 client workflow; this package adds only what TUF leaves to applications:
 
-- ``_repo``: the repository side (``superapp repo``): roles, publisher delegations, publish;
+- ``_repo``: the repository side (``superapp repo``): signing and committing metadata, with
+  ``_roles`` (role names, expiry), ``_publishers`` (their delegations) and ``_publish``;
 - ``_operate``: rollout changes and revocations in the operator's ``fleet`` role;
 - ``_pending``: updates waiting for the user's consent (new capabilities);
 - ``_model``: what our custom target fields say (release, fleet index, revocations);

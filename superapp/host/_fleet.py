@@ -26,6 +26,7 @@ from superapp.core.errors import FleetError, SuperappError
 from superapp.core.paths import Paths
 from superapp.host._app import AppRef
 from superapp.host._fleet_fresh import FleetFreshness
+from superapp.host._stop_revoked import Revoked, stop_revoked_apps
 from superapp.policy import HostPolicy
 
 _log = logging.getLogger("superapp.fleet")
@@ -63,20 +64,14 @@ def stop_revoked_fleet(
     stop: Callable[[str, str], None],
 ) -> list[str]:
     """Stop every running installed app the held list revokes; returns their ids."""
-    stopped = []
-    for app in apps:
-        if app.dev_src is not None:
-            continue
-        hit = fleet_hit(paths, policy, audit, app.app_id)
+
+    def lookup(app_id: str) -> Revoked | None:
+        hit = fleet_hit(paths, policy, audit, app_id)
         if hit is None:
-            continue
-        reason = f"{app.app_id} was switched off by the platform: {hit}"
-        audit.record(
-            "app.revoked", app_id=app.app_id, outcome="failure", reason=reason, kind="fleet"
-        )
-        threading.Thread(target=stop, args=(app.app_id, reason), daemon=True).start()
-        stopped.append(app.app_id)
-    return stopped
+            return None
+        return Revoked(f"{app_id} was switched off by the platform: {hit}", "fleet")
+
+    return stop_revoked_apps(audit, apps, lookup, stop)
 
 
 def start_fleet_poller(

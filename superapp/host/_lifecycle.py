@@ -14,6 +14,7 @@ per-app lock file is held while it runs.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -48,7 +49,8 @@ from superapp.host._pool import (
     remove_slot,
     spawn_generic,
 )
-from superapp.host._poolfit import bind_into_slot, pool_can_serve
+from superapp.host._poolfit import bind_into_slot, cold_generic_ports, pool_can_serve
+from superapp.host._slotmove import move_back, recover
 from superapp.monitor import BudgetDecision, Monitor, record_decision
 from superapp.policy import HostPolicy
 from superapp.protocol import Bind, ChannelClosedError, Message, RunRecord, Terminate
@@ -131,6 +133,8 @@ class Supervisor:
         #: Set when an app has ended for good (exited, not discarded; or dropped while
         #: discarded): what ``superapp run``/``dev`` wait for.
         self._ended: dict[str, threading.Event] = {}
+        # Storage a crashed host left in a pooled runtime's slot goes home first (_slotmove).
+        recover(paths, audit)
 
     def policy(self) -> HostPolicy:
         if self._policy is not None:
@@ -284,25 +288,43 @@ class Supervisor:
         itself down to this app's plan before its engine starts. Either way it is bound by
         the caller with the ``bind`` returned."""
         profile = Path(bind.webview_dir) if bind.engine_storage == "persistent" else None
+        # Developer mode never takes the generic path (``pool_can_serve``): no folder to read.
+        declared = declared_capabilities(self.paths, bind.app_id, None)
+        generic = None if extra_args else cold_generic_ports(bind, declared, self.paths)
         if prespawned is not None:
             fits = not extra_args  # its command line carries no developer-mode switches
             if fits and prespawned.engine_profile == profile and prespawned.cdp_port == cdp_port:
-                prespawned.claimed = True
-                return prespawned, bind
+                if prespawned.connect_ports is None:
+                    prespawned.claimed = True
+                    return prespawned, bind
+                # Started generic (``superapp run``): only for exactly the ports it was given.
+                if prespawned.connect_ports == generic:
+                    with contextlib.suppress(OSError):
+                        moved = bind_into_slot(bind, prespawned.slot, self.paths)
+                        prespawned.claimed = True
+                        return prespawned, moved
             discard(prespawned)
-        if (
-            self.pool is not None
-            and cdp_port is None
-            and pool_can_serve(bind, declared_capabilities(self.paths, bind.app_id, None))
-        ):
-            rt = self.pool.claim()
+        pool = self.pool if cdp_port is None else None
+        if pool is not None and pool_can_serve(bind, declared, self.paths):
+            rt = pool.claim()
             if rt is not None:
                 try:
-                    return rt, bind_into_slot(bind, rt.slot)
+                    return rt, bind_into_slot(bind, rt.slot, self.paths)
                 except OSError:
                     discard(rt)  # cold instead
-        # Storage, files, ``persistent`` engine storage, developer mode or ports outside the
-        # generic plan: that layer wins over speed (cold, locked down to the app's plan).
+        if generic is not None:
+            # Cold, through the generic path: the engine warms while the host sets up and the
+            # runtime verifies; its TCP rule is narrowed to the app plan's own ports.
+            rt = spawn_generic(
+                self.paths, self._runtime_argv, cdp_port=cdp_port, pooled=True,
+                connect_ports=generic,
+            )  # fmt: skip
+            try:
+                return rt, bind_into_slot(bind, rt.slot, self.paths)
+            except OSError:
+                discard(rt)  # on the app plan instead
+        # Persistent engine storage, developer mode or ports outside the generic plan: that
+        # layer wins over speed (cold, locked down to the app's plan).
         return spawn_generic(
             self.paths, self._runtime_argv, cdp_port=cdp_port, engine_profile=profile,
             extra_args=extra_args,
@@ -362,9 +384,12 @@ class Supervisor:
             from superapp.storage import evict_engine_storage
 
             evict_engine_storage(self.paths, app.app_id, audit=self.audit, reason=app.evict_engine)
-        if not discarded:
+        # Storage moved into a pooled runtime's slot goes home before the lock is released;
+        # a slot still holding some of it is kept for the next host start (``_slotmove``).
+        home = app.slot is None or move_back(self.paths, app.app_id, app.slot, self.audit)
+        if not discarded:  # a discarded app's run lock stays held (``_discard``)
             app.lock.close()
-        if app.slot is not None:
+        if app.slot is not None and home:
             remove_slot(app.slot)
         app.exited.set()
         if not discarded:

@@ -31,6 +31,7 @@ from superapp._spawn import start_runtime_process
 from superapp.audit import AuditLog
 from superapp.core.errors import RuntimeStartError
 from superapp.core.paths import Paths
+from superapp.monitor import tree_pss_mb
 from superapp.policy import PoolPolicy
 from superapp.protocol import (
     PROTOCOL_VERSION,
@@ -64,6 +65,9 @@ class GenericRuntime:
     #: The persistent profile folder it was started with (cold launches of such apps only).
     engine_profile: Path | None = None
     spawned_at: float = field(default_factory=time.monotonic)
+    #: Started ``--pooled`` for a cold launch (``superapp run``) with its generic plan's TCP
+    #: ports narrowed to these: it serves only an app whose own plan allows exactly them.
+    connect_ports: tuple[int, ...] | None = None
     #: What the runtime said before it was bound (``hello``, ``warm``), for the broker.
     early: list[Message] = field(default_factory=list)
     warm: threading.Event = field(default_factory=threading.Event)
@@ -75,7 +79,12 @@ class GenericRuntime:
 
 
 def remove_slot(slot: Path) -> None:
-    """Delete a runtime's slot folder once the runtime has exited (its engine scratch)."""
+    """Delete a runtime's slot folder once the runtime has exited (its engine scratch) —
+    never one that still holds an app's moved storage (its record is there: ``_slotmove``)."""
+    from superapp.host._slotmove import record_of
+
+    if record_of(slot).exists():
+        return
     with contextlib.suppress(OSError):
         shutil.rmtree(slot)
 
@@ -88,9 +97,11 @@ def spawn_generic(
     engine_profile: Path | None = None,
     pooled: bool = False,
     extra_args: Sequence[str] = (),
+    connect_ports: tuple[int, ...] | None = None,
 ) -> GenericRuntime:
     """Start a runtime process that knows no app (see the module docstring). ``pooled``: it
-    locks itself down to its slot at once (generic); else it waits for ``bind`` first.
+    locks itself down to its slot at once (generic; ``connect_ports`` narrows its TCP rule);
+    else it waits for ``bind`` first.
 
     Raises:
         RuntimeStartError: the process could not be started.
@@ -98,13 +109,14 @@ def spawn_generic(
     try:
         proc, sock, slot = start_runtime_process(
             paths.run, runtime_argv, cdp_port=cdp_port, engine_profile=engine_profile,
-            pooled=pooled, extra_args=extra_args,
+            pooled=pooled, extra_args=extra_args, connect_ports=connect_ports,
         )  # fmt: skip
     except OSError as err:
         raise RuntimeStartError(f"cannot start a runtime: {err}") from err
     return GenericRuntime(
-        proc, Channel(sock), slot, cdp_port=cdp_port, engine_profile=engine_profile
-    )
+        proc, Channel(sock), slot, cdp_port=cdp_port, engine_profile=engine_profile,
+        connect_ports=connect_ports,
+    )  # fmt: skip
 
 
 def discard(rt: GenericRuntime) -> None:
@@ -120,13 +132,16 @@ def adopt(
     *,
     cdp_port: int | None,
     engine_profile: Path | None,
+    connect_ports: tuple[int, ...] | None = None,
 ) -> GenericRuntime:
     """A runtime started by ``superapp._spawn.start_runtime_process`` before the host was up
-    (``superapp run``), as the supervisor takes it."""
+    (``superapp run``), as the supervisor takes it; ``connect_ports``: it was started
+    ``--pooled`` with them (the cold launch's generic path)."""
     proc, sock, slot = started
     return GenericRuntime(
-        proc, Channel(sock), slot, cdp_port=cdp_port, engine_profile=engine_profile
-    )
+        proc, Channel(sock), slot, cdp_port=cdp_port, engine_profile=engine_profile,
+        connect_ports=connect_ports,
+    )  # fmt: skip
 
 
 class RuntimePool:
@@ -148,7 +163,7 @@ class RuntimePool:
         self._runtime_argv = list(runtime_argv) if runtime_argv is not None else None
         #: Test-only: a CDP port for each pooled runtime (end-to-end tests drive the page).
         self._cdp_port = cdp_port
-        self._tree_mb = tree_mb or _tree_pss_mb
+        self._tree_mb = tree_mb or tree_pss_mb
         self._lock = threading.Lock()
         self._idle: list[GenericRuntime] = []
         self._closed = False
@@ -296,19 +311,3 @@ def _kill_group(pgid: int) -> None:
 
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-
-
-def _tree_pss_mb(pid: int) -> float:
-    import psutil
-
-    total = 0
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            info = proc.memory_full_info()
-            total += getattr(info, "pss", info.rss)
-    return total / 1e6

@@ -12,6 +12,7 @@ from superapp.core.errors import AppStateError, SuperappError
 from superapp.core.paths import Paths
 from superapp.host._app import AppRef
 from superapp.host._fleet_fresh import FleetFreshness
+from superapp.host._stop_revoked import Revoked, stop_revoked_apps
 from superapp.policy import HostPolicy
 
 __all__ = ["RevokedError", "check_launch", "start_refresher", "stop_revoked"]
@@ -112,23 +113,16 @@ def stop_revoked(
     """Stop every running app the checker finds revoked; returns their ids."""
     from superapp.state import registry
 
-    stopped = []
-    for app in apps:
-        if app.dev_src is not None:
-            continue  # side-loaded folders are not published apps: nothing to revoke
+    def lookup(app_id: str) -> Revoked | None:
         try:
-            installed = registry.get_app(paths, app.app_id)
+            installed = registry.get_app(paths, app_id)
         except SuperappError:
-            continue
-        hit = checker.is_revoked(
-            app.app_id, installed.version_code, installed.key_id, installed.digest
-        )
+            return None
+        hit = checker.is_revoked(app_id, installed.version_code, installed.key_id, installed.digest)
         if hit is None:
-            continue
-        reason = f"{installed.name} was switched off by the platform: {hit.describe()}"
-        audit.record(
-            "app.revoked", app_id=app.app_id, outcome="failure", reason=reason, kind=hit.kind
+            return None
+        return Revoked(
+            f"{installed.name} was switched off by the platform: {hit.describe()}", hit.kind
         )
-        threading.Thread(target=stop, args=(app.app_id, reason), daemon=True).start()
-        stopped.append(app.app_id)
-    return stopped
+
+    return stop_revoked_apps(audit, apps, lookup, stop)

@@ -31,6 +31,7 @@ The supervisor acts on decisions (throttle, kill) and audits them (``record_deci
 
 from superapp.monitor._budgets import BudgetEvaluator
 from superapp.monitor._monitor import Monitor
+from superapp.monitor._pss import tree_pss_mb
 from superapp.monitor._sampler import ProcessTreeSampler, TreeSample
 from superapp.monitor._samples import AppSample, BudgetDecision, RuntimeCounters, record_decision
 from superapp.monitor._types import Action, Metric, format_bytes
@@ -47,4 +48,5 @@ __all__ = [
     "TreeSample",
     "format_bytes",
     "record_decision",
+    "tree_pss_mb",
 ]

@@ -19,7 +19,7 @@ from superapp.core.pagestate import PageStateLimits, in_app_location
 from superapp.core.paths import Paths
 from superapp.net import EgressProxy
 from superapp.policy import HostPolicy
-from superapp.resources import asset_text
+from superapp.resources import asset_text, shim_text
 from superapp.runtime._devmode import DevOptions
 from superapp.runtime._door import RevocationGate
 from superapp.runtime._guard import RequestGuard
@@ -374,7 +374,7 @@ class RuntimeApp:
             # Its message links are QObjects: made on the GUI thread, which runs their slots
             # (this method runs in pywebview's func thread, which has no Qt event loop).
             spec.dual = self.dual = engine.gui.call(lambda: _dualwiring.dual_mode(self))
-        shim = asset_text("shim.js")
+        shim = shim_text("shim.js")
         relay = asset_text("bridge-isolated.js")
         self.window = engine.window
         # Held for the window's life: spec.keep holds the Qt objects only Python references

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from superapp.confine import (
+    GENERIC_PORTS,
     ConfinementReport,
     app_folders,
     confine,
@@ -42,7 +43,14 @@ from superapp.runtime._env import test_dns_map, test_host_map
 if TYPE_CHECKING:
     from superapp.runtime._app import LoadedApp
 
-__all__ = ["Lockdown", "allowlist_ports", "fits_pooled", "lock_down", "lock_down_generic"]
+__all__ = [
+    "Lockdown",
+    "allowlist_ports",
+    "fits_pooled",
+    "lock_down",
+    "lock_down_generic",
+    "slot_paths",
+]
 
 _log = logging.getLogger("superapp.runtime")
 _HTTPS, _HTTP, _DNS = 443, 80, 53
@@ -173,9 +181,12 @@ def lock_down(
     return Lockdown(confine(plan), sock)
 
 
-def lock_down_generic(paths: Paths, *, slot: Path, cdp_port: int | None) -> Lockdown:
+def lock_down_generic(
+    paths: Paths, *, slot: Path, cdp_port: int | None, ports: tuple[int, ...] | None = None
+) -> Lockdown:
     """The pool path: a runtime that knows no app yet confines itself to its slot
-    (``superapp.confine.generic_plan``) before it starts any thread; binding never widens it."""
+    (``superapp.confine.generic_plan``) before it starts any thread; binding never widens it.
+    ``ports``: a cold launch's narrower TCP rule (``--connect-ports``), else ``GENERIC_PORTS``."""
     tmp = slot / "tmp"
     tmp.mkdir(exist_ok=True, mode=0o700)
     os.environ["TMPDIR"] = str(tmp)
@@ -190,20 +201,39 @@ def lock_down_generic(paths: Paths, *, slot: Path, cdp_port: int | None) -> Lock
         egress_port=sock.getsockname()[1],
         cdp_port=cdp_port,
         extra_read=[*_package_data_dirs(), *_profile_file(paths)],
+        ports=ports,
     )
     return Lockdown(confine(plan), sock)
 
 
-def fits_pooled(app: LoadedApp) -> str | None:
+def slot_paths(paths: Paths, app_id: str, app_dir: str, slot: Path) -> Paths:
+    """The paths a pooled runtime opens its app's store with: ``storage`` and ``files`` in
+    ``<slot>/app`` when the host moved them there (``bind.app_dir``), else ``paths``."""
+    from superapp.storage._moved import MovedPaths
+
+    if Path(app_dir) != slot / "app":
+        return paths
+    return MovedPaths(
+        paths.data, paths.state, paths.config, paths.cache, moved_id=app_id, moved_root=slot / "app"
+    )
+
+
+def fits_pooled(
+    app: LoadedApp, *, moved: bool = False, ports: tuple[int, ...] | None = None
+) -> str | None:
     """Why a pooled runtime (``lock_down_generic``) cannot serve ``app``, or None if it can:
-    an app that needs its own folder or a port outside the generic plan starts cold."""
-    if {"storage", "files"} & app.declared:
-        return "it declares storage or files (its own folder)"
+    an app that needs its own folder or a port outside the generic plan starts cold.
+    ``moved``: the host moved the app's storage and files into this runtime's slot
+    (``bind.app_dir`` is ``<slot>/app``), which the generic plan already lets it write.
+    ``ports``: what its plan was narrowed to (``--connect-ports``), else ``GENERIC_PORTS``."""
+    if {"storage", "files"} & app.declared and not moved:
+        return "it declares storage or files and the host did not move them into its slot"
     if app.engine_storage != "memory":
         return "its engine storage is persistent (its own folder)"
     if app.dev_mode:
         return "developer mode reads the developer's folder"
     policy = NetPolicy.from_manifest(app.app_id, app.allowed_hosts, app.http_hosts)
-    if not fits_generic(allowlist_ports(policy, os.environ)):
+    allowed = GENERIC_PORTS if ports is None else ports
+    if not fits_generic(allowlist_ports(policy, os.environ), allowed):
         return "its allowlist needs ports a pooled runtime may not connect to"
     return None

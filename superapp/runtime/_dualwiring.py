@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from superapp import protocol as control
 from superapp.net import NetPolicy
-from superapp.resources import asset_text
+from superapp.resources import asset_text, shim_text
 
 if TYPE_CHECKING:
     from superapp.runtime._app import RuntimeApp
@@ -47,10 +47,10 @@ def dual_mode(rt: RuntimeApp) -> Any:
 
     return DualMode(
         logic_scripts=rt.app.logic,
-        view_shim_js=asset_text("dual-view-shim.js"),
+        view_shim_js=shim_text("dual-view-shim.js"),
         view_relay_js=asset_text("dual-view-relay.js"),
         logic_relay_js=asset_text("dual-logic-relay.js"),
         logic_host_js=asset_text("dual-logic-host.js"),
-        worker_shim_js=asset_text("dual-logic-worker.js"),
+        worker_shim_js=shim_text("dual-logic-worker.js"),
         on_crash=lambda which, reason: on_context_crashed(rt, which, reason),
     )

@@ -60,6 +60,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--pooled", action="store_true", help="prewarmed: bound later, generic lockdown"
     )
     parser.add_argument(
+        "--connect-ports", default=None, metavar="P,Q",
+        help="with --pooled: narrow the generic plan's TCP ports (a cold launch's own)",
+    )  # fmt: skip
+    parser.add_argument(
         "--engine-profile", type=Path, default=None, help="persistent profile (cold launch only)"
     )
     # Developer mode only (refused unless the bind names a folder): live reload, the
@@ -97,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         dev_switches=(args.watch, args.devtools, local),
     )  # fmt: skip
     # Landlock binds only the calling thread: the lockdown comes before any thread starts.
-    code = startup.lock_down(pooled=args.pooled)
+    ports = None
+    if args.connect_ports is not None:
+        ports = tuple(int(p) for p in args.connect_ports.split(",") if p)
+    code = startup.lock_down(pooled=args.pooled, ports=ports)
     if code is not None:
         return code
 

@@ -99,6 +99,7 @@ class Startup:
         self._egress: EgressProxy | None = None
         self._code = 0
         self._pooled = False
+        self._ports: tuple[int, ...] | None = None
         self.lockdown: Lockdown | None = None
         #: ``--watch``, ``--devtools``, ``--allow-local`` (parsed): developer mode only.
         self._dev_switches = dev_switches
@@ -141,15 +142,17 @@ class Startup:
         self._verified.set()
 
     # --- main thread ---------------------------------------------------------------------
-    def lock_down(self, *, pooled: bool) -> int | None:
+    def lock_down(self, *, pooled: bool, ports: tuple[int, ...] | None = None) -> int | None:
         """Step 0 (see the module docstring), on the one thread; an exit code if it cannot
-        go on (the host was told why)."""
+        go on (the host was told why). ``ports``: a generic plan narrowed to these TCP ports
+        (a cold launch through the generic path, ``--connect-ports``)."""
         from superapp.runtime import _confine
 
         self._pooled = pooled
+        self._ports = ports
         if pooled:
             self.lockdown = _confine.lock_down_generic(
-                self.paths, slot=self.slot, cdp_port=self.cdp_port
+                self.paths, slot=self.slot, cdp_port=self.cdp_port, ports=ports
             )
         else:
             code = self._bind_cold()
@@ -272,7 +275,8 @@ class Startup:
             from superapp.runtime._confine import fits_pooled
 
             # The generic lockdown cannot be widened: the host binds only apps that fit it.
-            why = fits_pooled(loaded)
+            moved = Path(bind.app_dir) == self.slot / "app"
+            why = fits_pooled(loaded, moved=moved, ports=self._ports)
             if why is not None:
                 raise ValueError(f"a pooled runtime cannot serve this app: {why}")
         assert self._engine is not None and self._egress is not None  # noqa: S101
@@ -281,8 +285,11 @@ class Startup:
             persistent and self.engine_profile != Path(bind.webview_dir)
         ):
             raise ValueError("this runtime's engine profile does not fit the app")
+        from superapp.runtime._confine import slot_paths
+
+        paths = slot_paths(self.paths, bind.app_id, bind.app_dir, self.slot)  # storage moved in?
         app = RuntimeApp(
-            self.paths, loaded, self.channel, bind, self.requests, self._egress, self.started
+            paths, loaded, self.channel, bind, self.requests, self._egress, self.started
         )
         self.app = app
         if bind.dev_src is not None:

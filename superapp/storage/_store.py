@@ -16,6 +16,7 @@ from superapp.storage._files import FileNamespace
 from superapp.storage._keys import KeyManager
 from superapp.storage._kv import KeyValueStore
 from superapp.storage._limits import StorageLimits
+from superapp.storage._moved import paths_for
 
 __all__ = [
     "AppStore",
@@ -128,6 +129,9 @@ def open_store(
     """
     limits = limits or StorageLimits()
     audit = audit if audit is not None else AuditLog(paths.audit_log)
+    # While a pooled runtime has the app's storage in its slot, every opener (the host's
+    # readers, tests) opens it there, never a new empty store in its place (``_moved``).
+    paths = paths_for(paths, app_id)
     codec: Codec
     if encrypt and data_key is not None:
         codec = AesGcmCodec(app_id, data_key)
@@ -162,6 +166,7 @@ def read_usage(paths: Paths, app_id: str, *, limits: StorageLimits | None = None
     """Usage of an app without creating anything (zero if it never stored a thing), with
     the bytes of its engine profile on disk and their budget."""
     limits = limits or StorageLimits()
+    paths = paths_for(paths, app_id)  # a pooled runtime's slot holds it while it runs
     engine = {"engine_bytes": engine_bytes(paths, app_id), "engine_quota": engine_quota(paths)}
     keys = KeyManager(paths, backend=limits.key_backend)
     if not keys.has_data_key(app_id) and not paths.app_storage(app_id).exists():
@@ -180,6 +185,7 @@ def clear_app_data(
     """Delete every value, file and cached file of the app, and its engine profile (web
     storage of a ``persistent`` app); keeps its data key. Returns the usage before."""
     audit = audit if audit is not None else AuditLog(paths.audit_log)
+    paths = paths_for(paths, app_id)  # a pooled runtime's slot holds it while it runs
     with open_store(paths, app_id, limits=limits, audit=audit) as store:
         before = replace(store.usage(), engine_bytes=engine_bytes(paths, app_id))
         store.kv.clear()
@@ -207,6 +213,9 @@ def destroy_app_data(paths: Paths, app_id: str) -> None:
     """
     keys = KeyManager(paths)
     had_key = keys.destroy_data_key(app_id)
+    # Left in a runtime's slot by a host that crashed (no host has moved it home since):
+    # deleted there, as the user asked (``_moved``).
+    paths = paths_for(paths, app_id)
     for folder in (
         paths.app_storage(app_id),
         paths.app_files(app_id),

@@ -86,6 +86,7 @@ class _FakeRuntime:
         self._ids = 0
         self._store: Any = None
         self.bind: Bind | None = None
+        self.slot = Path()
         self.terminated = threading.Event()
 
     # --- host → fake ---------------------------------------------------------------------
@@ -182,10 +183,13 @@ class _FakeRuntime:
 
         from superapp.core.paths import Paths
         from superapp.policy import HostPolicy
+        from superapp.runtime._confine import slot_paths
         from superapp.runtime._metrics import runtime_counters
         from superapp.storage import StorageLimits, open_store
 
-        paths = Paths.from_env()
+        assert self.bind is not None
+        # Where the host put its storage: moved into the slot on the generic path.
+        paths = slot_paths(Paths.from_env(), self.app_id, self.bind.app_dir, self.slot)
         if self._store is None:
             assert self.bind is not None and self.bind.data_key is not None
             policy = HostPolicy.model_validate(self.bind.policy)
@@ -205,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slot-dir", type=Path, required=True)
     parser.add_argument("--remote-debugging-port", type=int, default=None)
     parser.add_argument("--engine-profile", type=Path, default=None)
+    # The generic path's switches (a real runtime's lockdown; the fake applies none).
+    parser.add_argument("--pooled", action="store_true")
+    parser.add_argument("--connect-ports", default=None)
     args = parser.parse_args(argv)
     script = json.loads(args.script)
     channel = Channel.from_fd(args.control_fd)
@@ -217,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     fake = _FakeRuntime(channel, bind.app_id, script.get("options", {}))
     fake.bind = bind
+    fake.slot = args.slot_dir
     threading.Thread(target=fake.read, name="control", daemon=True).start()
     if bind.restore is not None:  # resumed after a discard: what the host handed back
         restore = bind.restore

@@ -43,7 +43,8 @@ def _fingerprint(playwright: Any, port: int | None) -> dict[str, Any]:
 def test_pooled_page_cannot_tell_it_came_from_the_pool(
     tmp_path: Path, superapp_home: Paths, runtime_env: None, playwright: Any
 ) -> None:
-    # No storage/files: an app that declares them is never pooled (test_storage_app_starts_cold).
+    # No storage/files (an app with them is pooled with its folders moved into the slot:
+    # tests/attacks/test_pooled_storage_crash.py).
     install(superapp_home, make_app(tmp_path, A))
     install(superapp_home, make_app(tmp_path, B))
     with pooled_host(superapp_home) as supervisor:
@@ -131,9 +132,10 @@ def test_pooled_runtime_killed_before_claim_is_replaced(
 def test_storage_app_starts_cold_and_pooled_bundle_is_a_copy(
     tmp_path: Path, superapp_home: Paths, runtime_env: None, playwright: Any
 ) -> None:
-    """The pooled runtime's lockdown reaches only its slot and cannot be widened at claim: an
-    app that declares storage starts cold (locked down to its own folder) and the warm runtime
-    stays idle; a pooled app reads the host's copy of its bundle, never the installed file."""
+    """The pooled runtime's lockdown reaches only its slot and cannot be widened at claim: a
+    launch the pool cannot serve (here: a CDP port of its own) starts cold and the warm runtime
+    stays idle; a pooled app reads the host's copy of its bundle, never the installed file.
+    (Apps with storage are pooled by moving their folders: test_pooled_storage_crash.py.)"""
     install(superapp_home, make_app(tmp_path, A, permissions=[("storage", "Notes")]))
     install(superapp_home, make_app(tmp_path, B))
     with pooled_host(superapp_home) as supervisor:

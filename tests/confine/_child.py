@@ -126,9 +126,11 @@ def main(argv: list[str]) -> int:
     spec: dict[str, Any] = json.loads(argv[0])
     paths = Paths.from_env({"SUPERAPP_HOME": spec["home"]})
     if spec.get("slot"):  # a pooled runtime: the generic plan, before any app is known
+        ports = spec.get("generic_ports")  # a cold launch's narrowed TCP rule
         plan = generic_plan(
-            paths, slot=Path(spec["slot"]), egress_port=spec.get("egress_port"), env={}
-        )
+            paths, slot=Path(spec["slot"]), egress_port=spec.get("egress_port"), env={},
+            ports=tuple(ports) if ports is not None else None,
+        )  # fmt: skip
     else:
         plan = runtime_plan(
             paths,

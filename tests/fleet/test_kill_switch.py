@@ -50,6 +50,7 @@ def test_running_revoked_app_is_stopped_at_the_poll(world: World, supervisor: Su
     assert state is AppState.TERMINATED and "switched off by the platform" in detail
     [revoked] = audit_events(world.paths, "app.revoked", NOTES)
     assert revoked["event"]["outcome"] == "failure"
+    assert revoked["superapp"]["kind"] == "fleet"  # the repository's list, not the old feed
     [asked] = audit_events(world.paths, "fake.terminate", NOTES)
     assert asked["superapp"]["revoked"] is True
     wait_until(lambda: not supervisor.running(), what="the revoked app gone")

@@ -231,6 +231,7 @@ def test_kill_switch_stops_a_running_app(superapp_home: Paths, tmp_path: Path,
     assert state is AppState.TERMINATED and "switched off by the platform" in detail
     [revoked] = audit_events(superapp_home, "app.revoked", app_id)
     assert revoked["event"]["outcome"] == "failure"
+    assert revoked["superapp"]["kind"] == "app"  # the feed's own revocation kind
     # The runtime was told why, so it refuses calls REVOKED until its window is gone.
     [asked] = audit_events(superapp_home, "fake.terminate", app_id)
     assert asked["superapp"]["revoked"] is True

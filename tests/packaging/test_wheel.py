@@ -99,6 +99,8 @@ def test_wheel_carries_every_package_and_the_runtime_files(built: tuple[Path, Pa
         "superapp/assets/superapp.d.ts",
         "superapp/assets/dual-logic-worker.js",
         "superapp/assets/dual-view-shim.js",
+        "superapp/assets/shim-common.js",
+        "superapp/assets/shim-call.js",
         "superapp/assets/launcher/index.html",
         "superapp/assets/launcher/launcher.js",
         "superapp/bundles/manifest.schema.json",

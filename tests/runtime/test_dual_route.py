@@ -103,3 +103,24 @@ def test_a_message_flood_meets_each_sides_bucket() -> None:
     rate.take("logic")  # the other side has its own bucket
     now[0] += 1.0
     rate.take("view")  # refilled
+
+
+def test_a_refused_logic_reply_is_acked_to_the_logic_and_never_reaches_the_view() -> None:
+    # Each side spends its own bucket, so a logic that answers every view message can be
+    # refused while the view is admitted (bench/bridge.py hung on a dropped answer): the logic
+    # must hear RATE_LIMITED for the message id it sent, so it can answer again later.
+    mode, guard, audit, seen = _dual(DualLimits(burst=2, per_second=1e-9))
+    mode.view_link.post('{"id": 1, "data": {"i": 1}}')
+    mode.logic_link.post('{"id": 1, "data": {"progress": 1}}')
+    mode.logic_link.post('{"id": 2, "data": {"i": 1}}')
+    mode.view_link.post('{"id": 2, "data": {"i": 2}}')  # the view still has a token
+    mode.logic_link.post('{"id": 3, "data": {"i": 2}}')  # the logic has none left
+    assert seen["logic"] == ['{"i":1}', '{"i":2}']
+    assert seen["view"] == ['{"progress":1}', '{"i":1}']
+    acks = [json.loads(a) for a in seen["logic-ack"]]
+    assert [(a["id"], a["ok"]) for a in acks] == [(1, True), (2, True), (3, False)]
+    assert acks[2]["error"]["code"] == "RATE_LIMITED"
+    assert [(a, f["rule"], f["direction"]) for a, f in audit.events] == [
+        ("dual.message_refused", "RATE_LIMITED", "logic->view")
+    ]
+    assert guard.counters["dual.messages"] == 4
