@@ -25,10 +25,9 @@ carries ``restore``. ``superapp stop``, the kill switch and a refused resume dro
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -72,43 +71,6 @@ class SavedPage:
         return Restore(location=self.location, state=self.state)
 
 
-class _Spawner:
-    """One long-lived thread that launches resumed apps. A runtime gets the parent-death
-    signal when the *thread* that spawned it ends (``prctl(PR_SET_PDEATHSIG)`` follows the
-    forking thread), so it must not be spawned from a short-lived request thread (the host's
-    control socket serves each request in a thread of its own)."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.Queue[tuple[Callable[[], RunningApp], list[object], threading.Event]]
-        self._jobs = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def run(self, job: Callable[[], RunningApp]) -> RunningApp:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="resume", daemon=True)
-                self._thread.start()
-        box: list[object] = []
-        done = threading.Event()
-        self._jobs.put((job, box, done))
-        done.wait()
-        result = box[0]
-        if isinstance(result, BaseException):
-            raise result
-        assert isinstance(result, RunningApp)  # noqa: S101 - the job's return type
-        return result
-
-    def _loop(self) -> None:
-        while True:
-            job, box, done = self._jobs.get()
-            try:
-                box.append(job())
-            except BaseException as err:  # handed to the caller, raised in its thread
-                box.append(err)
-            done.set()
-
-
 @dataclass(frozen=True)
 class DiscardedRef:
     """A discarded app as the kill switch sees it (``_revocation.stop_revoked``)."""
@@ -131,7 +93,6 @@ class ProcessDiscard:
         #: Apps being discarded: the ``page_saved`` answer goes here.
         self._waiting: dict[str, tuple[threading.Event, list[PageSaved]]] = {}
         self._resuming: set[str] = set()
-        self._spawner = _Spawner()
 
     # --- queries ---------------------------------------------------------------------------
     def get(self, app_id: str) -> SavedPage | None:
@@ -238,11 +199,11 @@ class ProcessDiscard:
             self._resuming.add(app_id)
         try:
             try:
-                app = self._spawner.run(
-                    lambda: self._sup.launch(
-                        app_id, dev_src=saved.dev_src, cdp_port=saved.cdp_port,
-                        dev_flags=saved.dev_flags, restore=saved,
-                    )
+                # The runtime is forked on the spawner thread (``superapp._spawn``), so its
+                # parent-death signal does not follow this request thread.
+                app = self._sup.launch(
+                    app_id, dev_src=saved.dev_src, cdp_port=saved.cdp_port,
+                    dev_flags=saved.dev_flags, restore=saved,
                 )  # fmt: skip
             except Exception as err:  # revoked, or it could not start: nothing is kept
                 self.drop(app_id, f"resume refused: {err}", AppState.TERMINATED)
