@@ -190,6 +190,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home, xvfb():
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         os.environ["SUPERAPP_HOME"] = home
+        # No GPU: the runtime composites in software (``software_scene_graph``); bare
+        # pywebview gets the same backend, so the comparison stays fair.
+        from superapp.runtime._env import software_scene_graph
+
+        if software_scene_graph():
+            os.environ.setdefault("QT_QUICK_BACKEND", "software")
         env = dict(os.environ, PYTHONPATH=str(REPO))
         os.environ["PYTHONPATH"] = str(REPO)
         subprocess.run(
@@ -202,7 +208,10 @@ def main() -> int:
         warm = _in_process(args.runs, pooled=True)
         cold = _in_process(args.runs, pooled=False)
         life = _lifecycle(args.lifecycle_runs) if args.lifecycle_runs > 0 else []
-    print(f"## Startup ({machine()}, load average {load:.1f} at start, {args.runs} runs each)\n")
+    print(
+        f"## Startup ({machine()}, load average {load:.1f} at start, {args.runs} runs each, "
+        f"QT_QUICK_BACKEND={os.environ.get('QT_QUICK_BACKEND', '')!r} on both sides)\n"
+    )
     print("| | start → loaded (median) | min | max | PSS of process tree (median) |")
     print("|---|---|---|---|---|")
     cold_label = f"superapp run (cold, {args.cold_app})"

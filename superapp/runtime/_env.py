@@ -19,6 +19,7 @@ __all__ = [
     "egress_switches",
     "engine_switches",
     "prepare_environment",
+    "software_scene_graph",
     "test_dns_map",
     "test_host_map",
     "test_switches",
@@ -123,6 +124,26 @@ def engine_switches(env: Mapping[str, str], *, proxy_port: int) -> list[str]:
     return [*switches, *test_switches(env)]
 
 
+#: Where a machine's GPU render nodes are (``renderD128``…); none means no GPU to draw with.
+_DRI = Path("/dev/dri")
+
+
+def software_scene_graph(dri: Path | None = None) -> bool:
+    """Whether the window should composite in software: the machine has no GPU render node.
+
+    Measured (bench/RESULTS.md, "Why a warm window stalled"): with no GPU, Qt Quick's OpenGL
+    scene graph runs on Mesa's llvmpipe, which JIT-compiles its shaders with LLVM on the GUI
+    thread (Chromium's UI thread too) for every new page view — ~100 ms of each warm launch.
+    Qt Quick's ``software`` backend draws without GL, and Qt WebEngine then composites in
+    software too (it turns the GPU off itself); WebGL was already off on llvmpipe (GPU
+    blocklisted). No sandbox or isolation switch changes. With a GPU nothing is set.
+    """
+    try:
+        return not any((_DRI if dri is None else dri).glob("renderD*"))
+    except OSError:  # unreadable: no GPU the engine could open either
+        return True
+
+
 def prepare_environment(webview_dir: Path, *, cdp_port: int | None) -> bool:
     """Configure this process for one app's engine. Returns whether the sandbox is on.
 
@@ -145,6 +166,8 @@ def prepare_environment(webview_dir: Path, *, cdp_port: int | None) -> bool:
     env.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
     if cdp_port is not None:
         env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{cdp_port}"
+    if "QT_QUICK_BACKEND" not in env and software_scene_graph():
+        env["QT_QUICK_BACKEND"] = "software"
     sandbox = True
     if os.geteuid() == 0 or env.get("QTWEBENGINE_DISABLE_SANDBOX") == "1":
         env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
