@@ -120,7 +120,7 @@ def bind_into_slot(bind: Bind, slot: Path, paths: Paths | None = None) -> Bind:
     shutil.copyfile(bind.bundle_path, target)
     os.chmod(target, 0o400)
     update: dict[str, str] = {"bundle_path": str(target)}
-    subdirs = ("storage", "files") if bind.data_key is not None else ()
+    subdirs: tuple[str, ...] = ("storage", "files") if bind.data_key is not None else ()
     if bind.engine_storage == "persistent":
         subdirs += ("webview",)
     if subdirs:
