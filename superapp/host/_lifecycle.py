@@ -271,12 +271,13 @@ class Supervisor:
         generic = None if extra_args else cold_generic_ports(bind, declared, self.paths)
         if prespawned is not None:
             fits = not extra_args  # its command line carries no developer-mode switches
-            if fits and prespawned.engine_profile == profile and prespawned.cdp_port == cdp_port:
-                if prespawned.connect_ports is None:
+            if fits and prespawned.cdp_port == cdp_port:
+                if prespawned.connect_ports is None and prespawned.engine_profile == profile:
                     prespawned.claimed = True
                     return prespawned, bind
-                # Started generic (``superapp run``): only for exactly the ports it was given.
-                if prespawned.connect_ports == generic:
+                # Started generic (``superapp run``): only for exactly the ports it was given
+                # (it has no ``--engine-profile``: a ``persistent`` app's folder is moved in).
+                if prespawned.connect_ports is not None and prespawned.connect_ports == generic:
                     with contextlib.suppress(OSError):
                         moved = bind_into_slot(bind, prespawned.slot, self.paths)
                         prespawned.claimed = True

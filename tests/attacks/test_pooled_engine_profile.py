@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from superapp.audit import AuditLog
@@ -85,7 +86,10 @@ def test_pooled_persistent_profile_is_home_after_exit_and_read_by_later_runs(
         assert any("IndexedDB" in h for h in hits), hits
         # A later cold run (through the generic path, its profile moved in the same way)...
         cold = loaded(supervisor.launch(APP, cdp_port=free_port()))
-        assert not cold.pooled
+        assert not cold.pooled and cold.slot is not None
+        cmdline = psutil.Process(cold.pid).cmdline()
+        assert "--pooled" in cmdline and "--engine-profile" not in cmdline
+        assert (cold.slot / "app" / "webview").is_dir() and not home.exists()
         assert _page(playwright, cold.cdp_port, READ_BACK) == {"local": marker, "idb": marker}
         supervisor.stop(APP)
         # ...and a later pooled run read what the first one wrote.
