@@ -162,3 +162,48 @@ def test_host_killed_mid_run_the_next_host_moves_the_engine_profile_home(
         for pipe in (host.stdin, host.stdout):
             if pipe is not None:
                 pipe.close()
+
+
+def test_pooled_profile_over_its_budget_is_evicted_at_home_after_the_move_back(
+    tmp_path: Path, superapp_home: Paths, runtime_env: None
+) -> None:
+    """The monitor measures the profile where it is (in the slot) and stops the app over its
+    ``engine_storage`` budget; the eviction runs after the profile is home (before, it would
+    find nothing at home and the full profile would come back)."""
+    from superapp.host import StopTimeouts
+    from superapp.host._context import HostContext
+    from superapp.host._pool import RuntimePool
+    from superapp.policy import PoolPolicy
+    from superapp.storage import folder_bytes
+    from superapp.testing import wait_for_audit
+    from tests.attacks.test_engine_storage import FILL
+
+    limit = 24 * 1024 * 1024
+    superapp_home.policy_file.write_text(
+        '[monitor]\nsample_interval_s = 0.25\n[monitor.engine_storage]\nlimit = "24 MiB"\n',
+        encoding="utf-8",
+    )
+    folder = _with_engine_storage(make_app(tmp_path, APP, script=FILL), "persistent")
+    install(superapp_home, folder)
+    context = HostContext.load(superapp_home)
+    pool = RuntimePool(superapp_home, context.audit, PoolPolicy(size=1))
+    supervisor = Supervisor(
+        superapp_home, context.audit, pool=pool, monitor=context.monitor(),
+        policy=context.policy, timeouts=StopTimeouts(close_s=5.0, term_s=2.0),
+    )  # fmt: skip
+    pool.start()
+    try:
+        warm_runtimes(supervisor)
+        app = loaded(supervisor.launch(APP))
+        assert app.pooled and app.slot is not None
+        evicted = wait_for_audit(
+            superapp_home, lambda e: True, action="storage.engine_evicted", app_id=APP,
+            timeout=120,
+        )  # fmt: skip
+        assert app.exited.wait(30.0)
+        assert evicted["superapp"]["bytes"] > limit  # what was measured is what was evicted
+        assert not app.slot.exists()
+        assert folder_bytes(superapp_home.app_webview(APP)) < limit  # home, and evicted there
+        assert not list(superapp_home.app_dir(APP).glob("*.from-slot-*"))
+    finally:
+        supervisor.shutdown()
