@@ -14,6 +14,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,23 @@ def _page(playwright: Any, port: int | None, script: str, arg: Any = None) -> An
         browser.close()
 
 
+def _set_cookie(playwright: Any, port: int | None, value: str) -> None:
+    """A persistent cookie in the page's own profile, as an allowlisted host's ``Set-Cookie``
+    would put it there (an ``app://`` page cannot set cookies itself)."""
+    assert port is not None
+    browser, page = connect(playwright, port)
+    try:
+        cdp = page.context.new_cdp_session(page)
+        ok = cdp.send(
+            "Network.setCookie",
+            {"name": "probe", "value": value, "domain": "example.org", "path": "/",
+             "secure": True, "expires": time.time() + 86400},
+        )  # fmt: skip
+        assert ok.get("success", True) is not False, ok
+    finally:
+        browser.close()
+
+
 def test_pooled_persistent_profile_is_home_after_exit_and_read_by_later_runs(
     tmp_path: Path, superapp_home: Paths, runtime_env: None, playwright: Any
 ) -> None:
@@ -75,6 +93,7 @@ def test_pooled_persistent_profile_is_home_after_exit_and_read_by_later_runs(
         assert app.pooled and app.pid == idle.pid and app.slot is not None
         slot = app.slot
         assert _page(playwright, app.cdp_port, WRITE, marker) == marker
+        _set_cookie(playwright, app.cdp_port, marker)
         # While it runs the profile is in the slot (never a copy: nothing of it at home).
         assert (slot / "app" / "webview").is_dir() and not home.exists()
         supervisor.stop(APP)
@@ -84,6 +103,7 @@ def test_pooled_persistent_profile_is_home_after_exit_and_read_by_later_runs(
         hits = _files_holding([home], marker.encode())
         assert any("Local Storage" in h for h in hits), hits
         assert any("IndexedDB" in h for h in hits), hits
+        assert "Cookies" in hits, hits  # set just before the stop, flushed before the move
         # A later cold run (through the generic path, its profile moved in the same way)...
         cold = loaded(supervisor.launch(APP, cdp_port=free_port()))
         assert not cold.pooled and cold.slot is not None

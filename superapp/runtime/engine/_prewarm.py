@@ -98,9 +98,11 @@ def persistent_profile(view: Any, folder: Path) -> QWebEngineProfile:
     permissions on it and keeps its HTTP cache in memory (``_check_engine_storage``).
 
     The folder was moved in by the host, so it is the app's own (never another's: the host
-    moves only the bound app's); nothing is made outside it. Parented to the window, so
-    Chromium closes (and flushes) it when the window and the engine go, before the process
-    exits and the host moves the folder home."""
+    moves only the bound app's); nothing is made outside it. Chromium flushes it (cookies,
+    localStorage) when the engine shuts down at the end of the GUI loop, before the process
+    exits and the host moves the folder home (tests/test_persistent_profile.py). Do not
+    delete it and end the process at once: a deleted profile is closed asynchronously, and a
+    cookie set just before was measured lost that way."""
     folder.mkdir(mode=0o700, exist_ok=True)
     profile = QWebEngineProfile(PROFILE_NAME, view)
     profile.setPersistentStoragePath(str(folder))
