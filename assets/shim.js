@@ -7,7 +7,8 @@
  *                                  over storage.* (the encrypted store)
  *   window.superapp.lifecycle      state ("shown"/"hidden"), addEventListener("show"|"hide", fn),
  *                                  removeEventListener: the app going to the background and
- *                                  back (docs/lifecycle.md)
+ *                                  back; saveState(value)/restored(): the hand-over when the
+ *                                  host discards the app's process (docs/lifecycle.md)
  *
  * Rejections are Error objects with a string `.code` (UNKNOWN_API, INVALID_PARAMS,
  * PERMISSION_DENIED, CONSENT_DENIED, RATE_LIMITED, QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE,
@@ -108,8 +109,18 @@
     if (typeof fn !== "function") throw new TypeError("listener must be a function");
     return handlers[type];
   }
+  // saveState/restored: the hand-over for a process-level discard (ADR 0014). Only plain data
+  // crosses: JSON.stringify would silently drop a function or turn a Date into text, so such
+  // values are refused here (the runtime and the host check again; this is for the developer).
   var lifecycle = freeze({
     get state() { return lifeState; },
+    saveState: function (value) {
+      try { shared.plain(value, 0, "saveState"); } catch (e) {
+        return Prom.reject(shared.fail("INVALID_PARAMS", e.message));
+      }
+      return callNative("lifecycle.saveState", { state: value }).then(done);
+    },
+    restored: function () { return callNative("lifecycle.restored", {}); },
     addEventListener: function (type, fn) {
       var list = handlerList(type, fn);
       if (list.indexOf(fn) < 0) list.push(fn);

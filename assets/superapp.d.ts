@@ -100,6 +100,19 @@ export type FilesWriteParams = {
 };
 export type FilesWriteResult = { [key: string]: number };
 
+/** lifecycle.restored — capability: none. */
+export type LifecycleRestoredParams = Record<string, never>;
+export type LifecycleRestoredResult = {
+  wasDiscarded: boolean;
+  state?: JsonValue;
+};
+
+/** lifecycle.saveState — capability: none. */
+export type LifecycleSaveStateParams = {
+  state: JsonValue;
+};
+export type LifecycleSaveStateResult = null;
+
 /** net.request — capability: net:request. */
 export type NetRequestParams = {
   url: string;
@@ -210,6 +223,10 @@ export interface ApiMap {
   "files.read": { params: FilesReadParams; result: FilesReadResult };
   /** Create or replace the file atomically; ``{size}`` written. */
   "files.write": { params: FilesWriteParams; result: FilesWriteResult };
+  /** Once, for a page the host restored after discarding its process: ``wasDiscarded`` and the value it handed over; afterwards (and for any other page) ``wasDiscarded`` is false. */
+  "lifecycle.restored": { params: LifecycleRestoredParams; result: LifecycleRestoredResult };
+  /** Hand over a small plain-JSON value (at most 64 KiB as JSON, 16 levels deep) that a discarded page gets back once from ``lifecycle.restored``; the latest call wins. Call it in the ``hide`` listener. Kept in memory only, never written to disk. */
+  "lifecycle.saveState": { params: LifecycleSaveStateParams; result: LifecycleSaveStateResult };
   /** Make an HTTP request to an allowlisted host. Needs ``net:request``. */
   "net.request": { params: NetRequestParams; result: NetRequestResult };
   /** Show a system notification. Needs ``notifications``. */
@@ -276,6 +293,11 @@ export interface SuperappLifecycle {
     type: "show" | "hide",
     listener: (event: SuperappLifecycleEvent) => void
   ): void;
+  /** Hand over a small plain-JSON value (64 KiB, 16 levels) in a hide listener: if
+   * the host discards the app, its restored page gets it back once (ADR 0014). */
+  saveState(state: JsonValue): Promise<void>;
+  /** Once, in a page the host restored after discarding its process. */
+  restored(): Promise<LifecycleRestoredResult>;
 }
 
 export interface Superapp {

@@ -4,10 +4,11 @@ One host in this process (``start_host``, as the launcher runs it) under a priva
 
 1. ``resume``: the Unit Converter sample, ``--runs`` times: suspend → resume and
    suspend → discard → resume, each timed from the request to the host's confirmation (the
-   runtime reports its window shown and its page active; after a discard, once the reloaded
-   page has loaded); PSS of the app's process tree while running, hidden, suspended and
-   discarded, by process and split into anonymous and file-backed memory
-   (``/proc/<pid>/smaps_rollup``); a bare pywebview window's PSS in the same run.
+   runtime reports its window shown and its page active; after a discard, which ends the
+   runtime (ADR 0014), once a new runtime's restored page has loaded); PSS of the app's
+   process tree while running, hidden, suspended and discarded, by process and split into
+   anonymous and file-backed memory (``/proc/<pid>/smaps_rollup``); a bare pywebview
+   window's PSS in the same run.
 2. ``throttle``: a page burning a core (``while (true) {}``) against a CPU budget of 10 % (low,
    so that a burner gets over it even on a loaded machine): its measured CPU share before and
    while throttled (the host's own monitor samples).
@@ -76,7 +77,7 @@ def _settle(supervisor: Any, rounds: int = 2) -> None:
             time.sleep(0.05)
 
 
-def _host(home: str, policy: str) -> Any:
+def _host(home: str, policy: str, pool: bool = False) -> Any:
     from superapp.core.paths import Paths
     from superapp.host import start_host
 
@@ -86,8 +87,9 @@ def _host(home: str, policy: str) -> Any:
     from superapp.core.consent import ConsentAnswer
 
     return start_host(
-        paths, consent=lambda prompt: ConsentAnswer.DENY, share_confirm=lambda *a: False
-    )
+        paths, consent=lambda prompt: ConsentAnswer.DENY, share_confirm=lambda *a: False,
+        pool=pool,
+    )  # fmt: skip
 
 
 #: PSS of one process, in MB, from ``/proc/<pid>/smaps_rollup``: (anonymous, file-backed, shmem).
@@ -141,51 +143,62 @@ def _total(split: dict[str, Split], key: str | None = None) -> float:
     return sum(part[k] for part in split.values() for k in keys)
 
 
-def measure_states(runs: int) -> dict[str, Any]:
+def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str, Any]:
     """The Unit Converter in a host of this process, ``runs`` times: PSS by role while running,
     hidden, suspended and discarded, and resume from suspended and from discarded (request →
     the host's confirmation: window shown, page active; after a discard, the reloaded page
-    loaded). Used by ``bench/startup.py`` too (one run with the start-up figures)."""
-    host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n")
+    loaded). Used by ``bench/startup.py`` too (one run with the start-up figures). ``pool``:
+    the host keeps the policy's prewarmed runtimes (as the launcher does), so resuming a
+    discarded app claims one when it fits (``app_id`` must fit the pool: the Unit Converter,
+    with ``persistent`` engine storage, never does)."""
+    host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n", pool)
     sup = host.supervisor
     times: dict[str, list[float]] = {"suspended": [], "discarded": []}
     splits: dict[str, list[dict[str, Split]]] = {
         "running": [], "hidden": [], "suspended": [], "discarded": [],
     }  # fmt: skip
     audit: list[str] = []
+    kept: list[int] = []
+    pooled: list[bool] = []
     try:
-        app = sup.launch(APP)
+        app = sup.launch(app_id)
         assert app.loaded.wait(120)
         for _ in range(runs):
             _settle(sup)
             splits["running"].append(pss_split(app.pid))
-            sup.background.hide(APP)
+            sup.background.hide(app_id)
             _settle(sup)
             splits["hidden"].append(pss_split(app.pid))
-            sup.background.hide(APP, suspend=True)
+            sup.background.hide(app_id, suspend=True)
             splits["suspended"].append(pss_split(app.pid))
             t = time.perf_counter()
-            sup.background.resume(APP)
+            sup.background.resume(app_id)
             times["suspended"].append(time.perf_counter() - t)
             _settle(sup)
-            sup.background.hide(APP, suspend=True)
-            sup.background.discard(APP)
+            sup.background.hide(app_id, suspend=True)
+            sup.background.discard(app_id)
+            # Process-level discard (ADR 0014): the tree has exited; what is left is what the
+            # host keeps of the page (in its memory: the in-app URL and handed-over state).
+            assert app.exited.is_set() and not psutil.pid_exists(app.pid)
             splits["discarded"].append(pss_split(app.pid))
+            saved = sup.discarded.get(app_id)
+            kept.append(len(saved.location) + len(saved.state or ""))
             t = time.perf_counter()
-            sup.background.resume(APP)
+            app = sup.discarded.resume(app_id, "bench")  # a launch, page restored, loaded
             times["discarded"].append(time.perf_counter() - t)
-        audit = _compaction_notes(sup)
+            pooled.append(app.pooled)
+        audit = _compaction_notes(sup, app_id)
     finally:
         host.close()
-    return {"times": times, "splits": splits, "compaction": audit}
+    return {"times": times, "splits": splits, "compaction": audit, "kept": kept, "pooled": pooled}
 
 
-def _compaction_notes(sup: Any) -> list[str]:
+def _compaction_notes(sup: Any, app_id: str = APP) -> list[str]:
     """What the host's compaction said in its audit entries (MiB advised, or the refusal)."""
     from superapp.testing import audit_events
 
     notes = []
-    for event in audit_events(sup.paths, "app.lifecycle", APP):
+    for event in audit_events(sup.paths, "app.lifecycle", app_id):
         fields = event["superapp"]
         if "compacted_mib" in fields:
             skipped = fields.get("compaction_skipped", "")
@@ -208,11 +221,12 @@ def _role_mb(runs: list[dict[str, Split]], role: str) -> str:
 def state_rows(figures: dict[str, Any]) -> list[str]:
     """Markdown rows: resume times, then PSS per state with its anonymous/file split."""
     times, splits = figures["times"], figures["splits"]
+    how = "pooled runtime" if all(figures.get("pooled") or [False]) else "cold runtime"
     rows = [
         f"| resume from suspended (request → window shown, page active) | "
         f"{_ms(times['suspended'])} |",
-        f"| resume from discarded (request → reloaded page loaded, window shown) | "
-        f"{_ms(times['discarded'])} |",
+        f"| resume from discarded (request → a new {how}'s restored page loaded, "
+        f"window shown) | {_ms(times['discarded'])} |",
     ]
     running = median([_total(s) for s in splits["running"]])
     for state in ("running", "hidden", "suspended", "discarded"):
@@ -226,6 +240,11 @@ def state_rows(figures: dict[str, Any]) -> list[str]:
             f"| PSS {state} | {total:.0f} MB ({100 * total / running:.0f} % of running): "
             f"anon {anon:.0f}, file {file:.0f}; {parts} |"
         )
+    if figures.get("kept"):
+        rows.append(
+            f"| discarded: what the host keeps (in-app URL + handed-over state, memory only) | "
+            f"{max(figures['kept'])} bytes |"
+        )
     if figures["compaction"]:
         rows.append(f"| compaction (audit, last entry) | {figures['compaction'][-1]} |")
     return rows
@@ -233,8 +252,19 @@ def state_rows(figures: dict[str, Any]) -> list[str]:
 
 def bench_resume(runs: int) -> list[str]:
     figures = measure_states(runs)
+    from bench.startup import WARM_APP, _install_plain
+
+    _install_plain(Path(os.environ["SUPERAPP_HOME"]))  # a page the pool can serve
+    pooled = measure_states(runs, pool=True, app_id=WARM_APP)
+    warm = pooled["times"]["discarded"]
+    claimed = sum(pooled["pooled"])
     bare = _bare_pss()
-    return [*state_rows(figures), f"| PSS bare pywebview, same page, same run | {bare:.0f} MB |"]
+    return [
+        *state_rows(figures),
+        f"| resume from discarded, host with a pool (the launcher's), a plain page that fits "
+        f"it ({claimed} of {len(warm)} from the pool) | {_ms(warm)} |",
+        f"| PSS bare pywebview, same page, same run | {bare:.0f} MB |",
+    ]
 
 
 def _bare_pss() -> float:

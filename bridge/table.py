@@ -20,7 +20,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bridge.capabilities import app, clipboard, files, net, notifications, share, storage, ui, user
+from bridge.capabilities import (
+    app,
+    clipboard,
+    files,
+    lifecycle,
+    net,
+    notifications,
+    share,
+    storage,
+    ui,
+    user,
+)
 from bridge.context import CallContext
 from bridge.errors import CODES, ErrorCode
 from bridge.limits import RateClass
@@ -89,6 +100,15 @@ API_TABLE: Mapping[str, ApiSpec] = MappingProxyType(
         ),
         "app.close": ApiSpec(None, NoParams, app.close, "ui"),
         "ui.toast": ApiSpec(None, ui.Toast, ui.toast, "ui"),
+        # An app's own hand-over for a process-level discard (ADR 0014): no capability.
+        "lifecycle.saveState": ApiSpec(
+            None,
+            lifecycle.SaveState,
+            lifecycle.save_state,
+            "io",
+            errors=("PAYLOAD_TOO_LARGE",),
+        ),
+        "lifecycle.restored": ApiSpec(None, NoParams, lifecycle.restored, "cheap"),
         "user.profile": ApiSpec(
             "user:readProfile",
             NoParams,

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 __all__ = [
     "INSTALLED_BUNDLE_NAME",
@@ -27,9 +29,12 @@ __all__ = [
     "engine_storage_of",
     "frozen_main",
     "generic_ports_of",
+    "on_spawner_thread",
     "runtime_command",
     "start_runtime_process",
 ]
+
+_T = TypeVar("_T")
 
 #: The installed bundle's file name in an app's ``bundle/`` folder (``superapp.bundles.
 #: BUNDLE_FILE``; repeated here so this module stays light to import — tests/test_spawn.py).
@@ -117,6 +122,55 @@ def generic_ports_of(bundle_dir: Path) -> tuple[int, ...] | None:
     return tuple(sorted(ports))
 
 
+class _Spawner:
+    """One long-lived thread that starts every runtime process.
+
+    A runtime asks for the parent-death signal (``prctl(PR_SET_PDEATHSIG)``), and Linux sends
+    it when the *thread* that forked the runtime ends, not the process. Launches come from
+    short-lived threads (pywebview runs each launcher call in a thread of its own; the host's
+    control socket serves each request in one), so a runtime forked there was SIGKILLed as
+    soon as that call returned. Forking from this thread ties the signal to the host's life.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], object], list[object], threading.Event]]
+        self._jobs = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def run(self, job: Callable[[], _T]) -> _T:
+        if threading.current_thread() is self._thread:
+            return job()  # already here (a job that spawns): no queue, no deadlock
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="spawner", daemon=True)
+                self._thread.start()
+        box: list[object] = []
+        done = threading.Event()
+        self._jobs.put((job, box, done))
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]  # type: ignore[return-value]  # the job's own result
+
+    def _loop(self) -> None:
+        while True:
+            job, box, done = self._jobs.get()
+            try:
+                box.append(job())
+            except BaseException as err:  # handed to the caller, raised in its thread
+                box.append(err)
+            done.set()
+
+
+_SPAWNER = _Spawner()
+
+
+def on_spawner_thread(job: Callable[[], _T]) -> _T:
+    """Run ``job`` on the one long-lived thread that forks runtimes (see ``_Spawner``)."""
+    return _SPAWNER.run(job)
+
+
 def start_runtime_process(
     run_dir: Path,
     runtime_argv: Sequence[str] | None,
@@ -171,12 +225,15 @@ def start_runtime_process(
     # points) cost ≈0.04 s CPU of its start (bench/RESULTS.md, cold-start breakdown).
     env["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     try:
-        proc = subprocess.Popen(  # noqa: S603 (our own interpreter or frozen executable)
-            cmd,
-            pass_fds=[child_sock.fileno()],
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            env=env,
+        # From the spawner thread: the runtime's parent-death signal follows the forking thread.
+        proc = on_spawner_thread(
+            lambda: subprocess.Popen(  # noqa: S603 (our own interpreter or frozen executable)
+                cmd,
+                pass_fds=[child_sock.fileno()],
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
         )
     except OSError:
         parent_sock.close()

@@ -213,15 +213,19 @@ class LifecyclePolicy(_Section):
 
     hidden → suspended after ``hidden_suspend_after_s``; a visible window nobody has used for
     ``idle_suspend_after_s`` is hidden and suspended; while the machine's available memory is
-    under ``discard_below_available``, suspended apps are discarded (their page's memory is
-    freed and the page restored on resume), one per ``pressure_check_s``. ``false`` turns a
-    step off.
+    under ``discard_below_available``, suspended apps are discarded (their runtime ends; the
+    host keeps the page's URL and handed-over state and relaunches it on resume, ADR 0014), one
+    per ``pressure_check_s``, and any suspended app after ``suspended_discard_after_s``.
+    ``false`` turns a step off.
     """
 
     hidden_suspend_after_s: OptionalSeconds = 30.0
     #: Off by default: on a desktop, a window the user reads without touching is not idle.
     idle_suspend_after_s: OptionalSeconds = None
     discard_below_available: OptionalSize = 512 * 1024**2
+    #: A suspended app is discarded (its runtime ends, ADR 0014) after this long even without
+    #: memory pressure; off by default (resume then costs a launch instead of a continue).
+    suspended_discard_after_s: OptionalSeconds = None
     pressure_check_s: Annotated[float, Field(ge=0.1, le=600)] = 5.0
     #: Stop (SIGSTOP) a suspended app's whole process tree: a frozen page alone leaves the
     #: engine's browser process waking up. Budgets and the kill switch continue it to stop it.

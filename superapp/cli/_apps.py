@@ -137,7 +137,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "version_code": app.version_code,
                 "publisher": app.publisher_name,
                 "running": record is not None,
-                "pid": record.runtime_pid if record else None,
+                # A discarded app (ADR 0014) has a record but no process.
+                "pid": record.runtime_pid or None if record else None,
             }
         )
     if args.json:
@@ -149,6 +150,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max(len(r["app_id"]) for r in rows)
     for r in rows:
         state = f"running (pid {r['pid']})" if r["running"] else "stopped"
+        if r["running"] and r["pid"] is None:
+            state = "discarded (no process)"
         name, version, publisher = (safe_text(r[k]) for k in ("name", "version", "publisher"))
         print(f"{r['app_id']:<{width}}  {name} {version}  [{publisher}]  {state}")
     return 0
@@ -163,7 +166,7 @@ def cmd_ps(args: argparse.Namespace) -> int:
         rows.append(
             {
                 "app_id": record.app_id,
-                "pid": record.runtime_pid,
+                "pid": record.runtime_pid or None,  # None: discarded, no process
                 "host_pid": record.host_pid,
                 "state": record.state,
                 "detail": record.detail,
@@ -191,9 +194,10 @@ def cmd_ps(args: argparse.Namespace) -> int:
         calls = f"{r['bridge_calls_per_s']:.0f}" if r["bridge_calls_per_s"] is not None else "-"
         net = f"{r['net_requests_per_s']:.0f}" if r["net_requests_per_s"] is not None else "-"
         procs = r["processes"] if r["processes"] is not None else "-"
+        pid = r["pid"] if r["pid"] is not None else "-"
         state = safe_text(r["state"])[:10]
         print(
-            f"{r['app_id']:<32} {r['pid']:>7} {state:<10} {cpu:>6} {mem:>9} {procs:>5} "
+            f"{r['app_id']:<32} {pid:>7} {state:<10} {cpu:>6} {mem:>9} {procs:>5} "
             f"{calls:>8} {net:>6}"
         )
         print(f"  confinement: {_confinement_line(r['confinement'])}")

@@ -289,7 +289,7 @@ def run_in_foreground(
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         def stop() -> None:
-            if supervisor.get(app_id) is not None:
+            if supervisor.get(app_id) is not None or supervisor.discarded.get(app_id):
                 supervisor.stop(app_id)
 
         threading.Thread(target=stop, daemon=True).start()
@@ -309,7 +309,9 @@ def run_in_foreground(
                 print(f"superapp: {app_id} running", flush=True)
 
         threading.Thread(target=announce, daemon=True).start()
-        jobs.run_until(app.exited)  # consent dialogs run here, on the main thread
+        # Consent dialogs run here, on the main thread; until the app has ended for good (a
+        # discarded app's runtime exits, and it comes back on resume).
+        jobs.run_until(supervisor.ended(app_id))
     finally:
         host.server.close()
     state, detail = supervisor.state(app_id)

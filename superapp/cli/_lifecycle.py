@@ -3,7 +3,8 @@
 superapp hide APP_ID               hide its window, as minimising it would (the page gets
                                    ``hide``; the policy's ``hidden_suspend_after_s`` applies)
 superapp suspend APP_ID            hide it and suspend it now: page frozen, processes stopped
-superapp suspend APP_ID --discard  and discard its page too (the renderer's memory is freed)
+superapp suspend APP_ID --discard  and discard it: its processes end (all their memory freed);
+                                   resume relaunches it at the same page (ADR 0014)
 superapp resume APP_ID             bring it back: continued, page restored, window shown
 
 The host that runs the app does it (its local control socket, as ``superapp stop``) and
@@ -28,11 +29,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("suspend", help="suspend a running mini-app now (no CPU until resumed)")
     p.add_argument("app_id", type=_app_id, metavar="APP_ID")
     p.add_argument(
-        "--discard", action="store_true", help="also free its page's memory (reloaded on resume)"
+        "--discard",
+        action="store_true",
+        help="also end its processes (relaunched at the same page on resume)",
     )
     p.set_defaults(func=cmd_suspend)
 
-    p = sub.add_parser("resume", help="bring a hidden or suspended mini-app back")
+    p = sub.add_parser("resume", help="bring a hidden, suspended or discarded mini-app back")
     p.add_argument("app_id", type=_app_id, metavar="APP_ID")
     p.set_defaults(func=cmd_resume)
 

@@ -21,13 +21,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Protocol
 
 from superapp.core.consent import ConsentAnswer
 from superapp.host._prompt import ConsentPrompt
 from superapp.protocol import Channel
 
+if TYPE_CHECKING:
+    from superapp.host._discard import SavedPage
+
 __all__ = [
+    "AppRef",
     "AppState",
     "ConsentFn",
     "RunningApp",
@@ -49,6 +53,15 @@ class AppState(StrEnum):
     THROTTLED = "throttled"
     CRASHED = "crashed"
     TERMINATED = "terminated"
+
+
+class AppRef(Protocol):
+    """An app as the kill switch sees it: a running one, or a discarded one (``_discard``)."""
+
+    @property
+    def app_id(self) -> str: ...
+    @property
+    def dev_src(self) -> Path | None: ...
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,10 @@ class RunningApp:
     slot: Path | None = None
     #: Whether a prewarmed runtime from the pool serves this launch.
     pooled: bool = False
+    #: Developer-mode switches it was started with (a discarded app is resumed with them).
+    dev_flags: tuple[str, ...] = ()
+    #: Set when the host ends it to discard it (``_discard``): what it kept of the page.
+    discarded: SavedPage | None = None
     loaded: threading.Event = field(default_factory=threading.Event)
     exited: threading.Event = field(default_factory=threading.Event)
     #: Set when the control reader has read to the end of the channel.

@@ -8,12 +8,13 @@ discarded after them)::
        └──────────────────────────────── resume ◀──────────────────┴────────────────────────┘
     running ──idle_suspend_after_s──▶ (hide) ──▶ hidden ──▶ suspended
     running ◀──▶ throttled        (a budget's throttle step; recover lifts it)
+    discarded: no process (``_discard``); resume is a launch with the page restored
 
 The host owns the machine. The runtime only reports what its window is (``window_state``) and
-obeys ``lifecycle`` commands: ``freeze`` puts the page in Qt WebEngine's ``Frozen`` state,
-``discard`` in ``Discarded`` (the renderer's memory is freed; the page is reloaded on resume
-from its navigation entry, with what the engine keeps of it: URL, session storage, the app's
-storage). Once the runtime confirms a freeze or discard, the host stops the app's whole process
+obeys ``lifecycle`` commands: ``freeze`` puts the page in Qt WebEngine's ``Frozen`` state.
+``discarded`` is process-level (ADR 0014, ``_discard``): the runtime's whole tree ends and the
+host keeps the page's location and handed-over state; resume launches the app again with them.
+Once the runtime confirms a freeze, the host stops the app's whole process
 tree (``_signals``), so a suspended app uses no CPU at all, and asks the kernel to page out the
 stopped tree's file-backed pages (``_compact``; audited with the transition, a no-op with its
 reason where the kernel refuses); resuming continues it first.
@@ -97,6 +98,8 @@ class Background:
         self._last_pressure = 0.0
         mon = policy().monitor
         self.throttler = Throttler(mon.throttle_share, mon.throttle_period_s)
+        #: Ends a suspended app's runtime and keeps its page (the supervisor's ``_discard``).
+        self.on_discard: Callable[[RunningApp, str], None] = lambda app, cause: None
 
     # --- bookkeeping ---------------------------------------------------------------------
     def _life(self, app: RunningApp) -> _Life:
@@ -175,10 +178,6 @@ class Background:
                 life.pending = None
                 fields = self._stop(app, life)
                 self._set(app, AppState.SUSPENDED, life.cause or "hidden", **fields)
-            elif msg.page == "discarded" and pending == "discard":
-                life.pending = None
-                fields = self._stop(app, life)
-                self._set(app, AppState.DISCARDED, life.cause, **fields)
             elif pending in ("freeze", "discard") and msg.page == "active" and not msg.visible:
                 life.pending, life.refused = None, True
                 self._audit.record(
@@ -269,22 +268,29 @@ class Background:
             self._wait(app, lambda: app.state not in BACKGROUND_STATES, "resuming")
 
     def discard(self, app_id: str, *, cause: str = "requested") -> None:
-        """Discard a suspended app's page (its renderer's memory is freed)."""
+        """Discard a suspended app: its runtime's whole process tree ends, its page is kept
+        by the host and restored into a new runtime on resume (``_discard``, ADR 0014)."""
         with self._cond:
             app = self._app(app_id)
             if app.state is not AppState.SUSPENDED:
                 raise AppStateError(f"{app_id} is {app.state.value}, not suspended")
-            life = self._life(app)
-            life.refused = False
-            self._discard(app, cause)
-            self._wait(app, lambda: app.state is AppState.DISCARDED or life.refused, "discarding")
-            self._check_refused(app, life)
+            if self._life(app).ending:
+                raise AppStateError(f"{app_id} is already ending")
+        self.on_discard(app, cause)  # outside the lock: it waits for the runtime
 
     def _discard(self, app: RunningApp, cause: str) -> None:
-        life = self._life(app)
-        life.cause = cause
-        continue_tree(app.pid)
-        self._send(app, life, "discard")
+        """The scheduler's discard (lock held): done in a thread of its own."""
+        self._life(app).ending = True  # no other step is taken for it meanwhile
+        threading.Thread(
+            target=self._discard_now, args=(app, cause), name="discard", daemon=True
+        ).start()
+
+    def _discard_now(self, app: RunningApp, cause: str) -> None:
+        try:
+            self.on_discard(app, cause)
+        except AppStateError:  # resumed or stopped meanwhile: it goes on as it is
+            with self._cond:
+                self._life(app).ending = False
 
     # --- budgets and stopping -------------------------------------------------------------
     def throttle(self, app: RunningApp, metric: str) -> None:
@@ -354,6 +360,11 @@ class Background:
                     self._send(app, life, "hide")
             elif app.state is AppState.SUSPENDED:
                 suspended.append((life.since, app))
+                if policy.suspended_discard_after_s is not None:
+                    due = life.since + policy.suspended_discard_after_s
+                    if now >= due:
+                        self._discard(app, "suspended for the policy's time")
+                        suspended.pop()
             if due is not None and due > now:
                 nxt = min(nxt, due - now)
         if suspended and policy.discard_below_available is not None:

@@ -33,6 +33,7 @@ from superapp.protocol import (
     Message,
     Metrics,
     Notice,
+    PageSaved,
     ShareRequest,
     Warm,
     WindowState,
@@ -76,6 +77,8 @@ class MessageBroker:
         self._write_record = write_record or (lambda app: None)
         #: The life-cycle state machine's (``_background``): window reports, page loaded.
         self.on_window: Callable[[RunningApp, WindowState], None] = lambda app, msg: None
+        #: A discarding app's page (``_discard``).
+        self.on_saved: Callable[[RunningApp, PageSaved], None] = lambda app, msg: None
         self.on_loaded: Callable[[RunningApp], None] = lambda app: None
 
     def serve(self, app: RunningApp) -> None:
@@ -135,6 +138,8 @@ class MessageBroker:
             self._on_change(app.app_id)
         elif isinstance(msg, WindowState):
             self.on_window(app, msg)
+        elif isinstance(msg, PageSaved):
+            self.on_saved(app, msg)
         elif isinstance(msg, Audit):
             # Everything a runtime reports was caused by its page: through the flood gate,
             # and counted in the app's audit budget. Colliding names keep a suffixed name, as

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 from superapp.audit import AuditLog
 from superapp.core.errors import FleetError, SuperappError
 from superapp.core.paths import Paths
-from superapp.host._app import RunningApp
+from superapp.host._app import AppRef
 from superapp.host._fleet_fresh import FleetFreshness
 from superapp.host._stop_revoked import Revoked, stop_revoked_apps
 from superapp.policy import HostPolicy
@@ -60,7 +60,7 @@ def stop_revoked_fleet(
     paths: Paths,
     policy: HostPolicy,
     audit: AuditLog,
-    apps: list[RunningApp],
+    apps: Sequence[AppRef],
     stop: Callable[[str, str], None],
 ) -> list[str]:
     """Stop every running installed app the held list revokes; returns their ids."""
@@ -79,7 +79,7 @@ def start_fleet_poller(
     policy: HostPolicy,
     audit: AuditLog,
     stop_event: threading.Event,
-    running: Callable[[], list[RunningApp]],
+    running: Callable[[], Sequence[AppRef]],
     stop: Callable[[str, str], None],
     freshness: FleetFreshness,
 ) -> bool:

@@ -39,6 +39,7 @@ from superapp.host._app import (
 from superapp.host._background import Background
 from superapp.host._bind import build_bind, declared_capabilities
 from superapp.host._broker import MessageBroker
+from superapp.host._discard import ProcessDiscard, SavedPage
 from superapp.host._fleet_fresh import FleetFreshness
 from superapp.host._monitor_loop import MonitorLoop
 from superapp.host._pool import (
@@ -126,6 +127,13 @@ class Supervisor:
         )
         self.broker.on_window = self.background.on_window_state
         self.broker.on_loaded = self.background.loaded
+        #: Discarded apps: their runtime ended, their page kept in memory (ADR 0014).
+        self.discarded = ProcessDiscard(self, audit)
+        self.broker.on_saved = self.discarded.on_saved
+        self.background.on_discard = self.discarded.discard
+        #: Set when an app has ended for good (exited, not discarded; or dropped while
+        #: discarded): what ``superapp run``/``dev`` wait for.
+        self._ended: dict[str, threading.Event] = {}
         # Storage a crashed host left in a pooled runtime's slot goes home first (_slotmove).
         recover(paths, audit)
 
@@ -151,6 +159,10 @@ class Supervisor:
             if app is not None:
                 return app.state, app.detail
             return self._last.get(app_id, (AppState.STOPPED, ""))
+
+    def ended(self, app_id: str) -> threading.Event:
+        with self._lock:
+            return self._ended.setdefault(app_id, threading.Event())
 
     # --- launch ------------------------------------------------------------------------
     def _acquire_lock(self, app_id: str) -> IO[bytes]:
@@ -189,17 +201,19 @@ class Supervisor:
         cdp_port: int | None = None,
         dev_flags: Sequence[str] = (),
         runtime: GenericRuntime | None = None,
+        restore: SavedPage | None = None,
     ) -> RunningApp:
         """Start ``app_id``: a warm runtime from the pool, ``runtime`` (one the caller started
         ahead, e.g. ``superapp run``), or a new one, bound to the app by ``bind``.
         ``dev_flags``: the runtime's developer-mode switches (``--watch``, ``--devtools``,
         ``--allow-local``), passed only with ``dev_src`` (developer mode always starts cold).
+        ``restore``: a discarded app's kept page (``_discard``, which calls this to resume).
 
         Raises:
             AppStateError: already running, or revoked (audited); ``runtime`` is then ended.
         """
         try:
-            return self._launch(app_id, dev_src, cdp_port, runtime, dev_flags)
+            return self._launch(app_id, dev_src, cdp_port, runtime, dev_flags, restore)
         except BaseException:
             if runtime is not None and not runtime.claimed:
                 discard(runtime)
@@ -212,18 +226,28 @@ class Supervisor:
         cdp_port: int | None,
         prespawned: GenericRuntime | None,
         dev_flags: Sequence[str] = (),
+        restore: SavedPage | None = None,
     ) -> RunningApp:
+        if restore is None:  # a fresh launch of a discarded app forgets its kept page
+            self.discarded.drop(app_id, "launched afresh")
         if dev_src is None:
             self.check_launch(app_id)
         with self._lock:
             if app_id in self._apps:
                 raise AppStateError(f"{app_id} is already running")
-            lock = self._acquire_lock(app_id)  # held: a second launch of it is refused
+            held = restore.lock if restore is not None else None
+            # Held: a second launch of it is refused (a discarded app's is still held).
+            lock = held if held is not None else self._acquire_lock(app_id)
+            ended = self._ended.get(app_id)
+            if ended is None or ended.is_set():  # a resumed app keeps the one it had
+                self._ended[app_id] = threading.Event()
         try:
             # Outside the supervisor's lock: a claim may wait for a runtime still warming up,
             # and the launcher must keep answering meanwhile.
             # ``superapp dev`` runs its host on ``Paths.for_dev`` already (state kept apart).
             bind = build_bind(self.paths, self.policy(), app_id, dev_src)
+            if restore is not None:
+                bind = bind.model_copy(update={"restore": restore.restore()})
             extra = [*dev_flags] if dev_src is not None else []
             rt, bind = self._runtime_for(bind, cdp_port, prespawned, extra)
         except BaseException:
@@ -237,6 +261,7 @@ class Supervisor:
             app = RunningApp(
                 app_id, rt.proc, rt.channel, lock, dev_src=dev_src, cdp_port=rt.cdp_port,
                 slot=rt.slot, pooled=rt.claimed and rt is not prespawned,
+                dev_flags=tuple(dev_flags),
             )  # fmt: skip
             self._apps[app_id] = app
         if app.pooled and self.pool is not None:
@@ -326,7 +351,10 @@ class Supervisor:
         # What it said last (a failed check, its reason) is read before the channel closes.
         app.drained.wait(_DRAIN_S)
         app.channel.close()
-        if app.stop_reason is not None:
+        discarded = self.discarded.exited(app, code)  # kept, with its run lock
+        if discarded and app.discarded is not None:
+            state, detail = AppState.DISCARDED, app.discarded.cause
+        elif app.stop_reason is not None:
             state = AppState.TERMINATED if app.stop_reason else AppState.STOPPED
             detail = app.stop_reason
         elif code == 0:
@@ -351,7 +379,10 @@ class Supervisor:
         with self._lock:
             self._apps.pop(app.app_id, None)
             self._last[app.app_id] = (state, detail)
-        _records.remove_record(self.paths, app.app_id)
+        if discarded:  # `superapp ps` shows it, with no process
+            self._write_record(app)
+        else:
+            _records.remove_record(self.paths, app.app_id)
         # Storage moved into a pooled runtime's slot goes home before the lock is released;
         # a slot still holding some of it is kept for the next host start (``_slotmove``).
         home = app.slot is None or move_back(self.paths, app.app_id, app.slot, self.audit)
@@ -362,11 +393,22 @@ class Supervisor:
 
             where = paths_for(self.paths, app.app_id)  # home, or the slot a failed move kept
             evict_engine_storage(where, app.app_id, audit=self.audit, reason=app.evict_engine)
-        app.lock.close()
+        if not discarded:  # a discarded app's run lock stays held (``_discard``)
+            app.lock.close()
         if app.slot is not None and home:
             remove_slot(app.slot)
         app.exited.set()
+        if not discarded:
+            self.ended(app.app_id).set()
         self._on_change(app.app_id)
+
+    def forgotten(self, app_id: str, state: AppState, detail: str) -> None:
+        """A discarded app was dropped (``_discard``): it has ended for good."""
+        with self._lock:
+            self._last[app_id] = (state, detail)
+        _records.remove_record(self.paths, app_id)
+        self.ended(app_id).set()
+        self._on_change(app_id)
 
     @staticmethod
     def _sweep_group(pgid: int) -> None:
@@ -380,6 +422,10 @@ class Supervisor:
         ``revoked`` tells the runtime to refuse calls (``REVOKED``) until it has closed."""
         app = self.get(app_id)
         if app is None:
+            # A discarded app has no process: what the host kept of it is dropped.
+            dropped = AppState.TERMINATED if reason else AppState.STOPPED
+            if self.discarded.drop(app_id, reason or "stopped by the user", dropped):
+                return
             raise AppStateError(f"{app_id} is not running")
         app.stop_reason = reason
         # A suspended or throttled app's tree is stopped: continued, or it could not exit.
@@ -468,7 +514,8 @@ class Supervisor:
         Returns False when the policy names no source (the kill switch is off).
         """
         return _revocation.start_refresher(
-            self.paths, self.policy(), self.audit, self._monitor_stop, self.running,
+            self.paths, self.policy(), self.audit, self._monitor_stop,
+            lambda: [*self.running(), *self.discarded.refs()],  # a discarded app's page too
             lambda app_id, reason: self._stop_quietly(app_id, reason, revoked=True),
             self.fleet_freshness,
         )  # fmt: skip
@@ -476,6 +523,7 @@ class Supervisor:
     def shutdown(self) -> None:
         self._monitor_stop.set()
         self.background.close()
+        self.discarded.drop_all("the host is shutting down")
         if self.pool is not None:
             self.pool.close()
         threads = [
@@ -506,12 +554,13 @@ class Supervisor:
         record = RunRecord(
             app_id=app.app_id,
             host_pid=os.getpid(),
-            runtime_pid=app.pid,
+            # A discarded app has no process (``running_record`` then asks about the host).
+            runtime_pid=0 if app.state is AppState.DISCARDED else app.pid,
             cdp_port=app.cdp_port,
             dev_mode=app.dev_src is not None,
             state=app.state.value,
             detail=app.detail,
-            sample=sample,
+            sample=sample if app.state is not AppState.DISCARDED else None,
             confinement=dict(app.confinement) or None,
         )
         _records.write_record(self.paths, record)

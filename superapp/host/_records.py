@@ -61,12 +61,18 @@ def read_record(paths: Paths, app_id: str) -> RunRecord | None:
 
 
 def running_record(paths: Paths, app_id: str) -> RunRecord | None:
-    """The run record of ``app_id`` if its runtime process is alive, else ``None``."""
+    """The run record of ``app_id`` if its runtime process is alive (or it is discarded, with
+    no process, by a host that is alive), else ``None``."""
     record = read_record(paths, app_id)
-    if record is None or record.runtime_pid <= 0:  # kill(0 or -1, 0) would ask about a group
+    if record is None:
+        return None
+    pid = record.runtime_pid
+    if pid <= 0 and record.state == "discarded":  # ADR 0014: the host keeps it
+        pid = record.host_pid
+    if pid <= 0:  # kill(0 or -1, 0) would ask about a group
         return None
     try:
-        os.kill(record.runtime_pid, 0)
+        os.kill(pid, 0)
     except (ProcessLookupError, ValueError, OverflowError):
         return None
     except PermissionError:

@@ -4,13 +4,13 @@ that are running when a fresh revocation list arrives (DESIGN §8)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from superapp.audit import AuditLog
 from superapp.core.errors import AppStateError, SuperappError
 from superapp.core.paths import Paths
-from superapp.host._app import RunningApp
+from superapp.host._app import AppRef
 from superapp.host._fleet_fresh import FleetFreshness
 from superapp.host._stop_revoked import Revoked, stop_revoked_apps
 from superapp.policy import HostPolicy
@@ -75,7 +75,7 @@ def start_refresher(
     policy: HostPolicy,
     audit: AuditLog,
     stop_event: threading.Event,
-    running: Callable[[], list[RunningApp]],
+    running: Callable[[], Sequence[AppRef]],
     stop: Callable[[str, str], None],
     freshness: FleetFreshness | None = None,
 ) -> bool:
@@ -107,7 +107,7 @@ def stop_revoked(
     paths: Paths,
     audit: AuditLog,
     checker: Any,
-    apps: list[RunningApp],
+    apps: Sequence[AppRef],
     stop: Callable[[str, str], None],
 ) -> list[str]:
     """Stop every running app the checker finds revoked; returns their ids."""

@@ -105,7 +105,9 @@ class HostServer:
         op, app_id = request.get("op"), request.get("app_id")
         if op in LIFECYCLE_OPS and isinstance(app_id, str):
             background = self.supervisor.background
-            if op == "resume":
+            if op == "resume" and self.supervisor.discarded.get(app_id) is not None:
+                self.supervisor.discarded.resume(app_id, "resumed by the user")
+            elif op == "resume":
                 background.resume(app_id, cause="resumed by the user")
             elif op == "discard":
                 background.discard(app_id, cause="discarded by the user")

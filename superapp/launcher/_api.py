@@ -86,6 +86,9 @@ class _AppsApi:
 
         def go() -> None:
             registry.get_app(self._paths, app_id)
+            if self._supervisor.discarded.get(app_id) is not None:  # its runtime ended
+                self._supervisor.discarded.resume(app_id, "resumed from the launcher", wait=False)
+                return
             running = self._supervisor.get(app_id)
             if running is not None and running.state in BACKGROUND_STATES:
                 self._supervisor.background.resume(app_id, cause="resumed from the launcher")

@@ -38,11 +38,13 @@ from superapp.protocol._control import (
     WindowState,
     decode_message,
 )
+from superapp.protocol._discard import MAX_SAVED_URL, PageSaved, Restore
 from superapp.protocol._records import RunRecord
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "MAX_NESTING",
+    "MAX_SAVED_URL",
     "PROTOCOL_VERSION",
     "Audit",
     "Bind",
@@ -65,6 +67,8 @@ __all__ = [
     "Message",
     "Metrics",
     "Notice",
+    "PageSaved",
+    "Restore",
     "RunRecord",
     "ShareAnswer",
     "ShareRequest",

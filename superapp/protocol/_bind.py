@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from superapp.protocol._discard import Restore
+
 __all__ = [
     "Bind",
     "GrantRow",
@@ -70,6 +72,8 @@ class Bind(_Msg):
     policy: dict[str, Any] = Field(default_factory=dict)
     #: The app's grants when bound (capability → row); later reads ask the host.
     grants: dict[str, GrantRow] = Field(default_factory=dict)
+    #: Resuming a discarded app (ADR 0014): its page's location and handed-over state.
+    restore: Restore | None = None
 
 
 class GrantRow(_Msg):

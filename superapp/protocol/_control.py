@@ -9,10 +9,10 @@ framed as one JSON object per line, and capped in size; a malformed or oversized
 
 Runtime → host: ``hello``, ``confinement``, ``warm``, ``loaded``, ``audit``,
 ``consent_request``, ``share_request``, ``grants_query``, ``inbox_query``, ``metrics``, ``notice``,
-``console`` (developer mode only), ``window_state``. Host → runtime: ``bind`` (first, once),
-``consent_answer``, ``share_answer``, ``grants_reply``, ``inbox_reply``, ``terminate``,
-``lifecycle`` (``_bind``: how a generic runtime becomes one app's; ``superapp.host._background``:
-the host's life-cycle commands).
+``console`` (developer mode only), ``window_state``, ``page_saved``. Host → runtime: ``bind``
+(first, once), ``consent_answer``, ``share_answer``, ``grants_reply``, ``inbox_reply``,
+``terminate``, ``lifecycle`` (``_bind``: how a generic runtime becomes one app's;
+``superapp.host._background``: the host's life-cycle commands).
 
 Versioned: ``hello`` carries ``protocol``, and a host refuses (audits, then stops) a runtime
 whose version is not ``PROTOCOL_VERSION``; a frame that is not one of these messages is
@@ -39,6 +39,7 @@ from superapp.protocol._bind import (
     InboxReply,
     Warm,
 )
+from superapp.protocol._discard import PageSaved
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -78,7 +79,8 @@ MAX_NESTING = 32
 #: 4: runtimes start generic and are bound (``_bind``: ``bind``, ``warm``, ``grants_query``/
 #: ``grants_reply``, ``inbox_query``/``inbox_reply``).
 #:    ``lifecycle`` and ``window_state`` (issue 16: the host's life-cycle commands).
-PROTOCOL_VERSION = 4
+#: 5: process-level discard (ADR 0014): ``lifecycle save``, ``page_saved``, ``bind.restore``.
+PROTOCOL_VERSION = 5
 
 
 class _Msg(BaseModel):
@@ -193,10 +195,11 @@ PageLifecycle = Literal["active", "frozen", "discarded"]
 class Lifecycle(_Msg):
     """The host's life-cycle command (the host owns the state machine; the runtime obeys):
     ``hide`` the window (the page gets ``hide``), ``freeze`` or ``discard`` the hidden page,
-    ``resume`` it (restored, shown, the page gets ``show``)."""
+    ``resume`` it (restored, shown, the page gets ``show``); ``save``: answer ``page_saved``
+    (the process is about to end, ``superapp.protocol._discard``)."""
 
     type: Literal["lifecycle"] = "lifecycle"
-    command: Literal["hide", "freeze", "discard", "resume"]
+    command: Literal["hide", "freeze", "discard", "resume", "save"]
 
 
 class WindowState(_Msg):
@@ -234,7 +237,8 @@ Message = Annotated[
     | GrantsQuery
     | GrantsReply
     | InboxQuery
-    | InboxReply,
+    | InboxReply
+    | PageSaved,
     Field(discriminator="type"),
 ]
 _ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridge.capabilities.lifecycle import HANDOVER_RESOURCE, Handover
 from superapp import protocol as control
+from superapp.core.pagestate import PageStateLimits, in_app_location
 from superapp.core.paths import Paths
 from superapp.net import EgressProxy
 from superapp.policy import HostPolicy
@@ -179,6 +181,11 @@ class RuntimeApp:
         #: ``superapp dev``'s reload and DevTools (``_devmode``); None for an installed app.
         self.dev_options: DevOptions | None = None
         self.dev_hooks: Any = None
+        #: The page's hand-over for a process-level discard, and what a restored page gets
+        #: back (``bridge.capabilities.lifecycle``, ADR 0014); set when the window is built.
+        self.handover: Handover | None = None
+        self._engine: Any = None
+        self._page: Any = None
 
     @functools.cached_property
     def host_policy(self) -> HostPolicy:
@@ -221,6 +228,8 @@ class RuntimeApp:
             self.consent.answer(msg)
         elif isinstance(msg, control.ShareAnswer):
             self.share.answer(msg)
+        elif isinstance(msg, control.Lifecycle) and msg.command == "save":
+            self._save_page()
         elif isinstance(msg, control.Lifecycle):
             if self.lifecycle is not None:
                 self.lifecycle.command(msg.command)
@@ -234,6 +243,28 @@ class RuntimeApp:
                 self.window.destroy()
             else:
                 os._exit(0)
+
+    def _save_page(self) -> None:
+        """The host is about to end this process to discard the app (ADR 0014): the page's
+        URL and what it handed over, which the host judges as page data."""
+        url = ""
+        engine, page = self._engine, self._page
+        if engine is not None and page is not None:
+            try:
+                url = str(engine.gui.call(lambda: page.url().toString(), timeout=5.0))
+            except Exception:  # the GUI thread did not answer: the host keeps no URL
+                _log.warning("could not read the page's URL to save it")
+        saved = self.handover.saved if self.handover is not None else None
+        self._send(control.PageSaved(url=url[: control.MAX_SAVED_URL], state=saved))
+
+    def _start_path(self) -> str:
+        """Where a restored page opens: the host's location, checked again here."""
+        restore = self.bind.restore
+        if restore is None or not restore.location:
+            return ""
+        app_id = self.app.app_id
+        found = in_app_location(app_id, f"app://{app_id}/{restore.location}", PageStateLimits())
+        return found if found == restore.location else ""
 
     def _dev_local_hosts(self) -> tuple[str, ...]:
         """``--allow-local`` origins for the CSP's http sources (developer mode only)."""
@@ -311,6 +342,9 @@ class RuntimeApp:
         icon = self.app.source.read(self.app.icon) if self.app.icon else None
         ui = engine.gui.call(lambda: _ui.QtUi(self.app.name, lambda: self.window, icon_png=icon))
         dispatcher = _wiring.make_dispatcher(self, ctx, ui, policy)
+        restore = self.bind.restore
+        self.handover = Handover(restore.state if restore else None, restore is not None)
+        ctx.set_resource(HANDOVER_RESOURCE, self.handover)
         self._closers = (dispatcher.close, ctx.close)
         _wiring.open_storage(self, ctx, ui)
         self.gate = RevocationGate(dispatcher.dispatch, self.audit)
@@ -333,6 +367,7 @@ class RuntimeApp:
             on_notice=ui.notice,
             name=self.app.name,
             on_clipboard_guard=lambda guard: setattr(ui, "clipboard_guard", guard),
+            start_path=self._start_path(),
         )
         self._page_hooks(spec)
         if self.app.mode == "dual":
@@ -355,6 +390,7 @@ class RuntimeApp:
             from superapp.runtime.engine._lifecycle import PageLifecycle
 
             page = engine.show_app(spec, shim, relay, self.app.title)
+            self._engine, self._page = engine, page
             frozen = self.dual.set_frozen if self.dual is not None else None
             self.lifecycle = PageLifecycle(engine.window.native, page, report, frozen)
             if self.dev_options is not None:

@@ -32,6 +32,10 @@ After the last step it waits: ``terminate`` ends it with status 0 (unless the sc
 options say ``{"ignore_terminate": true}``, to test the SIGTERM/SIGKILL escalation), and so
 does the host closing the channel. ``{"refuse_freeze": true}`` answers ``freeze`` and
 ``discard`` with an active page, as the engine does while DevTools are attached.
+``lifecycle save`` (a process-level discard) is answered with ``page_saved``: the URL and state
+JSON text of ``{"saved": {"url": ..., "state": ...}}`` (the entry page and nothing by default),
+or not at all with ``{"ignore_save": true}``. A runtime bound with ``restore`` audits
+``fake.restore`` with the location and state it got.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from superapp.protocol import (
     Lifecycle,
     Loaded,
     Metrics,
+    PageSaved,
     ShareAnswer,
     ShareRequest,
     Terminate,
@@ -100,7 +105,14 @@ class _FakeRuntime:
                 )
                 if not self.options.get("ignore_terminate"):
                     os._exit(0)
-            if isinstance(msg, Lifecycle):
+            if isinstance(msg, Lifecycle) and msg.command == "save":
+                # What a page handed over, as the script's options say (a hostile runtime
+                # may send anything here; the host judges it).
+                saved = self.options.get("saved", {})
+                url = saved.get("url", f"app://{self.app_id}/index.html")
+                if not self.options.get("ignore_save"):
+                    self.channel.send(PageSaved(url=url, state=saved.get("state")))
+            elif isinstance(msg, Lifecycle):
                 visible = msg.command == "resume"
                 page = {"freeze": "frozen", "discard": "discarded"}.get(msg.command, "active")
                 if self.options.get("refuse_freeze"):  # as the engine with DevTools attached
@@ -214,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     fake.bind = bind
     fake.slot = args.slot_dir
     threading.Thread(target=fake.read, name="control", daemon=True).start()
+    if bind.restore is not None:  # resumed after a discard: what the host handed back
+        restore = bind.restore
+        fields = {"location": restore.location, "state": restore.state}
+        channel.send(Audit(action="fake.restore", outcome="success", fields=fields))
     for step in script["steps"]:
         [(kind, arg)] = step.items()
         fake.step(kind, arg or {})

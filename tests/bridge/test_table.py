@@ -52,6 +52,8 @@ def test_apis_without_capability_are_the_designed_ones() -> None:
         "app.close",
         "ui.toast",
         "share.inbox",
+        "lifecycle.saveState",  # an app's own hand-over before a discard (ADR 0014)
+        "lifecycle.restored",
     }
 
 
@@ -91,6 +93,8 @@ VALID_PARAMS: dict[str, dict[str, object]] = {
     "net.request": {"url": "https://example.com/"},
     "share.send": {"to": "com.example.other", "data": {"a": 1}},
     "share.inbox": {},
+    "lifecycle.saveState": {"state": {"draft": "x", "n": [1, 2.5, None, True]}},
+    "lifecycle.restored": {},
 }
 
 

@@ -1,5 +1,5 @@
 """Apps in the background, in real windows (issue 16): hidden → suspended → resumed with the
-page as it was, suspend → discard → resume with its state kept, a suspended tree that uses no
+page as it was, suspend → discard (the process ends) → resume with its URL and state kept, a suspended tree that uses no
 CPU, and ``superapp stop`` ending a suspended app cleanly. States are asserted (the host's run
 record, the page's events, process states), never timings.
 
@@ -137,37 +137,64 @@ def test_hidden_app_is_suspended_uses_no_cpu_and_resumes_as_it_was(
 def test_state_survives_suspend_discard_resume(
     tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str], playwright: Any
 ) -> None:
+    # Process-level discard (ADR 0014): the runtime's whole tree ends; resume launches a new
+    # runtime at the same in-app URL, and the page gets back what it handed over, once.
     host, page = _open(open_app, tmp_path, superapp_home, "")
+    hostile = '</script><script>alert(1)</script> "-alert(1)-" /etc/passwd ../../x'
     page.evaluate(
-        """async () => {
+        """async (hostile) => {
              await superapp.storage.setItem('draft', 'kept in storage');
-             sessionStorage.setItem('tab', 'kept in session');
-             localStorage.setItem('engine', 'kept in the engine');
-             location.hash = '#step-2';
-           }"""
+             superapp.lifecycle.addEventListener('hide', () => {
+               superapp.lifecycle.saveState({step: 2, note: hostile, list: [1, 2.5, null]});
+             });
+             // The hand-over is data: what is not plain JSON or too big is refused here.
+             const codes = [];
+             for (const bad of [{f: () => 1}, 'x'.repeat(70000)]) {
+               try { await superapp.lifecycle.saveState(bad); codes.push('accepted'); }
+               catch (e) { codes.push(e.code); }
+             }
+             window.__results.codes = codes;
+             history.pushState(null, '', 'index.html?tab=notes#step-2');
+           }""",
+        hostile,
     )
+    assert page.evaluate("() => window.__results.codes") == ["INVALID_PARAMS", "PAYLOAD_TOO_LARGE"]
     pid = running_record(superapp_home, APP).runtime_pid  # type: ignore[union-attr]
+    tree = tree_pids(pid)
     page.context.browser.close()
     assert _cli(host_env, "suspend", APP, "--discard").endswith("discarded")
-    assert _statuses(pid) == {psutil.STATUS_STOPPED}
-    assert _cli(host_env, "resume", APP).endswith("running")
+    # No process of the app is left (zombies excepted: nothing runs in them).
+    assert wait_gone(tree) == []
+    record = running_record(superapp_home, APP)
+    assert record is not None and (record.state, record.runtime_pid) == ("discarded", 0)
+    ps = _cli(host_env, "ps")
+    assert APP in ps and "discarded" in ps
 
-    # `running` after a discard means the reloaded page is there and got `show` (the runtime
-    # reports it once the reload has loaded): no wait. Attaching earlier, to the engine's fresh
-    # page without a document, made Playwright wait for a commit it had missed (the old flake).
+    assert _cli(host_env, "resume", APP).endswith("running")
+    again_pid = running_record(superapp_home, APP).runtime_pid  # type: ignore[union-attr]
+    assert again_pid not in (0, pid)
     port = int(host.args[-1])
     browser, again = connect(playwright, port)
     try:
-        assert again.evaluate("() => window.__results.events") == ["show:true"]
+        again.wait_for_function("() => document.readyState === 'complete'")
         kept = again.evaluate(
-            """async () => [document.wasDiscarded, location.hash, sessionStorage.getItem('tab'),
-                            localStorage.getItem('engine'), await superapp.storage.getItem('draft')]"""
+            """async () => [location.pathname + location.search + location.hash,
+                            await superapp.storage.getItem('draft'),
+                            await superapp.lifecycle.restored(),
+                            await superapp.lifecycle.restored()]"""
         )
-        assert kept == [True, "#step-2", "kept in session", "kept in the engine", "kept in storage"]
+        assert kept == [
+            "/index.html?tab=notes#step-2",
+            "kept in storage",
+            {"wasDiscarded": True, "state": {"step": 2, "note": hostile, "list": [1, 2.5, None]}},
+            {"wasDiscarded": False, "state": None},  # once
+        ]
+        # The script-looking text stayed data: nothing ran it.
+        assert again.evaluate("() => document.querySelectorAll('script').length") >= 1
     finally:
         browser.close()
     moves = [e["superapp"]["to_state"] for e in audit_events(superapp_home, "app.lifecycle", APP)]
-    assert moves == ["hidden", "suspended", "discarded", "running"]
+    assert moves == ["hidden", "suspended", "discarded", "starting"]
 
 
 def test_stop_ends_a_suspended_app_cleanly(

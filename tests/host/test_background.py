@@ -147,17 +147,53 @@ def test_memory_pressure_discards_a_suspended_app_and_resume_restores_it(
     # Any machine has less than 1 TiB available: every suspended app is under pressure.
     text = '[lifecycle]\nhidden_suspend_after_s = 0\ndiscard_below_available = "1 TiB"\n'
     text += "pressure_check_s = 0.1\n"
+    saved = {"url": f"app://{APP}/notes/edit.html?id=7#para-3", "state": '{"draft":"half a line"}'}
+    supervisor = make_supervisor(READY, policy=_policy(superapp_home, text),
+                                 options={"saved": saved})  # fmt: skip
+    app = _launch(supervisor)
+    tree = tree_pids(app.pid)
+    supervisor.background.hide(APP)
+    _state(supervisor, AppState.DISCARDED)
+    # Process-level discard (ADR 0014): the runtime's whole tree has ended; no process.
+    assert app.exited.is_set() and app.proc.returncode == 0
+    assert not [p for p in tree if psutil.pid_exists(p) and psutil.Process(p).status()
+                != psutil.STATUS_ZOMBIE]  # fmt: skip
+    assert supervisor.get(APP) is None
+    record = read_record(superapp_home, APP)
+    assert record is not None and (record.state, record.runtime_pid) == ("discarded", 0)
+    [discarded] = [e for e in audit_events(superapp_home, "app.lifecycle", APP)
+                   if e["superapp"]["to_state"] == "discarded"]  # fmt: skip
+    assert discarded["event"]["reason"].startswith("memory pressure (")
+    assert discarded["superapp"]["process_ended"] is True
+    assert discarded["superapp"]["state_bytes"] == len(saved["state"])
+
+    again = supervisor.discarded.resume(APP, "requested")
+    assert supervisor.state(APP)[0] is AppState.RUNNING and again.pid != app.pid
+    assert _transitions(superapp_home)[-1] == ("discarded", "starting")
+    [restore] = audit_events(superapp_home, "fake.restore", APP)
+    assert restore["superapp"]["location"] == "notes/edit.html?id=7#para-3"
+    assert restore["superapp"]["state"] == saved["state"]
+    assert supervisor.discarded.get(APP) is None  # handed back once, not kept
+
+
+def test_a_suspended_app_is_discarded_after_the_policys_time(
+    superapp_home: Paths, make_supervisor: MakeSupervisor
+) -> None:
+    text = "[lifecycle]\nhidden_suspend_after_s = 0\nsuspended_discard_after_s = 0\n"
+    text += "discard_below_available = false\n"
     supervisor = make_supervisor(READY, policy=_policy(superapp_home, text))
     app = _launch(supervisor)
     supervisor.background.hide(APP)
     _state(supervisor, AppState.DISCARDED)
-    assert _tree_status(app) == {psutil.STATUS_STOPPED}
+    assert app.exited.is_set() and supervisor.get(APP) is None
     [discarded] = [e for e in audit_events(superapp_home, "app.lifecycle", APP)
                    if e["superapp"]["to_state"] == "discarded"]  # fmt: skip
-    assert discarded["event"]["reason"].startswith("memory pressure (")
-    supervisor.background.resume(APP)
-    assert supervisor.state(APP)[0] is AppState.RUNNING
-    assert _transitions(superapp_home)[-1] == ("discarded", "running")
+    assert discarded["event"]["reason"] == "suspended for the policy's time"
+    # `superapp stop` on a discarded app drops what the host kept (audited).
+    supervisor.stop(APP)
+    assert supervisor.state(APP) == (AppState.STOPPED, "stopped by the user")
+    assert supervisor.discarded.get(APP) is None and read_record(superapp_home, APP) is None
+    assert _transitions(superapp_home)[-1] == ("discarded", "stopped")
 
 
 def test_resume_of_a_running_app_changes_nothing_and_unknown_app_is_an_error(

@@ -150,6 +150,9 @@ class WindowSpec:
     keep: list[object] = field(default_factory=list)  # Qt objects that must stay alive
     #: Dual mode (``engine._dual.DualMode``): the view gets no door; a hidden page holds it.
     dual: Any = None
+    #: Where the page opens instead of the entry page (path?query#fragment inside the app,
+    #: checked): a discarded app's page, restored (ADR 0014).
+    start_path: str = ""
 
     @property
     def origin(self) -> str:
@@ -561,5 +564,5 @@ def install(
     spec.keep.extend([interceptor, handler, bridge, channel, page, clip_guard])
     if spec.dual is not None:
         spec.dual.start_logic(profile, browser_view.webview, spec)
-    page.load(QUrl(f"{spec.origin}/{spec.entry_page}"))
+    page.load(QUrl(f"{spec.origin}/{spec.start_path or spec.entry_page}"))
     return page
