@@ -101,16 +101,15 @@ _HTTPS_PORTS, _HTTP_PORT = (53, 443), 80
 def generic_ports_of(bundle_dir: Path) -> tuple[int, ...] | None:
     """The TCP ports a cold launch of this installed app may take through the generic path
     (``--pooled --connect-ports``), peeked without importing the network policy; None when
-    it must start on its own app plan: ``persistent`` engine storage, an allowlist entry with
-    an explicit port (or anything unreadable), test-only loopback hosts. The host checks the
+    it must start on its own app plan: an allowlist entry with an explicit port (or anything
+    unreadable), test-only loopback hosts. (``persistent`` engine storage fits: its profile
+    folder is moved into the slot, docs/pool.md.) The host checks the
     exact ports again before it binds (``superapp.host._poolfit.cold_generic_ports``)."""
     if os.environ.get("SUPERAPP_TEST_HOSTS") or os.environ.get("SUPERAPP_TEST_DNS"):
         return None
     try:
         with zipfile.ZipFile(bundle_dir / INSTALLED_BUNDLE_NAME) as z, z.open("manifest.json") as f:
             ext = json.loads(f.read(_MANIFEST_PEEK_BYTES)).get("superapp") or {}
-        if ext.get("engine_storage", "memory") != "memory":
-            return None
         hosts = [str(h) for h in ext.get("allowed_hosts", []) or []]
         http = [str(h) for h in ext.get("allow_http_hosts", []) or []]
     except (OSError, ValueError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):

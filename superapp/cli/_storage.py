@@ -26,6 +26,7 @@ from superapp.storage import (
     evict_caches,
     read_usage,
 )
+from superapp.storage._moved import moved_home
 
 __all__ = ["cmd_storage", "register"]
 
@@ -169,8 +170,10 @@ def _summary(
     if paths.apps.is_dir():
         for folder in sorted(paths.apps.iterdir()):
             # An app with only engine storage (no storage.* use) is listed too.
-            if is_valid_app_id(folder.name) and any(
-                (folder / sub).is_dir() for sub in ("storage", "webview")
+            # So is one running in a pooled runtime (its folders are in the slot, ``_moved``).
+            if is_valid_app_id(folder.name) and (
+                any((folder / sub).is_dir() for sub in ("storage", "webview"))
+                or moved_home(paths, folder.name) is not None
             ):
                 apps[folder.name] = read_usage(paths, folder.name, limits=limits).to_json()
     if info["backend"] is None:

@@ -54,6 +54,7 @@ from superapp.host._slotmove import move_back, recover
 from superapp.monitor import BudgetDecision, Monitor, record_decision
 from superapp.policy import HostPolicy
 from superapp.protocol import Bind, ChannelClosedError, Message, RunRecord, Terminate
+from superapp.storage._moved import paths_for
 
 __all__ = ["Supervisor"]
 
@@ -295,12 +296,13 @@ class Supervisor:
         generic = None if extra_args else cold_generic_ports(bind, declared, self.paths)
         if prespawned is not None:
             fits = not extra_args  # its command line carries no developer-mode switches
-            if fits and prespawned.engine_profile == profile and prespawned.cdp_port == cdp_port:
-                if prespawned.connect_ports is None:
+            if fits and prespawned.cdp_port == cdp_port:
+                if prespawned.connect_ports is None and prespawned.engine_profile == profile:
                     prespawned.claimed = True
                     return prespawned, bind
-                # Started generic (``superapp run``): only for exactly the ports it was given.
-                if prespawned.connect_ports == generic:
+                # Started generic (``superapp run``): only for exactly the ports it was given
+                # (it has no ``--engine-profile``: a ``persistent`` app's folder is moved in).
+                if prespawned.connect_ports is not None and prespawned.connect_ports == generic:
                     with contextlib.suppress(OSError):
                         moved = bind_into_slot(bind, prespawned.slot, self.paths)
                         prespawned.claimed = True
@@ -381,14 +383,16 @@ class Supervisor:
             self._write_record(app)
         else:
             _records.remove_record(self.paths, app.app_id)
-        if app.evict_engine is not None:
-            # Still over once stopped: without eviction the next launch would be stopped too.
-            from superapp.storage import evict_engine_storage
-
-            evict_engine_storage(self.paths, app.app_id, audit=self.audit, reason=app.evict_engine)
         # Storage moved into a pooled runtime's slot goes home before the lock is released;
         # a slot still holding some of it is kept for the next host start (``_slotmove``).
         home = app.slot is None or move_back(self.paths, app.app_id, app.slot, self.audit)
+        if app.evict_engine is not None:
+            # Still over once stopped: without eviction the next launch would be stopped too.
+            # After the move back: a pooled app's profile was in its slot until then.
+            from superapp.storage import evict_engine_storage
+
+            where = paths_for(self.paths, app.app_id)  # home, or the slot a failed move kept
+            evict_engine_storage(where, app.app_id, audit=self.audit, reason=app.evict_engine)
         if not discarded:  # a discarded app's run lock stays held (``_discard``)
             app.lock.close()
         if app.slot is not None and home:
@@ -458,7 +462,8 @@ class Supervisor:
             app.pid,
             self._display_name(app),
             heartbeats=False,
-            engine_dir=self.paths.app_webview(app.app_id),
+            # A pooled ``persistent`` app's profile is in its slot while it runs.
+            engine_dir=paths_for(self.paths, app.app_id).app_webview(app.app_id),
         )
         with self._lock:
             if self._monitor_thread is None:

@@ -10,10 +10,13 @@ read-write only its slot folder, nothing of any app's folder, TCP only to its eg
 * an app that declares ``storage`` or ``files`` has those folders *moved* into ``<slot>/app``
   (``_slotmove``: one rename each, moved back when the runtime exits) and ``bind`` names
   ``app_dir = <slot>/app``; if the slot is on another file system than the app folder the
-  launch is cold (never a copy).
+  launch is cold (never a copy);
+* an app with ``engine_storage = "persistent"`` has its engine profile folder ``webview`` moved
+  the same way; the runtime opens it at bind as a named profile inside the slot
+  (``superapp.runtime.engine._prewarm.persistent_profile``) instead of an off-the-record one.
 
-A launch is pooled only when the app needs nothing else: ``memory`` engine storage, an installed
-bundle (not developer mode), and an allowlist whose ports are all generic. Everything else starts
+A launch is pooled only when the app needs nothing else: an installed bundle (not developer
+mode), and an allowlist whose ports are all generic. Everything else starts
 cold, locked down to its own app's plan before its engine starts. The manifest is peeked here
 (not verified); the runtime checks the verified manifest again
 (``superapp.runtime._confine.fits_pooled``) and refuses a bind that does not fit.
@@ -71,9 +74,8 @@ def pool_can_serve(bind: Bind, declared: frozenset[str], paths: Paths | None = N
     ``paths``: where the app's storage lives (without it, an app with storage is not served)."""
     if bind.dev_src is not None or bind.bundle_path is None:
         return False
-    if bind.engine_storage != "memory":
-        return False
-    keyed = bool(declared & _KEYED) or bind.data_key is not None
+    persistent = bind.engine_storage == "persistent"  # its profile folder is moved in too
+    keyed = bool(declared & _KEYED) or bind.data_key is not None or persistent
     if keyed and (paths is None or not same_file_system(paths, bind.app_id, paths.run / "slots")):
         return False  # its storage cannot be renamed into a slot, never copied: cold
     allowlist = _allowlist(Path(bind.bundle_path))
@@ -105,7 +107,8 @@ def cold_generic_ports(
 def bind_into_slot(bind: Bind, slot: Path, paths: Paths | None = None) -> Bind:
     """Copy the installed bundle into the claimed runtime's slot; ``bind`` then names the copy.
     An app with a data key also gets its ``storage`` and ``files`` moved into ``<slot>/app``
-    (``_slotmove.move_in``, done last) and ``bind`` names that folder.
+    (``_slotmove.move_in``, done last), a ``persistent`` one its engine profile ``webview``,
+    and ``bind`` names that folder.
 
     Raises:
         OSError: the copy or a move failed; nothing is left moved (the caller starts the
@@ -117,8 +120,11 @@ def bind_into_slot(bind: Bind, slot: Path, paths: Paths | None = None) -> Bind:
     shutil.copyfile(bind.bundle_path, target)
     os.chmod(target, 0o400)
     update: dict[str, str] = {"bundle_path": str(target)}
-    if bind.data_key is not None:
+    subdirs: tuple[str, ...] = ("storage", "files") if bind.data_key is not None else ()
+    if bind.engine_storage == "persistent":
+        subdirs += ("webview",)
+    if subdirs:
         if paths is None:
             raise OSError("no data folder to move the app's storage from")
-        update["app_dir"] = str(move_in(paths, bind.app_id, slot))
+        update["app_dir"] = str(move_in(paths, bind.app_id, slot, subdirs))
     return bind.model_copy(update=update)

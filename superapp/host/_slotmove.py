@@ -2,7 +2,8 @@
 
 A pooled runtime confined itself to its slot folder before it knew its app (the generic plan),
 and nothing widens that. So at claim the host brings the app's data to the runtime instead:
-``<data>/apps/<id>/{storage,files}`` are *renamed* into ``<slot>/app/`` — one ``rename`` each,
+``<data>/apps/<id>/{storage,files}`` (and ``webview``, the engine profile of a ``persistent``
+app) are *renamed* into ``<slot>/app/`` — one ``rename`` each,
 never a copy (a copy could lose or fork data). The slot and the app folder must be on one file
 system; if not, the launch is cold (``same_file_system``).
 
@@ -75,9 +76,11 @@ def _write_record(slot: Path, app_id: str, home: Path) -> None:
     _fsync_dir(record.parent)
 
 
-def move_in(paths: Paths, app_id: str, slot: Path) -> Path:
-    """Rename the app's ``storage`` and ``files`` into ``<slot>/app`` and return that folder.
-    A folder the app does not have yet is made at home first (so it is moved back too).
+def move_in(
+    paths: Paths, app_id: str, slot: Path, subdirs: tuple[str, ...] = ("storage", "files")
+) -> Path:
+    """Rename the app's ``subdirs`` (of ``MOVED_SUBDIRS``) into ``<slot>/app`` and return that
+    folder. A folder the app does not have yet is made at home first (so it is moved back too).
 
     Raises:
         OSError: a rename failed (what was moved is moved back first; the caller launches
@@ -89,7 +92,9 @@ def move_in(paths: Paths, app_id: str, slot: Path) -> Path:
     _write_record(slot, app_id, home)
     moved: list[str] = []
     try:
-        for sub in MOVED_SUBDIRS:
+        for sub in subdirs:
+            if sub not in MOVED_SUBDIRS:
+                raise OSError(f"not a folder the host moves: {sub}")
             (home / sub).mkdir(mode=0o700, exist_ok=True)
             os.rename(home / sub, target / sub)
             moved.append(sub)

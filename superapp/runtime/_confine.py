@@ -223,13 +223,14 @@ def fits_pooled(
 ) -> str | None:
     """Why a pooled runtime (``lock_down_generic``) cannot serve ``app``, or None if it can:
     an app that needs its own folder or a port outside the generic plan starts cold.
-    ``moved``: the host moved the app's storage and files into this runtime's slot
-    (``bind.app_dir`` is ``<slot>/app``), which the generic plan already lets it write.
+    ``moved``: the host moved the app's storage and files (and a ``persistent`` app's engine
+    profile) into this runtime's slot (``bind.app_dir`` is ``<slot>/app``), which the generic
+    plan already lets it write.
     ``ports``: what its plan was narrowed to (``--connect-ports``), else ``GENERIC_PORTS``."""
     if {"storage", "files"} & app.declared and not moved:
         return "it declares storage or files and the host did not move them into its slot"
-    if app.engine_storage != "memory":
-        return "its engine storage is persistent (its own folder)"
+    if app.engine_storage != "memory" and not moved:
+        return "its engine storage is persistent and the host did not move it into its slot"
     if app.dev_mode:
         return "developer mode reads the developer's folder"
     policy = NetPolicy.from_manifest(app.app_id, app.allowed_hosts, app.http_hosts)

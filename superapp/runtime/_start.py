@@ -283,9 +283,11 @@ class Startup:
                 raise ValueError(f"a pooled runtime cannot serve this app: {why}")
         assert self._engine is not None and self._egress is not None  # noqa: S101
         persistent = bind.engine_storage == "persistent"
-        if persistent != self._engine.persistent or (
-            persistent and self.engine_profile != Path(bind.webview_dir)
-        ):
+        if self._engine.persistent:
+            fits = persistent and self.engine_profile == Path(bind.webview_dir)
+        else:  # generic: a ``persistent`` app's profile folder must be in the slot (moved)
+            fits = not persistent or Path(bind.app_dir) == self.slot / "app"
+        if not fits:
             raise ValueError("this runtime's engine profile does not fit the app")
         from superapp.runtime._confine import slot_paths
 

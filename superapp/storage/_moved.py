@@ -22,9 +22,11 @@ from superapp.core.paths import Paths, is_valid_app_id
 
 __all__ = ["MOVED_SUBDIRS", "RECORD_SUFFIX", "MovedPaths", "moved_home", "paths_for", "read_record"]
 
-#: The app's sub-folders a pooled runtime gets in its slot: what its store opens (the runtime
-#: writes no ``cache``; its temporaries go to the slot's ``tmp``).
-MOVED_SUBDIRS: tuple[str, ...] = ("storage", "files")
+#: The app's sub-folders a pooled runtime gets in its slot: what its store opens, and the
+#: engine profile of a ``persistent`` app (``webview``, opened as a named profile at bind,
+#: ``engine._prewarm.persistent_profile``). The runtime writes no ``cache``; its temporaries go
+#: to the slot's ``tmp``. ``move_in`` moves the ones the app needs; the others stay home.
+MOVED_SUBDIRS: tuple[str, ...] = ("storage", "files", "webview")
 #: ``<state>/run/slots/<slot name><RECORD_SUFFIX>``: the host's note of what it moved.
 RECORD_SUFFIX = ".moved"
 _MAX_RECORD = 64 * 1024
@@ -32,7 +34,8 @@ _MAX_RECORD = 64 * 1024
 
 @dataclass(frozen=True)
 class MovedPaths(Paths):
-    """``Paths`` with one app's ``storage`` and ``files`` in ``moved_root`` (``<slot>/app``)."""
+    """``Paths`` with one app's ``storage``, ``files`` and ``webview`` in ``moved_root``
+    (``<slot>/app``)."""
 
     moved_id: str = ""
     moved_root: Path = Path()
@@ -46,6 +49,12 @@ class MovedPaths(Paths):
         if app_id == self.moved_id:
             return self.moved_root / "files"
         return super().app_files(app_id)
+
+    def app_webview(self, app_id: str) -> Path:
+        # Only a ``persistent`` app's profile is moved; a ``memory`` app has none on disk.
+        if app_id == self.moved_id and (self.moved_root / "webview").is_dir():
+            return self.moved_root / "webview"
+        return super().app_webview(app_id)
 
 
 def read_record(record: Path, paths: Paths) -> tuple[str, Path] | None:

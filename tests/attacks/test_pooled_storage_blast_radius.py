@@ -108,3 +108,35 @@ def test_cold_generic_runtime_of_an_app_without_hosts_connects_to_no_web_port(
         _refused(run.only())
         with pytest.raises(BlockingIOError):
             listener.accept()
+
+
+def test_pooled_runtime_cannot_read_another_apps_engine_profile(world: World) -> None:
+    """A ``persistent`` app's engine profile (``webview``) moved into A's slot is A's; B's
+    profile, at home or moved into another pooled runtime's slot, is out of A's reach: read and
+    write refused below the API (the errno), no byte read, nothing planted."""
+    cookies = Path("webview") / "Default" / "Cookies"
+    (world.paths.app_dir(ATTACKER) / cookies).write_bytes(MINE)
+    mine = _slot(world, "00000000000000dd")
+    theirs = _slot(world, "00000000000000ee")
+    # B's profile at home (B not running): refused.
+    at_home = world.paths.app_dir(VICTIM) / cookies
+    _refused(world.run([("read", [str(at_home)])], slot=str(mine)).only())
+    home_a = move_in(world.paths, ATTACKER, mine, ("webview",))
+    home_b = move_in(world.paths, VICTIM, theirs, ("storage", "files", "webview"))
+    assert not world.paths.app_webview(VICTIM).exists()  # renamed, not copied
+    # A's own moved profile: read and written (the engine's named profile lives there).
+    own = world.run([("read", [str(home_a / cookies)])], slot=str(mine)).only()
+    assert own["succeeded"] is True, own
+    assert world.run([("write", [str(home_a / "webview" / "new.txt")])], slot=str(mine)).only()[
+        "succeeded"
+    ]
+    # B's profile, moved into the other runtime's slot: neither read nor written.
+    _refused(world.run([("read", [str(home_b / cookies)])], slot=str(mine)).only())
+    _refused(world.run([("write", [str(home_b / "webview" / "planted")])], slot=str(mine)).only())
+    assert not (home_b / "webview" / "planted").exists()
+    assert (home_b / cookies).read_bytes() == SECRET
+    audit = AuditLog(world.paths.audit_log)
+    assert move_back(world.paths, VICTIM, theirs, audit)
+    assert move_back(world.paths, ATTACKER, mine, audit)
+    assert (world.paths.app_dir(VICTIM) / cookies).read_bytes() == SECRET
+    assert (world.paths.app_webview(ATTACKER) / "new.txt").exists()

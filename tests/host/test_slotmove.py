@@ -128,3 +128,63 @@ def test_uninstall_after_a_crash_deletes_the_data_left_in_the_slot(tmp_path: Pat
     assert not (slot / "app" / "storage").exists()
     recover(paths, AuditLog(paths.audit_log))
     assert not paths.app_storage(APP).exists() and not slot.exists()
+
+
+def _profile(paths: Paths) -> Path:
+    cookies = paths.app_webview(APP) / "Default" / "Cookies"
+    cookies.parent.mkdir(parents=True)
+    cookies.write_bytes(b"profile")
+    return cookies
+
+
+def test_a_persistent_apps_engine_profile_is_moved_and_readers_follow_it(tmp_path: Path) -> None:
+    """``engine_storage = "persistent"``: ``webview`` is renamed into the slot with the rest
+    (docs/pool.md); usage and clearing read it there, and it goes home with the rest."""
+    from superapp.storage import engine_bytes
+
+    paths = _paths(tmp_path)
+    inode = _profile(paths).stat().st_ino
+    slot = _slot(paths)
+    home = move_in(paths, APP, slot, ("storage", "files", "webview"))
+    assert not paths.app_webview(APP).exists()
+    assert (home / "webview" / "Default" / "Cookies").stat().st_ino == inode  # not a copy
+    assert paths_for(paths, APP).app_webview(APP) == home / "webview"
+    assert engine_bytes(paths_for(paths, APP), APP) > 0 and engine_bytes(paths, APP) == 0
+    assert move_back(paths, APP, slot, AuditLog(paths.audit_log))
+    assert (paths.app_webview(APP) / "Default" / "Cookies").stat().st_ino == inode
+
+
+def test_a_memory_app_gets_no_engine_folder_and_an_unknown_folder_is_refused(
+    tmp_path: Path,
+) -> None:
+    paths = _paths(tmp_path)
+    slot = _slot(paths)
+    home = move_in(paths, APP, slot)  # storage and files only (a ``memory`` app)
+    assert not (home / "webview").exists() and not paths.app_webview(APP).exists()
+    assert paths_for(paths, APP).app_webview(APP) == paths.app_webview(APP)
+    assert move_back(paths, APP, slot, AuditLog(paths.audit_log))
+    other = _slot(paths, "00000000000000bb")
+    try:
+        move_in(paths, APP, other, ("storage", "bundle"))
+    except OSError as err:
+        assert "bundle" in str(err)
+    else:
+        raise AssertionError("moved a folder the host does not move")
+    # Nothing is left moved: storage went back, the record is gone.
+    assert (paths.app_storage(APP) / "kv.sqlite3").read_bytes() == b"mine"
+    assert not record_of(other).exists() and not (paths.app_dir(APP) / "bundle").exists()
+
+
+def test_engine_profile_conflict_keeps_both_and_recovery_moves_it_home(tmp_path: Path) -> None:
+    paths = _paths(tmp_path)
+    _profile(paths)
+    slot = _slot(paths)
+    move_in(paths, APP, slot, ("webview",))
+    paths.app_webview(APP).mkdir()  # e.g. a backup restored while the app ran
+    (paths.app_webview(APP) / "restored").write_bytes(b"restored")
+    assert recover(paths, AuditLog(paths.audit_log)) == [APP]  # the host had crashed
+    assert (paths.app_webview(APP) / "restored").read_bytes() == b"restored"
+    [kept] = paths.app_dir(APP).glob("webview.from-slot-*")
+    assert (kept / "Default" / "Cookies").read_bytes() == b"profile"
+    assert {"slot.conflict", "slot.recovered"} <= set(_actions(paths))
+    assert not slot.exists()

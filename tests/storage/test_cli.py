@@ -110,3 +110,23 @@ def test_host_summary_lists_an_app_with_only_engine_storage(
     usage = json.loads(capsys.readouterr().out)["apps"][other]
     assert usage["used"] == 0 and usage["engine_bytes"] >= 3000
     assert not paths.app_storage(other).exists()  # reading usage created no store
+
+
+def test_host_summary_lists_an_app_whose_folders_are_in_a_pooled_slot(
+    paths: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A running pooled ``persistent`` app's profile is in its runtime's slot (docs/pool.md):
+    the summary still lists it, with the profile's bytes, and makes nothing at home."""
+    from superapp.host._slotmove import move_back, move_in
+
+    other = "com.example.pooled"
+    (paths.app_webview(other) / "Local Storage").mkdir(parents=True)
+    (paths.app_webview(other) / "Local Storage" / "000003.log").write_bytes(b"v" * 3000)
+    slot = paths.run / "slots" / "00000000000000aa"
+    slot.mkdir(parents=True)
+    move_in(paths, other, slot, ("webview",))
+    assert main(["storage", "--json"]) == 0
+    usage = json.loads(capsys.readouterr().out)["apps"][other]
+    assert usage["engine_bytes"] >= 3000
+    assert not paths.app_webview(other).exists() and not paths.app_storage(other).exists()
+    assert move_back(paths, other, slot, AuditLog(paths.audit_log))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWebEngineCore import QWebEngineProfile
@@ -29,12 +30,15 @@ from superapp.runtime._guard import RequestGuard
 from superapp.runtime._source import BundleSource
 from superapp.runtime.engine import _qt
 
-__all__ = ["UNBOUND_APP_ID", "PreparedPage", "prepare_page"]
+__all__ = ["PROFILE_NAME", "UNBOUND_APP_ID", "PreparedPage", "persistent_profile", "prepare_page"]
 
 _log = logging.getLogger(__name__)
 #: The app id of the spec a prepared page holds until ``bind``: not a valid app id (an app id
 #: starts with a letter, ``superapp.core.paths.APP_ID_RE``), so no app's origin is "own" to it.
 UNBOUND_APP_ID = "-unbound-"
+#: The storage name of a ``persistent`` app's profile in a generic runtime. One app per
+#: runtime (single use), so one name is enough; its folders are set explicitly (below).
+PROFILE_NAME = "superapp-app"
 
 
 @dataclass(frozen=True)
@@ -84,3 +88,26 @@ def prepare_page(view: Any) -> PreparedPage:
     profile = QWebEngineProfile(view)  # no storage name: off the record
     _qt.harden_profile(profile)
     return PreparedPage(profile, _qt.AppPage(profile, view.webview, _unbound_spec()))
+
+
+def persistent_profile(view: Any, folder: Path) -> QWebEngineProfile:
+    """On the GUI thread, at ``bind`` of a ``persistent`` app in a generic runtime: a NAMED
+    profile whose storage and cache are ``folder`` (``<slot>/app/webview``, the app's own
+    profile folder the host moved into the slot, ``superapp.host._slotmove``), hardened as
+    the prepared profile is. ``install`` then puts the app's interceptor, ``app:`` handler and
+    permissions on it and keeps its HTTP cache in memory (``_check_engine_storage``).
+
+    The folder was moved in by the host, so it is the app's own (never another's: the host
+    moves only the bound app's); nothing is made outside it. Chromium flushes it (cookies,
+    localStorage) when the engine shuts down at the end of the GUI loop, before the process
+    exits and the host moves the folder home (tests/test_persistent_profile.py). Do not
+    delete it and end the process at once: a deleted profile is closed asynchronously, and a
+    cookie set just before was measured lost that way."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    profile = QWebEngineProfile(PROFILE_NAME, view)
+    profile.setPersistentStoragePath(str(folder))
+    profile.setCachePath(str(folder / "cache"))
+    if profile.isOffTheRecord():
+        raise RuntimeError("the app's persistent engine profile came up off the record")
+    _qt.harden_profile(profile)
+    return profile

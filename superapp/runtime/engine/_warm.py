@@ -74,6 +74,7 @@ class WarmEngine:
         self, slot: Path, proxy_port: int, persistent_dir: Path | None, *, show_ahead: bool = False
     ) -> None:
         self.persistent = persistent_dir is not None
+        self._slot = slot  # a generic engine's ``persistent`` app: its profile in <slot>/app
         #: Pooled: show the window once off screen while warm (a cold runtime binds at once,
         #: so it would only pay the show twice in series).
         self._show_ahead = show_ahead
@@ -126,7 +127,11 @@ class WarmEngine:
         profile (``persistent``), then the window is shown."""
         view = self.window.native
         prepared = None
-        if not self.persistent:
+        if not self.persistent and spec.engine_storage == "persistent":
+            # The host moved the app's profile folder into the slot (docs/pool.md).
+            self._warm_profile = view.profile
+            view.profile = _prewarm.persistent_profile(view, self._slot / "app" / "webview")
+        elif not self.persistent:
             # The warm-up profile must outlive pywebview's page on it (``install`` deletes
             # that page later); it holds nothing but a blank document.
             self._warm_profile = view.profile
