@@ -50,7 +50,9 @@ class _Parser(argparse.ArgumentParser):
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("dev", "launcher", "list", "ps", "run", "stop"), "_apps"),
     "audit": "_audit",
-    **dict.fromkeys(("install", "keygen", "pack", "remove", "samples", "trust", "verify"), "_bundles"),
+    **dict.fromkeys(
+        ("install", "keygen", "pack", "remove", "samples", "trust", "verify"), "_bundles"
+    ),
     **dict.fromkeys(("grants", "profile", "revoke-grant"), "_grants"),
     **dict.fromkeys(("revocation", "revocations"), "_revocation"),
     "scan": "_scan",
