@@ -45,7 +45,7 @@ class _Parser(argparse.ArgumentParser):
 #: Which module registers each command, so a command line that names one builds (and
 #: imports) only that module's parsers: ``superapp run`` starts its runtime process after the
 #: CLI's set-up, and importing every command family (bundles, fleet, TUF, analysis) cost
-#: 0.42 s of CPU there (issue 16, bench/RESULTS.md). tests/test_cli_contract.py checks this
+#: ~0.25 s of CPU there (issue 16, bench/RESULTS.md). tests/test_cli_contract.py checks this
 #: table against what each module registers.
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("dev", "launcher", "list", "ps", "run", "stop"), "_apps"),

@@ -139,7 +139,7 @@ def launch_hit(
     fleet = policy.fleet
     if fleet.repository is None:
         return None
-    # Only now: the fleet client (TUF, urllib3) is 0.17 s of CPU on every launch's path, and
+    # Only now: the fleet client (TUF, urllib3) is ~0.07 s of CPU on every launch's path, and
     # a host without a repository needs none of it (issue 16, cold launch).
     from superapp.fleet import FleetClient
     from superapp.host._fleet import fleet_hit
