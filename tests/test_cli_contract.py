@@ -72,3 +72,32 @@ def test_list_json_is_empty_on_a_fresh_home(superapp_home: Paths) -> None:
     out = _run("list", "--json")
     assert out.returncode == 0
     assert out.stdout.strip() == "[]"
+
+
+def test_command_table_names_each_module_s_commands() -> None:
+    """``superapp run`` builds only the ``_apps`` parsers (issue 16: its runtime starts after
+    the CLI's imports); the table that says which module owns a command must be the truth."""
+    import argparse
+
+    from superapp.cli import COMMAND_MODULES, _command_modules
+
+    seen: dict[str, str] = {}
+    for module in _command_modules():
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        module.register(sub)
+        seen.update(dict.fromkeys(sub.choices, module.__name__.rsplit(".", 1)[1]))
+    assert seen == COMMAND_MODULES
+
+
+def test_run_imports_only_what_running_needs() -> None:
+    """Parsing ``superapp run APP`` imports no other command family (bundles, fleet, TUF)."""
+    code = (
+        "import sys; from superapp.cli import build_parser; "
+        "build_parser('run').parse_args(['run', 'com.example.app']); "
+        "print(sorted(m for m in ('superapp.fleet', 'superapp.bundles', 'superapp.analysis', "
+        "'tuf') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

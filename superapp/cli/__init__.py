@@ -42,7 +42,33 @@ class _Parser(argparse.ArgumentParser):
         raise argparse.ArgumentError(None if command else action, f"unknown {what} {value!r}{hint}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Which module registers each command, so a command line that names one builds (and
+#: imports) only that module's parsers: ``superapp run`` starts its runtime process after the
+#: CLI's set-up, and importing every command family (bundles, fleet, TUF, analysis) cost
+#: ~0.25 s of CPU there (issue 16, bench/RESULTS.md). tests/test_cli_contract.py checks this
+#: table against what each module registers.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(("dev", "launcher", "list", "ps", "run", "stop"), "_apps"),
+    "audit": "_audit",
+    **dict.fromkeys(
+        ("install", "keygen", "pack", "remove", "samples", "trust", "verify"), "_bundles"
+    ),
+    **dict.fromkeys(("grants", "profile", "revoke-grant"), "_grants"),
+    **dict.fromkeys(("revocation", "revocations"), "_revocation"),
+    "scan": "_scan",
+    "storage": "_storage",
+    **dict.fromkeys(("hide", "resume", "suspend"), "_lifecycle"),
+    "repo": "_repo",
+    "store": "_store",
+    **dict.fromkeys(("completion", "new", "validate"), "_devtools"),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (``command``: a known command's name) only the parsers of
+    the module that owns it; ``--help`` and an unknown command get every one."""
+    import importlib
+
     from superapp.cli import _apps
 
     parser = _Parser(
@@ -55,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"superapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _apps.register_launcher_options(parser)
-    for module in _command_modules():
+    owner = COMMAND_MODULES.get(command or "")
+    if owner is not None:
+        modules = [importlib.import_module(f"superapp.cli.{owner}")]
+    else:
+        modules = _command_modules()
+    for module in modules:
         module.register(sub)
     return parser
 
@@ -96,8 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # locks, files written by libraries we do not control) is for this user only. Explicit
     # modes at each creation stay as well; this covers the ones no code of ours names.
     os.umask(0o077)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # The top-level parser has no option that takes a value: a first word that is not an
+    # option is the command.
+    parser = build_parser(words[0] if words and not words[0].startswith("-") else None)
+    args = parser.parse_args(words)
     func = getattr(args, "func", None)
     if func is None:
         from superapp.cli import _apps

@@ -125,6 +125,10 @@ def offer_pending(
     own prompt, one question per new capability, quoting the new manifest's reason); install
     it when every answer allows. Returns True when the update was installed.
     """
+    if not (paths.data / "fleet" / "pending").is_dir():  # ``superapp.fleet._pending._path``
+        # No update has ever waited: skip importing the fleet client (TUF, urllib3), ~0.07 s of
+        # CPU on every launch's path (issue 16, cold launch).
+        return False
     from superapp.core.consent import ConsentAnswer, as_answer
     from superapp.fleet._pending import load_pending
     from superapp.fleet._store import apply_pending

@@ -136,13 +136,15 @@ def launch_hit(
 ) -> str | None:
     """Why the repository's kill switch refuses to launch ``app_id`` now, or None; for an app
     from the repository, decided on fresh state (see the module docstring)."""
+    fleet = policy.fleet
+    if fleet.repository is None:
+        return None
+    # Only now: the fleet client (TUF, urllib3) is ~0.07 s of CPU on every launch's path, and
+    # a host without a repository needs none of it (issue 16, cold launch).
     from superapp.fleet import FleetClient
     from superapp.host._fleet import fleet_hit
     from superapp.state import registry
 
-    fleet = policy.fleet
-    if fleet.repository is None:
-        return None
     try:
         registry.get_app(paths, app_id)
     except SuperappError:

@@ -38,7 +38,7 @@ __all__ = [
 
 
 class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see _control
 
 
 class Warm(_Msg):

@@ -21,6 +21,7 @@ refused the same way (``Channel.serve``'s ``on_refused``).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import socket
@@ -84,7 +85,11 @@ PROTOCOL_VERSION = 5
 
 
 class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # ``defer_build``: a model's validator and serializer are built when first used, not at
+    # import. A runtime imports this module before ``hello`` and uses a handful of these; the
+    # build of all of them was ~0.07 s of CPU on its start path (issue 16, bench/RESULTS.md).
+    # Validation is the same whenever it is built.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Hello(_Msg):
@@ -241,7 +246,13 @@ Message = Annotated[
     | PageSaved,
     Field(discriminator="type"),
 ]
-_ADAPTER: TypeAdapter[Message] = TypeAdapter(Message)
+
+
+@functools.cache
+def _adapter() -> TypeAdapter[Message]:
+    """The one decoder's schema, built on the first frame decoded (see ``_Msg``); a race of
+    two first frames builds it twice, to the same result."""
+    return TypeAdapter(Message)
 
 
 class ChannelClosedError(Exception):
@@ -290,7 +301,7 @@ def decode_message(line: bytes) -> Message:
     try:
         value = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
         _check_strings(value)
-        msg = _ADAPTER.validate_python(value)
+        msg = _adapter().validate_python(value)
     except (ValueError, ValidationError) as err:
         raise ChannelClosedError(f"malformed control message: {err}") from None
     except RecursionError:

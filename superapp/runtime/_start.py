@@ -50,22 +50,28 @@ _log = logging.getLogger("superapp.runtime")
 _UNBOUND = "superapp.unbound"
 
 
-def _preload() -> None:
-    """Import what binding needs but no app decides (verification, the door, storage, the Qt
-    page), so a claimed runtime spends its time on the app alone. In a cold launch this runs
-    while the bundle is being verified."""
+#: What binding needs but no app decides (verification, the door, storage, the Qt page).
+_BIND_MODULES = (
+    "superapp.bundles",
+    "superapp.storage",
+    "bridge.dispatcher",
+    "bridge.table",
+    "superapp.runtime._app",
+    "superapp.runtime._wiring",
+    "superapp.runtime.engine._qt",
+    "superapp.runtime.engine._ui",
+)
+#: ... and the engine's own start (a cold runtime on its app plan imports these before ``bind``).
+_ENGINE_MODULES = (*_BIND_MODULES, "superapp.runtime.engine._warm")
+
+
+def _preload(names: tuple[str, ...] = _BIND_MODULES) -> None:
+    """Import ``names``, so a claimed runtime spends its time on the app alone. In a cold
+    launch on the generic plan this runs while the bundle is being verified; on the app's
+    plan, before ``bind`` arrives (``_bind_cold``)."""
     import importlib
 
-    for name in (
-        "superapp.bundles",
-        "superapp.storage",
-        "bridge.dispatcher",
-        "bridge.table",
-        "superapp.runtime._app",
-        "superapp.runtime._wiring",
-        "superapp.runtime.engine._qt",
-        "superapp.runtime.engine._ui",
-    ):
+    for name in names:
         importlib.import_module(name)
 
 
@@ -183,8 +189,13 @@ class Startup:
         return None
 
     def _bind_cold(self) -> int | None:
-        """A cold runtime's first message is ``bind``: read and verify it on this thread (the
-        imports binding needs are loaded meanwhile, nothing else can start before the lock)."""
+        """A cold runtime's first message is ``bind``: read and verify it on this thread
+        (nothing else can start before the lock). The imports verification, binding and the
+        engine need come first, while the host is still setting itself up and building the
+        ``bind`` (``superapp run`` spawns this process before its own set-up): they take no
+        app input and start no thread (``superapp.confine`` checks the process has one thread
+        before the lock), and the runtime waited idle for ``bind`` before (issue 16)."""
+        _preload(_ENGINE_MODULES)
         try:
             msg = self.channel.recv()
         except control.ChannelClosedError:
@@ -209,7 +220,6 @@ class Startup:
         from superapp.runtime._app import ChannelSink, load_app
 
         try:
-            _preload()
             self._loaded = load_app(self.paths, msg, ChannelSink(self.channel))
         except Exception as err:  # reported to the host, which shows it to the user
             self._send(control.Notice(level="error", message=f"cannot start: {err}"))

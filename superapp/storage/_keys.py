@@ -41,8 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import keyring
-import keyring.errors
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -230,6 +228,11 @@ class KeyManager:
 
     # --- masters -----------------------------------------------------------------------
     def _get_keyring(self) -> KeyringLike:
+        # ``keyring`` is imported when a master key is touched, not with this module: runtimes
+        # import storage and never read a master key, and a host's launch of an app without
+        # storage needs none (issue 16, cold launch: ~0.03 s of CPU each).
+        import keyring
+
         return self._keyring if self._keyring is not None else keyring.get_keyring()
 
     def _preferred_backend(self) -> Backend:
@@ -266,6 +269,8 @@ class KeyManager:
         if backend == "file":
             atomic_write_bytes(self._master_file(mid), master)
             return
+        import keyring.errors
+
         try:
             self._get_keyring().set_password(
                 self._service, f"master-key:{mid}", base64.b64encode(master).decode()
@@ -283,6 +288,8 @@ class KeyManager:
             with os.fdopen(fd, "rb") as f:
                 data = f.read()
         else:
+            import keyring.errors
+
             try:
                 text = self._get_keyring().get_password(self._service, f"master-key:{mid}")
             except keyring.errors.KeyringError as err:
@@ -301,6 +308,8 @@ class KeyManager:
             with contextlib.suppress(FileNotFoundError):
                 self._master_file(mid).unlink()
             return
+        import keyring.errors
+
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
             self._get_keyring().delete_password(self._service, f"master-key:{mid}")
 
