@@ -149,8 +149,8 @@ def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str
     the host's confirmation: window shown, page active; after a discard, the reloaded page
     loaded). Used by ``bench/startup.py`` too (one run with the start-up figures). ``pool``:
     the host keeps the policy's prewarmed runtimes (as the launcher does), so resuming a
-    discarded app claims one when it fits (``app_id`` must fit the pool: the Unit Converter,
-    with ``persistent`` engine storage, never does)."""
+    discarded app claims one when it fits (the Unit Converter does since its engine profile can
+    be moved into a slot; before that, its ``persistent`` engine storage always started cold)."""
     host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n", pool)
     sup = host.supervisor
     times: dict[str, list[float]] = {"suspended": [], "discarded": []}

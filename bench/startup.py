@@ -174,7 +174,11 @@ def _lifecycle(runs: int) -> list[str]:
     measurement, run here so that one run shows them with the start-up figures."""
     from bench.lifecycle import measure_states, state_rows
 
-    return state_rows(measure_states(runs))
+    rows = state_rows(measure_states(runs))
+    # Again with the launcher's pool: resuming a discarded app then claims a warm runtime (the
+    # converter fits the pool now that its engine profile moves into a slot).
+    pooled = state_rows(measure_states(runs, pool=True))
+    return [*rows[:2], pooled[1], *rows[2:]]
 
 
 def _mark(rows: list[dict[str, float]], key: str) -> str:
