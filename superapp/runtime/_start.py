@@ -247,10 +247,16 @@ class Startup:
                 )
             )  # fmt: skip
             return 3
+        _log.info("egress up at %.0f ms", self._ms())
         from superapp.runtime.engine._warm import WarmEngine
 
         self._engine = WarmEngine(
-            self.slot, self._egress.port, self.engine_profile, show_ahead=self._pooled
+            self.slot,
+            self._egress.port,
+            self.engine_profile,
+            show_ahead=self._pooled,
+            started=self.started,
+            cold=self._cold,
         )
         try:
             self._engine.run(self._after_warm)
@@ -262,8 +268,16 @@ class Startup:
             return self.app.exit_code  # a dual-mode context that crashed (``_dualwiring``)
         return self._code
 
+    @property
+    def _cold(self) -> bool:
+        """Spawned for one launch (on its app plan, or ``--pooled --connect-ports``: the host
+        binds it at once, ``superapp.host._lifecycle``): its engine needs no warm-up for a
+        claim (``WarmEngine.run``). A pool's runtime (``--pooled`` alone) warms as before."""
+        return not self._pooled or self._ports is not None
+
     def _after_warm(self) -> None:
         """pywebview's ``func`` thread: say ``warm``, wait for ``bind``, bind."""
+        _log.info("engine up at %.0f ms", self._ms())
         _preload()
         self._send(control.Warm(elapsed_ms=self._ms()))
         _log.info("warm at %.0f ms", self._ms())
