@@ -9,7 +9,8 @@ In order, in ``Startup.run`` (main thread) and ``Startup.on_message`` (control r
    engine's environment points into this runtime's slot folder (XDG cache and data, CDP
    opt-in, sandbox check), and ``hello`` and ``confinement`` go to the host.
 1. Generic stage: the egress proxy starts refusing everything, and the engine starts with one
-   hidden blank window (``engine._warm``). Then ``warm``.
+   hidden blank window (``engine._warm``). Then ``warm``. A cold runtime (bound at once) loads
+   no blank document and says ``warm`` as soon as the GUI loop is up (``WarmEngine.run``).
 2. Pooled: ``bind`` arrives when the host claims it; the app (the host's copy of its bundle in
    the slot) is verified in a thread of its own. A second ``bind`` ends the process: a
    runtime serves one app.

@@ -10,6 +10,9 @@ has used — the warm-up document's profile, renderer and history are discarded 
 pywebview's page — our locked-down page is installed on it (``_qt.install``), and the window
 is shown. A ``persistent``-storage app is only ever bound to a runtime started cold with its
 profile folder (``--engine-profile``): that profile is the one pywebview made at start.
+
+A *cold* runtime (spawned for one app, bound at once) skips all of the warm-up: no blank
+document, no spare, no off-screen show (``WarmEngine.run``).
 """
 
 from __future__ import annotations
