@@ -230,13 +230,14 @@ class Startup:
         return None
 
     def run(self) -> int:
-        from superapp.runtime import _wiring
+        # Not through ``_wiring``: its bridge imports are the verify thread's (``_egressup``).
+        from superapp.runtime._egressup import start_egress
 
         # The egress proxy goes up, and is proven live, before anything of the engine loads:
         # no engine ever runs that could reach the network around it (DESIGN §6.3).
         try:
             sock = self.lockdown.egress_sock if self.lockdown is not None else None
-            self._egress = _wiring.start_egress(
+            self._egress = start_egress(
                 NetPolicy.from_manifest(_UNBOUND, (), ()), self._refused, sock
             )
         except EgressUnavailableError as err:
