@@ -9,7 +9,8 @@ In order, in ``Startup.run`` (main thread) and ``Startup.on_message`` (control r
    engine's environment points into this runtime's slot folder (XDG cache and data, CDP
    opt-in, sandbox check), and ``hello`` and ``confinement`` go to the host.
 1. Generic stage: the egress proxy starts refusing everything, and the engine starts with one
-   hidden blank window (``engine._warm``). Then ``warm``.
+   hidden blank window (``engine._warm``). Then ``warm``. A cold runtime (bound at once) loads
+   no blank document and says ``warm`` as soon as the GUI loop is up (``WarmEngine.run``).
 2. Pooled: ``bind`` arrives when the host claims it; the app (the host's copy of its bundle in
    the slot) is verified in a thread of its own. A second ``bind`` ends the process: a
    runtime serves one app.
@@ -229,13 +230,14 @@ class Startup:
         return None
 
     def run(self) -> int:
-        from superapp.runtime import _wiring
+        # Not through ``_wiring``: its bridge imports are the verify thread's (``_egressup``).
+        from superapp.runtime._egressup import start_egress
 
         # The egress proxy goes up, and is proven live, before anything of the engine loads:
         # no engine ever runs that could reach the network around it (DESIGN §6.3).
         try:
             sock = self.lockdown.egress_sock if self.lockdown is not None else None
-            self._egress = _wiring.start_egress(
+            self._egress = start_egress(
                 NetPolicy.from_manifest(_UNBOUND, (), ()), self._refused, sock
             )
         except EgressUnavailableError as err:
@@ -247,10 +249,16 @@ class Startup:
                 )
             )  # fmt: skip
             return 3
+        _log.info("egress up at %.0f ms", self._ms())
         from superapp.runtime.engine._warm import WarmEngine
 
         self._engine = WarmEngine(
-            self.slot, self._egress.port, self.engine_profile, show_ahead=self._pooled
+            self.slot,
+            self._egress.port,
+            self.engine_profile,
+            show_ahead=self._pooled,
+            started=self.started,
+            cold=self._cold,
         )
         try:
             self._engine.run(self._after_warm)
@@ -262,8 +270,16 @@ class Startup:
             return self.app.exit_code  # a dual-mode context that crashed (``_dualwiring``)
         return self._code
 
+    @property
+    def _cold(self) -> bool:
+        """Spawned for one launch (on its app plan, or ``--pooled --connect-ports``: the host
+        binds it at once, ``superapp.host._lifecycle``): its engine needs no warm-up for a
+        claim (``WarmEngine.run``). A pool's runtime (``--pooled`` alone) warms as before."""
+        return not self._pooled or self._ports is not None
+
     def _after_warm(self) -> None:
         """pywebview's ``func`` thread: say ``warm``, wait for ``bind``, bind."""
+        _log.info("engine up at %.0f ms", self._ms())
         _preload()
         self._send(control.Warm(elapsed_ms=self._ms()))
         _log.info("warm at %.0f ms", self._ms())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,8 @@ from bridge.limits import limits_from_policy
 from superapp import protocol as control
 from superapp.audit import AuditLog
 from superapp.core.consent import ConsentAnswer
-from superapp.net import EgressProxy, EgressUnavailableError, NetDecision, NetPolicy, RequestKind
+from superapp.net import NetDecision, NetPolicy, RequestKind
+from superapp.runtime._egressup import start_egress
 from superapp.runtime._hostside import HostGrants, host_inbox
 from superapp.runtime._workers import parked
 
@@ -62,44 +62,6 @@ def build_net_policy(rt: RuntimeApp) -> NetPolicy:
     if dev is not None and dev.allow_local and app.dev_mode:
         policy = policy.with_dev_local(dev.allow_local)  # superapp dev --allow-local only
     return policy
-
-
-#: Test-only: start the egress proxy, then stop it before the liveness check, to prove the
-#: runtime refuses to open a window without it. It can only make a launch fail.
-_TEST_BREAK_EGRESS = "SUPERAPP_TEST_BREAK_EGRESS"
-
-
-def start_egress(
-    policy: NetPolicy,
-    refused: Callable[[str, str, str, str], None],
-    sock: socket.socket | None = None,
-) -> EgressProxy:
-    """Start the runtime's egress proxy and prove it answers (see ``superapp.net._egress``).
-
-    It starts before the runtime is bound, with a policy that allows nothing; ``bind`` puts
-    the app's policy in. Refusals go to ``refused`` (the runtime's guard once bound:
-    ``net.blocked``, ``via=egress``, folded like the interceptor's).
-
-    Raises:
-        EgressUnavailableError: the proxy could not start or does not answer.
-    """
-    from superapp.runtime._env import test_dns_map, test_host_map
-
-    proxy = EgressProxy(
-        policy,
-        refused,
-        test_hosts=test_host_map(os.environ),
-        test_dns=test_dns_map(os.environ),
-    )
-    proxy.start(sock)  # bound before the lockdown took the right to bind (``_confine``)
-    if os.environ.get(_TEST_BREAK_EGRESS) == "1":
-        proxy.close()
-    try:
-        proxy.check_live()
-    except EgressUnavailableError:
-        proxy.close()
-        raise
-    return proxy
 
 
 def engine_policy(policy: NetPolicy) -> _EnginePolicy:

@@ -10,13 +10,18 @@ has used — the warm-up document's profile, renderer and history are discarded 
 pywebview's page — our locked-down page is installed on it (``_qt.install``), and the window
 is shown. A ``persistent``-storage app is only ever bound to a runtime started cold with its
 profile folder (``--engine-profile``): that profile is the one pywebview made at start.
+
+A *cold* runtime (spawned for one app, bound at once) skips all of the warm-up: no blank
+document, no spare, no off-screen show (``WarmEngine.run``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,9 +34,19 @@ from superapp.runtime.engine import _prewarm, _qt, _scheme, _window
 
 __all__ = ["GuiCall", "WarmEngine"]
 
+_log = logging.getLogger("superapp.runtime")
+
 #: The blank warm-up document normally loads in well under a second; a runtime that has not
 #: seen it by then says ``warm`` anyway (binding does not depend on it).
 _WARM_TIMEOUT_S = 30.0
+
+
+def _ms() -> float:
+    # The runtime's clock (``Startup._ms``): from its process start, given to ``WarmEngine``.
+    return (time.monotonic() - _T0[0]) * 1000.0
+
+
+_T0 = [time.monotonic()]
 
 
 class GuiCall(QObject):
@@ -71,31 +86,64 @@ class WarmEngine:
     """One runtime's engine, started generic (see the module docstring)."""
 
     def __init__(
-        self, slot: Path, proxy_port: int, persistent_dir: Path | None, *, show_ahead: bool = False
+        self,
+        slot: Path,
+        proxy_port: int,
+        persistent_dir: Path | None,
+        *,
+        show_ahead: bool = False,
+        started: float | None = None,
+        cold: bool = False,
     ) -> None:
         self.persistent = persistent_dir is not None
         self._slot = slot  # a generic engine's ``persistent`` app: its profile in <slot>/app
         #: Pooled: show the window once off screen while warm (a cold runtime binds at once,
         #: so it would only pay the show twice in series).
-        self._show_ahead = show_ahead
+        self._show_ahead = show_ahead and not cold
+        #: Spawned for one app, bound at once (see ``run``): no warm-up document, no spare.
+        self.cold = cold
+        if started is not None:
+            _T0[0] = started
         self._storage = persistent_dir if persistent_dir is not None else slot / "profile"
         self._storage.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _log.info("engine module imported at %.0f ms", _ms())
         _scheme.register_scheme()
         # Qt WebEngine reads its Chromium switches from QApplication's argv (which pywebview
         # builds from sys.argv) after --webEngineArgs.
         sys.argv[1:] = ["--webEngineArgs", *engine_switches(os.environ, proxy_port=proxy_port)]
-        _window.load_backend(self._storage)
+        _window.load_backend(self._storage, blank=not cold)
+        _log.info("backend loaded at %.0f ms", _ms())
         self.gui = GuiCall()
-        self.window = _window.create_window("superapp", lambda window: None, hidden=True)
+        self.window = _window.create_window("superapp", self._before_show, hidden=True)
+        _log.info("engine configured at %.0f ms", _ms())
+
+    def _before_show(self, window: Any) -> None:
+        # The runtime's record of the warm-up document (tests/e2e/test_cold_no_warmup.py):
+        # Qt's own signal that pywebview's page finished loading a document.
+        _log.info("window made at %.0f ms", _ms())
+        window.native.webview.page().loadFinished.connect(
+            lambda ok: _log.info("warm-up document loaded (ok=%s) at %.0f ms", ok, _ms())
+        )
 
     def run(self, after_warm: Callable[[], None]) -> None:
         """Run the GUI loop until the window closes; ``after_warm`` runs in a thread of its
-        own once the blank document has loaded (it waits for ``bind``)."""
+        own once the blank document has loaded (it waits for ``bind``).
+
+        ``cold`` (a runtime spawned for one app and bound at once, docs/pool.md): its app is
+        already named, so nothing is paid ahead for a claim that is not coming: pywebview's
+        page is given no warm-up document (``_window.load_backend``), no spare profile or page
+        is made and the window is not shown off screen; ``after_warm`` runs as soon as the GUI
+        loop is up, and the app's page (on a fresh profile, as on every path) is the first
+        document the engine loads. The layers are the same: they are all set in
+        ``show_app``/``_qt.install``, before that page loads."""
 
         def warm_then() -> None:
-            self.window.events.loaded.wait(_WARM_TIMEOUT_S)
-            self.gui.call(self.spare_profile)
-            self.gui.call(self.unshow)
+            if self.cold:
+                self.gui.call(lambda: None)  # the loop runs and the window exists
+            else:
+                self.window.events.loaded.wait(_WARM_TIMEOUT_S)
+                self.gui.call(self.spare_profile)
+                self.gui.call(self.unshow)
             after_warm()
 
         _window.start(persistent=self.persistent, storage_dir=self._storage, func=warm_then)

@@ -6,11 +6,14 @@ calls (scheme, argv, storage path, backend) is still ``RuntimeApp.run``'s.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 __all__ = ["CHROMIUM_FLAGS_ENV", "create_window", "load_backend", "start"]
+
+_log = logging.getLogger("superapp.runtime")
 
 #: Where Qt WebEngine reads Chromium switches from the environment. pywebview's Qt backend
 #: appends to it (--use-fake-ui-for-media-stream, which auto-accepts camera and microphone
@@ -19,8 +22,9 @@ __all__ = ["CHROMIUM_FLAGS_ENV", "create_window", "load_backend", "start"]
 CHROMIUM_FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
 
 
-def load_backend(storage_dir: Path) -> None:
-    """Load pywebview's Qt backend and stop it from weakening the engine's configuration."""
+def load_backend(storage_dir: Path, *, blank: bool = True) -> None:
+    """Load pywebview's Qt backend and stop it from weakening the engine's configuration.
+    ``blank=False`` (a cold runtime): its window's page is given no warm-up document."""
     import webview
 
     webview._state["storage_path"] = str(storage_dir)  # read when the Qt backend loads
@@ -33,6 +37,15 @@ def load_backend(storage_dir: Path) -> None:
         util.environ_append(key, *values, sep=sep)
 
     qt_backend.environ_append = environ_append  # type: ignore[attr-defined]
+    if not blank:
+        # pywebview gives its page a document at window creation (``setHtml``, its only
+        # call; nothing of ours uses it): skipped, its page never loads anything, starts no
+        # renderer, and is replaced by the app's (``_qt.install``). One window per process.
+        qt_backend.BrowserView.WebView.setHtml = _no_document
+
+
+def _no_document(view: Any, *args: Any) -> None:
+    _log.info("no warm-up document: this runtime was bound at start")
 
 
 def create_window(title: str, before_show: Callable[[Any], None], *, hidden: bool = False) -> Any:
