@@ -8,8 +8,10 @@ never loaded) and shows the window once off screen (the first show's cost, paid 
 ``bind`` (on the GUI thread) the window gets that **new off-the-record profile**, which no page
 has used — the warm-up document's profile, renderer and history are discarded with
 pywebview's page — our locked-down page is installed on it (``_qt.install``), and the window
-is shown. A ``persistent``-storage app is only ever bound to a runtime started cold with its
-profile folder (``--engine-profile``): that profile is the one pywebview made at start.
+is shown. A ``persistent``-storage app gets a *named* profile made at bind whose folders are
+its ``webview`` folder, moved by the host into this runtime's slot (``_prewarm.
+persistent_profile``); only a runtime started on the app's own plan with ``--engine-profile``
+uses the profile pywebview made at start.
 
 A *cold* runtime (spawned for one app, bound at once) skips all of the warm-up: no blank
 document, no spare, no off-screen show (``WarmEngine.run``).
