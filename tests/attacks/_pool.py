@@ -3,9 +3,13 @@ attack tests: real runtimes, real windows under Xvfb, Playwright over CDP."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -16,7 +20,7 @@ from superapp.host import RunningApp, StopTimeouts, Supervisor
 from superapp.host._app import ConsentFn
 from superapp.host._pool import GenericRuntime, RuntimePool
 from superapp.policy import PoolPolicy
-from superapp.testing import free_port, wait_until
+from superapp.testing import audit_events, free_port, wait_until
 
 #: What a page can observe of its own engine state: the fingerprint a pooled page must share
 #: with a cold-started one.
@@ -105,3 +109,64 @@ def install(paths: Paths, folder: Path) -> None:
     key = Ed25519PrivateKey.generate()
     TrustStore(paths).add(key.public_key(), "Pool Tests")
     install_bundle(paths, pack_dir(folder, key))
+
+
+#: A host in a process of its own (so a test can SIGKILL it): a pool of one, the app launched
+#: from it; prints the app's pid, CDP port, whether it was pooled and its slot, then waits.
+_HOST = """
+import json, sys
+from superapp.core.paths import Paths
+from tests.attacks._pool import loaded, pooled_host, warm_runtimes
+with pooled_host(Paths.from_env()) as supervisor:
+    warm_runtimes(supervisor)
+    app = loaded(supervisor.launch(sys.argv[1]))
+    print(json.dumps({"pid": app.pid, "cdp": app.cdp_port, "pooled": app.pooled,
+                      "slot": str(app.slot)}), flush=True)
+    sys.stdin.read()
+"""
+
+
+@contextmanager
+def host_process(app_id: str, repo: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    """``app_id`` launched pooled by a host in its own process; ended (killed) at exit."""
+    host = subprocess.Popen(
+        [sys.executable, "-c", _HOST, app_id], cwd=repo, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert host.stdout is not None
+        info = json.loads(host.stdout.readline())
+        assert info["pooled"] is True
+        yield host, info
+    finally:
+        if host.poll() is None:
+            host.kill()
+            host.wait()
+        for pipe in (host.stdin, host.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def kill_host_then_recover(
+    paths: Paths, host: subprocess.Popen[str], info: dict[str, Any], home: Path, sub: str
+) -> None:
+    """SIGKILL the host; its runtime dies with it (parent-death signal) and the slot keeps the
+    app's ``sub`` folder; the next host to start moves it ``home`` (audited)."""
+    host.kill()
+    host.wait()
+    wait_until(lambda: not alive(info["pid"]), what="the runtime to die with its host")
+    slot = Path(info["slot"])
+    assert (slot / "app" / sub).is_dir()
+    assert not home.exists()
+    Supervisor(paths, AuditLog(paths.audit_log))  # the next host starts
+    assert home.is_dir() and not slot.exists()
+    assert any(e["event"]["action"] == "slot.recovered" for e in audit_events(paths))

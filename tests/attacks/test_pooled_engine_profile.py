@@ -8,12 +8,9 @@ driven over CDP; the host is the real supervisor."""
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,13 +18,18 @@ from typing import Any
 import psutil
 import pytest
 
-from superapp.audit import AuditLog
 from superapp.core.paths import Paths
 from superapp.host import Supervisor
-from superapp.testing import audit_events, connect, make_app, wait_until
-from tests.attacks._pool import install, loaded, pooled_host, warm_runtimes
+from superapp.testing import connect, make_app
+from tests.attacks._pool import (
+    host_process,
+    install,
+    kill_host_then_recover,
+    loaded,
+    pooled_host,
+    warm_runtimes,
+)
 from tests.attacks.test_engine_storage import READ_BACK, _files_holding, _with_engine_storage
-from tests.attacks.test_pooled_storage_crash import _alive
 from tests.e2e.harness import REPO, free_port
 
 APP = "com.example.pool.persistent"
@@ -139,49 +141,14 @@ def test_runtime_killed_mid_run_gives_its_engine_profile_back(
         assert _page(playwright, again.cdp_port, READ_BACK)["idb"] == marker
 
 
-_HOST = """
-import json, sys
-from superapp.core.paths import Paths
-from tests.attacks._pool import loaded, pooled_host, warm_runtimes
-with pooled_host(Paths.from_env()) as supervisor:
-    warm_runtimes(supervisor)
-    app = loaded(supervisor.launch(sys.argv[1]))
-    print(json.dumps({"pid": app.pid, "cdp": app.cdp_port, "pooled": app.pooled,
-                      "slot": str(app.slot)}), flush=True)
-    sys.stdin.read()
-"""
-
-
 def test_host_killed_mid_run_the_next_host_moves_the_engine_profile_home(
     tmp_path: Path, superapp_home: Paths, runtime_env: None, playwright: Any
 ) -> None:
     _install(tmp_path, superapp_home)
     marker = "mk" + secrets.token_hex(12)
-    host = subprocess.Popen(
-        [sys.executable, "-c", _HOST, APP], cwd=REPO, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert host.stdout is not None
-        info = json.loads(host.stdout.readline())
-        assert info["pooled"] is True
+    with host_process(APP, REPO) as (host, info):
         assert _page(playwright, info["cdp"], WRITE, marker) == marker
-        host.kill()
-        host.wait()
-        wait_until(lambda: not _alive(info["pid"]), what="the runtime to die with its host")
-        slot = Path(info["slot"])
-        assert (slot / "app" / "webview").is_dir()
-        assert not superapp_home.app_webview(APP).exists()
-        Supervisor(superapp_home, AuditLog(superapp_home.audit_log))  # the next host starts
-        assert superapp_home.app_webview(APP).is_dir() and not slot.exists()
-        assert any(e["event"]["action"] == "slot.recovered" for e in audit_events(superapp_home))
-    finally:
-        if host.poll() is None:
-            host.kill()
-            host.wait()
-        for pipe in (host.stdin, host.stdout):
-            if pipe is not None:
-                pipe.close()
+        kill_host_then_recover(superapp_home, host, info, superapp_home.app_webview(APP), "webview")
 
 
 def test_pooled_profile_over_its_budget_is_evicted_at_home_after_the_move_back(

@@ -14,12 +14,17 @@ from typing import Any
 
 import pytest
 
-from superapp.audit import AuditLog
 from superapp.core.paths import Paths
-from superapp.host import Supervisor
 from superapp.storage import read_usage
-from superapp.testing import audit_events, call, connect, make_app, wait_until
-from tests.attacks._pool import install, loaded, pooled_host, warm_runtimes
+from superapp.testing import call, connect, make_app
+from tests.attacks._pool import (
+    host_process,
+    install,
+    kill_host_then_recover,
+    loaded,
+    pooled_host,
+    warm_runtimes,
+)
 from tests.e2e.harness import REPO, free_port
 
 NOTES = "com.example.pool.notes"
@@ -98,55 +103,13 @@ def test_runtime_killed_mid_run_gives_its_storage_back(
         assert _read(playwright, again.cdp_port)["result"] == "before the kill"
 
 
-_HOST = """
-import json, sys
-from superapp.core.paths import Paths
-from tests.attacks._pool import loaded, pooled_host, warm_runtimes
-with pooled_host(Paths.from_env()) as supervisor:
-    warm_runtimes(supervisor)
-    app = loaded(supervisor.launch(sys.argv[1]))
-    print(json.dumps({"pid": app.pid, "cdp": app.cdp_port, "pooled": app.pooled,
-                      "slot": str(app.slot)}), flush=True)
-    sys.stdin.read()
-"""
-
-
 def test_host_killed_mid_run_the_next_host_moves_storage_home(
     tmp_path: Path, superapp_home: Paths, runtime_env: None, playwright: Any
 ) -> None:
     _notes(tmp_path, superapp_home)
-    host = subprocess.Popen(
-        [sys.executable, "-c", _HOST, NOTES], cwd=REPO, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert host.stdout is not None
-        info = json.loads(host.stdout.readline())
-        assert info["pooled"] is True
+    with host_process(NOTES, REPO) as (host, info):
         _write(playwright, info["cdp"], "before the host died")
-        host.kill()
-        host.wait()
-        # The runtime dies with its host (parent-death signal); its slot keeps the data.
-        wait_until(lambda: not _alive(info["pid"]), what="the runtime to die with its host")
-        slot = Path(info["slot"])
-        assert (slot / "app" / "storage").is_dir()
-        assert not superapp_home.app_storage(NOTES).exists()
-        Supervisor(superapp_home, AuditLog(superapp_home.audit_log))  # the next host starts
-        assert superapp_home.app_storage(NOTES).is_dir() and not slot.exists()
+        kill_host_then_recover(
+            superapp_home, host, info, superapp_home.app_storage(NOTES), "storage"
+        )
         assert read_usage(superapp_home, NOTES).keys == 1
-        assert any(e["event"]["action"] == "slot.recovered" for e in audit_events(superapp_home))
-    finally:
-        if host.poll() is None:
-            host.kill()
-            host.wait()
-        for pipe in (host.stdin, host.stdout):
-            if pipe is not None:
-                pipe.close()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
