@@ -21,7 +21,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "INSTALLED_BUNDLE_NAME",
@@ -30,6 +30,7 @@ __all__ = [
     "frozen_main",
     "generic_ports_of",
     "on_spawner_thread",
+    "peek_superapp",
     "runtime_command",
     "start_runtime_process",
 ]
@@ -69,6 +70,14 @@ def frozen_main(argv: Sequence[str] | None = None) -> int:
     return cli_main(args)
 
 
+def peek_superapp(bundle: Path) -> Any:
+    """The ``superapp`` object of a ``.sapp`` file's manifest, peeked (read, not verified;
+    ``{}`` when absent). Raises what reading and parsing raise (OSError, ValueError,
+    zipfile.BadZipFile, KeyError, AttributeError): each caller decides what unreadable means."""
+    with zipfile.ZipFile(bundle) as z, z.open("manifest.json") as f:
+        return json.loads(f.read(_MANIFEST_PEEK_BYTES)).get("superapp") or {}
+
+
 def engine_storage_of(
     bundle_dir: Path | None, dev_src: Path | None
 ) -> Literal["memory", "persistent"]:
@@ -80,13 +89,11 @@ def engine_storage_of(
     try:
         if dev_src is not None:
             raw = (dev_src / "manifest.json").read_bytes()[:_MANIFEST_PEEK_BYTES]
+            ext = json.loads(raw).get("superapp") or {}
         elif bundle_dir is not None:
-            bundle = bundle_dir / INSTALLED_BUNDLE_NAME
-            with zipfile.ZipFile(bundle) as z, z.open("manifest.json") as f:
-                raw = f.read(_MANIFEST_PEEK_BYTES)
+            ext = peek_superapp(bundle_dir / INSTALLED_BUNDLE_NAME)
         else:
             return "persistent"
-        ext = json.loads(raw).get("superapp") or {}
         mode = ext.get("engine_storage", "memory")
     except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile):
         return "persistent"
@@ -108,8 +115,7 @@ def generic_ports_of(bundle_dir: Path) -> tuple[int, ...] | None:
     if os.environ.get("SUPERAPP_TEST_HOSTS") or os.environ.get("SUPERAPP_TEST_DNS"):
         return None
     try:
-        with zipfile.ZipFile(bundle_dir / INSTALLED_BUNDLE_NAME) as z, z.open("manifest.json") as f:
-            ext = json.loads(f.read(_MANIFEST_PEEK_BYTES)).get("superapp") or {}
+        ext = peek_superapp(bundle_dir / INSTALLED_BUNDLE_NAME)
         hosts = [str(h) for h in ext.get("allowed_hosts", []) or []]
         http = [str(h) for h in ext.get("allow_http_hosts", []) or []]
     except (OSError, ValueError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):

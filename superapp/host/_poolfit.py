@@ -24,12 +24,12 @@ cold, locked down to its own app's plan before its engine starts. The manifest i
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import zipfile
 from pathlib import Path
 
+from superapp._spawn import peek_superapp
 from superapp.confine import GENERIC_PORTS
 from superapp.core.paths import Paths
 from superapp.host._slotmove import move_in, same_file_system
@@ -39,7 +39,6 @@ from superapp.protocol import Bind
 __all__ = ["bind_into_slot", "cold_generic_ports", "pool_can_serve"]
 
 _KEYED = frozenset({"storage", "files"})
-_PEEK_BYTES = 256 * 1024
 #: Test-only loopback servers (``SUPERAPP_TEST_HOSTS``/``_DNS``) listen on ports a pooled
 #: runtime may not reach: an app listing any host then starts cold.
 _TEST_ENV = ("SUPERAPP_TEST_HOSTS", "SUPERAPP_TEST_DNS")
@@ -47,9 +46,7 @@ _TEST_ENV = ("SUPERAPP_TEST_HOSTS", "SUPERAPP_TEST_DNS")
 
 def _allowlist(bundle: Path) -> tuple[list[str], list[str]] | None:
     try:
-        with zipfile.ZipFile(bundle) as z, z.open("manifest.json") as f:
-            raw = f.read(_PEEK_BYTES)
-        ext = json.loads(raw).get("superapp") or {}
+        ext = peek_superapp(bundle)
         hosts = [str(h) for h in ext.get("allowed_hosts", []) or []]
         http = [str(h) for h in ext.get("allow_http_hosts", []) or []]
     except (OSError, ValueError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):
