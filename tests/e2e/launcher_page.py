@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.e2e.harness import HostProcess, connect, free_port
+
 TIMEOUT_MS = 60_000
 
 
@@ -39,3 +41,15 @@ class LauncherPage:
             "els => els.map(e => e.dataset.testid.slice('app-card-'.length))",
         )
         return ids
+
+
+def open_launcher(
+    playwright: Any, env: dict[str, str], hosts: list[HostProcess]
+) -> tuple[Any, Any]:
+    """Start the launcher with a DevTools port (ended by the ``hosts`` fixture), wait until it
+    says it runs, and attach: the browser and the launcher's page."""
+    port = free_port()
+    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], env)
+    hosts.append(host)
+    host.wait_for_line(r"launcher running$")
+    return connect(playwright, port)

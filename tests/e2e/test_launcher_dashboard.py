@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from superapp.bundles import TrustStore, install_bundle, install_samples, pack_dir
 from superapp.core.paths import Paths
 from tests.attacks.hostile import make_app
-from tests.e2e.harness import REPO, HostProcess, connect, free_port
-from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage
+from tests.e2e.harness import REPO, HostProcess
+from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage, open_launcher
 
 NOTES = "dev.superapp.notes"
 
@@ -20,11 +20,7 @@ def test_dashboard_shows_running_apps_the_audit_log_and_revocations(
     superapp_home: Paths, playwright: Any, host_env: dict[str, str], hosts: list[HostProcess]
 ) -> None:
     install_samples(superapp_home, REPO / "miniapps")
-    port = free_port()
-    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
-    hosts.append(host)
-    host.wait_for_line(r"launcher running$")
-    browser, page = connect(playwright, port)
+    browser, page = open_launcher(playwright, host_env, hosts)
     try:
         launcher = LauncherPage(page)
         launcher.launch(NOTES)
@@ -75,11 +71,7 @@ def test_launcher_shows_why_the_host_stopped_an_app(
         "throttle_after_s = 3\nterminate_after_s = 6\n",
         encoding="utf-8",
     )
-    port = free_port()
-    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
-    hosts.append(host)
-    host.wait_for_line(r"launcher running$")
-    browser, page = connect(playwright, port)
+    browser, page = open_launcher(playwright, host_env, hosts)
     try:
         launcher = LauncherPage(page)
         launcher.launch("com.example.hog")
@@ -97,11 +89,7 @@ def test_launcher_shows_a_suspended_app_and_resumes_it(
     import sys
 
     install_samples(superapp_home, REPO / "miniapps")
-    port = free_port()
-    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
-    hosts.append(host)
-    host.wait_for_line(r"launcher running$")
-    browser, page = connect(playwright, port)
+    browser, page = open_launcher(playwright, host_env, hosts)
     try:
         launcher = LauncherPage(page)
         launcher.launch(NOTES)

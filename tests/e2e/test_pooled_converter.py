@@ -16,8 +16,8 @@ from superapp.core.paths import Paths
 from superapp.storage._moved import moved_home
 from superapp.testing import audit_events, connect
 from tests.attacks._pool import loaded, pooled_host, warm_runtimes
-from tests.e2e.harness import REPO, HostProcess, free_port
-from tests.e2e.launcher_page import LauncherPage
+from tests.e2e.harness import REPO, HostProcess
+from tests.e2e.launcher_page import LauncherPage, open_launcher
 
 CONVERTER = "dev.superapp.converter"
 
@@ -35,11 +35,7 @@ def _launched(paths: Paths) -> list[Any]:
 def test_converter_launched_from_the_launchers_pool_keeps_its_profile_in_the_slot(
     samples: Paths, playwright: Any, host_env: dict[str, str], hosts: list[HostProcess]
 ) -> None:
-    port = free_port()
-    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
-    hosts.append(host)
-    host.wait_for_line(r"launcher running$")
-    browser, page = connect(playwright, port)
+    browser, page = open_launcher(playwright, host_env, hosts)
     try:
         launcher = LauncherPage(page)
         launcher.launch(CONVERTER)
