@@ -13,6 +13,7 @@ which happened.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -71,10 +72,8 @@ def open_in_launcher(paths: Paths, app_id: str) -> int | str:
         return "no launcher is running"
     with sock:
         stream = sock.makefile("rb")
-        try:
+        with contextlib.suppress(OSError):  # refused before it read the request: read why
             sock.sendall(LaunchRequest(app_id=app_id).model_dump_json().encode() + b"\n")
-        except OSError:
-            return "the running launcher did not answer"
         first = _read(stream)
         if first is None:
             return "the running launcher did not answer"
