@@ -55,7 +55,9 @@ def _exchange(paths: Paths, payload: bytes, *, half_close: bool = True) -> dict[
 
 
 def _refusals(paths: Paths) -> list[dict[str, Any]]:
-    return [e for e in audit_events(paths, "launcher.delegate") if e["event"]["outcome"] == "failure"]
+    return [
+        e for e in audit_events(paths, "launcher.delegate") if e["event"]["outcome"] == "failure"
+    ]
 
 
 def _still_serves(paths: Paths) -> None:
@@ -168,8 +170,8 @@ def test_another_user_cannot_launch_through_the_endpoint(
     assert not _refusals(superapp_home)  # it never reached the host
     # Layer 2, the kernel's peer credentials: even with both modes opened up (a user's
     # mistake, a restored backup), the host refuses a peer of another uid and audits it.
-    os.chmod(superapp_home.run, 0o711)
-    os.chmod(endpoint.path, 0o666)
+    os.chmod(superapp_home.run, 0o711)  # noqa: S103 (the misconfiguration under test)
+    os.chmod(endpoint.path, 0o666)  # noqa: S103
     try:
         reply = _as_nobody(superapp_home)
     finally:
