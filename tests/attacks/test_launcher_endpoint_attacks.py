@@ -18,6 +18,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,3 +185,28 @@ def test_another_user_cannot_launch_through_the_endpoint(
     assert refusal["event"]["reason"] == "another user"
     assert not audit_events(superapp_home, "app.launched")
     _still_serves(superapp_home)
+
+
+def test_confined_app_cannot_launch_through_the_endpoint(tmp_path: Path) -> None:
+    """A mini-app's runtime is this user's process: the socket's modes let it connect (Landlock
+    ABI 7 does not cover named sockets), so the host refuses it by what it is (more confined
+    than the host), audits it, and launches nothing."""
+    from tests.confine.world import VICTIM, World, landlock_abi
+
+    if landlock_abi() < 6:
+        pytest.skip("this kernel has no Landlock ABI 6 (the report says so)")
+    world = World.build(tmp_path)
+    supervisor = Supervisor(world.paths, AuditLog(world.paths.audit_log))
+    served = LaunchEndpoint(world.paths, supervisor, supervisor.audit)
+    assert served.start()
+    try:
+        request = json.dumps({"app_id": VICTIM}) + "\n"
+        result = world.run([("connect_unix", [str(served.path), request])]).only()
+        assert "FORBIDDEN" in result["detail"], result
+        [refusal] = _refusals(world.paths)
+        assert refusal["event"]["reason"] == "a confined process"
+        assert refusal["superapp"]["code"] == "FORBIDDEN"
+        assert not audit_events(world.paths, "app.launched")
+    finally:
+        served.close(drain_s=5)
+        supervisor.shutdown()
