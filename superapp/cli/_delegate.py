@@ -20,7 +20,7 @@ import signal
 import socket
 import sys
 from types import FrameType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -74,14 +74,18 @@ def open_in_launcher(paths: Paths, app_id: str) -> int | str:
         stream = sock.makefile("rb")
         with contextlib.suppress(OSError):  # refused before it read the request: read why
             sock.sendall(LaunchRequest(app_id=app_id).model_dump_json().encode() + b"\n")
+        # From here a signal is a stop, even while the launch is under way (a consent dialog
+        # in the launcher may take a while): the launcher stops the app once launched.
+        previous = _stop_on_signals(sock)
         first = _read(stream)
-        if first is None:
-            return "the running launcher did not answer"
-        if first.code is DelegateCode.HOST_EXITING:
+        if first is None or first.code is DelegateCode.HOST_EXITING:
+            for signum, handler in previous.items():  # its own host installs its own
+                signal.signal(signum, handler)
+            if first is None:
+                return "the running launcher did not answer"
             return "the running launcher is closing"
         if first.code is not DelegateCode.LAUNCHED:
             _raise(app_id, first)
-        _stop_on_signals(sock)
         via = ", a prewarmed runtime" if first.pooled else ""
         print(
             f"superapp: {app_id} opened in the running launcher "
@@ -129,7 +133,7 @@ def _raise(app_id: str, reply: DelegateReply) -> None:
     raise AppStateError(f"the running launcher did not open {app_id}: {detail}")
 
 
-def _stop_on_signals(sock: socket.socket) -> None:
+def _stop_on_signals(sock: socket.socket) -> dict[int, Any]:
     """SIGINT/SIGTERM: half-close, which the launcher takes as "stop the app"; its ``ENDED``
     line still arrives and ends ``_follow`` with the app's status."""
 
@@ -139,5 +143,4 @@ def _stop_on_signals(sock: socket.socket) -> None:
         except OSError:
             pass
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    return {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}

@@ -11,7 +11,8 @@ What a caller can and cannot do, in order:
 1. reach the socket: ``<state>/run/launcher.sock``, mode 0600, in the owner-only run folder
    (0700); only the launcher holding ``<state>/run/launcher.lock`` serves it (one per data dir);
 2. be this user: the peer's uid (``SO_PEERCRED``) must be ours, and the peer no more confined
-   than this host (a mini-app's runtime of this user is refused, as on ``HostServer``);
+   than this host (a mini-app's runtime of this user is refused, as on ``HostServer``); a
+   refused peer's line is read (bounded) but never parsed, so its ``FORBIDDEN`` reaches it;
 3. send exactly ``{"app_id": <id in the id grammar>}``, nothing else, within
    ``REQUEST_TIMEOUT_S``: no path, bundle, flag or option can be named;
 4. get one typed code back (``DelegateCode``); every refusal and every launch is audited
@@ -154,13 +155,17 @@ class LaunchEndpoint:
         creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         pid, uid, _gid = struct.unpack("3i", creds)
         peer = {"peer_pid": pid, "peer_uid": uid}
-        if uid != os.getuid():
-            return self._refuse(conn, DelegateCode.FORBIDDEN, "another user", peer)
-        if more_confined_than_self(pid):  # e.g. a mini-app's runtime of this user
-            return self._refuse(conn, DelegateCode.FORBIDDEN, "a confined process", peer)
         conn.settimeout(REQUEST_TIMEOUT_S)
         stream = conn.makefile("rb")
         try:
+            why = "another user" if uid != os.getuid() else None
+            if why is None and more_confined_than_self(pid):  # e.g. a runtime of this user
+                why = "a confined process"
+            if why is not None:
+                # Its request is read (bounded, never parsed) so that the refusal reaches it.
+                with contextlib.suppress(OSError):
+                    stream.readline(MAX_DELEGATE_LINE + 1)
+                return self._refuse(conn, DelegateCode.FORBIDDEN, why, peer)
             self._request(conn, stream, peer)
         finally:
             stream.close()

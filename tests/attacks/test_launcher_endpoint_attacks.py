@@ -210,3 +210,35 @@ def test_confined_app_cannot_launch_through_the_endpoint(tmp_path: Path) -> None
     finally:
         served.close(drain_s=5)
         supervisor.shutdown()
+
+
+def test_request_while_the_launcher_closes_is_told_to_run_its_own_host(
+    endpoint: LaunchEndpoint, superapp_home: Paths
+) -> None:
+    """A connection the launcher took just before it began to close: ``HOST_EXITING`` (the
+    caller then starts its own host, where the run lock decides), audited, nothing launched."""
+    from superapp.testing import wait_until
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(30)
+        sock.connect(str(endpoint.path))
+        wait_until(lambda: endpoint._active == 1, what="the endpoint took the connection")
+        endpoint.stop_accepting()
+        assert not endpoint.path.exists()  # new callers find no launcher
+        sock.sendall(json.dumps({"app_id": UNINSTALLED}).encode() + b"\n")
+        reply = json.loads(sock.makefile("rb").readline())
+    assert reply["code"] == "HOST_EXITING", reply
+    [refusal] = _refusals(superapp_home)
+    assert refusal["superapp"]["code"] == "HOST_EXITING"
+    assert not audit_events(superapp_home, "app.launched")
+
+
+def test_run_finds_no_launcher_behind_a_killed_launchers_socket(superapp_home: Paths) -> None:
+    """A launcher killed with SIGKILL leaves its socket file: ``superapp run`` is refused the
+    connection and starts its own host (the next launcher replaces the file)."""
+    from superapp.cli._delegate import open_in_launcher
+
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(launcher_socket(superapp_home)))
+    stale.close()  # the file stays, nobody listens
+    assert open_in_launcher(superapp_home, UNINSTALLED) == "no launcher is running"
