@@ -12,6 +12,11 @@ All in one run, under a private Xvfb, on the Unit Converter sample:
 * **breakdown**: where a cold launch's time goes, from the control messages' arrival in the
   host (spawn → ``hello`` → ``warm`` → ``loaded``) and the runtime's own clock.
 * **pool idle cost**: PSS of the pool's idle runtime tree.
+* **in the running launcher**: ``superapp run`` with the user's launcher already running (its
+  pool warm): the launcher's host opens the app (docs/cli.md), from process start to the
+  "running" line, alternating with bare pywebview; and how many launches were pooled claims.
+  Not a cold start: the cold figure is the first stage. ``--delegated-only`` runs just this
+  and the cold stage (for scale).
 * **lifecycle**: resume from suspended and from discarded, and PSS per state (running,
   hidden, suspended, discarded; anonymous vs file-backed) of the Unit Converter's tree
   (``bench/lifecycle.py``'s ``measure_states``, ``--lifecycle-runs`` times).
@@ -19,7 +24,7 @@ All in one run, under a private Xvfb, on the Unit Converter sample:
 Bytecode: ``PYTHONDONTWRITEBYTECODE`` is unset and one discarded run of each side compiles
 first, so both sides run from bytecode as on users' machines.
 
-Usage: python bench/startup.py [--runs 8] [--cold-app converter|notes]
+Usage: python bench/startup.py [--runs 8] [--cold-app converter|notes] [--delegated-only]
 
 ``--cold-app notes``: the cold ``superapp run`` side runs the Notes sample, which fits the
 generic plan (its storage moved into the slot). Both samples now take the generic path
@@ -117,6 +122,81 @@ def _cold_vs_bare(
     return out
 
 
+def _launcher_pool_warm(launcher: subprocess.Popen[str]) -> bool:
+    """The launcher keeps an idle pooled runtime whose engine is up (it has QtWebEngine
+    children) and that serves no app: the state a user's launcher is in between launches."""
+    import psutil
+
+    from superapp.core.paths import Paths
+    from superapp.host import running_records
+
+    busy = {r.runtime_pid for r in running_records(Paths.from_env())}
+    try:
+        children = psutil.Process(launcher.pid).children()
+    except psutil.NoSuchProcess:
+        raise RuntimeError("the launcher exited") from None
+    for child in children:
+        try:
+            if "--pooled" not in child.cmdline() or child.pid in busy:
+                continue
+            if any("QtWebEngine" in d.name() for d in child.children(recursive=True)):
+                return True
+        except psutil.NoSuchProcess:
+            continue
+    return False
+
+
+def _delegated_vs_bare(runs: int, env: dict[str, str], sample: str) -> dict[str, Any]:
+    """``superapp run`` with the user's launcher already running (its pool warm): process start
+    to the "running" line, the launcher's host launching the app (docs/cli.md), alternating
+    with bare pywebview; and how many of the launches were pooled claims (the audit log)."""
+    from superapp.core.paths import Paths
+    from superapp.testing import audit_events
+
+    app = COLD_APPS[sample]
+    env = {k: v for k, v in env.items() if k != "SUPERAPP_CONSENT"}  # or it runs its own host
+    ours = [sys.executable, "-m", "superapp", "run", app]
+    bare = [sys.executable, str(REPO / "bench" / "_bare_pywebview.py"),
+            str(REPO / "miniapps" / sample)]  # fmt: skip
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "superapp", "launcher"], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+    )  # fmt: skip
+    out: dict[str, Any] = {"delegated": [], "bare": [], "pooled": 0}
+    try:
+        assert launcher.stdout is not None
+        for line in launcher.stdout:
+            if "launcher running" in line:
+                break
+        else:
+            raise RuntimeError("the launcher exited before it ran")
+        for i in range(runs + 1):
+            while not _launcher_pool_warm(launcher):
+                time.sleep(0.1)
+            time.sleep(1.0)  # let the warm-up's last work settle before timing
+            before = len(audit_events(Paths.from_env(), "app.launched", app))
+            t, _pss = _time_until(ours, f"{app} running", env)
+            launched = audit_events(Paths.from_env(), "app.launched", app)[before:]
+            tb, _ = _time_until(bare, "loaded", env)
+            if i == 0:  # the first compiles
+                continue
+            out["delegated"].append(t)
+            out["bare"].append(tb)
+            out["pooled"] += bool(launched and launched[-1]["superapp"].get("pooled"))
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        try:
+            launcher.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, signal.SIGKILL)
+            launcher.wait()
+        try:
+            os.killpg(launcher.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return out
+
+
 def _in_process(runs: int, *, pooled: bool, app_id: str = WARM_APP) -> dict[str, Any]:
     """Launches from a host in this process: warm (pool of one) or cold, with the arrival
     time of each control message (seconds after ``launch()``)."""
@@ -191,6 +271,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--cold-app", choices=sorted(COLD_APPS), default="converter")
     parser.add_argument("--lifecycle-runs", type=int, default=3)
+    parser.add_argument(
+        "--delegated-only", action="store_true",
+        help="only the stage 'superapp run with the launcher running' against bare pywebview",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home, xvfb():
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -209,11 +293,20 @@ def main() -> int:
         )  # fmt: skip
         _install_plain(Path(home))
         load = os.getloadavg()[0]
+        if args.delegated_only:  # with the cold stage, for scale (no launcher runs then)
+            cold_only = _cold_vs_bare(args.runs, env, args.cold_app)
+            _print_delegated(_delegated_vs_bare(args.runs, env, args.cold_app), args, load)
+            v = cold_only["cold"]
+            print(f"\nsame run, superapp run on its own host (cold, no launcher running): "
+                  f"median {median(v):.3f} s (min {min(v):.3f} s, max {max(v):.3f} s), bare "
+                  f"{median(cold_only['bare']):.3f} s in its alternation")  # fmt: skip
+            return 0
         cb = _cold_vs_bare(args.runs, env, args.cold_app)
         warm = _in_process(args.runs, pooled=True)
         warm_conv = _in_process(args.runs, pooled=True, app_id=APP)
         cold = _in_process(args.runs, pooled=False)
         life = _lifecycle(args.lifecycle_runs) if args.lifecycle_runs > 0 else []
+        delegated = _delegated_vs_bare(args.runs, env, args.cold_app)
     print(
         f"## Startup ({machine()}, load average {load:.1f} at start, {args.runs} runs each, "
         f"QT_QUICK_BACKEND={os.environ.get('QT_QUICK_BACKEND', '')!r} on both sides)\n"
@@ -252,11 +345,30 @@ def main() -> int:
         f"| {_mark(m, 'hello')} | {_mark(m, 'warm')} | {_mark(m, 'loaded')} "
         f"| {_mark(m, 'warm_runtime_clock')} | {_mark(m, 'loaded_runtime_clock')} |"
     )
+    _print_delegated(delegated, args, None)
     if life:
         print(f"\nLifecycle, Unit Converter ({args.lifecycle_runs} runs; goal: suspended ≤ 40 % "
               "of running):\n\n| measure | result |\n|---|---|")  # fmt: skip
         print("\n".join(life))
     return 0
+
+
+def _print_delegated(d: dict[str, Any], args: argparse.Namespace, load: float | None) -> None:
+    if load is not None:
+        print(f"## Startup, superapp run with the launcher running ({machine()}, load average "
+              f"{load:.1f} at start, {args.runs} runs each)\n")  # fmt: skip
+    else:
+        print("\nsuperapp run with the launcher already running (its pool warm):\n")
+    print("| | start → loaded/running (median) | min | max |")
+    print("|---|---|---|---|")
+    for label, key in (("bare pywebview", "bare"),
+                       (f"superapp run, opened in the running launcher ({args.cold_app})",
+                        "delegated")):  # fmt: skip
+        v = d[key]
+        print(f"| {label} | {median(v):.3f} s | {min(v):.3f} s | {max(v):.3f} s |")
+    ratio = median(d["delegated"]) / median(d["bare"])
+    print(f"\nin the launcher / bare: {ratio:.2f}× time; {d['pooled']} of "
+          f"{len(d['delegated'])} launches claimed a prewarmed runtime")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run an installed mini-app in its own window")
     p.add_argument("app_id", type=_app_id, metavar="APP_ID")
     p.add_argument("--remote-debugging-port", type=_port, metavar="PORT", help=_CDP_HELP)
+    p.add_argument(
+        "--own-host", action="store_true",
+        help="start a host of its own even when the launcher runs (by default the running "
+        "launcher opens the app, from its prewarmed runtimes)",
+    )  # fmt: skip
     refuse_allow_local(p)
     p.set_defaults(func=cmd_run)
 
@@ -92,10 +97,19 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from superapp.cli._delegate import open_in_launcher, own_host_reason
     from superapp.state import registry
 
     paths = _paths()
     registry.get_app(paths, args.app_id)  # NotInstalledError, exit 2
+    # The user's running launcher opens it (a prewarmed runtime) unless told otherwise.
+    reason = own_host_reason(args)
+    if reason is None:
+        status = open_in_launcher(paths, args.app_id)
+        if isinstance(status, int):
+            return status
+        reason = status
+    print(f"superapp: starting {args.app_id} on its own host ({reason})", flush=True)
     return _run_foreground(paths, args.app_id, None, args.remote_debugging_port)
 
 

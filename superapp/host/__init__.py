@@ -14,6 +14,8 @@
   repository's kill switch, updates waiting for consent offered at launch
 - ``_background``: hidden, suspended, discarded, throttled, resumed (``_signals``, ``_throttle``)
 - ``_records``: run records on disk; ``_server``: the local control socket
+- ``_delegate``: the launcher's launch endpoint, through which ``superapp run`` opens an app in
+  the running launcher (``launcher.sock``, ADR 0015)
 
 The host never imports the runtime (an import-linter contract): they meet only on the control
 protocol (``superapp.protocol``).

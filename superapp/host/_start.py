@@ -14,6 +14,7 @@ from superapp.confine import harden_host
 from superapp.core.paths import Paths
 from superapp.host._app import ConsentFn, ShareConfirmFn
 from superapp.host._context import HostContext
+from superapp.host._delegate import LaunchEndpoint
 from superapp.host._lifecycle import Supervisor
 from superapp.host._pool import RuntimePool
 from superapp.host._server import HostServer
@@ -26,18 +27,33 @@ class Host:
     context: HostContext
     supervisor: Supervisor
     server: HostServer
+    #: The launcher's launch endpoint for ``superapp run`` (``_delegate``), when it serves one.
+    launches: LaunchEndpoint | None = None
 
     def close(self) -> None:
-        """Stop every app, then the control socket (requests in flight get their reply)."""
+        """Stop every app, then the control socket (requests in flight get their reply).
+        The launch endpoint stops taking requests first and closes after the apps stopped
+        (each open ``superapp run`` gets its app's end)."""
+        if self.launches is not None:
+            self.launches.stop_accepting()
         self.supervisor.shutdown()
+        if self.launches is not None:
+            self.launches.close()
         self.server.close()
 
 
 def start_host(
-    paths: Paths, *, consent: ConsentFn, share_confirm: ShareConfirmFn, pool: bool = False
+    paths: Paths,
+    *,
+    consent: ConsentFn,
+    share_confirm: ShareConfirmFn,
+    pool: bool = False,
+    serve_launches: bool = False,
 ) -> Host:
     """``pool``: keep the policy's ``[pool]`` of prewarmed runtimes (a host that stays up and
     launches on request, the launcher; ``superapp run`` launches at once and does not).
+    ``serve_launches``: open ``superapp run``'s launch endpoint (``_delegate``; the launcher's,
+    one per data directory).
 
     Raises: PolicyError: the policy file is invalid (one line, naming the field)."""
     harden_host()  # runtimes of this user cannot read the host's /proc maps or environ
@@ -57,4 +73,9 @@ def start_host(
     supervisor.start_revocation_refresher()
     if runtimes is not None:
         runtimes.start()
-    return Host(context, supervisor, server)
+    launches = None
+    if serve_launches:
+        launches = LaunchEndpoint(paths, supervisor, context.audit)
+        if not launches.start():
+            launches = None  # another launcher of this data directory serves them
+    return Host(context, supervisor, server, launches)

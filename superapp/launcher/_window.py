@@ -80,7 +80,9 @@ def run_launcher(paths: Paths, *, cdp_port: int | None = None) -> int:
     import webview
 
     consent = _Consent()
-    host = start_host(paths, consent=consent.ask, share_confirm=consent.share, pool=True)
+    host = start_host(
+        paths, consent=consent.ask, share_confirm=consent.share, pool=True, serve_launches=True
+    )
     supervisor = host.supervisor
     window: Any = None
 
