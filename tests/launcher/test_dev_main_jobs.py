@@ -3,7 +3,7 @@
 The kernel hands a process-wide signal (``kill``, Ctrl+C) to any thread that does not block it;
 CPython then runs only the C-level handler there, and the Python handler waits for the main
 thread to run bytecode. A main thread asleep in a lock (``Queue.get``) never did: ``superapp dev``
-ignored SIGTERM about once in 15 runs (tests/docs/test_tutorial.py). These tests give the signal
+ignored SIGTERM 4 times in 88 runs (tests/docs/test_tutorial.py). These tests give the signal
 to another thread while the main thread is asleep in ``run_until``, the moment that hung.
 """
 
