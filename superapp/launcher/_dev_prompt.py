@@ -18,6 +18,9 @@ from __future__ import annotations
 import json
 import os
 import queue
+import select
+import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -35,11 +38,34 @@ _SIGNAL_CHECK_MS = 250
 
 
 class MainJobs:
-    """Functions run on the main thread, handed over by other threads."""
+    """Functions run on the main thread, handed over by other threads.
+
+    The main thread sleeps in ``poll`` on a socket that a new job and every signal write to
+    (``signal.set_wakeup_fd``), never in a lock: CPython runs Python signal handlers on the
+    main thread only, but the kernel may hand a process-wide signal (``kill``, Ctrl+C) to any
+    thread that does not block it. The C-level handler then runs on that thread and nothing
+    wakes a main thread asleep in ``Queue.get``: ``superapp dev`` ignored SIGTERM 4 times in 88
+    runs. The wakeup fd is written by whichever thread takes the signal.
+    """
 
     def __init__(self) -> None:
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._bell, self._ring = socket.socketpair()
+        self._bell.setblocking(False)
+        self._ring.setblocking(False)  # required by set_wakeup_fd; a full buffer rang already
         self.open_dialog: Any = None
+
+    def close(self) -> None:
+        """Close the wake-up socket (after ``run_until``; the process keeps it otherwise)."""
+        self._bell.close()
+        self._ring.close()
+
+    def _put(self, job: Callable[[], None] | None) -> None:
+        self._jobs.put(job)
+        try:
+            self._ring.send(b"\0")  # signal numbers are never 0
+        except OSError:
+            pass  # full (the main thread has a wake-up to read) or closed (it has returned)
 
     def call(self, fn: Callable[[], str], default: str, timeout_s: float = _TIMEOUT_S) -> str:
         done = threading.Event()
@@ -51,25 +77,44 @@ class MainJobs:
             finally:
                 done.set()
 
-        self._jobs.put(job)
+        self._put(job)
         done.wait(timeout_s)
         return box[0]
 
     def run_until(self, finished: threading.Event) -> None:
         """Run jobs on this (the main) thread until ``finished`` is set. Signal handlers run
-        in between: a blocking ``Queue.get`` is interrupted for them."""
+        in between, whichever thread the kernel gave the signal to (see the class)."""
 
         def wake() -> None:
             finished.wait()
             self._close_dialog()
-            self._jobs.put(None)
+            self._put(None)
 
         threading.Thread(target=wake, name="dev-main-wake", daemon=True).start()
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            job()
+        previous = signal.set_wakeup_fd(self._ring.fileno(), warn_on_full_buffer=False)
+        try:
+            while True:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    self._sleep()
+                    continue
+                if job is None:
+                    return
+                job()
+        finally:
+            signal.set_wakeup_fd(previous)
+
+    def _sleep(self) -> None:
+        """Until a job or a signal rings; returning to Python runs a pending signal handler."""
+        poller = select.poll()
+        poller.register(self._bell, select.POLLIN)
+        poller.poll()
+        try:
+            while self._bell.recv(4096):
+                pass
+        except BlockingIOError:
+            pass
 
     def _close_dialog(self) -> None:
         dialog = self.open_dialog

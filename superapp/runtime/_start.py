@@ -36,6 +36,7 @@ from superapp.core.paths import Paths, is_valid_app_id
 from superapp.net import EgressUnavailableError, NetPolicy
 from superapp.runtime._env import prepare_environment
 from superapp.runtime._hostside import HostRequests
+from superapp.runtime._startfail import start_failure
 
 if TYPE_CHECKING:
     from superapp.net import EgressProxy
@@ -141,7 +142,7 @@ class Startup:
             _preload()  # in a cold launch: while the main thread starts the engine
             self._loaded = load_app(self.paths, bind, ChannelSink(self.channel))
         except Exception as err:  # reported to the host, which shows it to the user
-            self._send(control.Notice(level="error", message=f"cannot start: {err}"))
+            self._send(control.Notice(level="error", message=start_failure(err)))
             # At once, whatever the engine is doing: no window for an app that failed its
             # check. The host sweeps the process group (the engine's children) at exit.
             os._exit(3)
@@ -223,7 +224,7 @@ class Startup:
         try:
             self._loaded = load_app(self.paths, msg, ChannelSink(self.channel))
         except Exception as err:  # reported to the host, which shows it to the user
-            self._send(control.Notice(level="error", message=f"cannot start: {err}"))
+            self._send(control.Notice(level="error", message=start_failure(err)))
             return 3
         _log.info("verified %s at %.0f ms", msg.app_id, self._ms())
         self._verified.set()
@@ -288,8 +289,7 @@ class Startup:
         try:
             self._bind_app()
         except Exception as err:
-            _log.exception("cannot bind")
-            self._send(control.Notice(level="error", message=f"cannot start: {err}"))
+            self._send(control.Notice(level="error", message=start_failure(err)))  # logs it
             self._code = 3
             assert self._engine is not None  # noqa: S101 - set before the loop started
             self._engine.close()
