@@ -137,6 +137,7 @@ class Background:
             app = self._get(app_id)
             if app is not None:
                 LIFELINE.forget(app.pid)
+            self._cond.notify_all()  # a hide/resume waiting on this app sees it exited now
 
     def close(self) -> None:
         with self._cond:
@@ -199,6 +200,7 @@ class Background:
                     from_state=app.state.value, to_state=app.state.value,
                 )  # fmt: skip
                 self._on_change(app)
+                self._cond.notify_all()  # a hide waiting for the suspend hears of the refusal
             elif msg.visible and msg.page == "active" and (pending == "resume" or not was_visible):
                 resumed_from = app.state
                 life.pending, life.last_input, life.refused = None, now, False
@@ -241,9 +243,13 @@ class Background:
         return app
 
     def _wait(self, app: RunningApp, done: Callable[[], bool], what: str) -> None:
-        if not self._cond.wait_for(lambda: done() or app.exited.is_set(), _CONFIRM_S):
+        # Forgotten (``forget``, which notifies) is exited: ``exited`` is set a moment later.
+        def gone() -> bool:
+            return app.exited.is_set() or app.app_id not in self._lives
+
+        if not self._cond.wait_for(lambda: done() or gone(), _CONFIRM_S):
             raise AppStateError(f"{app.app_id} did not confirm {what}")
-        if app.exited.is_set():
+        if gone():
             raise AppStateError(f"{app.app_id} exited")
 
     @staticmethod

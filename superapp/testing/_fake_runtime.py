@@ -30,7 +30,8 @@ It answers the host's ``lifecycle`` commands as the real runtime does, with a
 ``freeze`` that asks for ``page_out`` is answered as the real runtime does too: the fake pages
 out its own process (``superapp.core.pageout.page_out_self``) and reports it, unless the
 options say ``{"claim": {...}}`` (that ``compaction`` object instead, as a lying runtime
-would send it) or ``{"claim": null}`` (no report).
+would send it), ``{"claim": null}`` (no report), or ``{"claim_raw": "..."}`` (that text as the
+whole answer to ``freeze``: a frame the protocol refuses).
 
 After the last step it waits: ``terminate`` ends it with status 0 (unless the script's
 options say ``{"ignore_terminate": true}``, to test the SIGTERM/SIGKILL escalation), and so
@@ -123,6 +124,9 @@ class _FakeRuntime:
                 page = {"freeze": "frozen", "discard": "discarded"}.get(msg.command, "active")
                 if self.options.get("refuse_freeze"):  # as the engine with DevTools attached
                     page = "active"
+                if msg.command == "freeze" and "claim_raw" in self.options:
+                    self.channel._sock.sendall(self.options["claim_raw"].encode("utf-8"))
+                    continue
                 self.channel.send(
                     WindowState(visible=visible, page=page, compaction=self._claim(msg, page))
                 )
