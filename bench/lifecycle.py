@@ -216,7 +216,7 @@ def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str
     be moved into a slot; before that, its ``persistent`` engine storage always started cold)."""
     host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n", pool)
     sup = host.supervisor
-    times: dict[str, list[float]] = {"suspended": [], "discarded": []}
+    times: dict[str, list[float]] = {"suspended": [], "discarded": [], "suspend": []}
     splits: dict[str, list[dict[str, Split]]] = {
         "running": [], "hidden": [], "suspended": [], "discarded": [], "resumed": [],
     }  # fmt: skip
@@ -236,7 +236,9 @@ def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str
             _settle(sup)
             splits["hidden"].append(pss_split(app.pid))
             before = zram_used()
-            sup.background.hide(app_id, suspend=True)
+            t = time.perf_counter()
+            sup.background.hide(app_id, suspend=True)  # freeze, self-compaction, stop, compact
+            times["suspend"].append(time.perf_counter() - t)
             splits["suspended"].append(pss_split(app.pid))
             after = zram_used()
             if before is not None and after is not None:  # what this suspend put in zram
@@ -313,6 +315,8 @@ def state_rows(figures: dict[str, Any]) -> list[str]:
     times, splits = figures["times"], figures["splits"]
     how = "pooled runtime" if all(figures.get("pooled") or [False]) else "cold runtime"
     rows = [
+        f"| suspend from hidden (request → frozen, paged out, stopped, compacted) | "
+        f"{_ms(times['suspend'])} |",
         f"| resume from suspended (request → window shown, page active) | "
         f"{_ms(times['suspended'])} |",
         f"| resume from discarded (request → a new {how}'s restored page loaded, "
