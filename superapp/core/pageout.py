@@ -142,9 +142,9 @@ def _advise(
         err = get_errno()
         if err == errno.ENOMEM:  # unmapped meanwhile (a thread freed it): nothing to page out
             continue
+        # EINVAL is one locked (mlock) or PFN-mapped range as well as a kernel without
+        # MADV_PAGEOUT (< 5.4): the other ranges are still asked for (a few µs each).
         refused = refused or errno.errorcode.get(err, "EOTHER")
-        if err in (errno.EINVAL, errno.ENOSYS, errno.EPERM):  # kernel without MADV_PAGEOUT
-            break
     return done, refused
 
 
