@@ -38,6 +38,9 @@ _SYS_PIDFD_OPEN = 434  # the same number on every architecture (new-style syscal
 _SYS_PROCESS_MADVISE = 440
 #: Ranges per process_madvise call (the kernel's UIO_MAXIOV).
 _IOV_MAX = 1024
+#: Refused ranges after which a process is given up (a kernel refusing every range, not a few
+#: locked mappings: asking on range by range would cost a call each).
+_MAX_REFUSED = 64
 
 
 class _IoVec(ctypes.Structure):
@@ -86,20 +89,40 @@ def _stopped(pid: int) -> bool:
 
 
 def _advise(libc: ctypes.CDLL, pidfd: int, ranges: Sequence[tuple[int, int]]) -> tuple[int, int]:
-    """process_madvise over ``ranges`` in chunks; (bytes advised, errno of the first refusal)."""
-    done = 0
-    for i in range(0, len(ranges), _IOV_MAX):
+    """process_madvise over ``ranges`` in chunks; (bytes advised, errno of the first refusal).
+
+    The kernel stops a vector at the first range it refuses and returns the bytes of the ranges
+    before it (an error if there were none); asking goes on after that range, so one locked
+    or vanished mapping (``EINVAL``, ``ENOMEM``) does not cut off the rest. ``EPERM`` and
+    ``ENOSYS`` hold for the whole process: asking ends. (Before, a refusal ended the process's
+    compaction; harmless while only file-backed ranges were asked for.)"""
+    done, first, i, refused = 0, 0, 0, 0
+    while i < len(ranges):
         chunk = ranges[i : i + _IOV_MAX]
         iov = (_IoVec * len(chunk))(*(_IoVec(start, length) for start, length in chunk))
-        res = libc.syscall(_SYS_PROCESS_MADVISE, pidfd, iov, len(chunk), MADV_PAGEOUT, 0)
+        res = int(libc.syscall(_SYS_PROCESS_MADVISE, pidfd, iov, len(chunk), MADV_PAGEOUT, 0))
         if res < 0:
             err = ctypes.get_errno()
-            # A mapping that went away meanwhile (ENOMEM) only ends this chunk early.
-            if err != errno.ENOMEM:
+            if err in (errno.EPERM, errno.ENOSYS):
                 return done, err
-        else:
-            done += int(res)
-    return done, 0
+            if err != errno.ENOMEM:  # a mapping that went away meanwhile is no refusal
+                first = first or err
+            refused += 1
+            if refused > _MAX_REFUSED:
+                return done, first
+            i += 1  # the first range of the chunk was refused: go on after it
+            continue
+        done += res
+        covered = 0
+        for _start, length in chunk:
+            if res < length:
+                break
+            res -= length
+            covered += 1
+        # Stopped at range ``covered`` (the kernel does not say why): the next call starts
+        # with it, is refused at once with its errno, and goes on after it.
+        i += covered
+    return done, first
 
 
 def compact_tree(pids: Iterable[int], *, anon: bool = False) -> Compaction:
@@ -138,7 +161,8 @@ def compact_tree(pids: Iterable[int], *, anon: bool = False) -> Compaction:
             why = {
                 errno.EPERM: "the host lacks CAP_SYS_NICE over it",
                 errno.ENOSYS: "the kernel has no process_madvise (Linux < 5.10)",
-                errno.EINVAL: "the kernel does not take MADV_PAGEOUT from another process",
+                errno.EINVAL: "a range the kernel does not page out (locked), or no "
+                "MADV_PAGEOUT from another process",
             }.get(err, "refused by the kernel")
             result.skipped.append(f"pid {pid}: {name} ({why})")
             if err in (errno.ENOSYS, errno.EINVAL, errno.EPERM) and done == 0:
