@@ -137,7 +137,12 @@ class Background:
             app = self._get(app_id)
             if app is not None:
                 LIFELINE.forget(app.pid)
-            self._cond.notify_all()  # a hide/resume waiting on this app sees it exited now
+
+    def exited(self) -> None:
+        """An app's exit is complete (its ``exited`` is set): a ``hide`` or ``resume`` waiting
+        on it returns now with that error, not at the confirmation timeout."""
+        with self._cond:
+            self._cond.notify_all()
 
     def close(self) -> None:
         with self._cond:
@@ -243,13 +248,9 @@ class Background:
         return app
 
     def _wait(self, app: RunningApp, done: Callable[[], bool], what: str) -> None:
-        # Forgotten (``forget``, which notifies) is exited: ``exited`` is set a moment later.
-        def gone() -> bool:
-            return app.exited.is_set() or app.app_id not in self._lives
-
-        if not self._cond.wait_for(lambda: done() or gone(), _CONFIRM_S):
+        if not self._cond.wait_for(lambda: done() or app.exited.is_set(), _CONFIRM_S):
             raise AppStateError(f"{app.app_id} did not confirm {what}")
-        if gone():
+        if app.exited.is_set():
             raise AppStateError(f"{app.app_id} exited")
 
     @staticmethod
