@@ -387,10 +387,13 @@ class RuntimeApp:
         ) -> None:
             claim = None
             if paged is not None and paged.mode != "none":
-                claim = control.SelfCompaction(
-                    mode=paged.mode, advised_bytes=paged.advised_bytes,
-                    ranges=paged.ranges, refused=paged.refused,
-                )  # fmt: skip
+                try:
+                    claim = control.SelfCompaction(
+                        mode=paged.mode, advised_bytes=paged.advised_bytes,
+                        ranges=paged.ranges, refused=paged.refused,
+                    )  # fmt: skip
+                except ValueError:  # out of the protocol's bounds: the page state still goes
+                    _log.warning("self-compaction report out of bounds: not sent")
             self._send(
                 control.WindowState(
                     visible=visible, page=page, audible=audible, input=input_, compaction=claim
