@@ -17,7 +17,12 @@ One host in this process (``start_host``, as the launcher runs it) under a priva
    is called every 50 ms throughout and timed; at the end, the suspended apps' process trees'
    CPU time across two monitor rounds.
 
-Usage: python bench/lifecycle.py [--runs 5] [--apps 20] [--only resume,throttle,many]
+``states``: only the first half of ``resume`` (the Unit Converter's states and resume times,
+no pool, no bare window): what a measurement per machine state (no swap, swap file, zram)
+needs. PSS rows also give ``SwapPss`` (pages in swap are not in PSS), the machine's swap, and
+for zram the compressed size the suspended tree's pages took (``/sys/block/zram0/mm_stat``).
+
+Usage: python bench/lifecycle.py [--runs 5] [--apps 20] [--only resume,throttle,many,states]
 """
 
 from __future__ import annotations
@@ -60,6 +65,23 @@ def _tree_cpu(pid: int) -> float:
             t = proc.cpu_times()
             total += t.user + t.system
         except psutil.Error:
+            pass
+    return total
+
+
+def _tree_majflt(pid: int) -> int:
+    """Major page faults of the tree so far (pages read back from swap or from files)."""
+    total = 0
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for proc in procs:
+        try:
+            with open(f"/proc/{proc.pid}/stat", encoding="ascii", errors="replace") as f:
+                stat = f.read()
+            total += int(stat[stat.rfind(")") + 2 :].split()[9])  # field 12: majflt
+        except (OSError, ValueError, IndexError):
             pass
     return total
 
@@ -129,9 +151,13 @@ def pss_split(pid: int) -> dict[str, Split]:
                     name, _, kb = line.partition(":")
                     if name in ("Pss_Anon", "Pss_File", "Pss_Shmem"):
                         fields[name[4:].lower()] = int(kb.split()[0]) * 1024 / 1e6
+                    elif name == "SwapPss":  # in swap: not part of PSS
+                        fields["swap"] = int(kb.split()[0]) * 1024 / 1e6
         except (psutil.Error, OSError):
             continue
-        total = out.setdefault(role, {"anon": 0.0, "file": 0.0, "shmem": 0.0, "count": 0.0})
+        total = out.setdefault(
+            role, {"anon": 0.0, "file": 0.0, "shmem": 0.0, "swap": 0.0, "count": 0.0}
+        )
         for key, value in fields.items():
             total[key] += value
         total["count"] += 1
@@ -141,6 +167,43 @@ def pss_split(pid: int) -> dict[str, Split]:
 def _total(split: dict[str, Split], key: str | None = None) -> float:
     keys = (key,) if key else ("anon", "file", "shmem")
     return sum(part[k] for part in split.values() for k in keys)
+
+
+def swap_state() -> str:
+    """The machine's swap as this bench saw it: none, a swap file/partition, or zram."""
+    try:
+        with open("/proc/swaps", encoding="ascii") as f:
+            rows = [line.split() for line in f.read().splitlines()[1:] if line.strip()]
+    except OSError:
+        rows = []
+    if not rows:
+        return "no swap"
+    parts = []
+    for name, kind, size, *_ in rows:
+        what = "zram" if "zram" in name else kind
+        if what == "zram":
+            try:
+                with open("/sys/block/zram0/comp_algorithm", encoding="ascii") as f:
+                    algo = next((a[1:-1] for a in f.read().split() if a.startswith("[")), "")
+                what += f" ({algo})"
+            except OSError:
+                pass
+        parts.append(f"{what} {int(size) / 2**20:.1f} GiB")
+    return "swap: " + ", ".join(parts)
+
+
+def zram_used() -> tuple[float, float, float] | None:
+    """zram0's (original data, compressed data, memory used in all) in MB, or None."""
+    try:
+        with open("/sys/block/zram0/mm_stat", encoding="ascii") as f:
+            fields = f.read().split()
+        with open("/proc/swaps", encoding="ascii") as f:
+            if "zram0" not in f.read():
+                return None
+    except OSError:
+        return None
+    orig, compr, used = (int(v) / 1e6 for v in fields[:3])
+    return orig, compr, used
 
 
 def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str, Any]:
@@ -153,11 +216,14 @@ def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str
     be moved into a slot; before that, its ``persistent`` engine storage always started cold)."""
     host = _host(os.environ["SUPERAPP_HOME"], "[lifecycle]\nhidden_suspend_after_s = false\n", pool)
     sup = host.supervisor
-    times: dict[str, list[float]] = {"suspended": [], "discarded": []}
+    times: dict[str, list[float]] = {"suspended": [], "discarded": [], "suspend": []}
     splits: dict[str, list[dict[str, Split]]] = {
-        "running": [], "hidden": [], "suspended": [], "discarded": [],
+        "running": [], "hidden": [], "suspended": [], "discarded": [], "resumed": [],
     }  # fmt: skip
+    #: Major faults of the tree during resume (to the confirmation, then two monitor rounds).
+    faults: list[tuple[int, int]] = []
     audit: list[str] = []
+    zram: list[tuple[float, float, float]] = []
     kept: list[int] = []
     pooled: list[bool] = []
     try:
@@ -169,12 +235,22 @@ def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str
             sup.background.hide(app_id)
             _settle(sup)
             splits["hidden"].append(pss_split(app.pid))
-            sup.background.hide(app_id, suspend=True)
+            before = zram_used()
+            t = time.perf_counter()
+            sup.background.hide(app_id, suspend=True)  # freeze, self-compaction, stop, compact
+            times["suspend"].append(time.perf_counter() - t)
             splits["suspended"].append(pss_split(app.pid))
+            after = zram_used()
+            if before is not None and after is not None:  # what this suspend put in zram
+                zram.append((after[0] - before[0], after[1] - before[1], after[2] - before[2]))
+            majflt = _tree_majflt(app.pid)
             t = time.perf_counter()
             sup.background.resume(app_id)
             times["suspended"].append(time.perf_counter() - t)
+            confirmed = _tree_majflt(app.pid)
             _settle(sup)
+            faults.append((confirmed - majflt, _tree_majflt(app.pid) - majflt))
+            splits["resumed"].append(pss_split(app.pid))
             sup.background.hide(app_id, suspend=True)
             sup.background.discard(app_id)
             # Process-level discard (ADR 0014): the tree has exited; what is left is what the
@@ -190,7 +266,10 @@ def measure_states(runs: int, pool: bool = False, app_id: str = APP) -> dict[str
         audit = _compaction_notes(sup, app_id)
     finally:
         host.close()
-    return {"times": times, "splits": splits, "compaction": audit, "kept": kept, "pooled": pooled}
+    return {
+        "times": times, "splits": splits, "compaction": audit, "kept": kept, "pooled": pooled,
+        "zram": zram, "swap": swap_state(), "faults": faults,
+    }  # fmt: skip
 
 
 def _compaction_notes(sup: Any, app_id: str = APP) -> list[str]:
@@ -202,9 +281,22 @@ def _compaction_notes(sup: Any, app_id: str = APP) -> list[str]:
         fields = event["superapp"]
         if "compacted_mib" in fields:
             skipped = fields.get("compaction_skipped", "")
-            why = f" ({skipped})" if skipped else ""
-            notes.append(f"{fields['compacted_mib']} MiB advised{why}")
+            why = f" ({skipped[:120]})" if skipped else ""
+            note = f"host: {fields['compacted_mib']} MiB advised{why}"
+            if "self_compaction" in fields:
+                note += f"; runtime's own claim: {fields['self_compaction']}"
+                if "self_compacted_mib" in fields:
+                    note += f", {fields['self_compacted_mib']} MiB advised"
+                if fields.get("self_compaction_refused"):
+                    note += f", refused {fields['self_compaction_refused']}"
+            notes.append(note)
     return notes
+
+
+def _cap_sys_nice() -> bool:
+    with open("/proc/self/status", encoding="ascii") as f:
+        eff = next(line.split()[1] for line in f if line.startswith("CapEff:"))
+    return bool(int(eff, 16) >> 23 & 1)  # CAP_SYS_NICE is capability 23
 
 
 def _ms(values: list[float]) -> str:
@@ -223,22 +315,42 @@ def state_rows(figures: dict[str, Any]) -> list[str]:
     times, splits = figures["times"], figures["splits"]
     how = "pooled runtime" if all(figures.get("pooled") or [False]) else "cold runtime"
     rows = [
+        f"| suspend from hidden (request → frozen, paged out, stopped, compacted) | "
+        f"{_ms(times['suspend'])} |",
         f"| resume from suspended (request → window shown, page active) | "
         f"{_ms(times['suspended'])} |",
         f"| resume from discarded (request → a new {how}'s restored page loaded, "
         f"window shown) | {_ms(times['discarded'])} |",
     ]
+    if figures.get("faults"):
+        at = median([f[0] for f in figures["faults"]])
+        later = median([f[1] for f in figures["faults"]])
+        rows.append(
+            f"| resume from suspended: major page faults of the tree (pages read back) | "
+            f"{at:.0f} by the confirmation, {later:.0f} two monitor rounds later (median) |"
+        )
     running = median([_total(s) for s in splits["running"]])
-    for state in ("running", "hidden", "suspended", "discarded"):
+    states = ("running", "hidden", "suspended", "resumed", "discarded")
+    for state in (s for s in states if splits.get(s)):
         runs: list[dict[str, Split]] = splits[state]
         total = median([_total(s) for s in runs])
         anon = median([_total(s, "anon") for s in runs])
         file = median([_total(s, "file") for s in runs])
+        swap = median([_total(s, "swap") for s in runs])
         roles = sorted({r for s in runs for r in s})
         parts = ", ".join(f"{role} {_role_mb(runs, role)}" for role in roles)
+        swapped = f", SwapPss {swap:.0f} (not in PSS)" if swap >= 0.5 else ""
         rows.append(
             f"| PSS {state} | {total:.0f} MB ({100 * total / running:.0f} % of running): "
-            f"anon {anon:.0f}, file {file:.0f}; {parts} |"
+            f"anon {anon:.0f}, file {file:.0f}{swapped}; {parts} |"
+        )
+    if figures.get("zram"):
+        orig = median([z[0] for z in figures["zram"]])
+        compr = median([z[1] for z in figures["zram"]])
+        used = median([z[2] for z in figures["zram"]])
+        rows.append(
+            f"| zram: what one suspend put there (mm_stat, median) | {orig:.0f} MB of pages "
+            f"→ {compr:.0f} MB compressed, {used:.0f} MB of RAM used by zram |"
         )
     if figures.get("kept"):
         rows.append(
@@ -247,6 +359,9 @@ def state_rows(figures: dict[str, Any]) -> list[str]:
         )
     if figures["compaction"]:
         rows.append(f"| compaction (audit, last entry) | {figures['compaction'][-1]} |")
+    if figures.get("swap"):
+        rows.append(f"| machine | {figures['swap']}, host euid {os.geteuid()}, "
+                    f"CAP_SYS_NICE {'yes' if _cap_sys_nice() else 'no'} |")  # fmt: skip
     return rows
 
 
@@ -394,12 +509,13 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         tmp = Path(home) / "apps"
-        print(f"## Lifecycle ({machine()})\n")
+        print(f"## Lifecycle ({machine()}, load average {os.getloadavg()[0]:.1f} at start)\n")
         print("| measure | result |\n|---|---|", flush=True)
         for name, part in (
             ("resume", lambda: bench_resume(args.runs)),
             ("throttle", lambda: bench_throttle(tmp)),
             ("many", lambda: bench_many(tmp, args.apps)),
+            ("states", lambda: state_rows(measure_states(args.runs))),
         ):
             if name in parts:
                 rows = part()

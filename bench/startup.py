@@ -258,7 +258,10 @@ def _lifecycle(runs: int) -> list[str]:
     # Again with the launcher's pool: resuming a discarded app then claims a warm runtime (the
     # converter fits the pool now that its engine profile moves into a slot).
     pooled = state_rows(measure_states(runs, pool=True))
-    return [*rows[:2], pooled[1], *rows[2:]]
+    # The pooled host's resume-from-discarded row, after the cold one (rows found by label).
+    at = next(i for i, r in enumerate(rows) if r.startswith("| resume from discarded")) + 1
+    warm = next(r for r in pooled if r.startswith("| resume from discarded"))
+    return [*rows[:at], warm, *rows[at:]]
 
 
 def _mark(rows: list[dict[str, float]], key: str) -> str:

@@ -17,7 +17,9 @@ host keeps the page's location and handed-over state; resume launches the app ag
 Once the runtime confirms a freeze, the host stops the app's whole process
 tree (``_signals``), so a suspended app uses no CPU at all, and asks the kernel to page out the
 stopped tree's file-backed pages (``_compact``; audited with the transition, a no-op with its
-reason where the kernel refuses); resuming continues it first.
+reason where the kernel refuses); resuming continues it first. Before that, the ``freeze``
+itself asks the runtime to page out its own process (``_selfclaim``: what an unprivileged host
+still gets); on a machine with swap both also page out anonymous memory.
 Every transition is audited (``app.lifecycle``, from/to/cause) and written to the app's run
 record, which ``superapp ps`` and the launcher read.
 
@@ -37,13 +39,15 @@ import psutil
 
 from superapp.audit import AuditLog
 from superapp.core.errors import AppStateError
+from superapp.core.pageout import swap_total
 from superapp.host._app import AppState, RunningApp
 from superapp.host._compact import compact_tree
+from superapp.host._selfclaim import claim_fields, page_out_for
 from superapp.host._signals import LIFELINE, TREE_LOCK, continue_tree, stop_tree, tree_pids
 from superapp.host._throttle import Throttler
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy
-from superapp.protocol import ChannelClosedError, Lifecycle, WindowState
+from superapp.protocol import ChannelClosedError, Lifecycle, PageOut, SelfCompaction, WindowState
 
 __all__ = ["BACKGROUND_STATES", "Background"]
 
@@ -69,6 +73,8 @@ class _Life:
     #: hidden timer does not ask again until the window has been shown.
     refused: bool = False
     throttled_by: frozenset[str] = frozenset()
+    #: What the last ``freeze`` asked the runtime to page out of itself (``_selfclaim``).
+    page_out: PageOut = "none"
 
 
 class Background:
@@ -98,6 +104,9 @@ class Background:
         self._last_pressure = 0.0
         mon = policy().monitor
         self.throttler = Throttler(mon.throttle_share, mon.throttle_period_s)
+        #: The machine's swap in bytes (anonymous memory is paged out only with swap): a seam
+        #: tests replace to fake a machine with swap.
+        self.swap_total: Callable[[], int] = swap_total
         #: Ends a suspended app's runtime and keeps its page (the supervisor's ``_discard``).
         self.on_discard: Callable[[RunningApp, str], None] = lambda app, cause: None
 
@@ -129,6 +138,12 @@ class Background:
             if app is not None:
                 LIFELINE.forget(app.pid)
 
+    def exited(self) -> None:
+        """An app's exit is complete (its ``exited`` is set): a ``hide`` or ``resume`` waiting
+        on it returns now with that error, not at the confirmation timeout."""
+        with self._cond:
+            self._cond.notify_all()
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
@@ -154,8 +169,12 @@ class Background:
 
     def _send(self, app: RunningApp, life: _Life, command: str) -> None:
         life.pending = command
+        page_out: PageOut = "none"
+        if command == "freeze":
+            stop = self._policy().lifecycle.stop_processes
+            page_out = life.page_out = page_out_for(stop, self.swap_total)
         try:
-            app.channel.send(Lifecycle(command=command))
+            app.channel.send(Lifecycle(command=command, page_out=page_out))
         except ChannelClosedError:
             life.pending = None
 
@@ -176,7 +195,7 @@ class Background:
             life.visible, life.page, life.audible = msg.visible, msg.page, msg.audible
             if msg.page == "frozen" and pending == "freeze":
                 life.pending = None
-                fields = self._stop(app, life)
+                fields = self._stop(app, life, msg.compaction)
                 self._set(app, AppState.SUSPENDED, life.cause or "hidden", **fields)
             elif pending in ("freeze", "discard") and msg.page == "active" and not msg.visible:
                 life.pending, life.refused = None, True
@@ -186,6 +205,7 @@ class Background:
                     from_state=app.state.value, to_state=app.state.value,
                 )  # fmt: skip
                 self._on_change(app)
+                self._cond.notify_all()  # a hide waiting for the suspend hears of the refusal
             elif msg.visible and msg.page == "active" and (pending == "resume" or not was_visible):
                 resumed_from = app.state
                 life.pending, life.last_input, life.refused = None, now, False
@@ -201,15 +221,19 @@ class Background:
                     life.suspend_when_hidden = False
                     self._send(app, life, "freeze")
 
-    def _stop(self, app: RunningApp, life: _Life) -> dict[str, object]:
+    def _stop(
+        self, app: RunningApp, life: _Life, claim: SelfCompaction | None
+    ) -> dict[str, object]:
         """Stop the tree, then compact it (``_compact``); what compaction did, for the audit
-        entry of the transition: MiB advised, or why the kernel refused (never a path)."""
+        entry of the transition: MiB advised, or why the kernel refused (never a path), and
+        what the runtime claims it paged out of itself before (``_selfclaim``)."""
         self.throttler.remove(app.app_id, resume=False)
+        fields = claim_fields(life.page_out, claim)
         if not self._policy().lifecycle.stop_processes:
-            return {}
+            return fields
         stop_tree(app.pid, wait=True)
-        done = compact_tree(tree_pids(app.pid))
-        fields: dict[str, object] = {"compacted_mib": done.advised_bytes // 2**20}
+        done = compact_tree(tree_pids(app.pid), anon=life.page_out == "all")
+        fields["compacted_mib"] = done.advised_bytes // 2**20
         if done.skipped:
             fields["compaction_skipped"] = "; ".join(done.skipped)[:500]
         return fields

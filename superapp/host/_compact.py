@@ -4,9 +4,10 @@ A suspended app's tree is stopped (``_signals``); it will not touch its memory u
 resumed. Its file-backed pages (the mapped Qt WebEngine and Python libraries, ~55 % of a
 running tree's PSS, bench/RESULTS.md) can be read back from disk when it is, so the host asks
 the kernel to reclaim them now, as Android's CachedAppOptimizer compacts frozen cached apps:
-``process_madvise(pidfd, ranges, MADV_PAGEOUT)`` over each process's file-backed mappings.
-Anonymous memory is left alone: without swap the kernel cannot page it out, and with swap
-Chromium's own discard is the better tool.
+``process_madvise(pidfd, ranges, MADV_PAGEOUT)`` over each process's file-backed mappings,
+and, when the machine has swap (``anon``), over its private anonymous memory too (Android's
+"full compaction"); which ranges is ``superapp.core.pageout.pageout_ranges``. Without swap
+the kernel cannot page anonymous memory out, so it is not asked for.
 
 What the kernel does with the request is its own business and this module only reports it:
 
@@ -29,13 +30,17 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from superapp.core.pageout import MADV_PAGEOUT, pageout_ranges
+
 __all__ = ["Compaction", "compact_tree", "file_ranges"]
 
 _SYS_PIDFD_OPEN = 434  # the same number on every architecture (new-style syscall table)
 _SYS_PROCESS_MADVISE = 440
-_MADV_PAGEOUT = 21
 #: Ranges per process_madvise call (the kernel's UIO_MAXIOV).
 _IOV_MAX = 1024
+#: Refused ranges after which a process is given up (a kernel refusing every range, not a few
+#: locked mappings: asking on range by range would cost a call each).
+_MAX_REFUSED = 64
 
 
 class _IoVec(ctypes.Structure):
@@ -69,24 +74,7 @@ def file_ranges(maps_text: str) -> list[tuple[int, int]]:
 
     Anonymous memory, the heap and stacks, ``[vdso]``-like entries, and shared memory
     (``/dev/shm``, ``memfd:``; not reclaimable without swap) are left out."""
-    out: list[tuple[int, int]] = []
-    for line in maps_text.splitlines():
-        parts = line.split(None, 5)
-        if len(parts) < 6 or parts[4] == "0":  # inode 0: anonymous
-            continue
-        path = parts[5]
-        if not path.startswith("/") or path.startswith(("/dev/", "/memfd:")):
-            continue
-        if path.endswith(" (deleted)") or "s" in parts[1]:  # shared-writable: shmem-like
-            continue
-        start_s, _, end_s = parts[0].partition("-")
-        try:
-            start, end = int(start_s, 16), int(end_s, 16)
-        except ValueError:
-            continue
-        if end > start:
-            out.append((start, end - start))
-    return out
+    return pageout_ranges(maps_text, anon=False)
 
 
 def _stopped(pid: int) -> bool:
@@ -101,24 +89,45 @@ def _stopped(pid: int) -> bool:
 
 
 def _advise(libc: ctypes.CDLL, pidfd: int, ranges: Sequence[tuple[int, int]]) -> tuple[int, int]:
-    """process_madvise over ``ranges`` in chunks; (bytes advised, errno of the first refusal)."""
-    done = 0
-    for i in range(0, len(ranges), _IOV_MAX):
+    """process_madvise over ``ranges`` in chunks; (bytes advised, errno of the first refusal).
+
+    The kernel stops a vector at the first range it refuses and returns the bytes of the ranges
+    before it (an error if there were none); asking goes on after that range, so one locked
+    or vanished mapping (``EINVAL``, ``ENOMEM``) does not cut off the rest. ``EPERM`` and
+    ``ENOSYS`` hold for the whole process: asking ends. (Before, a refusal ended the process's
+    compaction; harmless while only file-backed ranges were asked for.)"""
+    done, first, i, refused = 0, 0, 0, 0
+    while i < len(ranges):
         chunk = ranges[i : i + _IOV_MAX]
         iov = (_IoVec * len(chunk))(*(_IoVec(start, length) for start, length in chunk))
-        res = libc.syscall(_SYS_PROCESS_MADVISE, pidfd, iov, len(chunk), _MADV_PAGEOUT, 0)
+        res = int(libc.syscall(_SYS_PROCESS_MADVISE, pidfd, iov, len(chunk), MADV_PAGEOUT, 0))
         if res < 0:
             err = ctypes.get_errno()
-            # A mapping that went away meanwhile (ENOMEM) only ends this chunk early.
-            if err != errno.ENOMEM:
+            if err in (errno.EPERM, errno.ENOSYS):
                 return done, err
-        else:
-            done += int(res)
-    return done, 0
+            if err != errno.ENOMEM:  # a mapping that went away meanwhile is no refusal
+                first = first or err
+            refused += 1
+            if refused > _MAX_REFUSED:
+                return done, first
+            i += 1  # the first range of the chunk was refused: go on after it
+            continue
+        done += res
+        covered = 0
+        for _start, length in chunk:
+            if res < length:
+                break
+            res -= length
+            covered += 1
+        # Stopped at range ``covered`` (the kernel does not say why): the next call starts
+        # with it, is refused at once with its errno, and goes on after it.
+        i += covered
+    return done, first
 
 
-def compact_tree(pids: Iterable[int]) -> Compaction:
-    """Ask the kernel to page out the file-backed pages of ``pids``; only those still stopped
+def compact_tree(pids: Iterable[int], *, anon: bool = False) -> Compaction:
+    """Ask the kernel to page out the file-backed pages of ``pids`` (and their private
+    anonymous memory with ``anon``: only on a machine with swap); only those still stopped
     once their pidfd is open are asked for (see ``_stopped``)."""
     result = Compaction()
     libc = _libc()
@@ -129,7 +138,7 @@ def compact_tree(pids: Iterable[int]) -> Compaction:
     for pid in pids:
         try:
             with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as f:
-                ranges = file_ranges(f.read())
+                ranges = pageout_ranges(f.read(), anon=anon)
         except PermissionError:
             result.skipped.append(f"pid {pid}: EACCES (its mappings are not readable to the host)")
             continue
@@ -152,7 +161,8 @@ def compact_tree(pids: Iterable[int]) -> Compaction:
             why = {
                 errno.EPERM: "the host lacks CAP_SYS_NICE over it",
                 errno.ENOSYS: "the kernel has no process_madvise (Linux < 5.10)",
-                errno.EINVAL: "the kernel does not take MADV_PAGEOUT from another process",
+                errno.EINVAL: "a range the kernel does not page out (locked), or no "
+                "MADV_PAGEOUT from another process",
             }.get(err, "refused by the kernel")
             result.skipped.append(f"pid {pid}: {name} ({why})")
             if err in (errno.ENOSYS, errno.EINVAL, errno.EPERM) and done == 0:

@@ -398,6 +398,7 @@ class Supervisor:
         if app.slot is not None and home:
             remove_slot(app.slot)
         app.exited.set()
+        self.background.exited()
         if not discarded:
             self.ended(app.app_id).set()
         self._on_change(app.app_id)

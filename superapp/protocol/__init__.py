@@ -14,6 +14,7 @@ from superapp.protocol._bind import (
     InboxReply,
     Warm,
 )
+from superapp.protocol._compaction import PageOut, SelfCompaction
 from superapp.protocol._control import (
     MAX_MESSAGE_BYTES,
     MAX_NESTING,
@@ -67,9 +68,11 @@ __all__ = [
     "Message",
     "Metrics",
     "Notice",
+    "PageOut",
     "PageSaved",
     "Restore",
     "RunRecord",
+    "SelfCompaction",
     "ShareAnswer",
     "ShareRequest",
     "Terminate",

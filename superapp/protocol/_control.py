@@ -40,6 +40,7 @@ from superapp.protocol._bind import (
     InboxReply,
     Warm,
 )
+from superapp.protocol._compaction import PageOut, SelfCompaction
 from superapp.protocol._discard import PageSaved
 
 __all__ = [
@@ -81,7 +82,8 @@ MAX_NESTING = 32
 #: ``grants_reply``, ``inbox_query``/``inbox_reply``).
 #:    ``lifecycle`` and ``window_state`` (issue 16: the host's life-cycle commands).
 #: 5: process-level discard (ADR 0014): ``lifecycle save``, ``page_saved``, ``bind.restore``.
-PROTOCOL_VERSION = 5
+#: 6: self-compaction (``_compaction``): ``lifecycle.page_out``, ``window_state.compaction``.
+PROTOCOL_VERSION = 6
 
 
 class _Msg(BaseModel):
@@ -205,6 +207,9 @@ class Lifecycle(_Msg):
 
     type: Literal["lifecycle"] = "lifecycle"
     command: Literal["hide", "freeze", "discard", "resume", "save"]
+    #: With ``freeze``: what the runtime pages out of its own process once the page is frozen
+    #: (``_compaction``); ``none`` for every other command.
+    page_out: PageOut = "none"
 
 
 class WindowState(_Msg):
@@ -220,6 +225,9 @@ class WindowState(_Msg):
     #: client active, so it is not used).
     audible: bool = False
     input: bool = False
+    #: With the ``frozen`` page that answers a ``freeze`` that asked for ``page_out``: what
+    #: the runtime says it advised (a bounded claim, ``_compaction``).
+    compaction: SelfCompaction | None = None
 
 
 Message = Annotated[

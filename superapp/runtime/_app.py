@@ -28,6 +28,7 @@ from superapp.runtime._metrics import runtime_counters
 from superapp.runtime._source import AppSource, BundleSource, DirSource
 
 if TYPE_CHECKING:
+    from superapp.core.pageout import SelfPageOut
     from superapp.core.ports import AuditSink
     from superapp.runtime.engine._warm import WarmEngine
     from superapp.storage import AppStore
@@ -232,7 +233,7 @@ class RuntimeApp:
             self._save_page()
         elif isinstance(msg, control.Lifecycle):
             if self.lifecycle is not None:
-                self.lifecycle.command(msg.command)
+                self.lifecycle.command(msg.command, msg.page_out)
         elif isinstance(msg, control.GrantsReply | control.InboxReply):
             self.requests.answer(msg)
         elif isinstance(msg, control.Terminate):
@@ -381,9 +382,22 @@ class RuntimeApp:
         # (interceptor, scheme handler, channels, dual mode's message links).
         self._spec = spec
 
-        def report(visible: bool, page: str, audible: bool, input_: bool) -> None:
+        def report(
+            visible: bool, page: str, audible: bool, input_: bool, paged: SelfPageOut | None
+        ) -> None:
+            claim = None
+            if paged is not None and paged.mode != "none":
+                try:
+                    claim = control.SelfCompaction(
+                        mode=paged.mode, advised_bytes=paged.advised_bytes,
+                        ranges=paged.ranges, refused=paged.refused,
+                    )  # fmt: skip
+                except ValueError:  # out of the protocol's bounds: the page state still goes
+                    _log.warning("self-compaction report out of bounds: not sent")
             self._send(
-                control.WindowState(visible=visible, page=page, audible=audible, input=input_)
+                control.WindowState(
+                    visible=visible, page=page, audible=audible, input=input_, compaction=claim
+                )
             )
 
         def show() -> None:  # the GUI thread

@@ -26,7 +26,12 @@ Steps (each a one-key object):
                      (a CPU-burning page, for the throttle and suspend tests)
 
 It answers the host's ``lifecycle`` commands as the real runtime does, with a
-``window_state`` (hide → hidden, freeze → frozen, discard → discarded, resume → shown).
+``window_state`` (hide → hidden, freeze → frozen, discard → discarded, resume → shown). A
+``freeze`` that asks for ``page_out`` is answered as the real runtime does too: the fake pages
+out its own process (``superapp.core.pageout.page_out_self``) and reports it, unless the
+options say ``{"claim": {...}}`` (that ``compaction`` object instead, as a lying runtime
+would send it), ``{"claim": null}`` (no report), or ``{"claim_raw": "..."}`` (that text as the
+whole answer to ``freeze``: a frame the protocol refuses).
 
 After the last step it waits: ``terminate`` ends it with status 0 (unless the script's
 options say ``{"ignore_terminate": true}``, to test the SIGTERM/SIGKILL escalation), and so
@@ -49,6 +54,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from superapp.core.pageout import page_out_self
 from superapp.protocol import (
     PROTOCOL_VERSION,
     Audit,
@@ -62,6 +68,7 @@ from superapp.protocol import (
     Loaded,
     Metrics,
     PageSaved,
+    SelfCompaction,
     ShareAnswer,
     ShareRequest,
     Terminate,
@@ -117,12 +124,29 @@ class _FakeRuntime:
                 page = {"freeze": "frozen", "discard": "discarded"}.get(msg.command, "active")
                 if self.options.get("refuse_freeze"):  # as the engine with DevTools attached
                     page = "active"
-                self.channel.send(WindowState(visible=visible, page=page))
+                if msg.command == "freeze" and "claim_raw" in self.options:
+                    self.channel._sock.sendall(self.options["claim_raw"].encode("utf-8"))
+                    continue
+                self.channel.send(
+                    WindowState(visible=visible, page=page, compaction=self._claim(msg, page))
+                )
             if isinstance(msg, ConsentReply | ShareAnswer):
                 waiting = self._answers.get(msg.request_id)
                 if waiting is not None:
                     waiting[1].append(msg)
                     waiting[0].set()
+
+    def _claim(self, msg: Lifecycle, page: str) -> SelfCompaction | None:
+        if msg.command != "freeze" or msg.page_out == "none" or page != "frozen":
+            return None
+        if "claim" in self.options:
+            claim = self.options["claim"]
+            return None if claim is None else SelfCompaction.model_validate(claim)
+        done = page_out_self(msg.page_out)
+        return SelfCompaction(
+            mode=msg.page_out, advised_bytes=done.advised_bytes, ranges=done.ranges,
+            refused=done.refused,
+        )  # fmt: skip
 
     def _ask(self, make: Any) -> Any:
         self._ids += 1

@@ -5,16 +5,19 @@ process, and that a refusal (no ``CAP_SYS_NICE``) is a no-op with its reason, ne
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import signal
 import subprocess
 import sys
+from typing import Any
 
 import psutil
 import pytest
 
-from superapp.host._compact import compact_tree, file_ranges
+from superapp.host._compact import _MAX_REFUSED, _advise, compact_tree, file_ranges
 from superapp.testing import wait_until
 
 MAPS = """\
@@ -112,3 +115,49 @@ def test_a_running_process_is_left_alone() -> None:
     finally:
         _end(proc)
     assert (done.processes, done.advised_bytes, done.skipped) == (0, 0, [])
+
+
+class _FakeLibc:
+    """``syscall(process_madvise, …)`` as the kernel answers a vector: ranges in order, stop
+    at the first refused one and return the bytes before it (an error if there are none)."""
+
+    def __init__(self, refuse: dict[int, int]) -> None:
+        self.refuse = refuse  # range start → errno
+        self.calls: list[list[int]] = []
+
+    def syscall(self, _nr: int, _pidfd: int, iov: Any, count: int, *_rest: int) -> int:
+        starts = [int(iov[k].iov_base) for k in range(count)]
+        self.calls.append(starts)
+        done = 0
+        for k in range(count):
+            err = self.refuse.get(starts[k])
+            if err is not None:
+                if done == 0:
+                    ctypes.set_errno(err)
+                    return -1
+                return done
+            done += int(iov[k].iov_len)
+        return done
+
+
+def test_a_refused_range_does_not_cut_off_the_rest() -> None:
+    # A locked mapping (EINVAL) and one unmapped meanwhile (ENOMEM), first and in the middle
+    # of the vector: every other range is still asked for; EINVAL is reported, ENOMEM is not.
+    ranges = [(0x1000 * k, 0x1000) for k in range(1, 7)]
+    libc = _FakeLibc({0x1000: errno.ENOMEM, 0x4000: errno.EINVAL})
+    done, err = _advise(libc, 3, ranges)  # type: ignore[arg-type]
+    assert (done, err) == (4 * 0x1000, errno.EINVAL)
+    assert [call[0] for call in libc.calls] == [0x1000, 0x2000, 0x4000, 0x5000]
+
+
+def test_eperm_ends_the_process_at_once() -> None:
+    libc = _FakeLibc({0x1000: errno.EPERM})
+    done, err = _advise(libc, 3, [(0x1000, 0x1000), (0x2000, 0x1000)])  # type: ignore[arg-type]
+    assert (done, err) == (0, errno.EPERM) and len(libc.calls) == 1
+
+
+def test_a_kernel_refusing_every_range_is_given_up_on() -> None:
+    ranges = [(0x1000 * k, 0x1000) for k in range(1, 500)]
+    libc = _FakeLibc({start: errno.EINVAL for start, _ in ranges})
+    done, err = _advise(libc, 3, ranges)  # type: ignore[arg-type]
+    assert (done, err) == (0, errno.EINVAL) and len(libc.calls) == _MAX_REFUSED + 1

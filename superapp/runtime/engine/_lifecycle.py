@@ -6,7 +6,10 @@ The host owns the state machine (``superapp.host._background``). Here the runtim
   user minimising it, or by a ``hide`` command), after each command, and at most every
   ``INPUT_REPORT_S`` while the user types or clicks in it (the host's idle clock);
 - obeys ``lifecycle`` commands with Qt WebEngine's page life cycle: ``freeze`` →
-  ``LifecycleState.Frozen`` (script, timers and loading paused), ``discard`` →
+  ``LifecycleState.Frozen`` (script, timers and loading paused; then its freed heap trimmed
+  and, as the command's ``page_out`` asks, its own process's memory paged out, which the
+  report of the frozen page says: ``superapp.core.pageout``, ``superapp.host._selfclaim``),
+  ``discard`` →
   ``Discarded`` (the renderer's memory freed; the engine reloads the page from its
   navigation entry when it becomes active again), ``resume`` → ``Active`` and the window shown;
 - tells the page: ``show`` and ``hide`` through the shim (``window.superapp.lifecycle``),
@@ -35,12 +38,14 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
+from superapp.core.pageout import PageOut, SelfPageOut, page_out_self
+
 __all__ = ["INPUT_REPORT_S", "PageLifecycle"]
 
 #: At most one "the user is using the window" report this often (the host's idle clock).
 INPUT_REPORT_S = 5.0
-#: Reports the window: (visible, page state, audible, user input).
-Report = Callable[[bool, str, bool, bool], None]
+#: Reports the window: (visible, page state, audible, user input, what a freeze paged out).
+Report = Callable[[bool, str, bool, bool, SelfPageOut | None], None]
 
 _STATE = QWebEnginePage.LifecycleState
 _NAMES = {_STATE.Active: "active", _STATE.Frozen: "frozen", _STATE.Discarded: "discarded"}
@@ -95,11 +100,12 @@ class PageLifecycle(QObject):
     def _run(self, fn: Callable[[], None]) -> None:
         fn()
 
-    def command(self, name: str) -> None:
-        """A host command (any thread): ``hide``, ``freeze``, ``discard`` or ``resume``."""
+    def command(self, name: str, page_out: PageOut = "none") -> None:
+        """A host command (any thread): ``hide``, ``freeze`` (then page out ``page_out`` of
+        this process), ``discard`` or ``resume``."""
         actions = {
             "hide": self._hide,
-            "freeze": lambda: self._set(_STATE.Frozen),
+            "freeze": lambda: self._set(_STATE.Frozen, page_out),
             "discard": lambda: self._set(_STATE.Discarded),
             "resume": self._resume,
         }
@@ -108,13 +114,14 @@ class PageLifecycle(QObject):
             self._invoke.emit(action)
 
     # --- GUI thread --------------------------------------------------------------------
-    def _send(self, input_: bool = False) -> None:
+    def _send(self, input_: bool = False, paged: SelfPageOut | None = None) -> None:
         page = self._page
         self._report(
             page.isVisible(),
             _NAMES.get(page.lifecycleState(), "active"),
             page.recentlyAudible(),
             input_,
+            paged,
         )
 
     def _tell_page(self, kind: str) -> None:
@@ -126,14 +133,19 @@ class PageLifecycle(QObject):
         else:
             self._send()
 
-    def _set(self, state: QWebEnginePage.LifecycleState) -> None:
+    def _set(self, state: QWebEnginePage.LifecycleState, page_out: PageOut = "none") -> None:
         if self._page.isVisible():  # the engine freezes or discards hidden pages only
             self._view.hide()
         self._page.setLifecycleState(state)
         if self._on_frozen is not None:
             self._on_frozen(True)  # frozen even when the view is discarded: it keeps state
         _trim()
-        self._send()
+        # After the trim (freed heap is gone, not written to swap), on the GUI thread (the
+        # event loop does not touch the heap meanwhile), before the report: the host stops
+        # the tree once it has it. Only a page that did freeze: a refused one keeps running.
+        frozen = self._page.lifecycleState() == _STATE.Frozen
+        paged = page_out_self(page_out) if frozen and page_out != "none" else None
+        self._send(paged=paged)
 
     def _activate(self) -> None:
         """Active again; a discarded page reloads, and is reported once it has loaded."""
