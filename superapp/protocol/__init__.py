@@ -13,6 +13,7 @@ from superapp.protocol._bind import (
     InboxQuery,
     InboxReply,
     Warm,
+    refusing_rows,
 )
 from superapp.protocol._control import (
     MAX_MESSAGE_BYTES,
@@ -76,4 +77,5 @@ __all__ = [
     "Warm",
     "WindowState",
     "decode_message",
+    "refusing_rows",
 ]
