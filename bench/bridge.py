@@ -96,9 +96,12 @@ window.__rt = (function () {
 """
 
 
-def _superapp(pw: Any, env: dict[str, str], app: Path, call: str, dual: bool) -> Any:
+def _superapp(pw: Any, env: dict[str, str], app: Path, call: str, dual: bool, tree: Path) -> Any:
     port = free_port()
-    host = HostProcess(["dev", "--no-reload", str(app), "--remote-debugging-port", str(port)], env)
+    args = ["dev", "--no-reload", str(app), "--remote-debugging-port", str(port)]
+    # From the tree's folder: ``python -m`` puts the working folder first on the path, before
+    # PYTHONPATH, so a host started elsewhere would run that folder's code.
+    host = HostProcess(args, env, cwd=tree)
     try:
         host.wait_for_line("running$")
         browser, page = connect(pw, port)
@@ -124,7 +127,8 @@ def main() -> int:
     parser.add_argument("--tree", type=Path, default=REPO, help="the code the hosts run")
     args = parser.parse_args()
     modes = ("on", "off") if (mode := args.lockdown) == "both" else (mode,)
-    tree = str(args.tree.resolve())
+    args.tree = args.tree.resolve()
+    tree = str(args.tree)
     ours: dict[str, tuple[float, float, float, int]] = {}
 
     with tempfile.TemporaryDirectory() as home, xvfb(), sync_playwright() as pw:
@@ -142,7 +146,7 @@ def main() -> int:
         for lockdown in modes:
             run_env = dict(env, SUPERAPP_NO_CONFINE="1") if lockdown == "off" else env
             ours[lockdown] = _superapp(
-                pw, run_env, app, "window.callNative('app.info', {})", dual=False
+                pw, run_env, app, "window.callNative('app.info', {})", False, args.tree
             )
         dual = None
         if args.stage == "all":
@@ -152,7 +156,7 @@ def main() -> int:
                 view_script=DUAL_VIEW,
                 logic_script=DUAL_LOGIC,
             )
-            dual = _superapp(pw, env, dual_app, "window.__rt()", dual=True)
+            dual = _superapp(pw, env, dual_app, "window.__rt()", True, args.tree)
 
         port = free_port()
         bare_env = dict(env, QTWEBENGINE_REMOTE_DEBUGGING=f"127.0.0.1:{port}")

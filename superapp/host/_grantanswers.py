@@ -95,20 +95,31 @@ class GrantAnswers:
         #: The identity seen at the previous query, and whether it was racy then.
         self._seen: _Identity | None = None
         self._seen_racy = True
+        #: Connections opened so far (tests and the bench see the kept one being used).
+        self.opened = 0
+        #: Whether the previous query failed: a registry that stays unreadable is logged
+        #: once, not at every call.
+        self._failing = False
 
     def rows(self, app_id: str) -> dict[str, GrantRow]:
         """``app_id``'s grant rows as committed now; every capability ``revoked`` if the
         registry cannot be read."""
         with self._lock:
             try:
-                return rows_of(self._current(), app_id)
-            except Exception:  # sqlite3.Error, OSError, an unknown state: see point 3
-                _log.warning(
-                    "the registry could not be read; refusing %s every capability",
-                    app_id, exc_info=True,
-                )  # fmt: skip
+                rows = rows_of(self._current(), app_id)
+            except Exception as err:  # sqlite3.Error, OSError, an unknown state: point 3
                 self._drop()
+                if not self._failing:
+                    _log.warning(
+                        "the registry could not be read (%s); refusing every capability "
+                        "until it can", err, exc_info=True,
+                    )  # fmt: skip
+                self._failing = True
                 return refusing_rows()
+            if self._failing:
+                _log.warning("the registry can be read again")
+                self._failing = False
+            return rows
 
     def close(self) -> None:
         with self._lock:
@@ -127,6 +138,7 @@ class GrantAnswers:
         old, self._store = self._store, None
         try:
             self._store = GrantStore(self._db_path, limits=self._limits.state)
+            self.opened += 1
         finally:
             if old is not None:
                 _close(old)
