@@ -345,7 +345,7 @@ def render_api_md(table: Mapping[str, ApiSpec] = API_TABLE) -> str:
         'user answers "allow always" (remembered) or "allow once" (this call only). The '
         "prompt shows the manifest's `reason`, never text from the page. The user can revoke "
         "any grant at any time (launcher, or `superapp revoke-grant APP_ID CAPABILITY`); it "
-        'takes effect on the next call, and the next use asks again. If the host cannot read '
+        "takes effect on the next call, and the next use asks again. If the host cannot read "
         "the grants (its registry is damaged or locked), every capability is refused until it "
         'can. After a "deny", the '
         f"same capability is denied without asking for {limits.consent_deny_cooldown_s:g} s; "
