@@ -105,6 +105,22 @@ def test_grant_revoked_by_another_process_applies_to_the_very_next_answer(
     assert _states(answers.rows(APP))["clipboard:write"] == "revoked"
 
 
+def test_kept_connection_alone_sees_a_commit_by_another_process(
+    registry: Path, answers: GrantAnswers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why there is no answer cache: a read on the kept connection is a new read transaction
+    and sees every commit. The identity check is blinded here (every file looks unchanged
+    since long ago), so only the connection itself can notice the revocation."""
+    monkeypatch.setattr(
+        "superapp.host._grantanswers._file_id", lambda path: (1, 1, 1, 0)
+    )  # fmt: skip
+    for _ in range(3):
+        assert _states(answers.rows(APP))["user:readProfile"] == "granted"
+    _revoke_in_another_process(registry, "user:readProfile")
+    assert _states(answers.rows(APP))["user:readProfile"] == "revoked"
+    assert answers.opened == 1  # one connection all along
+
+
 @pytest.mark.parametrize("change", ["revoke", "grant"], ids=["revoked", "granted"])
 def test_grant_change_committed_between_two_answers_is_seen_by_the_second(
     change: str, registry: Path, answers: GrantAnswers
