@@ -2,7 +2,7 @@
 ``registry.sqlite3`` at every query, on one connection the host keeps open.
 
 Why kept open (bench/grants_query.py, bench/RESULTS.md 2026-12-02): an answer read on a
-fresh connection cost ≈0.5 ms, nearly all of it opening and closing — the first statement of
+fresh connection cost ≈0.75 ms, nearly all of it opening and closing — the first statement of
 a new connection maps the WAL index and reads the schema (≈0.3 ms), closing the last
 connection checkpoints the WAL (≈0.08 ms) — while the indexed read itself costs ≈0.01 ms.
 Every single-page ``callNative`` that reads a grant paid it (issue 14's bind merge).
@@ -14,17 +14,19 @@ transaction committed before it by any connection of any process (``superapp rev
 the launcher, the host's own "allow always"): a grant revoked anywhere applies to the very
 next call, exactly as with a fresh connection.
 
-What a kept-open connection could miss, and what covers it (in this order, at each query):
+What a kept-open connection could miss that a fresh one would not, and what covers it (in
+this order, at each query):
 
-1. The file replaced or removed (a backup restored over it, a new file moved in): the
-   connection would go on reading the old inode. The identity (device, inode, size, mtime)
-   of the file and of its WAL is compared with the one seen at the previous query; any
-   difference closes the connection and opens a new one.
-2. Bytes written into the file other than by SQLite (corruption): the connection's page
-   cache would go on answering from pages read earlier. The same check sees the new size or
-   mtime; and because mtimes have the file system's granularity, a snapshot whose newest
-   mtime is within ``racy_window_s`` of when it was taken proves nothing (git's "racily
-   clean" rule): the next query opens a new connection as well.
+1. The file or its WAL replaced or removed (a backup restored over it, a new file moved in):
+   the connection would go on reading the inodes it opened. The (device, inode) of both files
+   is compared with the one seen when the connection was opened; any difference opens a new
+   connection. Exact, with no clock in it: the inodes this connection holds open cannot be
+   reused by another file meanwhile.
+2. Bytes written into either file other than by SQLite (corruption): the connection's page
+   cache would go on answering from pages read earlier. The cache is dropped before every read
+   (``GrantStore.forget_cached_pages``, ≈4 µs), so every read takes its pages from the files,
+   as a new connection's would. (An mtime/size check would need a "racily clean" window for
+   the file system's timestamp granularity, and a new connection per query within it.)
 3. Any error (not a database, locked beyond the busy timeout, an unknown value): the
    connection is closed, the next query opens a new one, and this answer refuses every
    capability (``superapp.protocol.refusing_rows``), never a stale or empty answer.
@@ -35,7 +37,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -51,28 +52,22 @@ _log = logging.getLogger("superapp.host")
 
 @dataclass(frozen=True)
 class GrantAnswerLimits:
-    #: Longer than any local file system's mtime granularity (ext4/xfs/btrfs/tmpfs stamp with
-    #: the kernel's coarse clock, one tick of 1-10 ms; HFS+ and network mounts 1 s): a file
-    #: written this recently may be written again under the same mtime. The cost is a fresh
-    #: connection per query for this long after a registry write (grants, inbox).
-    racy_window_s: float = 1.0
     #: The registry's busy timeout: a locked registry refuses after this.
     state: StateLimits = field(default_factory=lambda: DEFAULT_LIMITS)
 
 
 DEFAULT_ANSWER_LIMITS: Final = GrantAnswerLimits()
 
-#: (device, inode, size, mtime in ns) of the database file and of its WAL (None: no WAL).
-_FileId = tuple[int, int, int, int]
-_Identity = tuple[_FileId | None, _FileId | None]
+#: (device, inode) of the database file and of its WAL (None: no such file).
+_Identity = tuple[tuple[int, int] | None, tuple[int, int] | None]
 
 
-def _file_id(path: str) -> _FileId | None:
+def _file_id(path: str) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return (st.st_dev, st.st_ino)
 
 
 def rows_of(store: GrantStore, app_id: str) -> dict[str, GrantRow]:
@@ -92,9 +87,8 @@ class GrantAnswers:
         self._limits = limits
         self._lock = threading.Lock()
         self._store: GrantStore | None = None
-        #: The identity seen at the previous query, and whether it was racy then.
-        self._seen: _Identity | None = None
-        self._seen_racy = True
+        #: The files the kept connection opened.
+        self._opened_files: _Identity | None = None
         #: Connections opened so far (tests and the bench see the kept one being used).
         self.opened = 0
         #: Whether the previous query failed: a registry that stays unreadable is logged
@@ -106,7 +100,9 @@ class GrantAnswers:
         registry cannot be read."""
         with self._lock:
             try:
-                rows = rows_of(self._current(), app_id)
+                store = self._current()
+                store.forget_cached_pages()
+                rows = rows_of(store, app_id)
             except Exception as err:  # sqlite3.Error, OSError, an unknown state: point 3
                 self._drop()
                 if not self._failing:
@@ -126,27 +122,24 @@ class GrantAnswers:
             self._drop()
 
     def _current(self) -> GrantStore:
-        """The connection to read with: the kept one if the files are provably unchanged
-        since the previous query (points 1 and 2), else a new one. The identity is taken
-        after opening and before the read it vouches for, so a change after it is seen by the
-        next query. The new connection is opened before the old one is closed: closing the
-        last connection checkpoints and deletes the WAL, and a WAL made anew each time would
-        never look unchanged."""
+        """The kept connection if it still reads the files at the registry's path (point 1),
+        else a new one. The new connection is opened before the old one is closed: closing
+        the last connection checkpoints and deletes the WAL, which the next opening would
+        make anew (a new inode each time)."""
         identity = self._identity()
-        if self._store is not None and identity == self._seen and not self._seen_racy:
+        if self._store is not None and identity == self._opened_files:
             return self._store
         old, self._store = self._store, None
         try:
-            self._store = GrantStore(self._db_path, limits=self._limits.state)
+            store = GrantStore(self._db_path, limits=self._limits.state)
             self.opened += 1
         finally:
             if old is not None:
                 _close(old)
-        now_ns = time.time_ns()
-        self._seen = self._identity()
-        window_ns = int(self._limits.racy_window_s * 1e9)
-        self._seen_racy = any(f is not None and f[3] > now_ns - window_ns for f in self._seen)
-        return self._store
+        # Taken after opening (the opening may make the WAL): the files this connection holds.
+        self._opened_files = self._identity()
+        self._store = store
+        return store
 
     def _identity(self) -> _Identity:
         return (_file_id(self._files[0]), _file_id(self._files[1]))

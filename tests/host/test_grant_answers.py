@@ -13,7 +13,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -31,8 +30,6 @@ from superapp.state.grants import GrantStore
 
 APP = "com.example.granted"
 DECLARED = ("clipboard:write", "notifications", "user:readProfile")
-#: Well before any racy window: a snapshot of files stamped then proves they are unchanged.
-LONG_AGO_S = 3600.0
 
 
 def _states(rows: dict[str, control.GrantRow]) -> dict[str, str]:
@@ -41,14 +38,6 @@ def _states(rows: dict[str, control.GrantRow]) -> dict[str, str]:
 
 def _refuses_everything(rows: dict[str, control.GrantRow]) -> bool:
     return set(rows) == set(CAPABILITIES) and all(r.state == "revoked" for r in rows.values())
-
-
-def _age(db: Path) -> None:
-    """Stamp the registry and its WAL long ago, as a registry nobody wrote for a while."""
-    old = time.time() - LONG_AGO_S
-    for path in (db, Path(f"{db}-wal")):
-        if path.exists():
-            os.utime(path, (old, old))
 
 
 @pytest.fixture
@@ -83,37 +72,34 @@ def _revoke_in_another_process(db: Path, capability: str) -> None:
 def test_unchanged_registry_is_read_on_the_kept_connection(
     registry: Path, answers: GrantAnswers
 ) -> None:
-    _age(registry)
     first = answers.rows(APP)
-    _age(registry)  # opening may have made the WAL: stamp it long ago too
+    answers.rows(APP)  # a WAL made by the first read (none before) is opened anew once
     opened = answers.opened
     for _ in range(5):
         assert answers.rows(APP) == first
-    assert answers.opened == opened + 1  # one reopen for the new WAL, then the kept connection
+    assert answers.opened == opened  # the kept connection
     assert _states(first)["user:readProfile"] == "granted"
 
 
 def test_grant_revoked_by_another_process_applies_to_the_very_next_answer(
     registry: Path, answers: GrantAnswers
 ) -> None:
-    _age(registry)
-    for _ in range(3):  # warm: the kept connection holds the grant's pages in its cache
+    for _ in range(3):  # warm: the kept connection has read the grant's pages
         assert _states(answers.rows(APP))["clipboard:write"] == "granted"
-        _age(registry)
+    opened = answers.opened
     _revoke_in_another_process(registry, "clipboard:write")
     assert _states(answers.rows(APP))["clipboard:write"] == "revoked"
     assert _states(answers.rows(APP))["clipboard:write"] == "revoked"
+    assert answers.opened == opened  # seen by the kept connection, not by a new one
 
 
 def test_kept_connection_alone_sees_a_commit_by_another_process(
     registry: Path, answers: GrantAnswers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Why there is no answer cache: a read on the kept connection is a new read transaction
-    and sees every commit. The identity check is blinded here (every file looks unchanged
-    since long ago), so only the connection itself can notice the revocation."""
-    monkeypatch.setattr(
-        "superapp.host._grantanswers._file_id", lambda path: (1, 1, 1, 0)
-    )  # fmt: skip
+    and sees every commit. The identity check is blinded here (every file looks the same),
+    so only the connection itself can notice the revocation."""
+    monkeypatch.setattr("superapp.host._grantanswers._file_id", lambda path: (1, 1))
     for _ in range(3):
         assert _states(answers.rows(APP))["user:readProfile"] == "granted"
     _revoke_in_another_process(registry, "user:readProfile")
@@ -129,7 +115,6 @@ def test_grant_change_committed_between_two_answers_is_seen_by_the_second(
     through their own connection: the kept one sees them at the next answer too."""
     with GrantStore(registry) as store:
         store.revoke(APP, "notifications")
-    _age(registry)
     assert _states(answers.rows(APP))["notifications"] == "revoked"
     with GrantStore(registry) as store:  # in this process, committed between two answers
         if change == "grant":
@@ -153,7 +138,6 @@ def test_registry_replaced_under_the_host_is_read_anew(
         store.sync_declared(APP, DECLARED)
         store.revoke(APP, "clipboard:write")
     _checkpoint(restored)  # one file, no WAL beside it, as a backup is
-    _age(registry)
     assert _states(answers.rows(APP))["clipboard:write"] == "granted"
     os.replace(restored, registry)
     Path(f"{restored}-wal").unlink(missing_ok=True)
@@ -177,9 +161,7 @@ def test_corrupted_registry_refuses_every_capability_never_a_stale_allow(
     registry: Path, answers: GrantAnswers
 ) -> None:
     _checkpoint(registry)  # every page in the main file, none in the WAL
-    _age(registry)
     assert _states(answers.rows(APP))["clipboard:write"] == "granted"
-    _age(registry)
     assert _states(answers.rows(APP))["clipboard:write"] == "granted"
     opened = answers.opened
     assert _states(answers.rows(APP))["clipboard:write"] == "granted"
@@ -189,18 +171,22 @@ def test_corrupted_registry_refuses_every_capability_never_a_stale_allow(
     assert _refuses_everything(answers.rows(APP))  # and stays refused, not answered from cache
 
 
-def test_corruption_within_the_same_mtime_tick_is_not_missed(
+def test_corruption_that_leaves_size_and_mtime_unchanged_is_not_missed(
     registry: Path, answers: GrantAnswers
 ) -> None:
-    """The worst case for the identity check: garbage written in place, same size, and the
-    file's mtime as it was (a coarse clock's same tick). Only a snapshot of a file stamped
-    recently could be fooled, and such a snapshot is never trusted (the racy window)."""
+    """Garbage written in place, same size, and the file's mtime put back (as a coarse
+    clock's same tick would leave it): nothing in a stat changed, and the kept connection has
+    read these pages before. It reads them again from the file (its cache is dropped before
+    every read)."""
     _checkpoint(registry)
-    assert _states(answers.rows(APP))["clipboard:write"] == "granted"  # written just now
-    stamp = registry.stat().st_mtime_ns
+    assert _states(answers.rows(APP))["clipboard:write"] == "granted"
+    assert _states(answers.rows(APP))["clipboard:write"] == "granted"
+    opened = answers.opened
+    stat = registry.stat()
     _overwrite_in_place(registry)
-    os.utime(registry, ns=(stamp, stamp))  # the same mtime: nothing in the stat changed
+    os.utime(registry, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert _refuses_everything(answers.rows(APP))
+    assert answers.opened == opened  # the kept connection saw it
 
 
 def test_locked_registry_refuses_every_capability(registry: Path) -> None:
