@@ -5,9 +5,10 @@ round trip to the host over a real control socket, and its parts.
 
 Parts, each timed alone in this process: the registry read the host answers with (a fresh
 connection per answer, as ``superapp.host._bind.grant_rows`` does; one indexed read on a
-kept-open connection; ``PRAGMA data_version`` and a ``stat`` of the file and its WAL, the
-validators of ``superapp.host._grantanswers``), and the four codec steps (runtime encodes the
-query, host decodes it, host encodes the reply, runtime decodes it).
+kept-open connection; ``PRAGMA data_version``, what an answer cache's validator would cost;
+a ``stat`` of the file and its WAL, the identity check of ``superapp.host._grantanswers``),
+and the four codec steps (runtime encodes the query, host decodes it, host encodes the reply,
+runtime decodes it).
 
 Round trip: ``HostGrants.states()`` in this process (the runtime's side: its control reader
 thread matches the reply) against a host in a child process (``--serve``) on a
@@ -42,8 +43,6 @@ from superapp.core.paths import Paths  # noqa: E402
 from superapp.state.grants import GrantStore  # noqa: E402
 
 APP = "dev.superapp.benchgrants"
-#: Longer than the host's racy window (1 s) after the setup's registry writes.
-RACY_WAIT_S = 1.2
 CAPS = ("storage", "clipboard:write", "notifications", "user:readProfile")
 
 
@@ -152,9 +151,6 @@ def _round_trip(mode: str, calls: int) -> tuple[float, float]:
     grants = HostGrants(requests, APP)
     try:
         assert grants.states(APP).get("user:readProfile") == "granted"
-        # Past the racy window (``GrantAnswerLimits.racy_window_s``): within a second of a
-        # registry write the kept-open mode reads on a new connection at each query.
-        time.sleep(RACY_WAIT_S)
         return _time(lambda: grants.states(APP), calls)
     finally:
         channel.close()
