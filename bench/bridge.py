@@ -11,7 +11,12 @@ Dual mode (docs/dual.md): the view posts ``{i}`` to the logic, the logic worker 
 ``callNative('app.info')`` and posts ``{i}`` back; timed in the view from ``postToLogic`` to the
 matching message, so one round trip is view → runtime → logic → native → logic → runtime → view.
 
-Usage: python bench/bridge.py
+Usage: python bench/bridge.py [--lockdown both|on|off] [--stage all|single] [--tree DIR]
+
+``--stage single`` skips the dual-mode stage (the single-page call and the bare baseline
+only). ``--tree DIR`` runs the hosts (and so the runtimes) from another checkout's code, e.g.
+``--tree /work/main``, so two trees can be compared alternating in the same minutes with
+the same bench.
 """
 
 from __future__ import annotations
@@ -91,9 +96,12 @@ window.__rt = (function () {
 """
 
 
-def _superapp(pw: Any, env: dict[str, str], app: Path, call: str, dual: bool) -> Any:
+def _superapp(pw: Any, env: dict[str, str], app: Path, call: str, dual: bool, tree: Path) -> Any:
     port = free_port()
-    host = HostProcess(["dev", "--no-reload", str(app), "--remote-debugging-port", str(port)], env)
+    args = ["dev", "--no-reload", str(app), "--remote-debugging-port", str(port)]
+    # From the tree's folder: ``python -m`` puts the working folder first on the path, before
+    # PYTHONPATH, so a host started elsewhere would run that folder's code.
+    host = HostProcess(args, env, cwd=tree)
     try:
         host.wait_for_line("running$")
         browser, page = connect(pw, port)
@@ -115,12 +123,17 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     # The runtime's OS-level lockdown (superapp.confine) on, off (SUPERAPP_NO_CONFINE=1), or both.
     parser.add_argument("--lockdown", choices=("both", "on", "off"), default="both")
-    modes = ("on", "off") if (mode := parser.parse_args().lockdown) == "both" else (mode,)
+    parser.add_argument("--stage", choices=("all", "single"), default="all")
+    parser.add_argument("--tree", type=Path, default=REPO, help="the code the hosts run")
+    args = parser.parse_args()
+    modes = ("on", "off") if (mode := args.lockdown) == "both" else (mode,)
+    args.tree = args.tree.resolve()
+    tree = str(args.tree)
     ours: dict[str, tuple[float, float, float, int]] = {}
 
     with tempfile.TemporaryDirectory() as home, xvfb(), sync_playwright() as pw:
         # The repository first; anything the caller put on the path stays behind it.
-        path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+        path = os.pathsep.join(p for p in (tree, os.environ.get("PYTHONPATH", "")) if p)
         env = dict(os.environ, SUPERAPP_HOME=home, PYTHONPATH=path)
         config = Path(home) / "config"
         config.mkdir(parents=True)
@@ -133,15 +146,17 @@ def main() -> int:
         for lockdown in modes:
             run_env = dict(env, SUPERAPP_NO_CONFINE="1") if lockdown == "off" else env
             ours[lockdown] = _superapp(
-                pw, run_env, app, "window.callNative('app.info', {})", dual=False
+                pw, run_env, app, "window.callNative('app.info', {})", False, args.tree
             )
-        dual_app = make_dual_app(
-            Path(home) / "src",
-            "dev.superapp.benchdual",
-            view_script=DUAL_VIEW,
-            logic_script=DUAL_LOGIC,
-        )
-        dual = _superapp(pw, env, dual_app, "window.__rt()", dual=True)
+        dual = None
+        if args.stage == "all":
+            dual_app = make_dual_app(
+                Path(home) / "src",
+                "dev.superapp.benchdual",
+                view_script=DUAL_VIEW,
+                logic_script=DUAL_LOGIC,
+            )
+            dual = _superapp(pw, env, dual_app, "window.__rt()", True, args.tree)
 
         port = free_port()
         bare_env = dict(env, QTWEBENGINE_REMOTE_DEBUGGING=f"127.0.0.1:{port}")
@@ -164,18 +179,21 @@ def main() -> int:
             bare.terminate()
             bare.wait(20)
 
-    print(f"## Bridge round trip ({machine()})\n")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"## Bridge round trip ({machine()}; code: {tree}; load average {load})\n")
     print("| | p50 latency | p99 latency | calls/s, 100 in flight | failed |")
     print("|---|---|---|---|---|")
     rows = [("bare pywebview js_api echo", theirs)]
     rows += [(f"superapp callNative('app.info'), lockdown {m}", ours[m]) for m in modes]
-    rows += [("superapp dual mode: view → logic → app.info → view", dual)]
+    if dual is not None:
+        rows += [("superapp dual mode: view → logic → app.info → view", dual)]
     for label, (p50, p99, rate, failed) in rows:
         print(f"| {label} | {p50:.3f} ms | {p99:.3f} ms | {rate:,.0f} | {failed} |")
     for m in modes:
         print(f"\nlatency ratio (p50, superapp lockdown {m} / bare): {ours[m][0] / theirs[0]:.2f}×")
-    first = ours[modes[0]]
-    print(f"latency ratio (p50, dual round trip / single-page call): {dual[0] / first[0]:.2f}×")
+    if dual is not None:
+        first = ours[modes[0]]
+        print(f"latency ratio (p50, dual round trip / single-page call): {dual[0] / first[0]:.2f}×")
     return 0
 
 

@@ -345,7 +345,9 @@ def render_api_md(table: Mapping[str, ApiSpec] = API_TABLE) -> str:
         'user answers "allow always" (remembered) or "allow once" (this call only). The '
         "prompt shows the manifest's `reason`, never text from the page. The user can revoke "
         "any grant at any time (launcher, or `superapp revoke-grant APP_ID CAPABILITY`); it "
-        'takes effect on the next call, and the next use asks again. After a "deny", the '
+        "takes effect on the next call, and the next use asks again. If the host cannot read "
+        "the grants (its registry is damaged or locked), every capability is refused until it "
+        'can. After a "deny", the '
         f"same capability is denied without asking for {limits.consent_deny_cooldown_s:g} s; "
         f"at most {limits.consent_prompts.burst:g} prompts per capability are shown in a burst "
         f"(then one per {1 / limits.consent_prompts.per_second:g} s), and while one is open "

@@ -18,6 +18,7 @@ from superapp._spawn import engine_storage_of as peek_engine_storage
 from superapp.bundles import BUNDLE_FILE
 from superapp.core.paths import Paths
 from superapp.host._app import RunningApp
+from superapp.host._grantanswers import GrantAnswers, rows_of
 from superapp.policy import HostPolicy
 from superapp.protocol import (
     Bind,
@@ -51,10 +52,7 @@ def grant_rows(paths: Paths, app_id: str) -> dict[str, GrantRow]:
     from superapp.state.grants import GrantStore
 
     with GrantStore(paths.registry_db) as store:
-        return {
-            g.capability: GrantRow(state=g.state, source=g.source, updated_at=g.updated_at)
-            for g in store.list(app_id)
-        }
+        return rows_of(store, app_id)
 
 
 def declared_capabilities(paths: Paths, app_id: str, dev_src: Path | None) -> frozenset[str]:
@@ -127,11 +125,10 @@ def engine_storage_of(
     return peek_engine_storage(bundle_dir, dev_src)
 
 
-def answer_grants(paths: Paths, app: RunningApp, msg: GrantsQuery) -> None:
-    try:
-        rows = grant_rows(paths, app.app_id)
-    except Exception:  # the registry is unreadable: an empty answer refuses what needs consent
-        rows = {}
+def answer_grants(answers: GrantAnswers, app: RunningApp, msg: GrantsQuery) -> None:
+    """Read now, on the host's kept-open connection (``_grantanswers``); an unreadable
+    registry answers every capability revoked."""
+    rows = answers.rows(app.app_id)
     try:
         app.channel.send(GrantsReply(request_id=msg.request_id, grants=rows))
     except ChannelClosedError:

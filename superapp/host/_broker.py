@@ -18,6 +18,7 @@ from superapp.host import _confinement
 from superapp.host._app import AppState, ConsentFn, RunningApp, ShareConfirmFn
 from superapp.host._bind import answer_grants, answer_inbox
 from superapp.host._consent import answer_consent, answer_share
+from superapp.host._grantanswers import GrantAnswers
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy
 from superapp.protocol import (
@@ -62,6 +63,8 @@ class MessageBroker:
         write_record: Callable[[RunningApp], None] | None = None,
     ) -> None:
         self._paths = paths
+        #: ``grants_query`` answers, read on one kept-open registry connection.
+        self._grants = GrantAnswers(paths.registry_db)
         self._audit = audit
         self._monitor = monitor
         self._consent = consent
@@ -80,6 +83,10 @@ class MessageBroker:
         #: A discarding app's page (``_discard``).
         self.on_saved: Callable[[RunningApp, PageSaved], None] = lambda app, msg: None
         self.on_loaded: Callable[[RunningApp], None] = lambda app: None
+
+    def close(self) -> None:
+        """Close the registry connection ``grants_query`` is answered from (host shutdown)."""
+        self._grants.close()
 
     def serve(self, app: RunningApp) -> None:
         """Read ``app``'s channel until it closes (the app's reader thread)."""
@@ -169,7 +176,7 @@ class MessageBroker:
                 daemon=True,
             ).start()
         elif isinstance(msg, GrantsQuery):
-            answer_grants(self._paths, app, msg)  # one indexed read; the reader answers it
+            answer_grants(self._grants, app, msg)  # one indexed read; the reader answers it
         elif isinstance(msg, InboxQuery):
             threading.Thread(
                 target=answer_inbox, args=(self._paths, app, msg), name="inbox", daemon=True

@@ -536,6 +536,7 @@ class Supervisor:
         for t in threads:
             t.join()
         self.background.closed()
+        self.broker.close()
 
     # --- run records (for `superapp stop` from another process) -------------------------
     def _state_changed(self, app: RunningApp) -> None:

@@ -13,6 +13,7 @@ from superapp.protocol._bind import (
     InboxQuery,
     InboxReply,
     Warm,
+    refusing_rows,
 )
 from superapp.protocol._compaction import PageOut, SelfCompaction
 from superapp.protocol._control import (
@@ -79,4 +80,5 @@ __all__ = [
     "Warm",
     "WindowState",
     "decode_message",
+    "refusing_rows",
 ]

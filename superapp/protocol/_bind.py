@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from superapp.core.capabilities import CAPABILITIES
 from superapp.protocol._discard import Restore
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "InboxQuery",
     "InboxReply",
     "Warm",
+    "refusing_rows",
 ]
 
 
@@ -80,6 +82,17 @@ class GrantRow(_Msg):
     state: Literal["granted", "revoked"]
     source: Literal["manifest", "consent", "user"]
     updated_at: float
+
+
+def refusing_rows() -> dict[str, GrantRow]:
+    """The answer when the app's grants cannot be known (registry unreadable or locked, host
+    silent): every capability ``revoked``. Never an empty answer, which under the grant rule
+    (``superapp.state.grants``) would let a declared consent-free capability through even
+    though the user had revoked it."""
+    return {
+        cap: GrantRow(state="revoked", source="user", updated_at=0.0)
+        for cap in sorted(CAPABILITIES)
+    }
 
 
 class GrantsQuery(_Msg):

@@ -3,7 +3,10 @@ registry itself (issue 14 point 1): the app's grants, on every check, and its in
 
 Asking on every check keeps today's promise that a grant revoked in the launcher or the CLI
 applies to the very next call, without a restart and without a push the runtime could miss.
-Silence or a closed channel fails closed: no grants, an empty inbox.
+The host answers from one kept-open registry connection (``superapp.host._grantanswers``), so
+the round trip costs a socket hop, not a database open. Silence or a closed channel fails
+closed: every capability revoked (not an empty answer, under which a consent-free capability
+the user had revoked would pass), an empty inbox.
 """
 
 from __future__ import annotations
@@ -69,7 +72,9 @@ class HostGrants:
         if app_id != self._app_id:  # another app's grants are not this runtime's to read
             return {}
         reply = self._requests.ask(lambda rid: control.GrantsQuery(request_id=rid))
-        return dict(reply.grants) if isinstance(reply, control.GrantsReply) else {}
+        if isinstance(reply, control.GrantsReply):
+            return dict(reply.grants)
+        return control.refusing_rows()
 
     def get(self, app_id: str, capability: str) -> Grant | None:
         row = self._rows(app_id).get(capability)

@@ -62,6 +62,14 @@ class GrantStore:
         with self._lock:
             self._db.close()
 
+    def forget_cached_pages(self) -> None:
+        """Drop the pages this connection keeps between reads, so the next read takes them
+        from the file: a long-lived connection (``superapp.host._grantanswers``) then sees a
+        file written other than by SQLite as a new connection would. SQLite's own commits
+        need no such step (a new read transaction sees them)."""
+        with self._lock:
+            self._db.execute("PRAGMA shrink_memory")
+
     def __enter__(self) -> GrantStore:
         return self
 

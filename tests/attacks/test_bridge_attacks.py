@@ -197,22 +197,62 @@ def test_consent_denied_is_consent_denied(
     _alive(page)
 
 
-def test_revoked_grant_stops_working_without_restart(
+def _granted(page: Any) -> list[str]:
+    reply = call(page, "app.info")
+    assert reply["ok"] is True
+    granted: list[str] = reply["result"]["granted"]
+    return granted
+
+
+def test_revoked_grant_applies_to_the_very_next_call(
     tmp_path: Path, open_app: Any, host_env: dict[str, str], superapp_home: Paths
 ) -> None:
     folder = make_app(tmp_path, APP, permissions=[("clipboard:write", "Copy results")])
     _host, page = open_app("dev", folder)
-    assert call(page, "clipboard.writeText", {"text": "first"})["ok"] is True
+    for n in range(3):  # the host answers from the registry connection it keeps open
+        assert call(page, "clipboard.writeText", {"text": f"first {n}"})["ok"] is True
+        assert _granted(page) == ["clipboard:write"]
+    # The user revokes it from another process, which tells the host nothing.
     subprocess.run(
         [sys.executable, "-m", "superapp", "revoke-grant", "--dev", APP, "clipboard:write"],
         env=host_env, check=True, capture_output=True,
     )  # fmt: skip
-    reply = call(page, "clipboard.writeText", {"text": "second"})
+    reply = call(page, "clipboard.writeText", {"text": "second"})  # the very next call
     assert reply["ok"] is False and reply["code"] in ("PERMISSION_DENIED", "CONSENT_DENIED")
+    assert _granted(page) == []
     wait_for_audit(
         superapp_home, lambda e: e["superapp"].get("api") == "clipboard.writeText",
         action="bridge.denied", app_id=APP,
     )  # fmt: skip
+    _alive(page)
+
+
+def test_corrupted_registry_never_lets_a_revoked_grant_through(
+    tmp_path: Path, open_app: Any, host_env: dict[str, str], superapp_home: Paths
+) -> None:
+    """The user revoked a consent-free capability; then the registry becomes unreadable.
+    The host cannot know the grants any more: it refuses every capability (an empty answer
+    would make a declared consent-free capability effective again), and the app runs on."""
+    folder = make_app(tmp_path, APP, permissions=[("clipboard:write", "Copy results")])
+    _host, page = open_app("dev", folder)
+    subprocess.run(
+        [sys.executable, "-m", "superapp", "revoke-grant", "--dev", APP, "clipboard:write"],
+        env=host_env, check=True, capture_output=True,
+    )  # fmt: skip
+    registry = superapp_home.for_dev().registry_db
+    assert _granted(page) == []
+    assert _granted(page) == []  # answered from the kept connection
+    size = registry.stat().st_size
+    with registry.open("r+b") as f:  # garbage over the file, in place, same size
+        f.write(b"\xa5" * size)
+    reply = call(page, "clipboard.writeText", {"text": "after the corruption"})
+    assert reply["ok"] is False and reply["code"] in ("PERMISSION_DENIED", "CONSENT_DENIED")
+    assert _granted(page) == []
+    wait_for_audit(
+        superapp_home, lambda e: e["superapp"].get("api") == "clipboard.writeText",
+        action="bridge.denied", app_id=APP,
+    )  # fmt: skip
+    _alive(page)
 
 
 @pytest.mark.parametrize(
