@@ -36,6 +36,7 @@ from superapp.audit import AuditLog
 from superapp.core.errors import AppStateError, BridgeError
 from superapp.core.pagestate import PageStateLimits, check_state, in_app_location
 from superapp.host._app import AppState, RunningApp
+from superapp.host._resumewatch import diagnose, wait_loaded
 from superapp.protocol import ChannelClosedError, Lifecycle, PageSaved, Restore
 
 if TYPE_CHECKING:
@@ -218,8 +219,18 @@ class ProcessDiscard:
         finally:
             with self._lock:
                 self._resuming.discard(app_id)
-        if wait and not app.loaded.wait(self.limits.resume_timeout_s):
-            raise AppStateError(f"{app_id} did not load after resuming")
+        if wait and not wait_loaded(app, self.limits.resume_timeout_s):
+            # A runtime that died is said at once, one that hangs after the limit; either way
+            # with where it got to (``_resumewatch``), audited and in the error.
+            what = "exited while resuming" if app.exited.is_set() else (
+                f"did not load within {self.limits.resume_timeout_s:.0f} s after resuming"
+            )  # fmt: skip
+            line, fields = diagnose(app)
+            self._audit.record(
+                "app.lifecycle", app_id=app_id, outcome="failure", reason=f"{what}: {line}"[:500],
+                from_state=AppState.DISCARDED.value, to_state=AppState.RUNNING.value, **fields,
+            )  # fmt: skip
+            raise AppStateError(f"{app_id} {what}: {line}")
         if app.exited.is_set():
             raise AppStateError(f"{app_id} exited while resuming")
         return app

@@ -1,0 +1,76 @@
+"""A resume from discarded whose new runtime never loads says why (``_resumewatch``).
+
+A bench once saw the relaunched page not come within 60 s, with nothing to look at afterwards.
+Now a runtime that dies is reported at once with its exit status and what the host heard from
+it; one that hangs is reported at the limit with the kernel's view of it, audited, and left
+alive (never killed by the stack-dump signal it does not catch). The windowless fake runtime
+on the real supervisor; states, never timings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from superapp.core.errors import AppStateError
+from superapp.core.paths import Paths
+from superapp.host import AppState, Supervisor
+from superapp.host._discard import DiscardLimits
+from superapp.testing import audit_events
+from tests.host.conftest import MakeSupervisor
+from tests.host.test_discard_resume import APP, READY, _install
+
+
+def _discarded(
+    make_supervisor: MakeSupervisor, home: Paths, restored: list[dict[str, Any]]
+) -> Supervisor:
+    _install(home)
+    supervisor = make_supervisor(READY, options={"restored_steps": restored})
+    first = supervisor.launch(APP)
+    assert first.loaded.wait(60)
+    supervisor.background.hide(APP, suspend=True)
+    supervisor.background.discard(APP)
+    assert supervisor.state(APP)[0] is AppState.DISCARDED
+    return supervisor
+
+
+def _failure(home: Paths) -> dict[str, Any]:
+    """The one audit entry of the failed resume (its fields)."""
+    [entry] = [e for e in audit_events(home, "app.lifecycle", APP)
+               if "after resuming" in str(e) or "while resuming" in str(e)]  # fmt: skip
+    fields: dict[str, Any] = entry["superapp"]
+    return fields
+
+
+def test_resume_whose_runtime_dies_says_so_with_its_exit(
+    superapp_home: Paths, make_supervisor: MakeSupervisor
+) -> None:
+    supervisor = _discarded(make_supervisor, superapp_home, [{"hello": {}}, {"exit": {"code": 3}}])
+    with pytest.raises(AppStateError) as raised:
+        supervisor.discarded.resume(APP, "test")  # default limit (60 s): it must not wait it out
+    text = str(raised.value)
+    assert "exited while resuming" in text
+    assert "runtime exited with status 3; heard audit, hello" in text  # its restore audit
+    entry = _failure(superapp_home)
+    assert entry["exit_code"] == 3 and entry["heard"] == ["audit", "hello"]
+    assert supervisor.state(APP)[0] is AppState.CRASHED
+
+
+def test_resume_whose_runtime_hangs_is_diagnosed_and_left_alive(
+    superapp_home: Paths, make_supervisor: MakeSupervisor
+) -> None:
+    supervisor = _discarded(make_supervisor, superapp_home, [{"hello": {}}])  # never `loaded`
+    supervisor.discarded.limits = DiscardLimits(resume_timeout_s=1.0)
+    with pytest.raises(AppStateError) as raised:
+        supervisor.discarded.resume(APP, "test")
+    text = str(raised.value)
+    app = supervisor.get(APP)
+    assert app is not None
+    assert f"did not load within 1 s after resuming: runtime pid {app.pid} alive" in text
+    assert "heard audit, hello" in text and "State S" in text
+    entry = _failure(superapp_home)
+    assert entry["pid"] == app.pid and entry["heard"] == ["audit", "hello"]
+    assert entry["proc_state"].startswith("S") and "proc_sigblk" in entry and "proc_wchan" in entry
+    # The fake does not catch the dump signal: it was not sent (it would have killed it).
+    assert entry["stacks_dumped"] is False
+    assert app.proc.poll() is None and not app.exited.is_set()
