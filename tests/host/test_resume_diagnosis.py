@@ -8,15 +8,24 @@ on the real supervisor; states, never timings."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from superapp._spawn import runtime_command
 from superapp.core.errors import AppStateError
 from superapp.core.paths import Paths
 from superapp.host import AppState, Supervisor
+from superapp.host._app import RunningApp
 from superapp.host._discard import DiscardLimits
-from superapp.testing import audit_events
+from superapp.host._resumewatch import DUMP_SIGNAL, _catches, diagnose, proc_state
+from superapp.protocol import Channel
+from superapp.testing import audit_events, wait_until
 from tests.host.conftest import MakeSupervisor
 from tests.host.test_discard_resume import APP, READY, _install
 
@@ -74,3 +83,42 @@ def test_resume_whose_runtime_hangs_is_diagnosed_and_left_alive(
     # The fake does not catch the dump signal: it was not sent (it would have killed it).
     assert entry["stacks_dumped"] is False
     assert app.proc.poll() is None and not app.exited.is_set()
+
+
+def test_a_real_runtime_stuck_at_start_dumps_its_stacks_when_diagnosed(
+    superapp_home: Paths, tmp_path: Path
+) -> None:
+    """The real runtime (no window: a cold one waits for ``bind`` first) catches the dump
+    signal from its first line; ``diagnose`` sends it and its stacks reach standard error."""
+    host_end, child_end = socket.socketpair()
+    slot = tmp_path / "slot"
+    slot.mkdir()
+    proc = subprocess.Popen(
+        [*runtime_command(), "--control-fd", str(child_end.fileno()),
+         "--parent-pid", str(os.getpid()), "--slot-dir", str(slot)],
+        pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    child_end.close()
+    lock = (tmp_path / "lock").open("a+b")
+    app = RunningApp(APP, proc, Channel(host_end), lock)
+    try:
+        wait_until(lambda: _catches(proc_state(proc.pid), DUMP_SIGNAL), what="handler set")
+        line, fields = diagnose(app)
+        assert fields["stacks_dumped"] is True
+        assert f"runtime pid {proc.pid} alive" in line and "heard nothing" in line
+        assert "stacks went to its standard error" in line
+        app.channel.close()  # no bind: the runtime ends by itself
+        assert proc.wait(60) == 0
+        assert proc.stderr is not None
+        dumped = proc.stderr.read().decode("utf-8", "replace")
+        # Wherever its start was (imports, or waiting for bind): inside the runtime's main.
+        assert "Current thread" in dumped and 'runtime/_main.py", line' in dumped
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+        app.channel.close()
+        lock.close()
