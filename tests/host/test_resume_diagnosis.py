@@ -76,10 +76,15 @@ def test_resume_whose_runtime_hangs_is_diagnosed_and_left_alive(
     app = supervisor.get(APP)
     assert app is not None
     assert f"did not load within 1 s after resuming: runtime pid {app.pid} alive" in text
-    assert "heard audit, hello" in text and "State S" in text
     entry = _failure(superapp_home)
-    assert entry["pid"] == app.pid and entry["heard"] == ["audit", "hello"]
-    assert entry["proc_state"].startswith("S") and "proc_sigblk" in entry and "proc_wchan" in entry
+    # What it had said by the limit (all of it, unless the machine is very slow), in order.
+    heard = entry["heard"]
+    assert heard == ["audit", "hello"][: len(heard)]
+    assert f"heard {', '.join(heard) or 'nothing'}" in text
+    assert "State " in text and "wchan " in text
+    assert entry["pid"] == app.pid
+    assert entry["proc_state"][0] in "RSD"  # alive: running or waiting, not stopped or dead
+    assert "proc_sigblk" in entry and "proc_wchan" in entry
     # The fake does not catch the dump signal: it was not sent (it would have killed it).
     assert entry["stacks_dumped"] is False
     assert app.proc.poll() is None and not app.exited.is_set()
