@@ -87,8 +87,9 @@ def open_in_launcher(paths: Paths, app_id: str) -> int | str:
         if first.code is not DelegateCode.LAUNCHED:
             _raise(app_id, first)
         via = ", a prewarmed runtime" if first.pooled else ""
+        how = "resumed" if first.resumed else "opened"  # it was hidden, suspended or discarded
         print(
-            f"superapp: {app_id} opened in the running launcher "
+            f"superapp: {app_id} {how} in the running launcher "
             f"(launcher pid {first.host_pid}, app pid {first.pid}{via})",
             flush=True,
         )

@@ -1,0 +1,134 @@
+"""``superapp run APP_ID`` for an app the launcher holds in the background (hidden, suspended,
+discarded): the launch endpoint resumes it, the way the launcher's card does, and the caller
+holds it from then on like an app it launched (its end stops the app). With the windowless fake
+runtime and the real endpoint, supervisor, audit log and Unix socket; states, not timings."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from superapp.core.paths import Paths
+from superapp.host import AppState, Supervisor
+from superapp.host._delegate import LaunchEndpoint
+from superapp.policy import HostPolicy
+from superapp.protocol._delegate import launcher_socket
+from superapp.testing import audit_events, wait_until
+from tests.host.conftest import MakeSupervisor
+from tests.host.test_discard_resume import APP, READY, SAVED, _install
+
+
+@pytest.fixture
+def supervisor(superapp_home: Paths, make_supervisor: MakeSupervisor) -> Iterator[Supervisor]:
+    _install(superapp_home)
+    yield make_supervisor(READY, policy=HostPolicy(), options={"saved": SAVED})
+
+
+@pytest.fixture
+def endpoint(superapp_home: Paths, supervisor: Supervisor) -> Iterator[LaunchEndpoint]:
+    served = LaunchEndpoint(superapp_home, supervisor, supervisor.audit)
+    assert served.start()
+    yield served
+    served.close(drain_s=5)
+
+
+class _Run:
+    """A delegating ``superapp run`` on the wire: one request, then the replies as they come."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(60)
+        self.sock.connect(str(launcher_socket(paths)))
+        self.sock.sendall(json.dumps({"app_id": APP}).encode() + b"\n")
+        self.stream = self.sock.makefile("rb")
+
+    def reply(self) -> dict[str, Any]:
+        line = self.stream.readline()
+        assert line, "the launcher closed without a reply"
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def stop(self) -> dict[str, Any]:
+        """Ctrl-C: half-close; the launcher stops the app and sends its end."""
+        self.sock.shutdown(socket.SHUT_WR)
+        ended = self.reply()
+        self.close()
+        return ended
+
+    def close(self) -> None:
+        """The process dies: its end closes (the file object holds the socket open too)."""
+        self.stream.close()
+        self.sock.close()
+
+
+def _launched(supervisor: Supervisor) -> int:
+    app = supervisor.launch(APP)
+    assert app.loaded.wait(60)
+    return app.pid
+
+
+def test_run_resumes_an_app_the_launcher_discarded_and_holds_it(
+    supervisor: Supervisor, endpoint: LaunchEndpoint, superapp_home: Paths
+) -> None:
+    first = _launched(supervisor)
+    supervisor.background.hide(APP, cause="test", suspend=True)
+    supervisor.background.discard(APP, cause="test")
+    assert supervisor.state(APP)[0] is AppState.DISCARDED
+
+    run = _Run(superapp_home)
+    launched = run.reply()
+    assert launched["code"] == "LAUNCHED" and launched["resumed"] is True, launched
+    assert launched["pid"] != first  # a discarded app's runtime ended: a new one, restored
+    assert run.reply() == {"code": "RUNNING", "detail": ""}
+    assert supervisor.state(APP)[0] is AppState.RUNNING
+    restores = audit_events(superapp_home, "fake.restore", APP)
+    assert [r["superapp"]["location"] for r in restores] == ["index.html?n=1#b"]
+    [lease] = [e for e in audit_events(superapp_home, "launcher.delegate", APP)
+               if e["event"]["outcome"] == "success"]  # fmt: skip
+    assert lease["event"]["reason"] == "resumed for 'superapp run'"
+
+    # It is this run's now: a second run is refused, the first one's end stops the app.
+    again = _Run(superapp_home)
+    refused = again.reply()
+    assert refused["code"] == "ALREADY_RUNNING", refused
+    assert "another 'superapp run'" in refused["detail"]
+    again.close()
+    assert run.stop() == {"code": "ENDED", "state": "stopped", "detail": ""}
+    assert supervisor.get(APP) is None and supervisor.discarded.get(APP) is None
+
+
+@pytest.mark.parametrize("suspend", [False, True], ids=["hidden", "suspended"])
+def test_run_resumes_an_app_the_launcher_holds_in_the_background(
+    supervisor: Supervisor, endpoint: LaunchEndpoint, superapp_home: Paths, suspend: bool
+) -> None:
+    first = _launched(supervisor)
+    supervisor.background.hide(APP, cause="test", suspend=suspend)
+    wanted = AppState.SUSPENDED if suspend else AppState.HIDDEN
+    wait_until(lambda: supervisor.state(APP)[0] is wanted, what=wanted.value)
+
+    run = _Run(superapp_home)
+    launched = run.reply()
+    assert launched["code"] == "LAUNCHED" and launched["resumed"] is True, launched
+    assert launched["pid"] == first  # the same runtime, brought back
+    assert run.reply()["code"] == "RUNNING"
+    assert supervisor.state(APP)[0] is AppState.RUNNING
+    # The caller going (its end closing) stops the app, as for one it launched.
+    run.close()
+    wait_until(lambda: supervisor.get(APP) is None, what="the app stopped with its run")
+
+
+def test_run_of_an_app_running_in_the_launchers_foreground_is_already_running(
+    supervisor: Supervisor, endpoint: LaunchEndpoint, superapp_home: Paths
+) -> None:
+    first = _launched(supervisor)
+    run = _Run(superapp_home)
+    refused = run.reply()
+    run.close()
+    assert refused["code"] == "ALREADY_RUNNING", refused
+    assert refused["detail"] == f"{APP} is already running in the launcher"
+    app = supervisor.get(APP)
+    assert app is not None and app.pid == first and app.state is AppState.RUNNING
