@@ -205,7 +205,7 @@ class LaunchEndpoint:
         caller goes)."""
         with self._cond:
             if app_id in self._leased:
-                why = f"{app_id} is already open for another 'superapp run'"
+                why = f"{app_id} is already running for another 'superapp run'"
                 return self._refuse(conn, DelegateCode.ALREADY_RUNNING, why, peer, app_id)
             self._leased.add(app_id)
         try:
