@@ -46,7 +46,7 @@ MAX_DETAIL = 1000
 
 def launcher_socket(paths: Paths) -> Path:
     """Where the launcher host of this data directory listens (in the owner-only run folder)."""
-    return paths.run / "launcher.sock"
+    return paths.launcher_socket
 
 
 class DelegateCode(StrEnum):
