@@ -84,6 +84,8 @@ class LaunchEndpoint:
         self._inode: int | None = None
         self._closing = False
         self._active = 0
+        #: Requests between their closing check and their app in the supervisor's list.
+        self._launching = 0
         #: Apps a ``superapp run`` holds through this endpoint (a second one is refused).
         self._leased: set[str] = set()
         self._cond = threading.Condition()
@@ -112,11 +114,15 @@ class LaunchEndpoint:
         threading.Thread(target=self._accept, name="launcher-ctl", daemon=True).start()
         return True
 
-    def stop_accepting(self) -> None:
+    def stop_accepting(self, launch_wait_s: float = DRAIN_S) -> None:
         """First step of the launcher's close: new requests fail to connect (or get
-        ``HOST_EXITING``); leases already open still get their ``ENDED`` line."""
+        ``HOST_EXITING``); leases already open still get their ``ENDED`` line. A launch
+        already under way is waited for (up to ``launch_wait_s``), so that the supervisor's
+        shutdown, next, finds and stops its app instead of it starting after (and dying with
+        the host, its caller told only that the host ended)."""
         with self._cond:
             self._closing = True
+            self._cond.wait_for(lambda: self._launching == 0, timeout=launch_wait_s)
         sock, self._sock = self._sock, None
         if sock is not None:
             with contextlib.suppress(OSError):
@@ -190,12 +196,6 @@ class LaunchEndpoint:
             why = _invalid_reason(err)
             return self._refuse(conn, DelegateCode.INVALID_REQUEST, why, peer)
         conn.settimeout(None)
-        with self._cond:
-            closing = self._closing
-        if closing:
-            return self._refuse(
-                conn, DelegateCode.HOST_EXITING, "the launcher is closing", peer, request.app_id
-            )
         self._lease(conn, stream, request.app_id, peer)
 
     def _lease(
@@ -203,11 +203,20 @@ class LaunchEndpoint:
     ) -> None:
         """Launch (or resume) ``app_id`` and hold it for the caller until it ends (or the
         caller goes)."""
+        # One step with ``stop_accepting``'s: a request either sees the launcher closing
+        # (HOST_EXITING, nothing launched) or counts as launching, and the close then waits
+        # for it to be in the supervisor's list before that list is stopped.
         with self._cond:
-            if app_id in self._leased:
-                why = f"{app_id} is already running for another 'superapp run'"
-                return self._refuse(conn, DelegateCode.ALREADY_RUNNING, why, peer, app_id)
-            self._leased.add(app_id)
+            closing, held = self._closing, app_id in self._leased
+            if not closing and not held:
+                self._leased.add(app_id)
+                self._launching += 1
+        if closing:
+            why = "the launcher is closing"
+            return self._refuse(conn, DelegateCode.HOST_EXITING, why, peer, app_id)
+        if held:
+            why = f"{app_id} is already running for another 'superapp run'"
+            return self._refuse(conn, DelegateCode.ALREADY_RUNNING, why, peer, app_id)
         try:
             self._hold(conn, stream, app_id, peer)
         finally:
@@ -240,8 +249,13 @@ class LaunchEndpoint:
         try:
             from superapp.state import registry
 
-            registry.get_app(self.paths, app_id)
-            opened = self._open(app_id)
+            try:
+                registry.get_app(self.paths, app_id)
+                opened = self._open(app_id)
+            finally:
+                with self._cond:
+                    self._launching -= 1
+                    self._cond.notify_all()
             if opened is None:
                 why = f"{app_id} is already running in the launcher"
                 return self._refuse(conn, DelegateCode.ALREADY_RUNNING, why, peer, app_id)

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+import psutil
 import pytest
 
 from superapp.core.paths import Paths
@@ -132,3 +133,54 @@ def test_run_of_an_app_running_in_the_launchers_foreground_is_already_running(
     assert refused["detail"] == f"{APP} is already running in the launcher"
     app = supervisor.get(APP)
     assert app is not None and app.pid == first and app.state is AppState.RUNNING
+
+
+def test_launch_under_way_when_the_launcher_closes_is_stopped_by_the_close_not_orphaned(
+    supervisor: Supervisor,
+    endpoint: LaunchEndpoint,
+    superapp_home: Paths,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request that passed its closing check just before the launcher began to close: the
+    close waits for its app to be in the supervisor's list, then stops it with the rest (its
+    run gets ``ENDED``, "the launcher closed"), instead of the app starting after the
+    shutdown took its list. A request after that point gets ``HOST_EXITING``."""
+    import threading
+
+    entered, gate = threading.Event(), threading.Event()
+    real_launch = supervisor.launch
+
+    def gated_launch(app_id: str, **kwargs: Any) -> Any:
+        entered.set()
+        assert gate.wait(60)
+        return real_launch(app_id, **kwargs)
+
+    monkeypatch.setattr(supervisor, "launch", gated_launch)
+    run = _Run(superapp_home)
+    assert entered.wait(60)
+
+    def close() -> None:  # ``Host.close``'s order
+        endpoint.stop_accepting()
+        supervisor.shutdown()
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    wait_until(lambda: endpoint._closing, what="the launcher closing")
+    late = _Run(superapp_home)  # still connects: the close waits for the launch under way
+    refused = late.reply()
+    late.close()
+    assert refused["code"] == "HOST_EXITING", refused
+    gate.set()
+    closer.join(60)
+    assert not closer.is_alive()
+    launched = run.reply()
+    assert launched["code"] == "LAUNCHED", launched
+    replies = [run.reply()]
+    if replies[0]["code"] == "RUNNING":
+        replies.append(run.reply())
+    assert replies[-1] == {"code": "ENDED", "state": "stopped", "detail": "the launcher closed"}
+    run.close()
+    assert supervisor.get(APP) is None
+    [launch] = audit_events(superapp_home, "app.launched", APP)
+    pid = launch["superapp"]["pid"]  # its runtime ended with the close, no orphan
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
