@@ -32,7 +32,12 @@ from superapp.core.errors import AppStateError, SuperappError, UsageError
 from superapp.core.paths import Paths
 from superapp.host._lifecycle import Supervisor
 from superapp.host._records import running_record
-from superapp.protocol._hostctl import MAX_CONTROL_LINE, ControlCode, ControlRequest
+from superapp.protocol._hostctl import (
+    CONTROL_OPS,
+    MAX_CONTROL_LINE,
+    ControlCode,
+    ControlRequest,
+)
 
 __all__ = ["LIFECYCLE_OPS", "HostServer", "request_lifecycle", "request_stop"]
 
@@ -42,7 +47,7 @@ _MAX_REQUEST = MAX_CONTROL_LINE
 REQUEST_TIMEOUT_S = 5.0
 _ACTION = "host.control"
 #: Life-cycle requests (``superapp hide|suspend|resume``): the host's state machine does them.
-LIFECYCLE_OPS = frozenset({"hide", "suspend", "discard", "resume"})
+LIFECYCLE_OPS = frozenset(CONTROL_OPS) - {"stop"}
 
 
 class HostServer:
