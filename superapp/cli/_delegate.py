@@ -63,27 +63,26 @@ def open_in_launcher(paths: Paths, app_id: str) -> int | str:
     except OSError:  # none, a killed launcher's leftover file, or not ours to reach
         sock.close()
         return "no launcher is running"
-    with sock:
-        stream = sock.makefile("rb")
+    with sock, sock.makefile("rb") as stream:
         # The request goes out before this process imports a protocol model (pydantic): that
         # import then runs while the launcher launches. ``app_id`` passed the id grammar
         # (argparse); the launcher checks the line against ``LaunchRequest`` all the same.
         with contextlib.suppress(OSError):  # refused before it read the request: read why
             sock.sendall(json.dumps({"app_id": app_id}).encode() + b"\n")
-        from superapp.protocol._delegate import DelegateCode
-
         # From here a signal is a stop, even while the launch is under way (a consent dialog
         # in the launcher may take a while): the launcher stops the app once launched.
         previous = _stop_on_signals(sock)
+        from superapp.protocol._delegate import DelegateCode
+
         first = _read(stream)
-        if first is None or first.code is DelegateCode.HOST_EXITING:
+        if first is None or first.code is not DelegateCode.LAUNCHED:
             for signum, handler in previous.items():  # its own host installs its own
                 signal.signal(signum, handler)
             if first is None:
                 return "the running launcher did not answer"
-            return "the running launcher is closing"
-        if first.code is not DelegateCode.LAUNCHED:
-            _raise(app_id, first)
+            if first.code is DelegateCode.HOST_EXITING:
+                return "the running launcher is closing"
+            _raise(paths, app_id, first)
         via = ", a prewarmed runtime" if first.pooled else ""
         how = "resumed" if first.resumed else "opened"  # it was hidden, suspended or discarded
         print(
@@ -130,7 +129,7 @@ def _read(stream: BinaryIO) -> DelegateReply | None:
         return None
 
 
-def _raise(app_id: str, reply: DelegateReply) -> None:
+def _raise(paths: Paths, app_id: str, reply: DelegateReply) -> None:
     from superapp.audit import safe_text
     from superapp.protocol._delegate import DelegateCode
 
@@ -138,8 +137,19 @@ def _raise(app_id: str, reply: DelegateReply) -> None:
     if reply.code is DelegateCode.NOT_INSTALLED:
         raise NotInstalledError(app_id)  # its message names the id, as on its own host
     if reply.code is DelegateCode.ALREADY_RUNNING:
-        raise AppStateError(f"{detail} (stop it with 'superapp stop {app_id}')")
+        raise AppStateError(f"{detail} ({_already_running_hint(paths, app_id)})")
     raise AppStateError(f"the running launcher did not open {app_id}: {detail}")
+
+
+def _already_running_hint(paths: Paths, app_id: str) -> str:
+    """What to do about it: resume an app that is in the background (another ``superapp run``
+    holds it, or its own host runs it), else stop it."""
+    from superapp.host._records import running_record
+
+    record = running_record(paths, app_id)
+    if record is not None and record.state in ("hidden", "suspended", "discarded"):
+        return f"it is {record.state}: bring it back with 'superapp resume {app_id}'"
+    return f"stop it with 'superapp stop {app_id}'"
 
 
 def _stop_on_signals(sock: socket.socket) -> dict[int, Any]:

@@ -184,3 +184,30 @@ def test_launch_under_way_when_the_launcher_closes_is_stopped_by_the_close_not_o
     [launch] = audit_events(superapp_home, "app.launched", APP)
     pid = launch["superapp"]["pid"]  # its runtime ended with the close, no orphan
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_run_of_an_app_another_run_holds_in_the_background_is_told_to_resume_it(
+    supervisor: Supervisor, endpoint: LaunchEndpoint, superapp_home: Paths
+) -> None:
+    """The app is held by a first ``superapp run`` and suspended: a second one is refused, and
+    the command's message points at ``superapp resume`` (the real client, its handlers back)."""
+    import signal
+
+    from superapp.cli._delegate import open_in_launcher
+    from superapp.core.errors import AppStateError
+
+    first = _Run(superapp_home)
+    assert first.reply()["code"] == "LAUNCHED"
+    assert first.reply()["code"] == "RUNNING"
+    supervisor.background.hide(APP, cause="test", suspend=True)
+    wait_until(lambda: supervisor.state(APP)[0] is AppState.SUSPENDED, what="suspended")
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    with pytest.raises(AppStateError) as refused:
+        open_in_launcher(superapp_home, APP)
+    assert str(refused.value) == (
+        f"{APP} is already running for another 'superapp run' "
+        f"(it is suspended: bring it back with 'superapp resume {APP}')"
+    )
+    assert {s: signal.getsignal(s) for s in before} == before  # restored on a refusal
+    assert supervisor.state(APP)[0] is AppState.SUSPENDED  # the refusal changed nothing
+    assert first.stop()["code"] == "ENDED"
