@@ -33,7 +33,6 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from superapp.audit import AuditLog, safe_text
 from superapp.core.capabilities import CAPABILITIES
 from superapp.core.consent import ConsentAnswer
 from superapp.core.errors import AppStateError, UsageError
@@ -156,6 +155,8 @@ def prepare_dev_state(
             # Revoked, whatever an earlier session stored; a consent-needing capability then
             # asks again, and the prompt is answered "deny" (``DevConsent``).
             store.revoke(app_id, cap, source="user")
+    from superapp.audit import AuditLog
+
     AuditLog(paths.audit_log).record(
         "dev.state", app_id=app_id, outcome="success",
         reason="fresh developer-mode state" if fresh else "developer-mode state",
@@ -210,6 +211,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     flags = [] if args.no_reload else ["--watch"]
     if args.devtools:
         flags.append("--devtools")
+    from superapp.audit import safe_text  # here: ``register`` imports this module for run
+
     for origin in args.allow_local:
         flags += ["--allow-local", origin]
         print(
@@ -315,6 +318,8 @@ def run_in_foreground(
     finally:
         host.server.close()
     state, detail = supervisor.state(app_id)
+    from superapp.audit import safe_text
+
     # The detail can carry app-sent text (a runtime's notice, the manifest's name).
     detail = safe_text(detail)
     if state is AppState.CRASHED:
