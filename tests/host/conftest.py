@@ -19,7 +19,7 @@ from superapp.host import StopTimeouts, Supervisor
 from superapp.policy import HostPolicy, parse_policy
 from superapp.revocation import RevocationChecker, generate_private_key
 from superapp.testing._fake_runtime import fake_runtime_argv
-from tests.revocation.conftest import make_doc, pub
+from tests.revocation.conftest import follow_feed, make_doc
 
 APP = "com.example.fake"
 NOTES_APP = "com.example.notes"  # the app the test revocation document (make_doc) names
@@ -85,11 +85,6 @@ def arm_kill_switch(home: Paths, tmp_path: Path, *, interval_s: int | None = 1) 
     platform = generate_private_key()
     doc = tmp_path / "revocations.json"
     doc.write_bytes(make_doc(1, [platform], revocations=()))
-    text = f'[revocation]\nsource = "{doc}"\nplatform_keys = ["{pub(platform)}"]\n'
-    if interval_s is not None:
-        text += f"interval_s = {interval_s}\n"
-    home.policy_file.parent.mkdir(parents=True, exist_ok=True)
-    home.policy_file.write_text(text, encoding="utf-8")
-    policy = parse_policy(text)
+    policy = parse_policy(follow_feed(home, doc, platform, interval_s=interval_s))
     assert RevocationChecker(home, policy).refresh().ok
     return KillSwitch(doc, platform, policy)
