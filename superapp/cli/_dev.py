@@ -240,12 +240,11 @@ def _start_runtime_early(paths: Paths, app_id: str, cdp_port: int | None) -> Any
     """``superapp run``: the runtime process first (it knows no app yet), so its interpreter
     and engine start while this host sets itself up, not after it (issue 16: no second
     interpreter in series). None if it cannot start: the launch then starts one or says why."""
-    from superapp._spawn import engine_storage_of, generic_ports_of, start_runtime_process
+    from superapp._spawn import early_start_of, start_runtime_process
 
     # An app that fits the generic plan starts on it (its TCP ports narrowed to its own), so
     # its engine warms while the host sets up and the runtime verifies (docs/pool.md).
-    ports = generic_ports_of(paths.app_bundle(app_id))
-    mode = engine_storage_of(paths.app_bundle(app_id), None)
+    ports, mode = early_start_of(paths.app_bundle(app_id))
     profile = paths.app_webview(app_id) if mode == "persistent" and ports is None else None
     try:
         early = start_runtime_process(
