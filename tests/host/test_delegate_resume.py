@@ -19,13 +19,13 @@ from superapp.host._delegate import LaunchEndpoint
 from superapp.policy import HostPolicy
 from superapp.protocol._delegate import launcher_socket
 from superapp.testing import audit_events, wait_until
-from tests.host.conftest import MakeSupervisor
-from tests.host.test_discard_resume import APP, READY, SAVED, _install
+from tests.host.conftest import MakeSupervisor, install_signed
+from tests.host.test_discard_resume import APP, READY, SAVED
 
 
 @pytest.fixture
 def supervisor(superapp_home: Paths, make_supervisor: MakeSupervisor) -> Iterator[Supervisor]:
-    _install(superapp_home)
+    install_signed(superapp_home, APP)
     yield make_supervisor(READY, policy=HostPolicy(), options={"saved": SAVED})
 
 
