@@ -26,10 +26,11 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from bridge.errors import BridgeError, ErrorCode, InvalidParamsError, PayloadTooLargeError
 from bridge.limits import BridgeLimits
+from superapp.core.strictjson import refuse_constants, unique_keys
 
 __all__ = ["BadRequestError", "Request", "decode_request", "encode_error", "encode_result"]
 
@@ -55,15 +56,8 @@ class BadRequestError(Exception):
         self.error = error
 
 
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key in object")
-    return obj
+_refuse_constant = refuse_constants()
+_no_duplicate_keys = unique_keys(lambda _key: ValueError("duplicate key in object"))
 
 
 def _utf8_size(text: str, limit: int) -> int:

@@ -26,9 +26,10 @@ from typing import Any, Literal, TypeVar
 __all__ = [
     "INSTALLED_BUNDLE_NAME",
     "RUNTIME_MARKER",
+    "allowlist_in",
+    "early_start_of",
     "engine_storage_of",
     "frozen_main",
-    "generic_ports_of",
     "on_spawner_thread",
     "peek_superapp",
     "runtime_command",
@@ -78,6 +79,20 @@ def peek_superapp(bundle: Path) -> Any:
         return json.loads(f.read(_MANIFEST_PEEK_BYTES)).get("superapp") or {}
 
 
+def _peek_installed(bundle_dir: Path) -> Any:
+    """The installed bundle's ``superapp`` object, peeked; None when it cannot be read."""
+    try:
+        return peek_superapp(bundle_dir / INSTALLED_BUNDLE_NAME)
+    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile):
+        return None
+
+
+def _engine_storage_in(ext: Any) -> Literal["memory", "persistent"]:
+    if not isinstance(ext, dict):  # unreadable or not an object: the cold path
+        return "persistent"
+    return "memory" if ext.get("engine_storage", "memory") == "memory" else "persistent"
+
+
 def engine_storage_of(
     bundle_dir: Path | None, dev_src: Path | None
 ) -> Literal["memory", "persistent"]:
@@ -86,18 +101,16 @@ def engine_storage_of(
     folder before the engine starts). The runtime verifies the bundle and refuses a ``bind``
     that disagrees; a manifest that cannot be read counts as ``persistent`` (the cold path,
     where verification reports the real error)."""
-    try:
-        if dev_src is not None:
+    if dev_src is not None:
+        try:
             raw = (dev_src / "manifest.json").read_bytes()[:_MANIFEST_PEEK_BYTES]
             ext = json.loads(raw).get("superapp") or {}
-        elif bundle_dir is not None:
-            ext = peek_superapp(bundle_dir / INSTALLED_BUNDLE_NAME)
-        else:
+        except (OSError, ValueError, AttributeError):
             return "persistent"
-        mode = ext.get("engine_storage", "memory")
-    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile):
+        return _engine_storage_in(ext)
+    if bundle_dir is None:
         return "persistent"
-    return "memory" if mode == "memory" else "persistent"
+    return _engine_storage_in(_peek_installed(bundle_dir))
 
 
 #: What a plain host name in an allowlist connects to: https, and DNS over TCP for long answers;
@@ -105,27 +118,47 @@ def engine_storage_of(
 _HTTPS_PORTS, _HTTP_PORT = (53, 443), 80
 
 
-def generic_ports_of(bundle_dir: Path) -> tuple[int, ...] | None:
-    """The TCP ports a cold launch of this installed app may take through the generic path
-    (``--pooled --connect-ports``), peeked without importing the network policy; None when
-    it must start on its own app plan: an allowlist entry with an explicit port (or anything
-    unreadable), test-only loopback hosts. (``persistent`` engine storage fits: its profile
-    folder is moved into the slot, docs/pool.md.) The host checks the
-    exact ports again before it binds (``superapp.host._poolfit.cold_generic_ports``)."""
-    if os.environ.get("SUPERAPP_TEST_HOSTS") or os.environ.get("SUPERAPP_TEST_DNS"):
+def allowlist_in(ext: Any) -> tuple[list[str], list[str]] | None:
+    """``allowed_hosts`` and ``allow_http_hosts`` of a peeked ``superapp`` object, as strings;
+    None when they cannot be read (the caller takes its exact path)."""
+    if not isinstance(ext, dict):
         return None
     try:
-        ext = peek_superapp(bundle_dir / INSTALLED_BUNDLE_NAME)
         hosts = [str(h) for h in ext.get("allowed_hosts", []) or []]
         http = [str(h) for h in ext.get("allow_http_hosts", []) or []]
-    except (OSError, ValueError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):
+    except TypeError:  # not a list
         return None
+    return hosts, http
+
+
+def _generic_ports_in(ext: Any) -> tuple[int, ...] | None:
+    if os.environ.get("SUPERAPP_TEST_HOSTS") or os.environ.get("SUPERAPP_TEST_DNS"):
+        return None
+    allowlist = allowlist_in(ext)
+    if allowlist is None:
+        return None
+    hosts, http = allowlist
     if any(":" in h for h in (*hosts, *http)):  # a port (or an IPv6 literal): the exact check
         return None
     ports = set(_HTTPS_PORTS) if hosts or http else set()
     if http:
         ports.add(_HTTP_PORT)
     return tuple(sorted(ports))
+
+
+def early_start_of(
+    bundle_dir: Path,
+) -> tuple[tuple[int, ...] | None, Literal["memory", "persistent"]]:
+    """How ``superapp run`` starts its runtime before the host is up, from one peek at the
+    installed app's manifest: its engine storage (as ``engine_storage_of``) and the TCP ports
+    a cold launch may take through the generic path (``--pooled --connect-ports``), peeked
+    without importing the network policy. The ports are None when it must start on its own
+    app plan: an allowlist entry with an explicit port (or anything unreadable), test-only
+    loopback hosts. (``persistent`` engine storage fits: its profile folder is moved into the
+    slot, docs/pool.md.) The host checks the exact ports again before it binds
+    (``superapp.host._poolfit.cold_generic_ports``)."""
+    ext = _peek_installed(bundle_dir)
+    return _generic_ports_in(ext), _engine_storage_in(ext)
 
 
 class _Spawner:
@@ -195,7 +228,7 @@ def start_runtime_process(
     is prewarmed and locks itself down to its slot (generic); otherwise it waits for ``bind``
     and locks itself down to that app's plan before its engine starts (docs/pool.md).
     ``connect_ports`` (with ``pooled``): the generic plan's TCP rule narrowed to these ports,
-    for a cold launch whose app the host already knows (``generic_ports_of``).
+    for a cold launch whose app the host already knows (``early_start_of``).
 
     Raises:
         OSError: the process could not be started (nothing is left behind).

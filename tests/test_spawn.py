@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +63,48 @@ def test_installed_bundle_name_is_the_bundles_own() -> None:
     from superapp.bundles import BUNDLE_FILE
 
     assert INSTALLED_BUNDLE_NAME == BUNDLE_FILE
+
+
+@pytest.mark.parametrize(
+    ("superapp_obj", "want"),
+    [
+        ({}, ((), "memory")),
+        ({"engine_storage": "persistent"}, ((), "persistent")),
+        ({"allowed_hosts": ["example.com"]}, ((53, 443), "memory")),
+        (
+            {"allow_http_hosts": ["example.com"], "engine_storage": "persistent"},
+            ((53, 80, 443), "persistent"),
+        ),
+        ({"allowed_hosts": ["example.com:8443"]}, (None, "memory")),  # a port: the exact plan
+        ({"allowed_hosts": 5}, (None, "memory")),  # unreadable allowlist: the app's own plan
+        (["not", "an", "object"], (None, "persistent")),
+    ],
+    ids=["empty", "persistent", "https", "http", "explicit-port", "bad-allowlist", "not-object"],
+)
+def test_run_peeks_the_manifest_once_for_ports_and_engine_storage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, superapp_obj: object, want: object
+) -> None:
+    import superapp._spawn as spawn
+
+    monkeypatch.delenv("SUPERAPP_TEST_HOSTS", raising=False)
+    monkeypatch.delenv("SUPERAPP_TEST_DNS", raising=False)
+    with zipfile.ZipFile(tmp_path / spawn.INSTALLED_BUNDLE_NAME, "w") as z:
+        z.writestr("manifest.json", json.dumps({"superapp": superapp_obj}))
+    peeks: list[Path] = []
+    real_peek = spawn.peek_superapp
+
+    def counting_peek(bundle: Path) -> object:
+        peeks.append(bundle)
+        return real_peek(bundle)
+
+    monkeypatch.setattr(spawn, "peek_superapp", counting_peek)
+    assert spawn.early_start_of(tmp_path) == want
+    assert len(peeks) == 1
+    # The same answer as the one-field peek the host's bind uses.
+    assert spawn.engine_storage_of(tmp_path, None) == want[1]  # type: ignore[index]
+
+
+def test_an_unreadable_bundle_starts_cold_with_its_profile(tmp_path: Path) -> None:
+    from superapp._spawn import early_start_of
+
+    assert early_start_of(tmp_path) == (None, "persistent")  # no bundle at all

@@ -156,15 +156,7 @@ def fold(node: Node | None, lookup: Lookup, depth: int = 0) -> JsValue:
     if kind == "binary_expression":
         return _fold_binary(node, lookup, depth)
     if kind == "array":
-        items: list[JsValue] = []
-        for child in node.named_children:
-            if child.type == "comment":
-                continue
-            v = fold(child, lookup, depth + 1)
-            if v is None:
-                return None
-            items.append(v)
-        return items
+        return _fold_each(node.named_children, lookup, depth)
     if kind == "identifier":
         key = node.id
         if key in lookup.memo:
@@ -237,8 +229,13 @@ def _args(node: Node, lookup: Lookup, depth: int) -> list[JsValue] | None:
     args = node.child_by_field_name("arguments")
     if args is None or args.type != "arguments":
         return None
+    return _fold_each(args.named_children, lookup, depth)
+
+
+def _fold_each(children: list[Node], lookup: Lookup, depth: int) -> list[JsValue] | None:
+    """Every child folded (comments skipped), or None if any one does not fold."""
     out: list[JsValue] = []
-    for child in args.named_children:
+    for child in children:
         if child.type == "comment":
             continue
         v = fold(child, lookup, depth + 1)

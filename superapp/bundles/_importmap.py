@@ -39,6 +39,7 @@ from urllib.parse import quote, unquote, urlsplit
 from superapp.bundles._limits import DEFAULT_LIMITS
 from superapp.bundles._names import name_problem
 from superapp.core.errors import ManifestError
+from superapp.core.strictjson import refuse_constants
 
 __all__ = ["DEFAULT_IMPORTMAP_LIMITS", "ImportMap", "ImportMapLimits", "parse_import_map"]
 
@@ -222,5 +223,4 @@ def parse_import_map(
     return ImportMap(imports, scopes)
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+_no_constant = refuse_constants()

@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -48,6 +48,7 @@ from superapp.bundles._limits import DEFAULT_LIMITS, BundleLimits
 from superapp.bundles._problems import FIXES, ManifestProblem, join_problems, problems_from
 from superapp.core.capabilities import CAPABILITIES, CONSENT_REQUIRED
 from superapp.core.errors import ManifestError
+from superapp.core.strictjson import refuse_constants, unique_keys
 
 __all__ = [
     "ICON_TYPES",
@@ -305,17 +306,12 @@ class Manifest(_Model):
 # --- parsing -------------------------------------------------------------------------------
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ManifestError(f"{MANIFEST_NAME}: key {key!r} appears twice in one object")
-        result[key] = value
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise ManifestError(f"{MANIFEST_NAME}: {name} is not valid JSON")
+_no_duplicate_keys = unique_keys(
+    lambda key: ManifestError(f"{MANIFEST_NAME}: key {key!r} appears twice in one object")
+)
+_no_constants = refuse_constants(
+    lambda name: ManifestError(f"{MANIFEST_NAME}: {name} is not valid JSON")
+)
 
 
 def _json_problem(message: str, fix: str) -> list[ManifestProblem]:

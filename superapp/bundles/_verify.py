@@ -63,6 +63,7 @@ from superapp.bundles._names import collision_key, name_problem
 from superapp.bundles._trust import TrustStore
 from superapp.bundles._zip import STORED, ZipEntry, inflate, read_entries, stored_bytes
 from superapp.core.errors import BundleError, SignatureError, TrustError
+from superapp.core.strictjson import unique_keys
 
 __all__ = ["VerifiedBundle", "file_sha256", "verify_bundle"]
 
@@ -176,14 +177,7 @@ def file_sha256(data: bytes) -> str:
 
 
 def _strict_json(data: bytes, what: str) -> Any:
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in items:
-            if key in result:
-                raise SignatureError(f"{what} has the key {key!r} twice")
-            result[key] = value
-        return result
-
+    pairs = unique_keys(lambda key: SignatureError(f"{what} has the key {key!r} twice"))
     try:
         return json.loads(data.decode("utf-8"), object_pairs_hook=pairs)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):

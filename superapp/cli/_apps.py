@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from superapp.audit import safe_text
 from superapp.core.errors import AppStateError, UsageError
 from superapp.core.paths import Paths, is_valid_app_id
 
@@ -98,17 +97,20 @@ def _run_foreground(paths: Paths, app_id: str, dev_src: Path | None, cdp_port: i
 
 def cmd_run(args: argparse.Namespace) -> int:
     from superapp.cli._delegate import open_in_launcher, own_host_reason
-    from superapp.state import registry
 
     paths = _paths()
-    registry.get_app(paths, args.app_id)  # NotInstalledError, exit 2
-    # The user's running launcher opens it (a prewarmed runtime) unless told otherwise.
+    # The user's running launcher opens it (a prewarmed runtime) unless told otherwise. It
+    # answers NOT_INSTALLED itself (exit 2 too): the registry is opened here only for a host
+    # of our own, so nothing but the connection is on a delegated launch's path.
     reason = own_host_reason(args)
     if reason is None:
         status = open_in_launcher(paths, args.app_id)
         if isinstance(status, int):
             return status
         reason = status
+    from superapp.state import registry
+
+    registry.get_app(paths, args.app_id)  # NotInstalledError, exit 2
     print(f"superapp: starting {args.app_id} on its own host ({reason})", flush=True)
     return _run_foreground(paths, args.app_id, None, args.remote_debugging_port)
 
@@ -161,6 +163,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("No mini-apps installed. Try 'superapp samples install' or 'superapp install FILE'.")
         return 0
+    from superapp.audit import safe_text
+
     width = max(len(r["app_id"]) for r in rows)
     for r in rows:
         state = f"running (pid {r['pid']})" if r["running"] else "stopped"
@@ -172,6 +176,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_ps(args: argparse.Namespace) -> int:
+    from superapp.audit import safe_text
     from superapp.host import running_records
 
     rows: list[dict[str, Any]] = []
@@ -220,6 +225,8 @@ def cmd_ps(args: argparse.Namespace) -> int:
 
 def _confinement_line(layers: dict[str, dict[str, str]] | None) -> str:
     """One line for ``superapp ps``: which OS-level layers are missing (issue 14)."""
+    from superapp.audit import safe_text
+
     if not layers:
         return "not reported yet"
     missing = [f"{name} {state.get('status', '?')}" for name, state in layers.items()

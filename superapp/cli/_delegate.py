@@ -20,20 +20,13 @@ import signal
 import socket
 import sys
 from types import FrameType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from pydantic import ValidationError
-
-from superapp.audit import safe_text
 from superapp.core.errors import AppStateError, NotInstalledError
 from superapp.core.paths import Paths
-from superapp.protocol._delegate import (
-    MAX_DELEGATE_LINE,
-    DelegateCode,
-    DelegateReply,
-    LaunchRequest,
-    launcher_socket,
-)
+
+if TYPE_CHECKING:
+    from superapp.protocol._delegate import DelegateReply
 
 __all__ = ["OWN_HOST_ENV", "open_in_launcher", "own_host_reason"]
 
@@ -66,29 +59,34 @@ def open_in_launcher(paths: Paths, app_id: str) -> int | str:
     """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.connect(str(launcher_socket(paths)))
+        sock.connect(str(paths.launcher_socket))
     except OSError:  # none, a killed launcher's leftover file, or not ours to reach
         sock.close()
         return "no launcher is running"
-    with sock:
-        stream = sock.makefile("rb")
+    with sock, sock.makefile("rb") as stream:
+        # The request goes out before this process imports a protocol model (pydantic): that
+        # import then runs while the launcher launches. ``app_id`` passed the id grammar
+        # (argparse); the launcher checks the line against ``LaunchRequest`` all the same.
         with contextlib.suppress(OSError):  # refused before it read the request: read why
-            sock.sendall(LaunchRequest(app_id=app_id).model_dump_json().encode() + b"\n")
+            sock.sendall(json.dumps({"app_id": app_id}).encode() + b"\n")
         # From here a signal is a stop, even while the launch is under way (a consent dialog
         # in the launcher may take a while): the launcher stops the app once launched.
         previous = _stop_on_signals(sock)
+        from superapp.protocol._delegate import DelegateCode
+
         first = _read(stream)
-        if first is None or first.code is DelegateCode.HOST_EXITING:
+        if first is None or first.code is not DelegateCode.LAUNCHED:
             for signum, handler in previous.items():  # its own host installs its own
                 signal.signal(signum, handler)
             if first is None:
                 return "the running launcher did not answer"
-            return "the running launcher is closing"
-        if first.code is not DelegateCode.LAUNCHED:
-            _raise(app_id, first)
+            if first.code is DelegateCode.HOST_EXITING:
+                return "the running launcher is closing"
+            _raise(paths, app_id, first)
         via = ", a prewarmed runtime" if first.pooled else ""
+        how = "resumed" if first.resumed else "opened"  # it was hidden, suspended or discarded
         print(
-            f"superapp: {app_id} opened in the running launcher "
+            f"superapp: {app_id} {how} in the running launcher "
             f"(launcher pid {first.host_pid}, app pid {first.pid}{via})",
             flush=True,
         )
@@ -97,6 +95,9 @@ def open_in_launcher(paths: Paths, app_id: str) -> int | str:
 
 def _follow(app_id: str, stream: BinaryIO) -> int:
     """Print the app's progress as ``superapp run`` on its own host does; its exit status."""
+    from superapp.audit import safe_text
+    from superapp.protocol._delegate import DelegateCode
+
     while True:
         reply = _read(stream)
         if reply is None:
@@ -117,6 +118,10 @@ def _follow(app_id: str, stream: BinaryIO) -> int:
 
 
 def _read(stream: BinaryIO) -> DelegateReply | None:
+    from pydantic import ValidationError
+
+    from superapp.protocol._delegate import MAX_DELEGATE_LINE, DelegateReply
+
     try:
         line = stream.readline(MAX_DELEGATE_LINE + 1)
         return DelegateReply.model_validate_json(line) if line else None
@@ -124,13 +129,27 @@ def _read(stream: BinaryIO) -> DelegateReply | None:
         return None
 
 
-def _raise(app_id: str, reply: DelegateReply) -> None:
+def _raise(paths: Paths, app_id: str, reply: DelegateReply) -> None:
+    from superapp.audit import safe_text
+    from superapp.protocol._delegate import DelegateCode
+
     detail = safe_text(reply.detail) or reply.code.value
     if reply.code is DelegateCode.NOT_INSTALLED:
-        raise NotInstalledError(detail)
+        raise NotInstalledError(app_id)  # its message names the id, as on its own host
     if reply.code is DelegateCode.ALREADY_RUNNING:
-        raise AppStateError(f"{detail} (stop it with 'superapp stop {app_id}')")
+        raise AppStateError(f"{detail} ({_already_running_hint(paths, app_id)})")
     raise AppStateError(f"the running launcher did not open {app_id}: {detail}")
+
+
+def _already_running_hint(paths: Paths, app_id: str) -> str:
+    """What to do about it: resume an app that is in the background (another ``superapp run``
+    holds it, or its own host runs it), else stop it."""
+    from superapp.host._records import running_record
+
+    record = running_record(paths, app_id)
+    if record is not None and record.state in ("hidden", "suspended", "discarded"):
+        return f"it is {record.state}: bring it back with 'superapp resume {app_id}'"
+    return f"stop it with 'superapp stop {app_id}'"
 
 
 def _stop_on_signals(sock: socket.socket) -> dict[int, Any]:

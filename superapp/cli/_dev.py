@@ -33,7 +33,6 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from superapp.audit import AuditLog, safe_text
 from superapp.core.capabilities import CAPABILITIES
 from superapp.core.consent import ConsentAnswer
 from superapp.core.errors import AppStateError, UsageError
@@ -156,6 +155,8 @@ def prepare_dev_state(
             # Revoked, whatever an earlier session stored; a consent-needing capability then
             # asks again, and the prompt is answered "deny" (``DevConsent``).
             store.revoke(app_id, cap, source="user")
+    from superapp.audit import AuditLog
+
     AuditLog(paths.audit_log).record(
         "dev.state", app_id=app_id, outcome="success",
         reason="fresh developer-mode state" if fresh else "developer-mode state",
@@ -210,6 +211,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     flags = [] if args.no_reload else ["--watch"]
     if args.devtools:
         flags.append("--devtools")
+    from superapp.audit import safe_text  # here: ``register`` imports this module for run
+
     for origin in args.allow_local:
         flags += ["--allow-local", origin]
         print(
@@ -237,12 +240,11 @@ def _start_runtime_early(paths: Paths, app_id: str, cdp_port: int | None) -> Any
     """``superapp run``: the runtime process first (it knows no app yet), so its interpreter
     and engine start while this host sets itself up, not after it (issue 16: no second
     interpreter in series). None if it cannot start: the launch then starts one or says why."""
-    from superapp._spawn import engine_storage_of, generic_ports_of, start_runtime_process
+    from superapp._spawn import early_start_of, start_runtime_process
 
     # An app that fits the generic plan starts on it (its TCP ports narrowed to its own), so
     # its engine warms while the host sets up and the runtime verifies (docs/pool.md).
-    ports = generic_ports_of(paths.app_bundle(app_id))
-    mode = engine_storage_of(paths.app_bundle(app_id), None)
+    ports, mode = early_start_of(paths.app_bundle(app_id))
     profile = paths.app_webview(app_id) if mode == "persistent" and ports is None else None
     try:
         early = start_runtime_process(
@@ -315,6 +317,8 @@ def run_in_foreground(
     finally:
         host.server.close()
     state, detail = supervisor.state(app_id)
+    from superapp.audit import safe_text
+
     # The detail can carry app-sent text (a runtime's notice, the manifest's name).
     detail = safe_text(detail)
     if state is AppState.CRASHED:

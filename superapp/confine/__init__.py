@@ -32,7 +32,7 @@ that can only narrow what the process already has, never widen it:
 from __future__ import annotations
 
 from superapp.confine._apply import confine, harden_host, thread_count
-from superapp.confine._peer import more_confined_than_self
+from superapp.confine._peer import more_confined_than_self, proc_status
 from superapp.confine._plan import (
     GENERIC_PORTS,
     LAYERS,
@@ -64,6 +64,7 @@ __all__ = [
     "harden_host",
     "leave_root",
     "more_confined_than_self",
+    "proc_status",
     "runtime_plan",
     "thread_count",
 ]

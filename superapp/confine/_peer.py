@@ -10,10 +10,11 @@ inherited and can never be dropped) — and is refused.
 
 from __future__ import annotations
 
-__all__ = ["more_confined_than_self"]
+__all__ = ["more_confined_than_self", "proc_status"]
 
 
-def _fields(pid: int | str) -> dict[str, str]:
+def proc_status(pid: int | str) -> dict[str, str]:
+    """``/proc/<pid>/status`` as its fields (values stripped). Raises OSError when unreadable."""
     out: dict[str, str] = {}
     with open(f"/proc/{pid}/status", encoding="utf-8") as f:
         for line in f:
@@ -25,7 +26,7 @@ def _fields(pid: int | str) -> dict[str, str]:
 def more_confined_than_self(pid: int) -> bool:
     """True if ``pid`` is more confined than this process (or cannot be inspected)."""
     try:
-        peer, me = _fields(pid), _fields("self")
+        peer, me = proc_status(pid), proc_status("self")
     except OSError:
         return True  # gone or hidden: refuse rather than guess
     if peer.get("NoNewPrivs") == "1" and me.get("NoNewPrivs") != "1":

@@ -23,6 +23,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from superapp.core.errors import InvalidParamsError, PayloadTooLargeError
+from superapp.core.strictjson import refuse_constants
 
 __all__ = ["PageStateLimits", "check_state", "encode_state", "in_app_location"]
 
@@ -39,8 +40,9 @@ class PageStateLimits:
     max_location: int = 2048
 
 
-def _refuse_constant(name: str) -> float:
-    raise InvalidParamsError(f"saved state is not plain JSON ({name})")
+_refuse_constant = refuse_constants(
+    lambda name: InvalidParamsError(f"saved state is not plain JSON ({name})")
+)
 
 
 def _check_plain(value: object, limits: PageStateLimits) -> None:

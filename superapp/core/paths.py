@@ -85,6 +85,13 @@ class Paths:
         return self.state / "run"
 
     @property
+    def launcher_socket(self) -> Path:
+        """Where the launcher of this data directory takes ``superapp run``'s requests
+        (``superapp.protocol._delegate``). Here, not there: the command connects before it
+        imports any protocol model (its start is on the launch's path)."""
+        return self.run / "launcher.sock"
+
+    @property
     def policy_file(self) -> Path:
         return self.config / "policy.toml"
 

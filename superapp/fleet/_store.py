@@ -200,7 +200,7 @@ class Store:
                     code,
                     diff,
                 )
-            self._keep_previous(app_id)
+            keep_previous(self.paths, app_id)
         discard_pending(self.paths, app_id)
         result = install_bundle(
             self.paths, data, allow_downgrade=have is not None and code < have.version_code
@@ -223,16 +223,6 @@ class Store:
         return apply_pending(self.paths, self.audit, app_id)
 
     # --- keeping the previous version ------------------------------------------------------
-    def _keep_previous(self, app_id: str) -> None:
-        current = self.paths.app_bundle(app_id) / BUNDLE_FILE
-        kept = self.paths.app_dir(app_id) / PREVIOUS_FILE
-        try:
-            atomic_write(kept, current.read_bytes(), mode=0o400)
-        except OSError as err:
-            raise FleetError(
-                f"cannot keep the previous version of {app_id}: {err.strerror}", "store"
-            ) from None
-
     def _kept_code(self, app_id: str) -> int | None:
         kept = self.paths.app_dir(app_id) / PREVIOUS_FILE
         try:

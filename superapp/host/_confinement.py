@@ -17,6 +17,7 @@ import os
 import sys
 
 from superapp.audit import AuditLog, safe_text
+from superapp.confine import proc_status
 from superapp.host._app import RunningApp
 from superapp.policy import CONFINEMENT_LAYERS, HostPolicy
 from superapp.protocol import Confinement
@@ -47,15 +48,6 @@ def record_confinement(audit: AuditLog, app: RunningApp, msg: Confinement) -> No
         _record_layer(audit, app, layer, state.status, state.detail)
 
 
-def _status(pid: int) -> dict[str, str]:
-    out: dict[str, str] = {}
-    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            out[key] = value.strip()
-    return out
-
-
 _NO_NAMESPACES = (
     "renderer under Chromium's seccomp-bpf; its namespace layer is off (Landlock keeps /proc "
     "read-only, so Chromium cannot map its namespace's ids): the runtime's Landlock domain "
@@ -78,7 +70,7 @@ def check_engine_sandbox(audit: AuditLog, app: RunningApp) -> None:
         status, detail = "unavailable", "the runtime named no renderer process"
     else:
         try:
-            renderer, runtime = _status(pid), _status(app.pid)
+            renderer, runtime = proc_status(pid), proc_status(app.pid)
             own_ns = os.readlink(f"/proc/{pid}/ns/user") != os.readlink(f"/proc/{app.pid}/ns/user")
         except OSError as err:
             status, detail = "unavailable", f"cannot inspect the renderer: {err.strerror}"

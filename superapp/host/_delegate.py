@@ -21,6 +21,11 @@ What a caller can and cannot do, in order:
 The per-app run lock stays the authority: a second ``superapp run`` of the same app, here or on
 its own host, is ``ALREADY_RUNNING``; a request that arrives while the launcher closes is
 ``HOST_EXITING`` (the caller then starts its own host, where the run lock decides).
+
+An app the launcher holds in the background (hidden, suspended or discarded) and no other
+``superapp run`` holds is resumed, the way the launcher's card resumes it, and the caller holds
+it from then on like one it launched (``LAUNCHED`` with ``resumed``; its end stops the app).
+An app in the foreground is ``ALREADY_RUNNING``.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from superapp.audit import AuditLog
 from superapp.confine import more_confined_than_self
 from superapp.core.errors import AppStateError, NotInstalledError, SuperappError
 from superapp.core.paths import Paths
+from superapp.host._app import RunningApp
+from superapp.host._background import BACKGROUND_STATES
 from superapp.host._lifecycle import Supervisor
 from superapp.host._records import running_record
 from superapp.host._revocation import RevokedError
@@ -77,6 +84,10 @@ class LaunchEndpoint:
         self._inode: int | None = None
         self._closing = False
         self._active = 0
+        #: Requests between their closing check and their app in the supervisor's list.
+        self._launching = 0
+        #: Apps a ``superapp run`` holds through this endpoint (a second one is refused).
+        self._leased: set[str] = set()
         self._cond = threading.Condition()
 
     def start(self) -> bool:
@@ -103,11 +114,15 @@ class LaunchEndpoint:
         threading.Thread(target=self._accept, name="launcher-ctl", daemon=True).start()
         return True
 
-    def stop_accepting(self) -> None:
+    def stop_accepting(self, launch_wait_s: float = DRAIN_S) -> None:
         """First step of the launcher's close: new requests fail to connect (or get
-        ``HOST_EXITING``); leases already open still get their ``ENDED`` line."""
+        ``HOST_EXITING``); leases already open still get their ``ENDED`` line. A launch
+        already under way is waited for (up to ``launch_wait_s``), so that the supervisor's
+        shutdown, next, finds and stops its app instead of it starting after (and dying with
+        the host, its caller told only that the host ended)."""
         with self._cond:
             self._closing = True
+            self._cond.wait_for(lambda: self._launching == 0, timeout=launch_wait_s)
         sock, self._sock = self._sock, None
         if sock is not None:
             with contextlib.suppress(OSError):
@@ -181,26 +196,70 @@ class LaunchEndpoint:
             why = _invalid_reason(err)
             return self._refuse(conn, DelegateCode.INVALID_REQUEST, why, peer)
         conn.settimeout(None)
-        with self._cond:
-            closing = self._closing
-        if closing:
-            return self._refuse(
-                conn, DelegateCode.HOST_EXITING, "the launcher is closing", peer, request.app_id
-            )
         self._lease(conn, stream, request.app_id, peer)
 
     def _lease(
         self, conn: socket.socket, stream: BinaryIO, app_id: str, peer: dict[str, int]
     ) -> None:
-        """Launch ``app_id`` and hold it for the caller until it ends (or the caller goes)."""
+        """Launch (or resume) ``app_id`` and hold it for the caller until it ends (or the
+        caller goes)."""
+        # One step with ``stop_accepting``'s: a request either sees the launcher closing
+        # (HOST_EXITING, nothing launched) or counts as launching, and the close then waits
+        # for it to be in the supervisor's list before that list is stopped.
+        with self._cond:
+            closing, held = self._closing, app_id in self._leased
+            if not closing and not held:
+                self._leased.add(app_id)
+                self._launching += 1
+        if closing:
+            why = "the launcher is closing"
+            return self._refuse(conn, DelegateCode.HOST_EXITING, why, peer, app_id)
+        if held:
+            why = f"{app_id} is already running for another 'superapp run'"
+            return self._refuse(conn, DelegateCode.ALREADY_RUNNING, why, peer, app_id)
+        try:
+            self._hold(conn, stream, app_id, peer)
+        finally:
+            with self._cond:
+                self._leased.discard(app_id)
+
+    def _open(self, app_id: str) -> tuple[RunningApp, bool] | None:
+        """A fresh launch, or the resume of an app the launcher holds in the background
+        (whether it was resumed). None: it runs in the foreground already.
+
+        Raises:
+            AppStateError: the launch or the resume was refused (run lock, revoked, ...).
+        """
+        supervisor = self._supervisor
+        cause = "resumed for 'superapp run'"
+        if supervisor.discarded.get(app_id) is not None:  # its runtime ended: a new one
+            return supervisor.discarded.resume(app_id, cause, wait=False), True
+        running = supervisor.get(app_id)
+        if running is not None and running.state in BACKGROUND_STATES:
+            supervisor.background.resume(app_id, cause=cause)
+            return running, True
+        if running is not None:
+            return None
+        return supervisor.launch(app_id), False
+
+    def _hold(
+        self, conn: socket.socket, stream: BinaryIO, app_id: str, peer: dict[str, int]
+    ) -> None:
         supervisor = self._supervisor
         try:
             from superapp.state import registry
 
-            registry.get_app(self.paths, app_id)
-            if supervisor.get(app_id) is not None or supervisor.discarded.get(app_id):
-                raise AppStateError(f"{app_id} is already running in the launcher")
-            app = supervisor.launch(app_id)
+            try:
+                registry.get_app(self.paths, app_id)
+                opened = self._open(app_id)
+            finally:
+                with self._cond:
+                    self._launching -= 1
+                    self._cond.notify_all()
+            if opened is None:
+                why = f"{app_id} is already running in the launcher"
+                return self._refuse(conn, DelegateCode.ALREADY_RUNNING, why, peer, app_id)
+            app, resumed = opened
         except NotInstalledError as err:
             return self._refuse(conn, DelegateCode.NOT_INSTALLED, str(err), peer, app_id)
         except RevokedError as err:
@@ -215,13 +274,15 @@ class LaunchEndpoint:
             _log.exception("delegated launch of %s failed", app_id)
             return self._refuse(conn, DelegateCode.INTERNAL, "internal error", peer, app_id)
         ended = supervisor.ended(app_id)
+        how = "resumed" if resumed else "opened"
         self._audit.record(
-            _ACTION, app_id=app_id, outcome="success", reason="opened for 'superapp run'",
-            pid=app.pid, pooled=app.pooled, **peer,
+            _ACTION, app_id=app_id, outcome="success", reason=f"{how} for 'superapp run'",
+            pid=app.pid, pooled=app.pooled, resumed=resumed, **peer,
         )  # fmt: skip
         done = threading.Event()
         _send(conn, DelegateReply(
             code=DelegateCode.LAUNCHED, pid=app.pid, host_pid=os.getpid(), pooled=app.pooled,
+            resumed=resumed,
         ))  # fmt: skip
         watcher = threading.Thread(
             target=self._hangup, args=(stream, app_id, done, peer), name=f"lease-{app_id}",

@@ -29,7 +29,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from superapp._spawn import peek_superapp
+from superapp._spawn import allowlist_in, peek_superapp
 from superapp.confine import GENERIC_PORTS
 from superapp.core.paths import Paths
 from superapp.host._slotmove import move_in, same_file_system
@@ -47,11 +47,9 @@ _TEST_ENV = ("SUPERAPP_TEST_HOSTS", "SUPERAPP_TEST_DNS")
 def _allowlist(bundle: Path) -> tuple[list[str], list[str]] | None:
     try:
         ext = peek_superapp(bundle)
-        hosts = [str(h) for h in ext.get("allowed_hosts", []) or []]
-        http = [str(h) for h in ext.get("allow_http_hosts", []) or []]
-    except (OSError, ValueError, KeyError, AttributeError, TypeError, zipfile.BadZipFile):
+    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile):
         return None
-    return hosts, http
+    return allowlist_in(ext)
 
 
 def _ports_fit(app_id: str, hosts: list[str], http: list[str]) -> bool:

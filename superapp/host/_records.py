@@ -71,13 +71,31 @@ def running_record(paths: Paths, app_id: str) -> RunRecord | None:
         pid = record.host_pid
     if pid <= 0:  # kill(0 or -1, 0) would ask about a group
         return None
+    return record if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process: not gone, and not a zombie.
+
+    ``kill(pid, 0)`` succeeds on a zombie, and a runtime whose host was killed is reparented to
+    PID 1, which may reap it only seconds later (seen on this machine): until then it would
+    still look running to ``superapp ps``/``stop`` and to a test that waits for the app's end.
+    """
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, ValueError, OverflowError):
-        return None
+        return False
     except PermissionError:
         pass
-    return record
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except FileNotFoundError:
+        return False  # reaped between the two looks
+    except OSError:
+        return True  # no /proc to ask: kill's answer stands
+    # The state is the first field after the command name, which may itself hold ")".
+    state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
+    return state not in (b"Z", b"X")
 
 
 def running_records(paths: Paths) -> list[RunRecord]:

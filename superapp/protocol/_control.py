@@ -27,11 +27,12 @@ import math
 import socket
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from superapp.core.consent import ConsentAnswer
+from superapp.core.strictjson import refuse_constants
 from superapp.protocol._bind import (
     Bind,
     GrantsQuery,
@@ -267,8 +268,7 @@ class ChannelClosedError(Exception):
     """The peer went away or broke the protocol."""
 
 
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
+_refuse_constant = refuse_constants()
 
 
 def _finite_float(text: str) -> float:

@@ -11,9 +11,10 @@ The exchange, one JSON object per line:
 * request (client → host), exactly one: ``{"app_id": "<id>"}``. Nothing else is accepted: no
   path, bundle, flag or option; an unknown field, a wrong type or an id outside the id grammar
   is ``INVALID_REQUEST``.
-* replies (host → client): ``LAUNCHED`` (with the runtime's pid and whether it came from the
-  pool), then ``RUNNING`` once its page has loaded, then ``ENDED`` (its final state and
-  detail); or one refusal code (``REFUSALS``) and the connection closes.
+* replies (host → client): ``LAUNCHED`` (with the runtime's pid, whether it came from the
+  pool, and whether the app was resumed from the background), then ``RUNNING`` once its page
+  has loaded, then ``ENDED`` (its final state and detail); or one refusal code
+  (``REFUSALS``) and the connection closes.
 * the client half-closes its end (or dies: its end closes) to stop the app: the host stops it
   and still sends ``ENDED``. The connection is the app's lease: no orphan outlives it.
 """
@@ -45,7 +46,7 @@ MAX_DETAIL = 1000
 
 def launcher_socket(paths: Paths) -> Path:
     """Where the launcher host of this data directory listens (in the owner-only run folder)."""
-    return paths.run / "launcher.sock"
+    return paths.launcher_socket
 
 
 class DelegateCode(StrEnum):
@@ -84,10 +85,12 @@ class DelegateReply(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: DelegateCode
-    #: LAUNCHED: the runtime's pid and the launcher host's; whether a pooled runtime was claimed.
+    #: LAUNCHED: the runtime's pid and the launcher host's; whether a pooled runtime was claimed;
+    #: whether the launcher resumed the app from the background (hidden, suspended, discarded).
     pid: int | None = None
     host_pid: int | None = None
     pooled: bool | None = None
+    resumed: bool | None = None
     #: ENDED: the app's final state (``AppState`` value) and its detail; a refusal's message.
     state: str | None = None
     detail: str = ""

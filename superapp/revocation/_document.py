@@ -68,6 +68,7 @@ from pydantic import (
 )
 
 from superapp.core.canon import CanonicalizationError, canonical_json, legacy_json
+from superapp.core.strictjson import unique_keys
 from superapp.revocation._errors import (
     BadSignatureError,
     DocumentFormatError,
@@ -249,13 +250,9 @@ class VerifiedDocument:
     unchanged: bool
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise DocumentFormatError(f"duplicate key {key!r} in the revocation document")
-        seen[key] = value
-    return seen
+_reject_duplicates = unique_keys(
+    lambda key: DocumentFormatError(f"duplicate key {key!r} in the revocation document")
+)
 
 
 def _no_floats(value: Any) -> None:

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from superapp.bundles import RESERVED_PREFIX
 from superapp.core.errors import InvalidParamsError, PayloadTooLargeError, RateLimitedError
+from superapp.core.strictjson import refuse_constants, unique_keys
 
 __all__ = [
     "DEFAULT_DUAL_LIMITS",
@@ -95,17 +96,10 @@ class MessageRate:
 DEFAULT_DUAL_LIMITS: Final = DualLimits()
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise InvalidParamsError(f"key {key[:40]!r} appears twice in one object")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise InvalidParamsError(f"{name} is not plain data")
+_no_duplicates = unique_keys(
+    lambda key: InvalidParamsError(f"key {key[:40]!r} appears twice in one object")
+)
+_no_constant = refuse_constants(lambda name: InvalidParamsError(f"{name} is not plain data"))
 
 
 def _check_shape(value: Any, limits: DualLimits) -> None:

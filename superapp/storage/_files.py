@@ -46,6 +46,7 @@ from superapp.storage._crypto import Codec
 from superapp.storage._db import Database
 from superapp.storage._errors import InvalidPathError, QuotaError, ValueTooLargeError
 from superapp.storage._limits import StorageLimits
+from superapp.storage._quota import check_quota
 
 __all__ = ["TEMP_PREFIX", "FileEntry", "FileNamespace", "check_path"]
 
@@ -211,12 +212,7 @@ class FileNamespace:
             ).fetchone()
             if row is None and file_count >= self._limits.max_files:
                 raise QuotaError(f"the app already stores {self._limits.max_files} files")
-            used_after = kv_bytes + file_bytes - old + size
-            if size > old and used_after > self._limits.quota_bytes:
-                raise QuotaError(
-                    f"storage quota of {self._limits.quota_bytes} bytes would be exceeded "
-                    f"({used_after} bytes)"
-                )
+            check_quota(self._limits, kv_bytes + file_bytes, old, size)
             with self._parent(segments, create=True) as dir_fd:
                 assert dir_fd is not None  # noqa: S101 - create=True always yields a folder
                 mode = self._kind(segments[-1], dir_fd)

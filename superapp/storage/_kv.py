@@ -20,6 +20,7 @@ from superapp.storage._errors import (
     QuotaError,
     ValueTooLargeError,
 )
+from superapp.storage._quota import check_quota
 
 __all__ = ["KeyValueStore", "encode_key", "encode_value"]
 
@@ -94,12 +95,7 @@ class KeyValueStore:
             ).fetchone()
             if row is None and kv_count >= self._limits.max_keys:
                 raise QuotaError(f"the app already stores {self._limits.max_keys} keys")
-            used_after = kv_bytes + file_bytes - old + size
-            if size > old and used_after > self._limits.quota_bytes:
-                raise QuotaError(
-                    f"storage quota of {self._limits.quota_bytes} bytes would be exceeded "
-                    f"({used_after} bytes)"
-                )
+            check_quota(self._limits, kv_bytes + file_bytes, old, size)
             conn.execute(
                 "INSERT INTO kv(id, name, value, size) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET name = excluded.name, value = excluded.value, "

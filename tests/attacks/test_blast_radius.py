@@ -23,7 +23,9 @@ from typing import Any
 
 import pytest
 
+from superapp.audit import AuditLog
 from superapp.host import HostServer
+from superapp.testing import audit_events
 from tests.confine.world import ATTACKER, SECRET, VICTIM, World, landlock_abi
 
 pytestmark = pytest.mark.skipif(
@@ -235,15 +237,20 @@ class _RecordingSupervisor:
 
 def test_app_cannot_use_the_hosts_control_socket(world: World) -> None:
     supervisor = _RecordingSupervisor()
-    server = HostServer(world.paths, supervisor)  # type: ignore[arg-type]
+    server = HostServer(world.paths, supervisor, AuditLog(world.paths.audit_log))  # type: ignore[arg-type]
     server.start()
     try:
         request = json.dumps({"op": "stop", "app_id": VICTIM}) + "\n"
         run = world.run([("connect_unix", [str(server.path), request])])
         result = run.only()
-        # Landlock ABI 7 does not cover named sockets: the host refuses the confined peer.
-        assert result["succeeded"] is False, result
+        # Landlock ABI 7 does not cover named sockets: the host refuses the confined peer,
+        # answers FORBIDDEN and audits it.
+        assert "FORBIDDEN" in result["detail"], result
         assert supervisor.stopped == []
+        [refusal] = audit_events(world.paths, "host.control")
+        assert refusal["event"]["outcome"] == "failure"
+        assert refusal["event"]["reason"] == "a confined process"
+        assert refusal["superapp"]["code"] == "FORBIDDEN"
         # Control: an unconfined process of the same user is still served.
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
             client.settimeout(10)

@@ -153,8 +153,7 @@ def test_launcher_asks_in_its_own_top_level_dialog(
 
     from superapp.bundles import TrustStore, install_bundle, pack_dir
     from tests.attacks.hostile import wait_until
-    from tests.e2e.harness import HostProcess, connect, free_port
-    from tests.e2e.launcher_page import LauncherPage
+    from tests.e2e.launcher_page import LauncherPage, start_launcher
 
     key = Ed25519PrivateKey.generate()
     TrustStore(superapp_home).add(key.public_key(), "Profile Co")
@@ -163,12 +162,8 @@ def test_launcher_asks_in_its_own_top_level_dialog(
         script="window.addEventListener('load', () => callNative('user.profile').catch(() => {}));",
     )  # fmt: skip
     install_bundle(superapp_home, pack_dir(folder, key))
-    port = free_port()
     env = dict(host_env, SUPERAPP_TEST_CONSENT_ANSWER="allow_always")
-    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], env)
-    hosts.append(host)
-    host.wait_for_line(r"launcher running$")
-    browser, page = connect(playwright, port)
+    host, browser, page = start_launcher(playwright, env, hosts)
     try:
         LauncherPage(page).launch(APP)
         line = host.wait_for_line(r"^superapp-ui: ")

@@ -14,19 +14,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bridge.testing import open_test_bridge
-from superapp.bundles import TrustStore, install_bundle, pack_bundle, remove_app
+from superapp.bundles import install_bundle, remove_app
 from superapp.core.errors import AppStateError
 from superapp.core.paths import Paths
 from superapp.host import AppState, RunningApp, Supervisor
 from superapp.host._records import read_record
-from superapp.policy import parse_policy
-from superapp.revocation import RevocationChecker, generate_private_key
 from superapp.testing import audit_events, wait_until
-from tests.host.conftest import APP, MakeSupervisor, make_supervisor  # noqa: F401 (fixture)
-from tests.revocation.conftest import make_doc, pub
+from tests.host.conftest import (  # noqa: F401 (fixture)
+    APP,
+    NOTES_APP,
+    MakeSupervisor,
+    arm_kill_switch,
+    install_signed,
+    make_supervisor,
+    signed_bundle,
+)
 
 TIMEOUT = 60.0
 READY: list[dict[str, Any]] = [{"hello": {}}, {"loaded": {}}]
@@ -140,24 +144,11 @@ def test_kill_switch_forgets_a_discarded_app(
     tmp_path: Path,
     make_supervisor: MakeSupervisor,  # noqa: F811
 ) -> None:
-    app_id = "com.example.notes"  # the app the test revocation document names
-    publisher = Ed25519PrivateKey.generate()
-    TrustStore(superapp_home).add(publisher.public_key(), "Example Co")
-    manifest = {"app_id": app_id, "name": "Notes", "version": {"name": "1.0", "code": 1},
-                "pages": ["index.html"]}  # fmt: skip
-    files = {"manifest.json": json.dumps(manifest).encode(), "index.html": b"<!doctype html>"}
-    install_bundle(superapp_home, pack_bundle(files, publisher))
-    other = {**manifest, "app_id": "com.example.other", "name": "Other"}
-    files_other = {**files, "manifest.json": json.dumps(other).encode()}
-    install_bundle(superapp_home, pack_bundle(files_other, publisher))
-    platform = generate_private_key()
-    doc = tmp_path / "revocations.json"
-    doc.write_bytes(make_doc(1, [platform], revocations=()))
-    text = f'[revocation]\nsource = "{doc}"\nplatform_keys = ["{pub(platform)}"]\ninterval_s = 1\n'
-    superapp_home.policy_file.parent.mkdir(parents=True, exist_ok=True)
-    superapp_home.policy_file.write_text(text, encoding="utf-8")
-    policy = parse_policy(text)
-    assert RevocationChecker(superapp_home, policy).refresh().ok
+    app_id = NOTES_APP
+    publisher = install_signed(superapp_home, app_id)
+    install_bundle(superapp_home, signed_bundle(publisher, "com.example.other", "Other"))
+    kill_switch = arm_kill_switch(superapp_home, tmp_path)
+    policy = kill_switch.policy
     saved = {"url": f"app://{app_id}/index.html#draft", "state": '{"secret":"s3"}'}
     supervisor = make_supervisor(READY, policy=policy, options={"saved": saved})
     _discard(supervisor, app_id)
@@ -166,7 +157,7 @@ def test_kill_switch_forgets_a_discarded_app(
     with pytest.raises(AppStateError, match="stop it first"):
         remove_app(superapp_home, app_id)
 
-    doc.write_bytes(make_doc(2, [platform]))  # now it is revoked
+    kill_switch.revoke()
     assert supervisor.start_revocation_refresher()
     wait_until(lambda: supervisor.state(app_id)[0] is AppState.TERMINATED,
                what="the discarded app forgotten", timeout=TIMEOUT)  # fmt: skip

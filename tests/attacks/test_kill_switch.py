@@ -17,7 +17,7 @@ from superapp.core.paths import Paths
 from superapp.revocation import generate_private_key
 from tests.attacks.hostile import call, make_app, wait_for_audit
 from tests.e2e.harness import HostProcess
-from tests.revocation.conftest import make_doc, pub, server  # noqa: F401 (fixture)
+from tests.revocation.conftest import follow_feed, make_doc, server  # noqa: F401 (fixture)
 
 APP = "com.example.compromised"
 BYSTANDER = "com.example.fine"
@@ -41,11 +41,7 @@ def test_running_app_is_stopped_when_a_new_list_revokes_it(
     _install(superapp_home, tmp_path, BYSTANDER, publisher)
     platform = generate_private_key()
     server.body = make_doc(1, [platform], revocations=[])
-    superapp_home.policy_file.write_text(
-        f'[revocation]\nsource = "{server.url}"\ninterval_s = 1\n'
-        f'platform_keys = ["{pub(platform)}"]\n',
-        encoding="utf-8",
-    )
+    follow_feed(superapp_home, server.url, platform, interval_s=1)
     app_host, _page = open_app("run", APP)
     _other_host, other = open_app("run", BYSTANDER)
     wait_for_audit(superapp_home, lambda e: True, action="revocation.updated", app_id=None)

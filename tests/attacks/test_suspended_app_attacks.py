@@ -8,8 +8,6 @@ ends itself (exit status 0, the runtime answered), it is audited, and the host s
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,8 @@ from superapp.core.paths import Paths
 from superapp.host import running_record
 from superapp.revocation import generate_private_key
 from superapp.testing import audit_events, make_app, wait_for_audit, wait_for_budget_stop
-from tests.revocation.conftest import make_doc, pub, server  # noqa: F401 (fixture)
+from tests.e2e.harness import superapp_cli
+from tests.revocation.conftest import follow_feed, make_doc, server  # noqa: F401 (fixture)
 
 APP = "com.example.compromised"
 
@@ -33,11 +32,7 @@ STATES = pytest.mark.parametrize("state", ["suspended", "discarded"])
 
 def _suspend(env: dict[str, str], app_id: str, state: str = "suspended") -> None:
     flags = ["--discard"] if state == "discarded" else []
-    out = subprocess.run(
-        [sys.executable, "-m", "superapp", "suspend", app_id, *flags],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert out.returncode == 0 and out.stdout.strip().endswith(state), out
+    assert superapp_cli(env, "suspend", app_id, *flags).endswith(state)
 
 
 @STATES
@@ -54,11 +49,7 @@ def test_kill_switch_stops_a_suspended_app(
     install_bundle(superapp_home, pack_dir(make_app(tmp_path, APP), publisher))
     platform = generate_private_key()
     server.body = make_doc(1, [platform], revocations=[])
-    superapp_home.policy_file.write_text(
-        f'[revocation]\nsource = "{server.url}"\ninterval_s = 1\n'
-        f'platform_keys = ["{pub(platform)}"]\n',
-        encoding="utf-8",
-    )
+    follow_feed(superapp_home, server.url, platform, interval_s=1)
     host, page = open_app("run", APP)
     page.context.browser.close()  # the engine refuses to freeze a page DevTools watch
     _suspend(host_env, APP, state)

@@ -43,13 +43,23 @@ class LauncherPage:
         return ids
 
 
-def open_launcher(
+def start_launcher(
     playwright: Any, env: dict[str, str], hosts: list[HostProcess]
-) -> tuple[Any, Any]:
+) -> tuple[HostProcess, Any, Any]:
     """Start the launcher with a DevTools port (ended by the ``hosts`` fixture), wait until it
-    says it runs, and attach: the browser and the launcher's page."""
+    says it runs, and attach: its host process (to read its output), the browser and the
+    launcher's page."""
     port = free_port()
     host = HostProcess(["launcher", "--remote-debugging-port", str(port)], env)
     hosts.append(host)
     host.wait_for_line(r"launcher running$")
-    return connect(playwright, port)
+    browser, page = connect(playwright, port)
+    return host, browser, page
+
+
+def open_launcher(
+    playwright: Any, env: dict[str, str], hosts: list[HostProcess]
+) -> tuple[Any, Any]:
+    """``start_launcher`` for tests that only drive the page: the browser and the page."""
+    _host, browser, page = start_launcher(playwright, env, hosts)
+    return browser, page

@@ -8,14 +8,12 @@ go of its Playwright connection before suspending and attaches again after resum
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from superapp.core.paths import Paths
 from superapp.testing import dual_pages, make_dual_app, wait_until
-from tests.e2e.harness import connect
+from tests.e2e.harness import connect, superapp_cli
 
 APP = "com.example.dualbackground"
 #: The logic's state lives only in its worker's memory: a count of the view's "inc" messages.
@@ -40,15 +38,6 @@ WATCH_FREEZE = """() => {
   document.addEventListener('freeze', () => { window.__froze += 1; });
   document.addEventListener('resume', () => { window.__resumed += 1; });
 }"""
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "superapp", *args], env=env, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
-    assert out.returncode == 0, (out.stdout, out.stderr)
-    return out.stdout.strip()
 
 
 def _last_count(view: Any, message: object) -> Any:
@@ -82,8 +71,8 @@ def test_suspended_dual_app_freezes_its_logic_and_resumes_with_its_state(
     tmp_path: Path, open_app: Any, superapp_home: Paths, host_env: dict[str, str], playwright: Any
 ) -> None:
     _host, port = _start(tmp_path, open_app)
-    assert _cli(host_env, "suspend", APP).endswith("suspended")
-    assert _cli(host_env, "resume", APP).endswith("running")
+    assert superapp_cli(host_env, "suspend", APP).endswith("suspended")
+    assert superapp_cli(host_env, "resume", APP).endswith("running")
     browser, view, logic = _after_resume(playwright, port)
     try:
         # The logic page was frozen with the view (not left running, not discarded) and woke.
@@ -102,8 +91,8 @@ def test_dual_app_logic_hands_its_state_over_when_discarded(
     # A discard ends the whole runtime, the logic's worker too (ADR 0014): what survives is
     # what the logic handed over (lifecycle.saveState through its door), given back once.
     _host, port = _start(tmp_path, open_app)
-    assert _cli(host_env, "suspend", APP, "--discard").endswith("discarded")
-    assert _cli(host_env, "resume", APP).endswith("running")
+    assert superapp_cli(host_env, "suspend", APP, "--discard").endswith("discarded")
+    assert superapp_cli(host_env, "resume", APP).endswith("running")
     browser, view, _logic = _after_resume(playwright, port)
     try:
         # A new process: fresh documents, not engine-discarded ones.

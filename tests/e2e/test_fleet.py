@@ -173,17 +173,12 @@ def test_launcher_store_view_installs_from_the_repository(
     host_env: dict[str, str],
     hosts: list[HostProcess],
 ) -> None:
-    from tests.e2e.harness import connect, free_port
-    from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage
+    from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage, open_launcher
 
     repository, server, acme = repo
     _host(superapp_home, server, repository, acme)
     repository.publish(make_bundle(acme, APP, 1, name="Acme Notes"), "acme", acme, rollout=100)
-    port = free_port()
-    host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
-    hosts.append(host)
-    host.wait_for_line(r"launcher running$")
-    browser, page = connect(playwright, port)
+    browser, page = open_launcher(playwright, host_env, hosts)
     try:
         page.get_by_test_id("tab-store").click()
         row = page.get_by_test_id("store-row").filter(has_text=APP)

@@ -16,7 +16,7 @@ import pytest
 from superapp.bundles import install_samples
 from superapp.core.paths import Paths
 from tests.attacks.hostile import wait_until
-from tests.e2e.harness import REPO, HostProcess, connect, free_port, wait_gone
+from tests.e2e.harness import REPO, HostProcess, free_port, wait_gone
 
 NOTES = "dev.superapp.notes"
 CONVERTER = "dev.superapp.converter"
@@ -116,14 +116,10 @@ def test_two_samples_run_in_separate_processes_with_separate_engine_storage(
 def test_killed_app_leaves_the_other_running_and_the_launcher_shows_the_crash(
     samples: Paths, playwright: Any, host_env: dict[str, str], hosts: list[HostProcess]
 ) -> None:
-    port = free_port()
-    launcher_host = HostProcess(["launcher", "--remote-debugging-port", str(port)], host_env)
-    hosts.append(launcher_host)
-    launcher_host.wait_for_line(r"launcher running$")
-    browser, page = connect(playwright, port)
-    try:
-        from tests.e2e.launcher_page import LauncherPage
+    from tests.e2e.launcher_page import LauncherPage, open_launcher
 
+    browser, page = open_launcher(playwright, host_env, hosts)
+    try:
         launcher = LauncherPage(page)
         launcher.launch(NOTES)
         launcher.launch(CONVERTER)

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from superapp.bundles import TrustStore, install_bundle, install_samples, pack_dir
 from superapp.core.paths import Paths
 from tests.attacks.hostile import make_app
-from tests.e2e.harness import REPO, HostProcess
+from tests.e2e.harness import REPO, HostProcess, superapp_cli
 from tests.e2e.launcher_page import TIMEOUT_MS, LauncherPage, open_launcher
 
 NOTES = "dev.superapp.notes"
@@ -85,20 +85,13 @@ def test_launcher_shows_why_the_host_stopped_an_app(
 def test_launcher_shows_a_suspended_app_and_resumes_it(
     superapp_home: Paths, playwright: Any, host_env: dict[str, str], hosts: list[HostProcess]
 ) -> None:
-    import subprocess
-    import sys
-
     install_samples(superapp_home, REPO / "miniapps")
     browser, page = open_launcher(playwright, host_env, hosts)
     try:
         launcher = LauncherPage(page)
         launcher.launch(NOTES)
         launcher.wait_state(NOTES, "running")
-        out = subprocess.run(
-            [sys.executable, "-m", "superapp", "suspend", NOTES],
-            env=host_env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert out.returncode == 0, out
+        superapp_cli(host_env, "suspend", NOTES)
         launcher.wait_state(NOTES, "suspended")
         assert "Suspended" in launcher.state_text(NOTES)
         resume = page.get_by_test_id(f"launch-{NOTES}")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from superapp.core.paths import Paths
 from superapp.host import running_record
 from superapp.host._signals import tree_pids
 from superapp.testing import audit_events, make_app, wait_until
-from tests.e2e.harness import HostProcess, connect, wait_gone
+from tests.e2e.harness import HostProcess, connect, superapp_cli, wait_gone
 
 APP = "com.example.background"
 SCRIPT = """
@@ -31,15 +29,6 @@ superapp.lifecycle.addEventListener("show", function (e) {
   __results.events.push("show:" + e.wasDiscarded);
 });
 """
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "superapp", *args], env=env, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
-    assert out.returncode == 0, (out.stdout, out.stderr)
-    return out.stdout.strip()
 
 
 def _state(paths: Paths) -> str:
@@ -96,7 +85,7 @@ def test_hidden_app_is_suspended_uses_no_cpu_and_resumes_as_it_was(
     pid = running_record(superapp_home, APP).runtime_pid  # type: ignore[union-attr]
     page.context.browser.close()
 
-    _cli(host_env, "hide", APP)
+    superapp_cli(host_env, "hide", APP)
     _wait_state(superapp_home, "suspended")
     assert _statuses(pid) == {psutil.STATUS_STOPPED}  # every process of the tree
     # No CPU across two of the host's own monitor rounds (an event window, not a sleep).
@@ -106,10 +95,10 @@ def test_hidden_app_is_suspended_uses_no_cpu_and_resumes_as_it_was(
     wait_until(lambda: _sample_at(superapp_home) > at, what="another monitor round")
     assert _cpu(pid) == before
     assert _state(superapp_home) == "suspended"
-    ps = _cli(host_env, "ps")
+    ps = superapp_cli(host_env, "ps")
     assert APP in ps and "suspended" in ps
 
-    assert _cli(host_env, "resume", APP).endswith("running")
+    assert superapp_cli(host_env, "resume", APP).endswith("running")
     assert psutil.STATUS_STOPPED not in _statuses(pid)
     browser, page = connect(playwright, int(host.args[-1]))
     # The same document, its script state and DOM kept, told it was hidden and shown.
@@ -162,15 +151,15 @@ def test_state_survives_suspend_discard_resume(
     pid = running_record(superapp_home, APP).runtime_pid  # type: ignore[union-attr]
     tree = tree_pids(pid)
     page.context.browser.close()
-    assert _cli(host_env, "suspend", APP, "--discard").endswith("discarded")
+    assert superapp_cli(host_env, "suspend", APP, "--discard").endswith("discarded")
     # No process of the app is left (zombies excepted: nothing runs in them).
     assert wait_gone(tree) == []
     record = running_record(superapp_home, APP)
     assert record is not None and (record.state, record.runtime_pid) == ("discarded", 0)
-    ps = _cli(host_env, "ps")
+    ps = superapp_cli(host_env, "ps")
     assert APP in ps and "discarded" in ps
 
-    assert _cli(host_env, "resume", APP).endswith("running")
+    assert superapp_cli(host_env, "resume", APP).endswith("running")
     again_pid = running_record(superapp_home, APP).runtime_pid  # type: ignore[union-attr]
     assert again_pid not in (0, pid)
     port = int(host.args[-1])
@@ -204,9 +193,9 @@ def test_stop_ends_a_suspended_app_cleanly(
     pid = running_record(superapp_home, APP).runtime_pid  # type: ignore[union-attr]
     tree = tree_pids(pid)
     page.context.browser.close()
-    _cli(host_env, "suspend", APP)
+    superapp_cli(host_env, "suspend", APP)
     assert _statuses(pid) == {psutil.STATUS_STOPPED}
-    _cli(host_env, "stop", APP)
+    superapp_cli(host_env, "stop", APP)
     host.wait_for_line(rf"{APP} stopped$")
     assert host.proc.wait(60) == 0
     [exited] = audit_events(superapp_home, "app.exited", APP)
@@ -222,7 +211,7 @@ def test_host_killed_while_an_app_is_suspended_leaves_no_process(
     # lifeline (superapp.host._lifeline) kills it when the host's pipe closes.
     host, page = _open(open_app, tmp_path, superapp_home, "")
     page.context.browser.close()
-    _cli(host_env, "suspend", APP)
+    superapp_cli(host_env, "suspend", APP)
     everything = [p.pid for p in host.descendants()]  # the runtime's tree and the lifeline
     assert any("QtWebEngineProcess" in psutil.Process(p).name() for p in everything)
     os.kill(host.proc.pid, signal.SIGKILL)

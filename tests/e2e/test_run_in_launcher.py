@@ -200,3 +200,43 @@ def test_run_while_the_launcher_closes_never_starts_a_second_runtime(
     assert any("on its own host (no launcher is running)" in line for line in after.lines)
     wait_until(lambda: running_record(samples, NOTES), what="the run record")
     after.stop()
+
+
+def test_run_resumes_an_app_the_launcher_discarded_and_sigterm_stops_it(
+    samples: Paths, playwright: Any, host_env: dict[str, str], hosts: list[HostProcess]
+) -> None:
+    """An app suspended and discarded in the launcher (through the real host's control
+    socket, as `superapp suspend --discard` does): `superapp run` resumes it there and holds
+    it like one it opened; SIGTERM stops it."""
+    from superapp.host import request_lifecycle
+
+    browser, page = open_launcher(playwright, host_env, hosts)
+    launcher_pid = hosts[-1].proc.pid
+    try:
+        launcher = LauncherPage(page)
+        launcher.launch(NOTES)
+        launcher.wait_state(NOTES, "running")
+        assert request_lifecycle(samples, NOTES, "suspend") == "suspended"
+        assert request_lifecycle(samples, NOTES, "discard") == "discarded"
+        launcher.wait_state(NOTES, "discarded")
+
+        run = _run([NOTES], _delegating_env(host_env), hosts)
+        run.wait_for_line(rf"{NOTES} resumed in the running launcher \(launcher pid {launcher_pid}")
+        run.wait_for_line(rf"{NOTES} running$")
+        record = running_record(samples, NOTES)
+        assert record is not None and record.host_pid == launcher_pid and record.runtime_pid
+        launcher.wait_state(NOTES, "running")
+        [lease] = [e for e in audit_events(samples, "launcher.delegate", NOTES)
+                   if e["event"]["outcome"] == "success"]  # fmt: skip
+        assert (
+            lease["superapp"]["resumed"] is True and lease["superapp"]["peer_pid"] == run.proc.pid
+        )
+
+        run.proc.send_signal(signal.SIGTERM)
+        assert _exit_code(run) == 0
+        assert run.lines[-1] == f"superapp: {NOTES} stopped", run.lines
+        assert running_record(samples, NOTES) is None
+        launcher.wait_state(NOTES, "stopped")
+        assert hosts[0].proc.poll() is None  # the launcher lives on
+    finally:
+        browser.close()

@@ -106,8 +106,14 @@ def make_host(
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
+    yield from make_world(tmp_path)
+
+
+def make_world(tmp_path: Path, thresholds: dict[str, int] | None = None) -> Iterator[World]:
+    """A repository with publishers acme and beta, served on 127.0.0.1, and a host following it
+    (``thresholds``: as ``superapp-repo init --threshold``)."""
     keys = tmp_path / "keys"
-    repo = init_repository(tmp_path / "repo", keys)
+    repo = init_repository(tmp_path / "repo", keys, thresholds=thresholds)
     acme_key, beta_key = keys / "acme.pem", keys / "beta.pem"
     repo.add_publisher("acme", generate_key(acme_key), ["com.acme.*"])
     repo.add_publisher("beta", generate_key(beta_key), ["com.beta.*"])

@@ -15,28 +15,17 @@ from tuf.api.metadata import Metadata, Root
 from superapp.cli import main
 from superapp.core.errors import FleetError
 from superapp.core.paths import Paths
-from superapp.fleet import generate_key, init_repository
+from superapp.fleet import generate_key
 from superapp.fleet._repo import _SERIALIZER
 from superapp.fleet._roots import parse_thresholds, rotate_root
 from superapp.testing import audit_events
-from superapp.testing._fleet import StaticServer
-from tests.fleet.conftest import NOTES, World, make_host
+from tests.fleet.conftest import NOTES, World, make_world
 
 
 @pytest.fixture
 def world2(tmp_path: Path) -> Iterator[World]:
     """The conftest's world, made with ``--threshold root=2 --threshold timestamp=2``."""
-    keys = tmp_path / "keys"
-    repo = init_repository(tmp_path / "repo", keys, thresholds={"root": 2, "timestamp": 2})
-    acme_key, beta_key = keys / "acme.pem", keys / "beta.pem"
-    repo.add_publisher("acme", generate_key(acme_key), ["com.acme.*"])
-    repo.add_publisher("beta", generate_key(beta_key), ["com.beta.*"])
-    with StaticServer(tmp_path / "repo") as server:
-        w = World(
-            repo, server, keys, acme_key, beta_key, Paths(tmp_path, tmp_path, tmp_path, tmp_path)
-        )
-        w.paths = make_host(tmp_path / "host", w)
-        yield w
+    yield from make_world(tmp_path, thresholds={"root": 2, "timestamp": 2})
 
 
 def _trusted_root(paths: Paths) -> Root:

@@ -4,15 +4,12 @@ and stop acting on suspended apps. States and process states are asserted, never
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from superapp.bundles import TrustStore, install_bundle, pack_bundle
 from superapp.core.errors import AppStateError
 from superapp.core.paths import Paths
 from superapp.host import AppState, RunningApp, Supervisor
@@ -21,10 +18,8 @@ from superapp.host._signals import tree_pids
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy, parse_policy
 from superapp.protocol import Loaded
-from superapp.revocation import RevocationChecker, generate_private_key
 from superapp.testing import audit_events, wait_until
-from tests.host.conftest import APP, MakeSupervisor
-from tests.revocation.conftest import make_doc, pub
+from tests.host.conftest import APP, NOTES_APP, MakeSupervisor, arm_kill_switch, install_signed
 
 TIMEOUT = 60.0
 READY: list[dict[str, Any]] = [{"hello": {}}, {"loaded": {}}]
@@ -232,26 +227,15 @@ def test_budget_stops_a_suspended_app(
 def test_kill_switch_stops_a_suspended_app(
     superapp_home: Paths, tmp_path: Path, make_supervisor: MakeSupervisor
 ) -> None:
-    app_id = "com.example.notes"  # the app the test revocation document names
-    publisher = Ed25519PrivateKey.generate()
-    TrustStore(superapp_home).add(publisher.public_key(), "Example Co")
-    manifest = {"app_id": app_id, "name": "Notes", "version": {"name": "1.0", "code": 1},
-                "pages": ["index.html"]}  # fmt: skip
-    files = {"manifest.json": json.dumps(manifest).encode(), "index.html": b"<!doctype html>"}
-    install_bundle(superapp_home, pack_bundle(files, publisher))
-    platform = generate_private_key()
-    doc = tmp_path / "revocations.json"
-    doc.write_bytes(make_doc(1, [platform], revocations=()))
-    policy = _policy(
-        superapp_home,
-        f'[revocation]\nsource = "{doc}"\nplatform_keys = ["{pub(platform)}"]\ninterval_s = 1\n',
-    )
-    assert RevocationChecker(superapp_home, policy).refresh().ok
+    app_id = NOTES_APP
+    install_signed(superapp_home, app_id)
+    kill_switch = arm_kill_switch(superapp_home, tmp_path)
+    policy = kill_switch.policy
     supervisor = make_supervisor(READY, policy=policy)
     app = _launch(supervisor, app_id)
     supervisor.background.hide(app_id, suspend=True)
     assert supervisor.state(app_id)[0] is AppState.SUSPENDED
-    doc.write_bytes(make_doc(2, [platform]))  # now it is revoked
+    kill_switch.revoke()
     assert supervisor.start_revocation_refresher()
     assert app.exited.wait(TIMEOUT)
     state, detail = supervisor.state(app_id)

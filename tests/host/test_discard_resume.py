@@ -4,37 +4,24 @@ asserted, never timings."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from superapp.bundles import TrustStore, install_bundle, pack_bundle
 from superapp.core.paths import Paths
 from superapp.host import AppState, HostServer, request_lifecycle, running_record
 from superapp.launcher._api import LauncherApi
 from superapp.policy import HostPolicy
 from superapp.testing import audit_events, wait_until
-from tests.host.conftest import MakeSupervisor
+from tests.host.conftest import NOTES_APP, MakeSupervisor, install_signed
 
-APP = "com.example.notes"
+APP = NOTES_APP
 READY: list[dict[str, Any]] = [{"hello": {}}, {"loaded": {}}]
 SAVED = {"url": f"app://{APP}/index.html?n=1#b", "state": '{"x":1}'}
-
-
-def _install(home: Paths) -> None:
-    publisher = Ed25519PrivateKey.generate()
-    TrustStore(home).add(publisher.public_key(), "Example Co")
-    manifest = {"app_id": APP, "name": "Notes", "version": {"name": "1.0", "code": 1},
-                "pages": ["index.html"]}  # fmt: skip
-    files = {"manifest.json": json.dumps(manifest).encode(), "index.html": b"<!doctype html>"}
-    install_bundle(home, pack_bundle(files, publisher))
 
 
 def test_launcher_and_cli_resume_a_discarded_app(
     superapp_home: Paths, make_supervisor: MakeSupervisor
 ) -> None:
-    _install(superapp_home)
+    install_signed(superapp_home, APP)
     supervisor = make_supervisor(READY, policy=HostPolicy(), options={"saved": SAVED})
     server = HostServer(superapp_home, supervisor)
     server.start()

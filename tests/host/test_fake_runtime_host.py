@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from superapp.bundles import TrustStore, install_bundle, pack_bundle
 from superapp.core.consent import ConsentAnswer
 from superapp.core.paths import Paths
 from superapp.host import AppState, Supervisor
@@ -20,10 +18,8 @@ from superapp.host._records import read_record
 from superapp.monitor import Monitor
 from superapp.policy import MonitorPolicy, RateBudget
 from superapp.protocol import PROTOCOL_VERSION
-from superapp.revocation import RevocationChecker, generate_private_key
 from superapp.testing import audit_events, make_app, wait_for_audit, wait_until
-from tests.host.conftest import APP, MakeSupervisor
-from tests.revocation.conftest import make_doc, pub
+from tests.host.conftest import APP, NOTES_APP, MakeSupervisor, arm_kill_switch, install_signed
 
 TIMEOUT = 60.0
 READY: list[dict[str, Any]] = [{"hello": {}}, {"loaded": {}}]
@@ -205,27 +201,13 @@ def test_monitor_loop_survives_an_exception_and_keeps_enforcing(
 
 def test_kill_switch_stops_a_running_app(superapp_home: Paths, tmp_path: Path,
                                          make_supervisor: MakeSupervisor) -> None:  # fmt: skip
-    app_id = "com.example.notes"  # the app the test revocation document names
-    publisher = Ed25519PrivateKey.generate()
-    TrustStore(superapp_home).add(publisher.public_key(), "Example Co")
-    manifest = {"app_id": app_id, "name": "Notes", "version": {"name": "1.0", "code": 1},
-                "pages": ["index.html"]}  # fmt: skip
-    files = {"manifest.json": json.dumps(manifest).encode(), "index.html": b"<!doctype html>"}
-    install_bundle(superapp_home, pack_bundle(files, publisher))
-    platform = generate_private_key()
-    doc = tmp_path / "revocations.json"
-    doc.write_bytes(make_doc(1, [platform], revocations=()))  # nothing revoked yet
-    superapp_home.policy_file.parent.mkdir(parents=True, exist_ok=True)
-    superapp_home.policy_file.write_text(
-        f'[revocation]\nsource = "{doc}"\nplatform_keys = ["{pub(platform)}"]\n', encoding="utf-8"
-    )
-    from superapp.policy import load_policy
-
-    assert RevocationChecker(superapp_home, load_policy(superapp_home)).refresh().ok
+    app_id = NOTES_APP
+    install_signed(superapp_home, app_id)
+    kill_switch = arm_kill_switch(superapp_home, tmp_path, interval_s=None)
     supervisor = make_supervisor(READY)
     app = supervisor.launch(app_id)
     assert app.loaded.wait(TIMEOUT)
-    doc.write_bytes(make_doc(2, [platform]))  # now it is
+    kill_switch.revoke()
     assert supervisor.start_revocation_refresher()
     state, detail = _exited(supervisor, app_id)
     assert state is AppState.TERMINATED and "switched off by the platform" in detail

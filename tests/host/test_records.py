@@ -4,7 +4,11 @@ single fixed ``.tmp`` path made one thread's rename fail when the other had just
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from superapp.core.paths import Paths
 from superapp.host._records import read_record, record_path, running_record, write_record
@@ -53,3 +57,29 @@ def test_a_record_of_a_dead_runtime_is_not_running(superapp_home: Paths) -> None
     write_record(superapp_home, RunRecord(app_id=APP, host_pid=1, runtime_pid=2**22 + 7))
     assert read_record(superapp_home, APP) is not None
     assert running_record(superapp_home, APP) is None
+
+
+def test_a_record_of_a_zombie_runtime_is_not_running(superapp_home: Paths) -> None:
+    # A runtime whose host was killed is reparented to PID 1, which may reap it seconds later;
+    # kill(pid, 0) still succeeds on the zombie. Here the test is the slow reaper.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        write_record(superapp_home, RunRecord(app_id=APP, host_pid=1, runtime_pid=child.pid))
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, not yet reaped
+        assert Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        assert running_record(superapp_home, APP) is None
+    finally:
+        child.wait()
+
+
+def test_a_record_of_a_live_runtime_is_running(superapp_home: Paths) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    try:
+        write_record(superapp_home, RunRecord(app_id=APP, host_pid=1, runtime_pid=child.pid))
+        assert running_record(superapp_home, APP) is not None
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait()

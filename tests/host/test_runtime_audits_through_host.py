@@ -11,7 +11,6 @@ writing: a Python audit hook in the runtime records every such open.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -19,10 +18,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.audit import AuditLog
-from superapp.bundles import TrustStore, install_bundle, pack_bundle
+from superapp.bundles import TrustStore, install_bundle
 from superapp.core.paths import Paths
 from superapp.host import StopTimeouts, Supervisor
 from superapp.testing import audit_events, wait_for_audit
+from tests.host.conftest import signed_bundle
 
 TIMEOUT = 60.0
 APP = "com.example.tampered"
@@ -53,10 +53,7 @@ def _install_then_replace(paths: Paths) -> None:
     TrustStore(paths).add(publisher.public_key(), "Example Co")
 
     def bundle(body: bytes) -> bytes:
-        manifest = {"app_id": APP, "name": "Tampered", "version": {"name": "1.0", "code": 1},
-                    "pages": ["index.html"]}  # fmt: skip
-        files = {"manifest.json": json.dumps(manifest).encode(), "index.html": body}
-        return pack_bundle(files, publisher)
+        return signed_bundle(publisher, APP, "Tampered", body)
 
     install_bundle(paths, bundle(b"<!doctype html><title>installed"))
     installed = next(paths.app_bundle(APP).glob("*.sapp"))

@@ -37,6 +37,19 @@ def pub(key: Ed25519PrivateKey) -> str:
     return public_key_b64(key)
 
 
+def follow_feed(
+    home: Paths, source: object, platform: Ed25519PrivateKey, *, interval_s: int | None = None
+) -> str:
+    """Write the home's policy: follow the revocation document at ``source`` (a URL or a path)
+    signed by ``platform``; ``interval_s`` left out keeps the policy's default. Returns the text."""
+    text = f'[revocation]\nsource = "{source}"\nplatform_keys = ["{pub(platform)}"]\n'
+    if interval_s is not None:
+        text += f"interval_s = {interval_s}\n"
+    home.policy_file.parent.mkdir(parents=True, exist_ok=True)
+    home.policy_file.write_text(text, encoding="utf-8")
+    return text
+
+
 def make_doc(
     version: int,
     keys: Sequence[Ed25519PrivateKey],

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from superapp.audit import AuditLog
-from superapp.bundles import TrustStore, install_bundle, pack_bundle
+from superapp.bundles import TrustStore, install_bundle
 from superapp.core.errors import AppStateError
 from superapp.core.paths import Paths
 from superapp.host import Supervisor
 from superapp.policy import load_policy
 from superapp.revocation import RevocationChecker, generate_private_key
-from tests.revocation.conftest import make_doc, pub
+from tests.host.conftest import signed_bundle
+from tests.revocation.conftest import follow_feed, make_doc
 
 APP = "com.example.notes"
 OTHER = "com.example.clock"
 
 
 def _install(paths: Paths, key: Ed25519PrivateKey, app_id: str) -> None:
-    manifest = {"app_id": app_id, "name": app_id.rsplit(".", 1)[-1].title(),
-                "version": {"name": "1.0", "code": 1}, "pages": ["index.html"]}  # fmt: skip
-    files = {"manifest.json": json.dumps(manifest).encode(), "index.html": b"<!doctype html>"}
-    install_bundle(paths, pack_bundle(files, key))
+    install_bundle(paths, signed_bundle(key, app_id, app_id.rsplit(".", 1)[-1].title()))
 
 
 @pytest.fixture
@@ -37,10 +34,7 @@ def revoked_home(superapp_home: Paths, tmp_path: Path) -> Paths:
     platform = generate_private_key()
     doc = tmp_path / "revocations.json"
     doc.write_bytes(make_doc(1, [platform]))  # revokes com.example.notes
-    superapp_home.config.mkdir(parents=True, exist_ok=True)
-    superapp_home.policy_file.write_text(
-        f'[revocation]\nsource = "{doc}"\nplatform_keys = ["{pub(platform)}"]\n', encoding="utf-8"
-    )
+    follow_feed(superapp_home, doc, platform)
     result = RevocationChecker(superapp_home, load_policy(superapp_home)).refresh()
     assert result.ok, result.message
     return superapp_home
