@@ -26,14 +26,14 @@ from superapp.host._discard import DiscardLimits
 from superapp.host._resumewatch import DUMP_SIGNAL, _catches, diagnose, proc_state
 from superapp.protocol import Channel
 from superapp.testing import audit_events, wait_until
-from tests.host.conftest import MakeSupervisor
-from tests.host.test_discard_resume import APP, READY, _install
+from tests.host.conftest import MakeSupervisor, install_signed
+from tests.host.test_discard_resume import APP, READY
 
 
 def _discarded(
     make_supervisor: MakeSupervisor, home: Paths, restored: list[dict[str, Any]]
 ) -> Supervisor:
-    _install(home)
+    install_signed(home, APP)
     supervisor = make_supervisor(READY, options={"restored_steps": restored})
     first = supervisor.launch(APP)
     assert first.loaded.wait(60)
