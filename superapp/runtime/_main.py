@@ -14,6 +14,7 @@ The command line names no app: identity arrives in ``bind`` (issue 16; ``superap
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import faulthandler
 import logging
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     # The host asks a runtime that started but never loaded for its threads' Python stacks
     # (``superapp.host._resumewatch``): code locations only, to standard error.
-    faulthandler.register(signal.SIGUSR2, all_threads=True)
+    with contextlib.suppress(RuntimeError, ValueError, OSError):  # no usable stderr: no dump
+        faulthandler.register(signal.SIGUSR2, all_threads=True)
     args = _parse(argv)
     _die_with_parent(args.parent_pid)
     # Owner-only for everything this process and its engine create: the engine profile
