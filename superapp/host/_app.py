@@ -110,6 +110,9 @@ class RunningApp:
     exited: threading.Event = field(default_factory=threading.Event)
     #: Set when the control reader has read to the end of the channel.
     drained: threading.Event = field(default_factory=threading.Event)
+    #: The types of the first messages the host read from its runtime, in order (``hello``,
+    #: ``confinement``, ``warm``…): where a start that never loaded stopped (``_resumewatch``).
+    heard: list[str] = field(default_factory=list)
 
     @property
     def pid(self) -> int:

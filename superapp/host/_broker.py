@@ -19,6 +19,7 @@ from superapp.host._app import AppState, ConsentFn, RunningApp, ShareConfirmFn
 from superapp.host._bind import answer_grants, answer_inbox
 from superapp.host._consent import answer_consent, answer_share
 from superapp.host._grantanswers import GrantAnswers
+from superapp.host._resumewatch import note_heard
 from superapp.monitor import Monitor
 from superapp.policy import HostPolicy
 from superapp.protocol import (
@@ -117,6 +118,7 @@ class MessageBroker:
             ).start()
 
     def handle(self, app: RunningApp, msg: Message) -> None:
+        note_heard(app, msg.type)
         if isinstance(msg, Hello):
             if msg.protocol != PROTOCOL_VERSION:
                 self.refuse(

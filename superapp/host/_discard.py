@@ -36,6 +36,7 @@ from superapp.audit import AuditLog
 from superapp.core.errors import AppStateError, BridgeError
 from superapp.core.pagestate import PageStateLimits, check_state, in_app_location
 from superapp.host._app import AppState, RunningApp
+from superapp.host._resumewatch import diagnose, wait_loaded
 from superapp.protocol import ChannelClosedError, Lifecycle, PageSaved, Restore
 
 if TYPE_CHECKING:
@@ -65,6 +66,9 @@ class SavedPage:
     dev_flags: tuple[str, ...]
     #: The app's run lock, held while it is discarded (``Supervisor._acquire_lock``).
     lock: IO[bytes] | None = None
+    #: The ended runtime's ``exited``: set once the host has handled its exit (its storage is
+    #: home from its slot). A resume waits for it: "discarded" shows before that.
+    exit_handled: threading.Event | None = None
     saved_at: float = field(default_factory=time.time)
 
     def restore(self) -> Restore:
@@ -93,6 +97,8 @@ class ProcessDiscard:
         #: Apps being discarded: the ``page_saved`` answer goes here.
         self._waiting: dict[str, tuple[threading.Event, list[PageSaved]]] = {}
         self._resuming: set[str] = set()
+        #: Set when a resume waited for an ended runtime's exit to be handled (a test's seam).
+        self.waiting_for_exit = threading.Event()
 
     # --- queries ---------------------------------------------------------------------------
     def get(self, app_id: str) -> SavedPage | None:
@@ -173,6 +179,7 @@ class ProcessDiscard:
         if saved is None:
             return False
         saved.lock = app.lock
+        saved.exit_handled = app.exited
         with self._lock:
             self._saved[app.app_id] = saved
         self._audit.record(
@@ -198,6 +205,13 @@ class ProcessDiscard:
                 raise AppStateError(f"{app_id} is not discarded")
             self._resuming.add(app_id)
         try:
+            # Resumable from the moment it is kept, but its storage may still be in the ended
+            # runtime's slot (``_slotmove``): a launch now would move empty folders in.
+            ended = saved.exit_handled
+            if ended is not None and not ended.is_set():
+                self.waiting_for_exit.set()  # (tests)
+                if not ended.wait(self.limits.resume_timeout_s):
+                    raise AppStateError(f"{app_id} is still ending; resume it again later")
             try:
                 # The runtime is forked on the spawner thread (``superapp._spawn``), so its
                 # parent-death signal does not follow this request thread.
@@ -218,8 +232,18 @@ class ProcessDiscard:
         finally:
             with self._lock:
                 self._resuming.discard(app_id)
-        if wait and not app.loaded.wait(self.limits.resume_timeout_s):
-            raise AppStateError(f"{app_id} did not load after resuming")
+        if wait and not wait_loaded(app, self.limits.resume_timeout_s):
+            # A runtime that died is said at once, one that hangs after the limit; either way
+            # with where it got to (``_resumewatch``), audited and in the error.
+            what = "exited while resuming" if app.exited.is_set() else (
+                f"did not load within {self.limits.resume_timeout_s:.0f} s after resuming"
+            )  # fmt: skip
+            line, fields = diagnose(app)
+            self._audit.record(
+                "app.lifecycle", app_id=app_id, outcome="failure", reason=f"{what}: {line}"[:500],
+                from_state=AppState.DISCARDED.value, to_state=AppState.RUNNING.value, **fields,
+            )  # fmt: skip
+            raise AppStateError(f"{app_id} {what}: {line}")
         if app.exited.is_set():
             raise AppStateError(f"{app_id} exited while resuming")
         return app

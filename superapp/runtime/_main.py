@@ -14,7 +14,9 @@ The command line names no app: identity arrives in ``bind`` (issue 16; ``superap
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
+import faulthandler
 import logging
 import os
 import signal
@@ -76,6 +78,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
+    # The host asks a runtime that started but never loaded for its threads' Python stacks
+    # (``superapp.host._resumewatch``): code locations only, to standard error.
+    with contextlib.suppress(RuntimeError, ValueError, OSError):  # no usable stderr: no dump
+        faulthandler.register(signal.SIGUSR2, all_threads=True)
     args = _parse(argv)
     _die_with_parent(args.parent_pid)
     # Owner-only for everything this process and its engine create: the engine profile

@@ -40,7 +40,8 @@ does the host closing the channel. ``{"refuse_freeze": true}`` answers ``freeze`
 ``lifecycle save`` (a process-level discard) is answered with ``page_saved``: the URL and state
 JSON text of ``{"saved": {"url": ..., "state": ...}}`` (the entry page and nothing by default),
 or not at all with ``{"ignore_save": true}``. A runtime bound with ``restore`` audits
-``fake.restore`` with the location and state it got.
+``fake.restore`` with the location and state it got, then runs ``{"restored_steps": [...]}``
+instead of the script's steps if the options have them (a resume whose runtime dies or hangs).
 """
 
 from __future__ import annotations
@@ -254,7 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         restore = bind.restore
         fields = {"location": restore.location, "state": restore.state}
         channel.send(Audit(action="fake.restore", outcome="success", fields=fields))
-    for step in script["steps"]:
+    steps = script["steps"]
+    if bind.restore is not None and "restored_steps" in fake.options:
+        steps = fake.options["restored_steps"]  # a resumed runtime that behaves otherwise
+    for step in steps:
         [(kind, arg)] = step.items()
         fake.step(kind, arg or {})
     threading.Event().wait()  # until terminate or EOF ends the process

@@ -150,7 +150,8 @@ def test_memory_pressure_discards_a_suspended_app_and_resume_restores_it(
     supervisor.background.hide(APP)
     _state(supervisor, AppState.DISCARDED)
     # Process-level discard (ADR 0014): the runtime's whole tree has ended; no process.
-    assert app.exited.is_set() and app.proc.returncode == 0
+    # (``discarded`` shows once the process has ended; ``exited`` once its exit is handled.)
+    assert app.exited.wait(TIMEOUT) and app.proc.returncode == 0
     assert not [p for p in tree if psutil.pid_exists(p) and psutil.Process(p).status()
                 != psutil.STATUS_ZOMBIE]  # fmt: skip
     assert supervisor.get(APP) is None
@@ -180,7 +181,7 @@ def test_a_suspended_app_is_discarded_after_the_policys_time(
     app = _launch(supervisor)
     supervisor.background.hide(APP)
     _state(supervisor, AppState.DISCARDED)
-    assert app.exited.is_set() and supervisor.get(APP) is None
+    assert app.exited.wait(TIMEOUT) and supervisor.get(APP) is None
     [discarded] = [e for e in audit_events(superapp_home, "app.lifecycle", APP)
                    if e["superapp"]["to_state"] == "discarded"]  # fmt: skip
     assert discarded["event"]["reason"] == "suspended for the policy's time"
