@@ -35,18 +35,17 @@ import fcntl
 import logging
 import os
 import socket
-import struct
 import threading
 from typing import IO, Any, BinaryIO
 
 from pydantic import ValidationError
 
 from superapp.audit import AuditLog
-from superapp.confine import more_confined_than_self
 from superapp.core.errors import AppStateError, NotInstalledError, SuperappError
 from superapp.core.paths import Paths
 from superapp.host._app import RunningApp
 from superapp.host._background import BACKGROUND_STATES
+from superapp.host._conns import Connections, peer_of, refusal_of
 from superapp.host._lifecycle import Supervisor
 from superapp.host._records import running_record
 from superapp.host._revocation import RevokedError
@@ -83,12 +82,12 @@ class LaunchEndpoint:
         self._lock_file: IO[bytes] | None = None
         self._inode: int | None = None
         self._closing = False
-        self._active = 0
         #: Requests between their closing check and their app in the supervisor's list.
         self._launching = 0
         #: Apps a ``superapp run`` holds through this endpoint (a second one is refused).
         self._leased: set[str] = set()
         self._cond = threading.Condition()
+        self._conns = Connections(self._cond, "launch request failed")
 
     def start(self) -> bool:
         """Listen, unless another launcher of this data directory already does (False)."""
@@ -111,7 +110,10 @@ class LaunchEndpoint:
         os.chmod(self.path, 0o600)
         sock.listen(8)
         self._lock_file, self._sock, self._inode = lock, sock, self.path.stat().st_ino
-        threading.Thread(target=self._accept, name="launcher-ctl", daemon=True).start()
+        threading.Thread(
+            target=self._conns.accept, args=(lambda: self._sock, self._serve_one),
+            name="launcher-ctl", daemon=True,
+        ).start()  # fmt: skip
         return True
 
     def stop_accepting(self, launch_wait_s: float = DRAIN_S) -> None:
@@ -135,47 +137,18 @@ class LaunchEndpoint:
     def close(self, drain_s: float = DRAIN_S) -> None:
         """After the supervisor has stopped every app: wait for the leases' last lines."""
         self.stop_accepting()
-        with self._cond:
-            self._cond.wait_for(lambda: self._active == 0, timeout=drain_s)
+        self._conns.drain(drain_s)
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
 
     # --- serving ---------------------------------------------------------------------------
-    def _accept(self) -> None:
-        while True:
-            sock = self._sock
-            if sock is None:
-                return
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            with self._cond:
-                self._active += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        try:
-            with conn:
-                self._serve_one(conn)
-        except Exception:  # a bug must not end the launcher; the caller gets its EOF
-            _log.exception("launch request failed")
-        finally:
-            with self._cond:
-                self._active -= 1
-                self._cond.notify_all()
-
     def _serve_one(self, conn: socket.socket) -> None:
-        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        pid, uid, _gid = struct.unpack("3i", creds)
-        peer = {"peer_pid": pid, "peer_uid": uid}
+        peer = peer_of(conn)
         conn.settimeout(REQUEST_TIMEOUT_S)
         stream = conn.makefile("rb")
         try:
-            why = "another user" if uid != os.getuid() else None
-            if why is None and more_confined_than_self(pid):  # e.g. a runtime of this user
-                why = "a confined process"
+            why = refusal_of(peer)
             if why is not None:
                 # Its request is read (bounded, never parsed) so that the refusal reaches it.
                 with contextlib.suppress(OSError):

@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import socket
-import struct
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from superapp.audit import AuditLog, safe_text
-from superapp.confine import more_confined_than_self
 from superapp.core.errors import AppStateError, SuperappError, UsageError
 from superapp.core.paths import Paths
+from superapp.host._conns import Connections, peer_of, refusal_of
 from superapp.host._lifecycle import Supervisor
 from superapp.host._records import running_record
 from superapp.protocol._hostctl import (
@@ -57,8 +56,7 @@ class HostServer:
         self._audit = audit if audit is not None else supervisor.audit
         self.path = paths.run / f"host-{os.getpid()}.sock"
         self._sock: socket.socket | None = None
-        self._active = 0
-        self._idle = threading.Condition()
+        self._conns = Connections(threading.Condition(), "control request failed")
 
     def start(self) -> None:
         self.paths.run.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -69,49 +67,24 @@ class HostServer:
         os.chmod(self.path, 0o600)
         sock.listen(8)
         self._sock = sock
-        threading.Thread(target=self._accept, name="host-ctl", daemon=True).start()
+        threading.Thread(
+            target=self._conns.accept, args=(lambda: self._sock, self._serve_one),
+            name="host-ctl", daemon=True,
+        ).start()  # fmt: skip
 
     def close(self, drain_s: float = 10.0) -> None:
         """Stop accepting; let requests in flight send their replies (a ``stop`` request ends
         with its app, which is often what ends this host) before the socket goes away."""
-        with self._idle:
-            self._idle.wait_for(lambda: self._active == 0, timeout=drain_s)
+        self._conns.drain(drain_s)
         if self._sock is not None:
             self._sock.close()
             self._sock = None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
-    def _accept(self) -> None:
-        while self._sock is not None:
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return
-            with self._idle:
-                self._active += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        try:
-            with conn:
-                self._serve_one(conn)
-        except Exception:  # a bug must not end the host's accept loop; the caller gets EOF
-            _log.exception("control request failed")
-        finally:
-            with self._idle:
-                self._active -= 1
-                self._idle.notify_all()
-
     def _serve_one(self, conn: socket.socket) -> None:
-        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        pid, uid, _gid = struct.unpack("3i", creds)
-        peer = {"peer_pid": pid, "peer_uid": uid}
-        # A confined runtime of this user reaches the socket by its path (Landlock does not
-        # cover named sockets here): refused by what the peer is (issue 14).
-        why = "another user" if uid != os.getuid() else None
-        if why is None and more_confined_than_self(pid):
-            why = "a confined process"
+        peer = peer_of(conn)
+        why = refusal_of(peer)
         conn.settimeout(REQUEST_TIMEOUT_S)
         line, failed = b"", ""
         with conn.makefile("rb") as stream:

@@ -222,7 +222,7 @@ def test_request_while_the_launcher_closes_is_told_to_run_its_own_host(
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(30)
         sock.connect(str(endpoint.path))
-        wait_until(lambda: endpoint._active == 1, what="the endpoint took the connection")
+        wait_until(lambda: endpoint._conns.active == 1, what="the endpoint took the connection")
         endpoint.stop_accepting()
         assert not endpoint.path.exists()  # new callers find no launcher
         sock.sendall(json.dumps({"app_id": UNINSTALLED}).encode() + b"\n")
