@@ -15,8 +15,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +25,7 @@ from superapp.core.errors import AppStateError, UsageError
 from superapp.core.paths import Paths
 from superapp.host import HostServer, Supervisor, request_lifecycle, request_stop
 from superapp.testing import audit_events
+from tests.helpers.other_user import send_as_nobody
 
 NOT_RUNNING = "com.example.not.running"
 
@@ -160,36 +159,8 @@ def test_control_client_refuses_an_invalid_app_id_before_connecting(superapp_hom
         request_stop(superapp_home, NOT_RUNNING)  # valid, not running: no record to follow
 
 
-_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-#: Run as ``nobody``: connect through an inherited descriptor of the run folder, so only the
-#: folder's and the socket's own modes decide, then send a well-formed request.
-_CLIENT = r"""
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
-try:
-    s.connect(f"/proc/self/fd/{sys.argv[2]}/{sys.argv[3]}")
-except OSError as err:
-    print(json.dumps({"connect": type(err).__name__}))
-    sys.exit(0)
-s.sendall(json.dumps({"op": "stop", "app_id": sys.argv[1]}).encode() + b"\n")
-print(s.makefile("rb").readline().decode().strip())
-"""
-
-
 def _as_nobody(server: HostServer) -> dict[str, Any]:
-    fd = os.open(server.paths.run, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        out = subprocess.run(
-            [*_NOBODY, sys.executable, "-I", "-c", _CLIENT, NOT_RUNNING, str(fd),
-             server.path.name],
-            pass_fds=(fd,), capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-    finally:
-        os.close(fd)
-    assert out.returncode == 0, out.stderr
-    result: dict[str, Any] = json.loads(out.stdout)
-    return result
+    return send_as_nobody(server.paths.run, server.path.name, {"op": "stop", "app_id": NOT_RUNNING})
 
 
 @pytest.mark.skipif(

@@ -15,8 +15,6 @@ import os
 import shutil
 import socket
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from superapp.host import Supervisor
 from superapp.host._delegate import LaunchEndpoint
 from superapp.protocol._delegate import launcher_socket
 from superapp.testing import audit_events
+from tests.helpers.other_user import send_as_nobody
 
 UNINSTALLED = "com.example.never.installed"
 
@@ -125,38 +124,8 @@ def test_a_second_launcher_does_not_take_over_the_endpoint(
     _still_serves(superapp_home)
 
 
-_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-#: Run as ``nobody``: connect through an inherited descriptor of the run folder, so
-#: only that folder's and the socket's own modes decide, then send a well-formed request.
-_CLIENT = r"""
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(30)
-try:
-    s.connect(f"/proc/self/fd/{sys.argv[2]}/launcher.sock")
-except OSError as err:
-    print(json.dumps({"connect": type(err).__name__}))
-    sys.exit(0)
-try:
-    s.sendall(json.dumps({"app_id": sys.argv[1]}).encode() + b"\n")
-except BrokenPipeError:
-    pass  # refused before the request was read: the answer is already there
-print(s.makefile("rb").readline().decode().strip())
-"""
-
-
 def _as_nobody(paths: Paths) -> dict[str, Any]:
-    fd = os.open(paths.run, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        out = subprocess.run(
-            [*_NOBODY, sys.executable, "-I", "-c", _CLIENT, UNINSTALLED, str(fd)],
-            pass_fds=(fd,), capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-    finally:
-        os.close(fd)
-    assert out.returncode == 0, out.stderr
-    result: dict[str, Any] = json.loads(out.stdout)
-    return result
+    return send_as_nobody(paths.run, "launcher.sock", {"app_id": UNINSTALLED})
 
 
 @pytest.mark.skipif(
