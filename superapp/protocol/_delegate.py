@@ -26,7 +26,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from superapp.core.paths import Paths, is_valid_app_id
+from superapp.core.paths import Paths
+from superapp.protocol._hostctl import AppIdText
 
 __all__ = [
     "MAX_DELEGATE_LINE",
@@ -71,14 +72,7 @@ class LaunchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    app_id: str
-
-    @field_validator("app_id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        if not is_valid_app_id(value):
-            raise ValueError("not a valid app id")
-        return value
+    app_id: AppIdText
 
 
 class DelegateReply(BaseModel):

@@ -12,13 +12,13 @@ the error text is the host's own (never the caller's bytes).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from superapp.core.paths import is_valid_app_id
 
-__all__ = ["CONTROL_OPS", "MAX_CONTROL_LINE", "ControlCode", "ControlRequest"]
+__all__ = ["CONTROL_OPS", "MAX_CONTROL_LINE", "AppIdText", "ControlCode", "ControlRequest"]
 
 #: The longest request line the host reads (an app id is at most 128 characters).
 MAX_CONTROL_LINE = 4096
@@ -26,6 +26,17 @@ MAX_CONTROL_LINE = 4096
 CONTROL_OPS = ("stop", "hide", "suspend", "discard", "resume")
 
 ControlOp = Literal["stop", "hide", "suspend", "discard", "resume"]
+
+
+def _app_id(value: str) -> str:
+    if not is_valid_app_id(value):
+        raise ValueError("not a valid app id")
+    return value
+
+
+#: An app id in the id grammar: the field type of every request naming an app on the host's
+#: sockets (this one and the launcher's launch endpoint, ``_delegate``).
+AppIdText = Annotated[str, AfterValidator(_app_id)]
 
 
 class ControlCode(StrEnum):
@@ -41,14 +52,7 @@ class ControlRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     op: ControlOp
-    app_id: str
-
-    @field_validator("app_id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        if not is_valid_app_id(value):
-            raise ValueError("not a valid app id")
-        return value
+    app_id: AppIdText
 
     def line(self) -> bytes:
         return self.model_dump_json().encode() + b"\n"
