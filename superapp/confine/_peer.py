@@ -14,9 +14,12 @@ __all__ = ["more_confined_than_self", "proc_status"]
 
 
 def proc_status(pid: int | str) -> dict[str, str]:
-    """``/proc/<pid>/status`` as its fields (values stripped). Raises OSError when unreadable."""
+    """``/proc/<pid>/status`` as its fields (values stripped). Raises OSError when unreadable.
+
+    Undecodable bytes are replaced: a process names itself (``Name``, ``PR_SET_NAME``), and
+    a peer must not turn the host's check of it into a ``UnicodeDecodeError``."""
     out: dict[str, str] = {}
-    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+    with open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as f:
         for line in f:
             key, _, value = line.partition(":")
             out[key] = value.strip()
