@@ -30,6 +30,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from superapp.confine._peer import proc_status
 from superapp.core.pageout import MADV_PAGEOUT, pageout_ranges
 
 __all__ = ["Compaction", "compact_tree", "file_ranges"]
@@ -81,11 +82,9 @@ def _stopped(pid: int) -> bool:
     """``pid`` is stopped (``T``): read after its pidfd is open, so a pid reused since the tree
     was listed (a running stranger) is left alone."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            stat = f.read()
+        return proc_status(pid).get("State", "")[:1] in ("T", "t")
     except OSError:
         return False
-    return stat[stat.rfind(")") + 2 : stat.rfind(")") + 3] in ("T", "t")
 
 
 def _advise(libc: ctypes.CDLL, pidfd: int, ranges: Sequence[tuple[int, int]]) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from superapp.confine._peer import proc_status
 from superapp.core.paths import Paths
 from superapp.protocol import RunRecord
 
@@ -88,14 +89,12 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         pass
     try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
+        state = proc_status(pid).get("State", "")[:1]
     except FileNotFoundError:
         return False  # reaped between the two looks
     except OSError:
         return True  # no /proc to ask: kill's answer stands
-    # The state is the first field after the command name, which may itself hold ")".
-    state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
-    return state not in (b"Z", b"X")
+    return state not in ("Z", "X")
 
 
 def running_records(paths: Paths) -> list[RunRecord]:

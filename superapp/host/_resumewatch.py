@@ -25,6 +25,7 @@ import os
 import signal
 import time
 
+from superapp.confine._peer import proc_status
 from superapp.host._app import RunningApp, describe_exit
 
 __all__ = ["DUMP_SIGNAL", "HEARD_MAX", "diagnose", "note_heard", "proc_state", "wait_loaded"]
@@ -54,11 +55,8 @@ def proc_state(pid: int) -> dict[str, str]:
     """The kernel's view of ``pid`` (empty if it is gone): ``_STATUS_KEYS`` and ``wchan``."""
     out: dict[str, str] = {}
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in _STATUS_KEYS:
-                    out[key] = " ".join(value.split())[:40]
+        status = proc_status(pid)
+        out.update((k, " ".join(status[k].split())[:40]) for k in _STATUS_KEYS if k in status)
         with open(f"/proc/{pid}/wchan", encoding="ascii", errors="replace") as f:
             out["wchan"] = f.read(64).strip() or "0"
     except OSError:
